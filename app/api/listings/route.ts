@@ -1,0 +1,17 @@
+import { readJson } from "@/lib/http/parse";
+import { json, route } from "@/lib/http/respond";
+import { newListingSchema } from "@/lib/listings/schema";
+import { createListing, listCatalog, summarize } from "@/lib/listings/store";
+
+/** Room for LISTING_TEXT_MAX characters of multi-byte text plus the JSON around it. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+/** GET /api/listings → { listings }: the sample catalog, without full texts. */
+export const GET = route(async () => json({ listings: listCatalog() }));
+
+/** POST /api/listings { title, text } → 201 { listing }: stores a pasted listing. */
+export const POST = route(async (req: Request) => {
+  const input = await readJson(req, newListingSchema, MAX_BODY_BYTES);
+  const listing = await createListing(input);
+  return json({ listing: { ...summarize(listing), text: listing.text } }, 201);
+});

@@ -1,0 +1,24 @@
+import { connection } from "next/server";
+import { ListingPicker } from "@/components/ListingPicker";
+import { SimulatorBadge } from "@/components/SimulatorBadge";
+import { StackCheckPanel } from "@/components/StackCheckPanel";
+import { usesOpenAISimulator } from "@/lib/env";
+import { listCatalog } from "@/lib/listings/store";
+
+export default async function Home() {
+  // Rendered per request: the badge depends on the running environment, not the build's.
+  await connection();
+  return (
+    <main className="page">
+      <header className="masthead">
+        <div>
+          <h1>tabsafe</h1>
+          <p className="tagline">Long AI analyses of business listings that keep running when you leave the tab.</p>
+        </div>
+        {usesOpenAISimulator() ? <SimulatorBadge /> : null}
+      </header>
+      <ListingPicker initial={listCatalog()} />
+      <StackCheckPanel />
+    </main>
+  );
+}

@@ -1,0 +1,65 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable tabsafe reads, parsed once. Names follow Upstash's and OpenAI's own
+ * so the SDK docs apply as written. `.env.example` documents each one with a working local
+ * default (the stand-ins under dev/); `.env.local` overrides them with real credentials.
+ */
+const url = (name: string) =>
+  z.url({ error: `${name} must be an absolute http(s) URL` }).transform((u) => u.replace(/\/+$/, ""));
+const secret = (name: string) => z.string({ error: `${name} is required` }).min(1, `${name} is required`);
+
+const schema = z.object({
+  UPSTASH_REDIS_REST_URL: url("UPSTASH_REDIS_REST_URL"),
+  UPSTASH_REDIS_REST_TOKEN: secret("UPSTASH_REDIS_REST_TOKEN"),
+  QSTASH_URL: url("QSTASH_URL"),
+  QSTASH_TOKEN: secret("QSTASH_TOKEN"),
+  QSTASH_CURRENT_SIGNING_KEY: secret("QSTASH_CURRENT_SIGNING_KEY"),
+  QSTASH_NEXT_SIGNING_KEY: secret("QSTASH_NEXT_SIGNING_KEY"),
+  OPENAI_API_KEY: secret("OPENAI_API_KEY"),
+  /** Empty means the real OpenAI API. */
+  OPENAI_BASE_URL: z.union([z.literal(""), url("OPENAI_BASE_URL")]).default(""),
+  OPENAI_MODEL: z.string().min(1).default("gpt-5-mini"),
+  /**
+   * The public origin QStash calls (webhook URLs are built from it and the JWT `sub` claim is
+   * checked against it). Behind a proxy or tunnel this is the outside URL, never the Host header.
+   */
+  APP_BASE_URL: url("APP_BASE_URL"),
+  /** Prefix for every Redis key this app writes; tests give each suite its own. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/, "REDIS_KEY_PREFIX may only hold [A-Za-z0-9:_-]").default(""),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export class EnvError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EnvError";
+  }
+}
+
+/** Parses `source` and names every variable that is missing or malformed. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  - ${issue.path.join(".")}: ${issue.message}`);
+  throw new EnvError(`tabsafe: invalid environment (see .env.example):\n${lines.join("\n")}`);
+}
+
+let cached: Env | undefined;
+
+/**
+ * The parsed environment. Parsed on first use rather than at import time so `next build` can
+ * load route modules without credentials; the first request fails loudly instead.
+ */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** True when OpenAI calls go to the local simulator (loopback), so the UI can say so. */
+export function usesOpenAISimulator(e: Env = env()): boolean {
+  if (!e.OPENAI_BASE_URL) return false;
+  const host = new URL(e.OPENAI_BASE_URL).hostname;
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
+}

@@ -1,0 +1,45 @@
+/**
+ * One error model for the whole app. `code` is stable ("bad_request:listing") so the client can
+ * rebuild the error; `message` is safe to show a person. Infrastructure faults are not AppErrors:
+ * they are logged with detail and answered with a generic 500 (see lib/http/respond.ts).
+ */
+export type ErrorCode =
+  | "bad_request:body"
+  | "bad_request:json"
+  | "bad_request:listing"
+  | "unsupported_media_type:body"
+  | "not_found:listing"
+  | "not_found:route"
+  | "payload_too_large:body"
+  | "internal:server";
+
+const statusByPrefix: Record<string, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+};
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.status = statusByPrefix[code.split(":")[0]] ?? 500;
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export type ErrorBody = { error: { code: string; message: string } };

@@ -1,0 +1,57 @@
+import "server-only";
+import type { z } from "zod";
+import { AppError } from "@/lib/errors";
+
+/** Default cap on request bodies, in bytes; routes that accept text pass their own. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Reads and validates a JSON body: wrong content type → 415, oversize → 413,
+ * malformed JSON → 400, schema mismatch → 400 naming the first offending field.
+ * Nothing is read past `maxBytes`, so a huge body cannot exhaust memory.
+ */
+export async function readJson<S extends z.ZodType>(req: Request, schema: S, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<z.infer<S>> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new AppError("unsupported_media_type:body", "Send the body as JSON (Content-Type: application/json).");
+  }
+  const text = await readText(req, maxBytes);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new AppError("bad_request:json", "The request body is not valid JSON.");
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+    throw new AppError("bad_request:body", `${where}${issue.message}`);
+  }
+  return result.data;
+}
+
+/** The raw body as text, refusing more than `maxBytes` (counted as bytes, not characters). */
+export async function readText(req: Request, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+function tooLarge(maxBytes: number) {
+  return new AppError("payload_too_large:body", `The request body is larger than ${Math.round(maxBytes / 1024)} KiB.`);
+}

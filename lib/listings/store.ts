@@ -1,0 +1,46 @@
+import "server-only";
+import { customAlphabet } from "nanoid";
+import { catalog } from "@/lib/listings/catalog";
+import { listingIdSchema, type Listing, type ListingSummary, type NewListing } from "@/lib/listings/schema";
+import { keys, ttl } from "@/lib/redis/keys";
+import { redis } from "@/lib/redis/client";
+
+// URL- and key-safe ids without "-" or "_" at the edges, so they read well in the data browser.
+const newId = customAlphabet("0123456789abcdefghijklmnopqrstuvwxyz", 12);
+
+export function summarize(listing: Listing): ListingSummary {
+  const flat = listing.text.replace(/\s+/g, " ").trim();
+  return {
+    id: listing.id,
+    title: listing.title,
+    source: listing.source,
+    chars: listing.text.length,
+    excerpt: flat.length > 160 ? `${flat.slice(0, 157)}…` : flat,
+  };
+}
+
+export function listCatalog(): ListingSummary[] {
+  return catalog.map(summarize);
+}
+
+/** A catalog listing, or a pasted one from Redis; null when unknown or expired. */
+export async function getListing(id: string): Promise<Listing | null> {
+  if (!listingIdSchema.safeParse(id).success) return null;
+  const fromCatalog = catalog.find((l) => l.id === id);
+  if (fromCatalog) return fromCatalog;
+  const hash = await redis().hgetall<Record<string, string>>(keys.listing(id));
+  if (!hash?.text) return null;
+  return { id, title: hash.title ?? "Untitled", text: hash.text, source: "pasted" };
+}
+
+/** Stores a pasted listing with its TTL in one atomic round trip (MULTI/EXEC). */
+export async function createListing(input: NewListing): Promise<Listing> {
+  const listing: Listing = { id: `lst_${newId()}`, title: input.title, text: input.text, source: "pasted" };
+  const key = keys.listing(listing.id);
+  await redis()
+    .multi()
+    .hset(key, { title: listing.title, text: listing.text, source: listing.source, createdAt: new Date().toISOString() })
+    .expire(key, ttl.listing)
+    .exec();
+  return listing;
+}

@@ -1,0 +1,35 @@
+import "server-only";
+import { SignatureError } from "@upstash/qstash";
+import { qstashReceiver, webhookUrl } from "@/lib/qstash/client";
+
+/** What a QStash delivery carries besides its body. */
+export type Delivery = { body: string; messageId: string | null; retried: number };
+
+export type VerifyResult = { ok: true; delivery: Delivery } | { ok: false; reason: string };
+
+/**
+ * Verifies `Upstash-Signature` on the raw body against the public URL QStash was told to call
+ * (`path` under APP_BASE_URL, not the Host header, so it holds behind proxies and tunnels).
+ * The body is read here, as text, before anyone parses it: re-serialized JSON would not match
+ * the signed hash. Receiver tries the current key, then the next one.
+ */
+export async function verifyDelivery(req: Request, path: string): Promise<VerifyResult> {
+  const signature = req.headers.get("upstash-signature");
+  if (!signature) return { ok: false, reason: "missing Upstash-Signature header" };
+  const body = await req.text();
+  try {
+    await qstashReceiver().verify({ signature, body, url: webhookUrl(path) });
+  } catch (error) {
+    if (error instanceof SignatureError) return { ok: false, reason: error.message };
+    // jose and Receiver throw other errors for malformed tokens; all mean "not from QStash".
+    return { ok: false, reason: error instanceof Error ? error.message : "invalid signature" };
+  }
+  return {
+    ok: true,
+    delivery: {
+      body,
+      messageId: req.headers.get("upstash-message-id"),
+      retried: Number(req.headers.get("upstash-retried") ?? "0") || 0,
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { env } from "@/lib/env";
+
+/**
+ * The only place Redis key names are made. Names are a contract with the operator reading the
+ * Upstash data browser (see design.md), so each says what it holds:
+ *
+ *   listing:{id}                                          hash    a pasted listing (title, text)   7 d
+ *   job:{id}                                              hash    the job                          24 h after it ends
+ *   job:{id}:steps                                        hash    one checkpoint per finished step same as the job
+ *   job:{id}:lease                                        string  lease token of the running worker lease deadline
+ *   job:byListing:{listingId}:{analysisType}:{paramsHash} string  job id (dedupe)                  1 h
+ *   jobs:owner:{owner}                                    zset    job ids by createdAt              rolling
+ *   stackcheck:{nonce}                                    string  proof a QStash delivery arrived   60 s
+ *   metrics:*, errors:*, alerts:*                         ops aggregates                           by retention
+ *
+ * `REDIS_KEY_PREFIX` (empty in production) lets test suites share one Redis without colliding.
+ */
+const p = () => env().REDIS_KEY_PREFIX;
+
+export const keys = {
+  listing: (id: string) => `${p()}listing:${id}`,
+  stackCheck: (nonce: string) => `${p()}stackcheck:${nonce}`,
+};
+
+/** Time-to-live of each kind of key, in seconds. */
+export const ttl = {
+  listing: 7 * 24 * 3600,
+  stackCheck: 60,
+};
