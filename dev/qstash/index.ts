@@ -1,0 +1,115 @@
+/**
+ * A local stand-in for Upstash QStash v2: the official @upstash/qstash Client and Receiver work
+ * against it unchanged (`new Client({ baseUrl: dev.url, token })`). It publishes, signs and
+ * delivers with retries and backoff, dedupes, delays, calls callbacks, keeps a DLQ, applies flow
+ * control, injects faults, and with `redisUrl` survives its own restart.
+ */
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { adminRoutes, checkFaults } from "./admin-routes.ts";
+import { dlqRoutes } from "./dlq-routes.ts";
+import { createEngine } from "./engine.ts";
+import { authorized, HttpError, sendError } from "./http-util.ts";
+import { messageRoutes } from "./message-routes.ts";
+import { memoryPersistence } from "./persistence.ts";
+import { redisPersistence } from "./redis-persistence.ts";
+import type { QStashFaults, QStashStats } from "./types.ts";
+
+export type { QStashFaults, QStashStats } from "./types.ts";
+
+export type QStashDevOptions = {
+  /** 0 or undefined: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Bearer token the API requires. */
+  token: string;
+  /** Deliveries are signed with this key, as QStash does. */
+  currentSigningKey: string;
+  /** Accepted for symmetry with QStash's key pair; receivers fall back to it during rotation. */
+  nextSigningKey: string;
+  /** Keep messages, DLQ and dedupe ids in this Redis (keys "qstash-dev:{token tag}:…") to survive restarts. */
+  redisUrl?: string | null;
+  /** Multiplies every delay, backoff and rate period (e.g. 0.001 in tests). Default 1. */
+  timeScale?: number;
+  faults?: QStashFaults;
+  log?: (line: string) => void;
+};
+
+export type QStashDev = {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  setFaults(faults: QStashFaults): void;
+  stats(): QStashStats;
+  /** Resolves when nothing is pending (delayed and retrying messages count) or in flight. */
+  idle(): Promise<void>;
+};
+
+export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
+  if (!opts.token || !opts.currentSigningKey || !opts.nextSigningKey) throw new Error("QStash stand-in: token and both signing keys are required");
+  const timeScale = opts.timeScale ?? 1;
+  if (!Number.isFinite(timeScale) || timeScale < 0) throw new Error(`QStash stand-in: timeScale must be a number ≥ 0, got ${opts.timeScale}`);
+  const log = opts.log ?? (() => {});
+  let faults = checkFaults(opts.faults ?? {});
+  // One namespace per token, so stand-ins of different test suites can share a Redis, while a
+  // restart with the same configuration finds its own messages again.
+  const tag = createHash("sha256").update(opts.token).digest("hex").slice(0, 8);
+  const persistence = opts.redisUrl ? await redisPersistence(opts.redisUrl, `qstash-dev:${tag}:`) : memoryPersistence();
+  const engine = createEngine({ persistence, timeScale, signingKey: opts.currentSigningKey, faults: () => faults, log });
+  const setFaults = (next: QStashFaults) => {
+    faults = checkFaults(next);
+  };
+  const routes = [messageRoutes(engine), dlqRoutes(engine), adminRoutes(engine, { get: () => faults, set: setFaults })];
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://qstash.local");
+    try {
+      if (!authorized(req, url, opts.token)) return sendError(res, 401, "Unauthorized: missing or wrong bearer token");
+      for (const route of routes) if (await route(req, res, url)) return;
+      sendError(res, 404, `${req.method} ${url.pathname} is not part of QStash's API as the local stand-in implements it`);
+    } catch (error) {
+      if (res.headersSent) return void res.destroy();
+      if (error instanceof HttpError) return sendError(res, error.status, error.message);
+      if (stopping) return sendError(res, 503, "the QStash stand-in is stopping");
+      log(`qstash: ${req.method} ${url.pathname} failed: ${error instanceof Error ? error.stack : error}`);
+      sendError(res, 500, `QStash stand-in error: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  let stopping: Promise<void> | undefined;
+  try {
+    const restored = await engine.restore();
+    if (restored) log(`qstash: resumed ${restored} pending message(s) from Redis`);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+    });
+  } catch (error) {
+    await engine.stop();
+    await persistence.close();
+    throw new Error(`QStash stand-in could not start: ${error instanceof Error ? error.message : error}`);
+  }
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host ?? "127.0.0.1";
+
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    setFaults,
+    stats: () => engine.stats(),
+    idle: () => engine.idle(),
+    stop() {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await engine.stop();
+        server.closeAllConnections();
+        await closed;
+        await persistence.close();
+      })();
+      return stopping;
+    },
+  };
+}
