@@ -19,3 +19,15 @@ export function redis(): Redis {
   });
   return client;
 }
+
+/**
+ * HGETALL as a field map, or null when the key does not exist. With automatic deserialization
+ * off the SDK hands back Redis's flat [field, value, …] reply; values stay strings.
+ */
+export async function hgetallRecord(key: string): Promise<Record<string, string> | null> {
+  const reply: unknown = await redis().hgetall(key);
+  if (!Array.isArray(reply) || reply.length === 0) return null;
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+  return out;
+}
