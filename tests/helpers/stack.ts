@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import { startOpenAISimulator, type OpenAISimulator } from "../../dev/openai/index.ts";
+import { startQStash, type QStashDev } from "../../dev/qstash/index.ts";
+import { startRedisRest, type RedisRest } from "../../dev/redis-rest/index.ts";
+import { startAppServer } from "./app-server.ts";
+
+export type TestStack = {
+  redis: RedisRest;
+  qstash: QStashDev;
+  openai: OpenAISimulator;
+  app: Awaited<ReturnType<typeof startAppServer>>;
+  /** The Redis key prefix this suite's app writes under. */
+  prefix: string;
+  stop(): Promise<void>;
+};
+
+const secret = () => randomBytes(12).toString("hex");
+
+/**
+ * The whole local stack on free ports, plus the app's real route handlers behind an HTTP server,
+ * with process.env pointing the app's SDK clients at it. One per test file (vitest isolates
+ * modules per file, so the app's cached env and clients belong to that file).
+ */
+export async function startTestStack(opts: { timeScale?: number; env?: Record<string, string> } = {}): Promise<TestStack> {
+  const token = secret();
+  const keys = { current: `sig_${secret()}`, next: `sig_${secret()}` };
+  const redis = await startRedisRest({ port: 0, token, redisUrl: process.env.REDIS_URL || undefined });
+  const qstash = await startQStash({
+    port: 0,
+    token,
+    currentSigningKey: keys.current,
+    nextSigningKey: keys.next,
+    redisUrl: redis.redisUrl,
+    timeScale: opts.timeScale ?? 0.001,
+  });
+  const openai = await startOpenAISimulator({ port: 0, apiKey: token, knobs: { latencyMsPerToken: 0 } });
+  const app = await startAppServer();
+  const prefix = `t${secret().slice(0, 8)}:`;
+  Object.assign(process.env, {
+    UPSTASH_REDIS_REST_URL: redis.url,
+    UPSTASH_REDIS_REST_TOKEN: token,
+    QSTASH_URL: qstash.url,
+    QSTASH_TOKEN: token,
+    QSTASH_CURRENT_SIGNING_KEY: keys.current,
+    QSTASH_NEXT_SIGNING_KEY: keys.next,
+    OPENAI_API_KEY: token,
+    OPENAI_BASE_URL: openai.url,
+    OPENAI_MODEL: "gpt-5-mini",
+    APP_BASE_URL: app.url,
+    REDIS_KEY_PREFIX: prefix,
+    SESSION_SECRET: secret(),
+    ...opts.env,
+  });
+  return {
+    redis,
+    qstash,
+    openai,
+    app,
+    prefix,
+    async stop() {
+      await app.stop();
+      await qstash.stop();
+      await openai.stop();
+      await redis.stop();
+    },
+  };
+}
