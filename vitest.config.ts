@@ -28,6 +28,10 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        resolve: { alias },
+        test: { name: "bench", include: ["tests/bench/**/*.bench.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 60_000 },
+      },
     ],
   },
 });

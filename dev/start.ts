@@ -28,7 +28,8 @@ const nextBin = fileURLToPath(new URL("../node_modules/next/dist/bin/next", impo
 const next = spawn(process.execPath, [nextBin, "dev", "--port", port], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, ...stack.env },
+  // Offline by design: no telemetry calls from next dev.
+  env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...stack.env },
 });
 
 let stopping = false;

@@ -9,6 +9,9 @@ const url = (name: string) =>
   z.url({ error: `${name} must be an absolute http(s) URL` }).transform((u) => u.replace(/\/+$/, ""));
 const secret = (name: string) => z.string({ error: `${name} is required` }).min(1, `${name} is required`);
 
+const count = (name: string, fallback: number) =>
+  z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(0, `${name} must be positive`).default(fallback);
+
 const schema = z.object({
   UPSTASH_REDIS_REST_URL: url("UPSTASH_REDIS_REST_URL"),
   UPSTASH_REDIS_REST_TOKEN: secret("UPSTASH_REDIS_REST_TOKEN"),
@@ -25,6 +28,22 @@ const schema = z.object({
    * checked against it). Behind a proxy or tunnel this is the outside URL, never the Host header.
    */
   APP_BASE_URL: url("APP_BASE_URL"),
+  /** Signs the anonymous session cookie that says who owns a job (HMAC-SHA256). At least 16 characters. */
+  SESSION_SECRET: z.string({ error: "SESSION_SECRET is required" }).min(16, "SESSION_SECRET needs at least 16 characters"),
+  /** How long a finished job (and its checkpoints) stays readable, in seconds. */
+  JOB_RETENTION_SECONDS: count("JOB_RETENTION_SECONDS", 24 * 3600),
+  /** How long a start with the same identity returns the same job, in seconds. */
+  JOB_DEDUPE_SECONDS: count("JOB_DEDUPE_SECONDS", 3600),
+  /** Work time one consume delivery allows itself before handing over to a continuation, in ms. Keep it well below the consume route's maxDuration. */
+  CONSUME_TIME_BUDGET_MS: count("CONSUME_TIME_BUDGET_MS", 240_000),
+  /** Lease length, in ms; renewed by every progress write, so a crashed worker's job is free again this soon. */
+  JOB_LEASE_MS: count("JOB_LEASE_MS", 30_000),
+  /** Overrides every analysis type's own timeout (ms, counted from the first start); 0 keeps each type's. */
+  JOB_TIMEOUT_MS: count("JOB_TIMEOUT_MS", 0),
+  /** An OpenAI stream that sends nothing for this long is aborted and retried, in ms. */
+  OPENAI_STALL_TIMEOUT_MS: count("OPENAI_STALL_TIMEOUT_MS", 60_000),
+  /** QStash delivery retries per message before the failure callback marks the job failed. */
+  QSTASH_RETRIES: count("QSTASH_RETRIES", 3),
   /** Prefix for every Redis key this app writes; tests give each suite its own. */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/, "REDIS_KEY_PREFIX may only hold [A-Za-z0-9:_-]").default(""),
 });

@@ -8,7 +8,12 @@ export type ErrorCode =
   | "bad_request:json"
   | "bad_request:listing"
   | "unsupported_media_type:body"
+  | "bad_request:params"
+  | "bad_request:query"
   | "not_found:listing"
+  | "not_found:job"
+  | "unauthorized:signature"
+  | "unavailable:queue"
   | "not_found:route"
   | "payload_too_large:body"
   | "internal:server";

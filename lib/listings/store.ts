@@ -3,7 +3,7 @@ import { customAlphabet } from "nanoid";
 import { catalog } from "@/lib/listings/catalog";
 import { listingIdSchema, type Listing, type ListingSummary, type NewListing } from "@/lib/listings/schema";
 import { keys, ttl } from "@/lib/redis/keys";
-import { redis } from "@/lib/redis/client";
+import { hgetallRecord, redis } from "@/lib/redis/client";
 
 // URL- and key-safe ids without "-" or "_" at the edges, so they read well in the data browser.
 const newId = customAlphabet("0123456789abcdefghijklmnopqrstuvwxyz", 12);
@@ -28,7 +28,7 @@ export async function getListing(id: string): Promise<Listing | null> {
   if (!listingIdSchema.safeParse(id).success) return null;
   const fromCatalog = catalog.find((l) => l.id === id);
   if (fromCatalog) return fromCatalog;
-  const hash = await redis().hgetall<Record<string, string>>(keys.listing(id));
+  const hash = await hgetallRecord(keys.listing(id));
   if (!hash?.text) return null;
   return { id, title: hash.title ?? "Untitled", text: hash.text, source: "pasted" };
 }

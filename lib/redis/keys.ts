@@ -19,11 +19,22 @@ const p = () => env().REDIS_KEY_PREFIX;
 
 export const keys = {
   listing: (id: string) => `${p()}listing:${id}`,
+  job: (id: string) => `${p()}job:${id}`,
+  /** What a job id is appended to, for scripts that follow a dedupe key to its job. */
+  jobPrefix: () => `${p()}job:`,
+  jobSteps: (id: string) => `${p()}job:${id}:steps`,
+  jobLease: (id: string) => `${p()}job:${id}:lease`,
+  /** `identityHash` covers the owner and the canonical params (see lib/jobs/identity.ts). */
+  jobByListing: (listingId: string, analysisType: string, identityHash: string) =>
+    `${p()}job:byListing:${listingId}:${analysisType}:${identityHash}`,
+  ownerJobs: (owner: string) => `${p()}jobs:owner:${owner}`,
   stackCheck: (nonce: string) => `${p()}stackcheck:${nonce}`,
 };
 
 /** Time-to-live of each kind of key, in seconds. */
 export const ttl = {
   listing: 7 * 24 * 3600,
+  /** The owner's history index is renewed by every start. */
+  ownerJobs: 30 * 24 * 3600,
   stackCheck: 60,
 };

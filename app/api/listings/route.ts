@@ -1,3 +1,4 @@
+import { resolveOwner, withSession } from "@/lib/auth";
 import { readJson } from "@/lib/http/parse";
 import { json, route } from "@/lib/http/respond";
 import { newListingSchema } from "@/lib/listings/schema";
@@ -6,8 +7,11 @@ import { createListing, listCatalog, summarize } from "@/lib/listings/store";
 /** Room for LISTING_TEXT_MAX characters of multi-byte text plus the JSON around it. */
 const MAX_BODY_BYTES = 256 * 1024;
 
-/** GET /api/listings → { listings }: the sample catalog, without full texts. */
-export const GET = route(async () => json({ listings: listCatalog() }));
+/** GET /api/listings → { listings }: the sample catalog, without full texts. Starts a session if there is none. */
+export const GET = route(async (req: Request) => {
+  const owner = resolveOwner(req);
+  return withSession(json({ listings: listCatalog() }), owner);
+});
 
 /** POST /api/listings { title, text } → 201 { listing }: stores a pasted listing. */
 export const POST = route(async (req: Request) => {

@@ -1,0 +1,31 @@
+import type { z } from "zod";
+import type { AnalysisType, Params } from "@/lib/jobs/schema";
+
+/**
+ * A declarative analysis type: what it asks, what shape its answer must have, how long it may
+ * run. The job engine turns it into steps: prepare → analyze each chunk → synthesize → validate
+ * → save.
+ */
+export type AnalysisDefinition<P extends Params = Params, R = unknown> = {
+  type: AnalysisType;
+  title: string;
+  description: string;
+  /** Strict: unknown keys are a 400. Defaults fill in what the client left out. */
+  params: z.ZodType<P>;
+  /** The structured output the synthesize step asks for and the validate step enforces. */
+  output: z.ZodType<R>;
+  /** Instructions for reading one chunk of the listing. */
+  chunkInstructions: (params: P) => string;
+  /** Instructions for turning the chunk notes into the final structured answer. */
+  synthesisInstructions: (params: P) => string;
+  /** A job of this type fails with a timeout once it has been running this long, in ms. */
+  timeoutMs: number;
+};
+
+/**
+ * Keeps each definition precisely typed where it is written, and erases P and R for the
+ * registry: the engine only ever passes a definition its own parsed params and output.
+ */
+export function defineAnalysis<P extends Params, R>(definition: AnalysisDefinition<P, R>): AnalysisDefinition {
+  return definition as unknown as AnalysisDefinition;
+}

@@ -1,0 +1,30 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { recheckLater, type ConsumeOutcome } from "@/lib/jobs/runner";
+import { analysisTypeSchema, jobErrorSchema, type JobError } from "@/lib/jobs/schema";
+import { finishJob } from "@/lib/jobs/store";
+import { redis } from "@/lib/redis/client";
+import { keys } from "@/lib/redis/keys";
+
+/**
+ * QStash gave up on a job's message (retries exhausted, or a 489): mark the job failed with the
+ * last error a worker recorded. While a worker still holds the lease the job is alive, so the
+ * callback is answered with a retry instead of ending it underneath that worker.
+ */
+export async function onDeliveryFailed(jobId: string, attempts: number): Promise<ConsumeOutcome> {
+  // Deserialization is off (lib/redis/client.ts): HMGET answers Redis's own [value, value].
+  const [raw, type] = ((await redis().hmget(keys.job(jobId), "lastError", "analysisType")) as unknown as [string | null, string | null] | null) ?? [null, null];
+  const analysisType = analysisTypeSchema.catch("business_analysis").parse(type);
+  const last = raw ? jobErrorSchema.safeParse(JSON.parse(raw)) : null;
+  const error: JobError = {
+    code: last?.success ? last.data.code : "delivery_failed",
+    category: last?.success ? last.data.category : "SYSTEM",
+    message: `The analysis was stopped after ${attempts} failed attempt${attempts === 1 ? "" : "s"}${last?.success ? `: ${last.data.message.replace(/;? ?retrying\.?$/i, "").replace(/\.$/, "")}` : ""}.`,
+    retryable: false,
+  };
+  const outcome = await finishJob(jobId, null, { status: "failed", error });
+  if (outcome.finished) return { kind: "ack", note: `job ${outcome.status} after QStash gave up` };
+  // A worker still holds the job: it may finish; if it dies, the recheck resumes the job.
+  if (outcome.reason === "lease_alive") return recheckLater(jobId, analysisType, attempts, env().JOB_LEASE_MS);
+  return { kind: "ack", note: outcome.reason === "ended" ? `job already ${outcome.status}` : outcome.reason };
+}

@@ -1,0 +1,75 @@
+import "server-only";
+import { checkpoint, type WriteOutcome } from "@/lib/jobs/store";
+
+/** Minimum time between two partial-output writes of one job, in ms. */
+export const PROGRESS_INTERVAL_MS = 500;
+/** How much of the streamed text the job keeps while running (the UI shows the tail), in characters. */
+export const PARTIAL_TAIL_CHARS = 1_200;
+
+export type StopReason = "canceled" | "lease_lost" | "ended";
+
+/**
+ * Streams partial output into the job at most every PROGRESS_INTERVAL_MS. Each write renews the
+ * lease and reads the cancel flag; when a write says stop, `abort` is called at once so the
+ * in-flight OpenAI request is cut instead of paid to the end.
+ */
+export class ProgressWriter {
+  private text = "";
+  private lastWrite = Date.now();
+  /** When the stream last showed life, ms epoch. */
+  lastActivity = Date.now();
+  private inFlight: Promise<void> | null = null;
+  stopReason: StopReason | null = null;
+
+  constructor(
+    private readonly jobId: string,
+    private readonly token: string,
+    private readonly fields: (partial: string, fraction: number) => Record<string, string | number>,
+    private readonly expectedChars: number,
+    private readonly abort: (reason: StopReason) => void,
+  ) {}
+
+  /** The stream showed life (any event). */
+  touch(): void {
+    this.lastActivity = Date.now();
+  }
+
+  push(delta: string): void {
+    this.text += delta;
+    this.write(PROGRESS_INTERVAL_MS);
+  }
+
+  /** Writes (renewing the lease) if nothing was written for `intervalMs`, even without new text. */
+  heartbeat(intervalMs: number): void {
+    this.write(intervalMs);
+  }
+
+  private write(minIntervalMs: number): void {
+    const now = Date.now();
+    if (this.inFlight || now - this.lastWrite < minIntervalMs) return;
+    this.lastWrite = now;
+    const partial = this.text.slice(-PARTIAL_TAIL_CHARS);
+    const fraction = Math.min(0.95, this.text.length / this.expectedChars);
+    this.inFlight = checkpoint(this.jobId, this.token, this.fields(partial, fraction))
+      .then((outcome) => this.react(outcome))
+      .catch(() => {
+        // A failed progress write is not fatal: the next one or the step checkpoint will tell.
+      })
+      .finally(() => {
+        this.inFlight = null;
+      });
+  }
+
+  /** Waits for a write still in flight, so nothing lands after the step's own checkpoint. */
+  async settle(): Promise<void> {
+    await this.inFlight;
+  }
+
+  private react(outcome: WriteOutcome) {
+    const reason: StopReason | null = outcome.ok ? (outcome.cancelRequested ? "canceled" : null) : outcome.reason === "lease_lost" ? "lease_lost" : "ended";
+    if (reason && !this.stopReason) {
+      this.stopReason = reason;
+      this.abort(reason);
+    }
+  }
+}

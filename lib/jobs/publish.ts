@@ -1,0 +1,47 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { qstash, webhookUrl } from "@/lib/qstash/client";
+import type { Job } from "@/lib/jobs/schema";
+
+export const CONSUME_PATH = "/api/analysis/consume";
+export const FAILED_PATH = "/api/analysis/failed";
+
+/**
+ * Delay before QStash's retry number `retried` (0-based), in ms: 2 s, 4 s, 8 s … capped at a
+ * minute. QStash's default (12 s, 2½ min, 30 min, 6 h) suits webhooks nobody watches; here a
+ * person is waiting, and a provider that asks for longer says so with Retry-After, which wins.
+ */
+const RETRY_DELAY = "min(60000, 2000 * pow(2, retried))";
+
+/**
+ * A later message for a job already under way: a `continuation` when a delivery ran out of time
+ * budget, a `recheck` when a delivery found another worker holding the lease (it looks again
+ * once that lease could have expired, so the job survives the holder dying). `seq` makes the
+ * deduplication id: one message per continuation, one recheck per holder and lease period.
+ */
+export type FollowUp = { kind: "continuation" | "recheck"; seq: string | number; delayS?: number };
+
+/** The body of every consume message. */
+export type ConsumeMessage = { jobId: string; analysisType: Job["analysisType"] };
+
+/**
+ * Queues a job for the consume webhook. The URL names the job and type so the Upstash console's
+ * logs read well; the label is the analysis type; the deduplication id makes a repeated publish
+ * of the same job (or the same continuation) one message. After QSTASH_RETRIES failed deliveries
+ * the failure callback marks the job failed.
+ */
+export async function publishJob(job: Pick<Job, "id" | "analysisType">, follow?: FollowUp): Promise<{ messageId: string }> {
+  const query = `?job=${encodeURIComponent(job.id)}&type=${job.analysisType}${follow ? `&${follow.kind}=${follow.seq}` : ""}`;
+  const body: ConsumeMessage = { jobId: job.id, analysisType: job.analysisType };
+  const answer = await qstash().publishJSON({
+    url: webhookUrl(`${CONSUME_PATH}${query}`),
+    body,
+    deduplicationId: follow ? `${job.id}.${follow.kind}.${follow.seq}` : job.id,
+    ...(follow?.delayS ? { delay: follow.delayS } : {}),
+    label: job.analysisType,
+    retries: env().QSTASH_RETRIES,
+    retryDelay: RETRY_DELAY,
+    failureCallback: webhookUrl(`${FAILED_PATH}?job=${encodeURIComponent(job.id)}`),
+  });
+  return { messageId: answer.messageId };
+}

@@ -1,0 +1,219 @@
+import "server-only";
+import { nanoid } from "nanoid";
+import { env } from "@/lib/env";
+import { classify, JobFailure, StreamStalled, timeoutError } from "@/lib/jobs/classify";
+import { definitions, type AnalysisDefinition } from "@/lib/jobs/definitions";
+import { ProgressWriter, type StopReason } from "@/lib/jobs/progress";
+import { publishJob } from "@/lib/jobs/publish";
+import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
+import * as steps from "@/lib/jobs/steps";
+import { checkpoint, finishJob, leaseJob, releaseLease } from "@/lib/jobs/store";
+import { getListing } from "@/lib/listings/store";
+import type { Listing } from "@/lib/listings/schema";
+import { streamResponse, type StreamRequest, type StreamResult } from "@/lib/openai/stream";
+
+/** What one delivery ended in; lib/qstash/answer.ts turns it into QStash's answer. */
+export type ConsumeOutcome =
+  | { kind: "ack"; note: string }
+  | { kind: "held"; retryAfterS: number; note: string }
+  | { kind: "retry"; retryAfterS: number | null; note: string }
+  | { kind: "fatal"; note: string };
+
+class Stopped extends Error {
+  constructor(readonly reason: StopReason) {
+    super(`stopped: ${reason}`);
+  }
+}
+
+/** Leases the job named by a consume message and runs its remaining steps. */
+export async function runDelivery(jobId: string, analysisType: Job["analysisType"], messageId: string | null): Promise<ConsumeOutcome> {
+  const token = nanoid();
+  const lease = await leaseJob(jobId, token, messageId ?? "");
+  if (!lease.leased) {
+    if (lease.reason === "held") return recheckLater(jobId, analysisType, lease.holderAttempt, lease.retryInMs);
+    return { kind: "ack", note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}` };
+  }
+  return new JobRun(lease.job, token, lease.checkpoints).execute();
+}
+
+/**
+ * Another worker holds the job. Acknowledging outright could lose the job if that worker dies
+ * (this may be a duplicate of its own message); failing would burn QStash retries while it is
+ * healthy. So: queue a recheck for when its lease could have expired, then acknowledge. One
+ * recheck per holder and lease period (deduplicated); if publishing fails, QStash retries us.
+ */
+export async function recheckLater(jobId: string, analysisType: Job["analysisType"], holderAttempt: number, leaseLeftMs: number): Promise<ConsumeOutcome> {
+  const delayS = Math.ceil(leaseLeftMs / 1000) + 1;
+  const period = Math.floor(Date.now() / env().JOB_LEASE_MS);
+  try {
+    await publishJob({ id: jobId, analysisType }, { kind: "recheck", seq: `${holderAttempt}-${period}`, delayS });
+  } catch {
+    return { kind: "held", retryAfterS: delayS, note: "another worker holds the lease; recheck could not be queued" };
+  }
+  return { kind: "ack", note: `another worker holds the lease; rechecking in ${delayS} s` };
+}
+
+/** One delivery's work on one job, under its lease. */
+class JobRun {
+  private readonly started = Date.now();
+  private readonly def: AnalysisDefinition;
+  private readonly params: Params;
+  private readonly done = new Map<string, unknown>();
+  private usage: Usage;
+  private stepsRun = 0;
+  private plan: string[] = [];
+  private chunkCount = 0;
+
+  constructor(private readonly job: Job, private readonly token: string, checkpoints: Record<string, string>) {
+    this.def = definitions[job.analysisType];
+    this.params = this.def.params.parse(job.params) as Params;
+    this.usage = job.usage;
+    for (const [name, value] of Object.entries(checkpoints)) this.done.set(name, JSON.parse(value));
+  }
+
+  async execute(): Promise<ConsumeOutcome> {
+    if (this.job.cancelRequested) return this.end({ status: "canceled" });
+    try {
+      const listing = await getListing(this.job.listingId);
+      if (!listing) throw new JobFailure({ code: "listing_missing", category: "USER_INPUT", message: "The listing no longer exists (pasted listings expire after 7 days).", retryable: false });
+      const { checkpoint: prepared, chunks } = steps.prepare(listing);
+      const before = this.done.get("prepare") as steps.PrepareCheckpoint | undefined;
+      if (before && before.textHash !== prepared.textHash) {
+        throw new JobFailure({ code: "listing_changed", category: "FILE_PROCESSING", message: "The listing changed while it was being analysed. Start a new analysis.", retryable: false });
+      }
+      this.chunkCount = chunks.length;
+      this.plan = steps.planSteps(chunks.length);
+      for (const [index, name] of this.plan.entries()) {
+        if (this.done.has(name)) continue;
+        if (this.timedOut()) return this.fail(timeoutError(this.timeoutMs()));
+        // Saving is one quick write: never worth a continuation of its own.
+        if (name === "save") return this.end({ status: "succeeded", result: (this.done.get("validate") as steps.ValidateCheckpoint).result });
+        if (this.stepsRun > 0 && this.outOfTime()) return this.continueLater();
+        const result = await this.runStep(name, index, listing, chunks, prepared);
+        this.stepsRun++;
+        const outcome = await checkpoint(this.job.id, this.token, this.fields(index + 1, 0, ""), { name, checkpoint: result });
+        if (!outcome.ok) throw new Stopped(outcome.reason === "lease_lost" ? "lease_lost" : "ended");
+        this.done.set(name, result);
+        if (outcome.cancelRequested) throw new Stopped("canceled");
+      }
+      return { kind: "ack", note: "nothing left to do" };
+    } catch (error) {
+      return this.handle(error);
+    }
+  }
+
+  private async runStep(name: string, index: number, listing: Listing, chunks: string[], prepared: steps.PrepareCheckpoint): Promise<unknown> {
+    if (name === "prepare") return prepared;
+    if (name.startsWith("analyze:")) {
+      const i = Number(name.slice(8));
+      const input = `Listing: ${listing.title}\n\nPart ${i + 1} of ${chunks.length}:\n${chunks[i]}`;
+      return this.stream(name, index, { instructions: this.def.chunkInstructions(this.params), input });
+    }
+    const notes = chunks.map((_, i) => (this.done.get(`analyze:${i}`) as steps.TextCheckpoint).text);
+    const input = steps.synthesisInput(listing, notes);
+    const format = { name: this.job.analysisType, schema: this.def.output };
+    if (name === "synthesize") return this.stream(name, index, { instructions: this.def.synthesisInstructions(this.params), input, format });
+    // validate: one repair attempt on output that is not valid JSON of the type's schema.
+    const draft = this.done.get("synthesize") as steps.TextCheckpoint;
+    const first = steps.validateOutput(this.def, draft.text);
+    if (first.ok) return { result: first.result, repaired: false, usage: { inputTokens: 0, outputTokens: 0 } } satisfies steps.ValidateCheckpoint;
+    const repair = await this.stream(name, index, {
+      instructions: steps.repairInstructions(this.def, this.params, first.problem),
+      input: `${input}\n\nRejected answer:\n${draft.text.slice(0, 4_000)}`,
+      format,
+    });
+    const second = steps.validateOutput(this.def, repair.text);
+    if (!second.ok) throw steps.invalidOutput(second.problem);
+    return { result: second.result, repaired: true, usage: repair.usage } satisfies steps.ValidateCheckpoint;
+  }
+
+  /** Streams one OpenAI call with throttled partial-output writes that can abort it. */
+  private async stream(name: string, index: number, req: Pick<StreamRequest, "instructions" | "input" | "format">): Promise<StreamResult> {
+    const controller = new AbortController();
+    const writer = new ProgressWriter(this.job.id, this.token, (partial, fraction) => this.fields(index, fraction, partial), req.format ? 1_500 : 800, (reason) => controller.abort(new Stopped(reason)));
+    // Keeps the lease alive while the model thinks, and gives up on a stream that went silent.
+    const heartbeat = setInterval(() => {
+      if (Date.now() - writer.lastActivity > env().OPENAI_STALL_TIMEOUT_MS) controller.abort(new StreamStalled());
+      // Every 2 s at most: often enough to see a cancel fast, rare enough to stay cheap.
+      else writer.heartbeat(Math.min(env().JOB_LEASE_MS / 3, 2_000));
+    }, 1_000);
+    try {
+      const result = await streamResponse({ ...req, signal: controller.signal, onDelta: (d) => writer.push(d), onEvent: () => writer.touch(), metadata: { job_id: this.job.id, step: name } });
+      await writer.settle();
+      if (writer.stopReason) throw new Stopped(writer.stopReason);
+      this.usage = steps.addUsage(this.usage, result.usage);
+      return result;
+    } catch (error) {
+      await writer.settle();
+      if (writer.stopReason) throw new Stopped(writer.stopReason);
+      throw controller.signal.reason instanceof StreamStalled ? controller.signal.reason : error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Job fields for a progress write: `index` steps done plus `fraction` of the next. */
+  private fields(index: number, fraction: number, partial: string): Record<string, string | number> {
+    const total = this.plan.length;
+    const name = this.plan[Math.min(index, total - 1)];
+    const elapsed = Date.now() - this.started;
+    const perStep = this.stepsRun > 0 ? elapsed / this.stepsRun : null;
+    return {
+      progress: Math.min(99, Math.floor((100 * (index + fraction)) / total)),
+      step: JSON.stringify({ name, index: Math.min(index + 1, total), total, label: steps.stepLabel(name, this.chunkCount) }),
+      etaMs: perStep === null ? "" : Math.round(perStep * (total - index - fraction)),
+      partialOutput: partial,
+      usageIn: this.usage.inputTokens,
+      usageOut: this.usage.outputTokens,
+    };
+  }
+
+  private timeoutMs(): number {
+    return env().JOB_TIMEOUT_MS || this.def.timeoutMs;
+  }
+
+  private timedOut(): boolean {
+    return Date.now() - (this.job.startedAt ?? this.started) > this.timeoutMs();
+  }
+
+  /** Would the next step likely overrun this delivery's time budget? (Estimated by the average step so far.) */
+  private outOfTime(): boolean {
+    const elapsed = Date.now() - this.started;
+    return elapsed + elapsed / this.stepsRun > env().CONSUME_TIME_BUDGET_MS;
+  }
+
+  /** Hands the rest to a continuation message: release first, so the continuation can lease at once. */
+  private async continueLater(): Promise<ConsumeOutcome> {
+    await releaseLease(this.job.id, this.token, null);
+    try {
+      await publishJob(this.job, { kind: "continuation", seq: this.job.attempt });
+    } catch {
+      // Lease released, nothing lost: failing this delivery makes QStash bring it back.
+      return { kind: "retry", retryAfterS: null, note: "could not publish the continuation" };
+    }
+    return { kind: "ack", note: `continued after ${this.stepsRun} step(s)` };
+  }
+
+  private async end(end: Parameters<typeof finishJob>[2]): Promise<ConsumeOutcome> {
+    const outcome = await finishJob(this.job.id, this.token, end);
+    if (!outcome.finished && outcome.reason === "lease_lost") return recheckLater(this.job.id, this.job.analysisType, this.job.attempt + 1, env().JOB_LEASE_MS);
+    return outcome.finished ? { kind: "ack", note: `job ${outcome.status}` } : { kind: "ack", note: outcome.reason === "ended" ? `job already ${outcome.status}` : outcome.reason };
+  }
+
+  private async fail(error: JobError): Promise<ConsumeOutcome> {
+    const outcome = await this.end({ status: "failed", error });
+    return outcome.kind === "ack" ? { kind: "fatal", note: `failed: ${error.code}` } : outcome;
+  }
+
+  private async handle(error: unknown): Promise<ConsumeOutcome> {
+    if (error instanceof Stopped) {
+      if (error.reason === "canceled") return this.end({ status: "canceled" });
+      if (error.reason === "lease_lost") return recheckLater(this.job.id, this.job.analysisType, this.job.attempt + 1, env().JOB_LEASE_MS);
+      return { kind: "ack", note: "the job ended while running" };
+    }
+    const { error: jobError, retryAfterS } = classify(error);
+    if (!jobError.retryable) return this.fail(jobError);
+    await releaseLease(this.job.id, this.token, jobError).catch(() => {});
+    return { kind: "retry", retryAfterS, note: jobError.code };
+  }
+}

@@ -1,0 +1,106 @@
+import { z } from "zod";
+
+/**
+ * The Job: one zod schema is the source of truth for the server, the client and the Redis hash.
+ * In Redis (`job:{id}`) every field is a readable string: numbers as decimals, timestamps as
+ * epoch milliseconds, objects as JSON — see `toHash`/`fromHash`.
+ */
+export const analysisTypes = ["business_analysis", "market_intelligence", "risk_assessment"] as const;
+export const analysisTypeSchema = z.enum(analysisTypes);
+export type AnalysisType = z.infer<typeof analysisTypeSchema>;
+
+export const jobStatuses = ["queued", "running", "succeeded", "failed", "canceled"] as const;
+export const jobStatusSchema = z.enum(jobStatuses);
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+export const terminalStatuses: readonly JobStatus[] = ["succeeded", "failed", "canceled"];
+export const isTerminal = (s: JobStatus) => terminalStatuses.includes(s);
+
+export const errorCategories = [
+  "AI_PROVIDER", "DATABASE", "AUTH", "FILE_PROCESSING", "JSON_PARSING", "VALIDATION", "NETWORK", "SYSTEM", "USER_INPUT",
+] as const;
+export const jobErrorSchema = z.object({
+  code: z.string(),
+  category: z.enum(errorCategories),
+  message: z.string(),
+  retryable: z.boolean(),
+});
+export type JobError = z.infer<typeof jobErrorSchema>;
+
+export const stepInfoSchema = z.object({ name: z.string(), index: z.number().int(), total: z.number().int(), label: z.string() });
+export type StepInfo = z.infer<typeof stepInfoSchema>;
+
+export const usageSchema = z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() });
+export type Usage = z.infer<typeof usageSchema>;
+
+/** Params are small flat maps; each analysis type validates its own keys. */
+export const paramsSchema = z.record(z.string().max(40), z.union([z.string().max(200), z.number(), z.boolean()]));
+export type Params = z.infer<typeof paramsSchema>;
+
+export const jobSchema = z.object({
+  id: z.string(),
+  owner: z.string(),
+  listingId: z.string(),
+  analysisType: analysisTypeSchema,
+  params: paramsSchema,
+  status: jobStatusSchema,
+  progress: z.number().min(0).max(100),
+  step: stepInfoSchema.nullable(),
+  partialOutput: z.string(),
+  result: z.unknown().nullable(),
+  error: jobErrorSchema.nullable(),
+  attempt: z.number().int(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  cancelRequested: z.boolean(),
+  etaMs: z.number().nullable(),
+  usage: usageSchema,
+  version: z.number().int(),
+});
+export type Job = z.infer<typeof jobSchema>;
+
+/** What a browser receives: the owner stays on the server. */
+export type PublicJob = Omit<Job, "owner">;
+
+const json = (v: string | undefined) => (v ? (JSON.parse(v) as unknown) : null);
+const num = (v: string | undefined) => (v === undefined || v === "" ? null : Number(v));
+
+/** Rebuilds a Job from HGETALL's field map; throws if the hash is not a job. */
+export function fromHash(id: string, h: Record<string, string>): Job {
+  return jobSchema.parse({
+    id,
+    owner: h.owner,
+    listingId: h.listingId,
+    analysisType: h.analysisType,
+    params: json(h.params) ?? {},
+    status: h.status,
+    progress: num(h.progress) ?? 0,
+    step: json(h.step),
+    partialOutput: h.partialOutput ?? "",
+    result: json(h.result),
+    error: json(h.error),
+    attempt: num(h.attempt) ?? 0,
+    createdAt: num(h.createdAt),
+    updatedAt: num(h.updatedAt) ?? num(h.createdAt),
+    startedAt: num(h.startedAt),
+    finishedAt: num(h.finishedAt),
+    cancelRequested: h.cancelRequested === "1",
+    etaMs: num(h.etaMs),
+    usage: { inputTokens: num(h.usageIn) ?? 0, outputTokens: num(h.usageOut) ?? 0 },
+    version: num(h.version) ?? 0,
+  });
+}
+
+/** Redis returns a hash as [field, value, field, value, …] inside Lua results. */
+export function pairsToRecord(pairs: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(pairs)) return out;
+  for (let i = 0; i + 1 < pairs.length; i += 2) out[String(pairs[i])] = String(pairs[i + 1]);
+  return out;
+}
+
+export function toPublic(job: Job): PublicJob {
+  const { owner: _owner, ...rest } = job;
+  return rest;
+}

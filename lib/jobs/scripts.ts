@@ -1,0 +1,157 @@
+/**
+ * Lua scripts for every multi-key change to a job, one per operation, each atomic and one round
+ * trip (run through @upstash/redis `createScript`: EVALSHA, EVAL on NOSCRIPT). Each opens with
+ * its contract. Negative return codes are expected outcomes, mapped to values in store.ts.
+ *
+ * Scripts also read keys they find inside the job hash (`dedupeKey`) or build from a prefix:
+ * Upstash Redis is a single shard, and the names come from the one key builder.
+ */
+// Lua 5.1 (Redis) has a global unpack; 5.3 engines (the in-process fallback) have table.unpack.
+const prelude = `local unpack = unpack or table.unpack
+`;
+
+export const CREATE_JOB = `--[[ CREATE_JOB: create a job unless its identity already has a live one.
+KEYS[1] dedupe key  job:byListing:{listingId}:{type}:{identityHash}
+KEYS[2] job key     job:{id}
+KEYS[3] owner index jobs:owner:{owner}
+ARGV[1] new job id           ARGV[2] job key prefix (to read the job KEYS[1] points at)
+ARGV[3] dedupe TTL, s        ARGV[4] job TTL until it ends, s
+ARGV[5] owner index TTL, s   ARGV[6] owner index max length
+ARGV[7] createdAt, ms        ARGV[8..] field, value pairs of the new job hash
+Returns {1, id} created, or {0, id, {hash pairs}}: a queued/running/succeeded job already has
+this identity. A failed or canceled one does not block a new start. ]]
+${prelude}local existing = redis.call('GET', KEYS[1])
+if existing then
+  local fields = redis.call('HGETALL', ARGV[2] .. existing)
+  for i = 1, #fields, 2 do
+    if fields[i] == 'status' and (fields[i + 1] == 'queued' or fields[i + 1] == 'running' or fields[i + 1] == 'succeeded') then
+      return {0, existing, fields}
+    end
+  end
+end
+redis.call('HSET', KEYS[2], unpack(ARGV, 8))
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[6]) + 1))
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+return {1, ARGV[1]}
+`;
+
+export const LEASE_JOB = `--[[ LEASE_JOB: take the job for one worker until the lease deadline, and load its state.
+KEYS[1] job key  KEYS[2] lease key job:{id}:lease  KEYS[3] steps key job:{id}:steps
+ARGV[1] lease token  ARGV[2] lease length, ms  ARGV[3] now, ms  ARGV[4] QStash message id
+Returns {1, {job pairs}, {step pairs}} leased (status running, attempt + 1);
+{-1} no such job (expired or never created); {-2, status} the job already ended;
+{-3, pttl, attempt} another worker (on that attempt number) holds the lease for pttl more ms. ]]
+${prelude}local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {-1} end
+if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {-2, status} end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {-3, redis.call('PTTL', KEYS[2]), redis.call('HGET', KEYS[1], 'attempt')}
+end
+redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[3])
+redis.call('HSET', KEYS[1], 'status', 'running', 'updatedAt', ARGV[3], 'messageId', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'attempt', 1)
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+return {1, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])}
+`;
+
+export const CHECKPOINT_STEP = `--[[ CHECKPOINT_STEP: record progress, and a finished step's checkpoint, while holding the lease.
+Also the partial-output write during streaming (ARGV[4] empty: no checkpoint).
+KEYS[1] job key  KEYS[2] steps key  KEYS[3] lease key
+ARGV[1] lease token  ARGV[2] lease length, ms (renewed)  ARGV[3] now, ms
+ARGV[4] step name or ''  ARGV[5] checkpoint JSON  ARGV[6] job TTL, s (steps key follows the job)
+ARGV[7..] field, value pairs to set on the job (progress, step, etaMs, partialOutput, usage…)
+Returns {1, cancelRequested 0|1}; {-1} the lease is no longer ours (stop, write nothing);
+{-2, status} the job ended meanwhile. ]]
+${prelude}if redis.call('GET', KEYS[3]) ~= ARGV[1] then return {-1} end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'running' then return {-2, status or 'missing'} end
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
+  redis.call('EXPIRE', KEYS[2], ARGV[6])
+end
+if #ARGV >= 8 then redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3], unpack(ARGV, 7)) end
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
+return {1, redis.call('HGET', KEYS[1], 'cancelRequested') == '1' and 1 or 0}
+`;
+
+export const RELEASE_LEASE = `--[[ RELEASE_LEASE: give the job back without ending it (a retryable error, or a continuation
+message takes over), remembering the last error for the failure callback.
+KEYS[1] job key  KEYS[2] lease key
+ARGV[1] lease token  ARGV[2] now, ms  ARGV[3] last error JSON or ''
+Returns 1 released; 0 the lease was not ours. ]]
+${prelude}if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'lastError', ARGV[3]) end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+return 1
+`;
+
+export const FINISH_JOB = `--[[ FINISH_JOB: end a job — succeeded, failed or canceled — exactly once.
+KEYS[1] job key  KEYS[2] steps key  KEYS[3] lease key
+ARGV[1] lease token, or '' when the caller holds no lease (failure callback, timeout sweep)
+ARGV[2] status  ARGV[3] now, ms  ARGV[4] retention TTL, s  ARGV[5] result JSON or ''
+ARGV[6] error JSON or ''  ARGV[7] job id
+Returns {1, status} ended (a success becomes 'canceled' if a cancel was requested first:
+no result is written after a cancel is acknowledged); {-1} the lease is not ours;
+{-2, status} already ended; {-3} no token given but a worker's lease is alive; {-4} no such job. ]]
+${prelude}local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {-4} end
+if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {-2, status} end
+local holder = redis.call('GET', KEYS[3])
+if ARGV[1] ~= '' and holder ~= ARGV[1] then return {-1} end
+if ARGV[1] == '' and holder then return {-3} end
+local final = ARGV[2]
+if final == 'succeeded' and redis.call('HGET', KEYS[1], 'cancelRequested') == '1' then final = 'canceled' end
+redis.call('HSET', KEYS[1], 'status', final, 'finishedAt', ARGV[3], 'updatedAt', ARGV[3], 'etaMs', '0')
+if final == 'succeeded' then
+  redis.call('HSET', KEYS[1], 'result', ARGV[5], 'progress', '100', 'partialOutput', '')
+elseif final == 'failed' then
+  redis.call('HSET', KEYS[1], 'error', ARGV[6])
+end
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('DEL', KEYS[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+if final ~= 'succeeded' then
+  local dedupe = redis.call('HGET', KEYS[1], 'dedupeKey')
+  if dedupe and redis.call('GET', dedupe) == ARGV[7] then redis.call('DEL', dedupe) end
+end
+return {1, final}
+`;
+
+export const REQUEST_CANCEL = `--[[ REQUEST_CANCEL: a person asks to stop a job.
+KEYS[1] job key  KEYS[2] steps key
+ARGV[1] owner  ARGV[2] now, ms  ARGV[3] retention TTL, s  ARGV[4] job id
+Returns {-1} no such job for this owner; {0, status} it already ended (no-op);
+{1} it was queued and is now canceled; {2} it is running: the flag is set and the worker stops
+at its next write. ]]
+${prelude}if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return {-1} end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {0, status} end
+redis.call('HSET', KEYS[1], 'cancelRequested', '1', 'updatedAt', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+if status == 'queued' then
+  redis.call('HSET', KEYS[1], 'status', 'canceled', 'finishedAt', ARGV[2], 'etaMs', '0')
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  local dedupe = redis.call('HGET', KEYS[1], 'dedupeKey')
+  if dedupe and redis.call('GET', dedupe) == ARGV[4] then redis.call('DEL', dedupe) end
+  return {1}
+end
+return {2}
+`;
+
+export const FIND_JOB = `--[[ FIND_JOB: (read-only) the live job of an identity, for reattaching after a refresh.
+KEYS[1] dedupe key  ARGV[1] job key prefix
+Returns {} when there is none, else {id, {hash pairs}}. ]]
+${prelude}local id = redis.call('GET', KEYS[1])
+if not id then return {} end
+local fields = redis.call('HGETALL', ARGV[1] .. id)
+if #fields == 0 then return {} end
+return {id, fields}
+`;

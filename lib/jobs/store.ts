@@ -1,0 +1,110 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { hgetallRecord, redis } from "@/lib/redis/client";
+import { keys, ttl } from "@/lib/redis/keys";
+import { fromHash, pairsToRecord, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
+import * as lua from "@/lib/jobs/scripts";
+
+/**
+ * Job state in Redis: every change is one Lua script (one round trip); reads are one command.
+ * Expected outcomes come back as values; only broken infrastructure throws.
+ */
+type Script = ReturnType<ReturnType<typeof redis>["createScript"]>;
+const scripts = new Map<string, Script>();
+function run(source: string, keyList: string[], args: Array<string | number>): Promise<unknown> {
+  let script = scripts.get(source);
+  if (!script) scripts.set(source, (script = redis().createScript(source)));
+  return script.exec(keyList, args.map(String));
+}
+
+const flat = (fields: Record<string, string | number>) => Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
+
+export type NewJob = Pick<Job, "id" | "owner" | "listingId" | "analysisType" | "params" | "createdAt"> & { dedupeKey: string };
+
+/** Creates the job, or returns the live job that already has its identity. */
+export async function createJob(job: NewJob): Promise<{ job: Job; deduplicated: boolean }> {
+  const e = env();
+  const fields = {
+    owner: job.owner, listingId: job.listingId, analysisType: job.analysisType, params: JSON.stringify(job.params),
+    status: "queued", progress: 0, attempt: 0, createdAt: job.createdAt, updatedAt: job.createdAt,
+    cancelRequested: 0, usageIn: 0, usageOut: 0, version: 1, dedupeKey: job.dedupeKey,
+  };
+  // A job that has not ended lives long enough to outlast QStash's retries, then expires anyway.
+  const liveTtl = e.JOB_RETENTION_SECONDS + 3600;
+  const out = (await run(lua.CREATE_JOB, [job.dedupeKey, keys.job(job.id), keys.ownerJobs(job.owner)], [
+    job.id, keys.jobPrefix(), e.JOB_DEDUPE_SECONDS, liveTtl, ttl.ownerJobs, 100, job.createdAt, ...flat(fields),
+  ])) as [number, string, unknown?];
+  if (out[0] === 1) return { job: fromHash(job.id, pairsToRecord(flat(fields))), deduplicated: false };
+  return { job: fromHash(out[1], pairsToRecord(out[2])), deduplicated: true };
+}
+
+export async function getJob(id: string): Promise<Job | null> {
+  const hash = await hgetallRecord(keys.job(id));
+  return hash ? fromHash(id, hash) : null;
+}
+
+export async function findJobByIdentity(dedupeKey: string): Promise<Job | null> {
+  const out = (await run(lua.FIND_JOB, [dedupeKey], [keys.jobPrefix()])) as [string, unknown] | [];
+  return out.length ? fromHash(out[0], pairsToRecord(out[1])) : null;
+}
+
+export type Lease =
+  | { leased: true; job: Job; lastError: JobError | null; checkpoints: Record<string, string> }
+  | { leased: false; reason: "missing" }
+  | { leased: false; reason: "ended"; status: JobStatus }
+  | { leased: false; reason: "held"; retryInMs: number; holderAttempt: number };
+
+export async function leaseJob(id: string, token: string, messageId: string): Promise<Lease> {
+  const out = (await run(lua.LEASE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id)], [
+    token, env().JOB_LEASE_MS, Date.now(), messageId,
+  ])) as [number, unknown?, unknown?];
+  if (out[0] === -1) return { leased: false, reason: "missing" };
+  if (out[0] === -2) return { leased: false, reason: "ended", status: out[1] as JobStatus };
+  if (out[0] === -3) return { leased: false, reason: "held", retryInMs: Math.max(0, Number(out[1])), holderAttempt: Number(out[2] ?? 0) };
+  const hash = pairsToRecord(out[1]);
+  return { leased: true, job: fromHash(id, hash), lastError: hash.lastError ? JSON.parse(hash.lastError) : null, checkpoints: pairsToRecord(out[2]) };
+}
+
+export type WriteOutcome = { ok: true; cancelRequested: boolean } | { ok: false; reason: "lease_lost" } | { ok: false; reason: "ended"; status: string };
+
+/** Progress (and, with `step`, a finished step's checkpoint); renews the lease; reads the cancel flag. */
+export async function checkpoint(id: string, token: string, fields: Record<string, string | number>, step?: { name: string; checkpoint: unknown }): Promise<WriteOutcome> {
+  const e = env();
+  const out = (await run(lua.CHECKPOINT_STEP, [keys.job(id), keys.jobSteps(id), keys.jobLease(id)], [
+    token, e.JOB_LEASE_MS, Date.now(), step?.name ?? "", step ? JSON.stringify(step.checkpoint) : "", e.JOB_RETENTION_SECONDS + 3600, ...flat(fields),
+  ])) as [number, unknown?];
+  if (out[0] === -1) return { ok: false, reason: "lease_lost" };
+  if (out[0] === -2) return { ok: false, reason: "ended", status: String(out[1]) };
+  return { ok: true, cancelRequested: out[1] === 1 };
+}
+
+export async function releaseLease(id: string, token: string, lastError: JobError | null): Promise<boolean> {
+  const out = await run(lua.RELEASE_LEASE, [keys.job(id), keys.jobLease(id)], [token, Date.now(), lastError ? JSON.stringify(lastError) : ""]);
+  return out === 1;
+}
+
+export type FinishOutcome =
+  | { finished: true; status: JobStatus }
+  | { finished: false; reason: "lease_lost" | "lease_alive" | "missing" }
+  | { finished: false; reason: "ended"; status: JobStatus };
+
+/** Ends the job. `token` null: the caller holds no lease, and must not end a job a live worker holds. */
+export async function finishJob(id: string, token: string | null, end: { status: "succeeded"; result: unknown } | { status: "failed"; error: JobError } | { status: "canceled" }): Promise<FinishOutcome> {
+  const out = (await run(lua.FINISH_JOB, [keys.job(id), keys.jobSteps(id), keys.jobLease(id)], [
+    token ?? "", end.status, Date.now(), env().JOB_RETENTION_SECONDS,
+    end.status === "succeeded" ? JSON.stringify(end.result) : "", end.status === "failed" ? JSON.stringify(end.error) : "", id,
+  ])) as [number, unknown?];
+  const reasons = { [-1]: "lease_lost", [-3]: "lease_alive", [-4]: "missing" } as const;
+  if (out[0] === 1) return { finished: true, status: out[1] as JobStatus };
+  if (out[0] === -2) return { finished: false, reason: "ended", status: out[1] as JobStatus };
+  return { finished: false, reason: reasons[out[0] as -1 | -3 | -4] };
+}
+
+export type CancelOutcome = { found: false } | { found: true; state: "already_ended"; status: JobStatus } | { found: true; state: "canceled" | "stopping" };
+
+export async function requestCancel(id: string, owner: string): Promise<CancelOutcome> {
+  const out = (await run(lua.REQUEST_CANCEL, [keys.job(id), keys.jobSteps(id)], [owner, Date.now(), env().JOB_RETENTION_SECONDS, id])) as [number, unknown?];
+  if (out[0] === -1) return { found: false };
+  if (out[0] === 0) return { found: true, state: "already_ended", status: out[1] as JobStatus };
+  return { found: true, state: out[0] === 1 ? "canceled" : "stopping" };
+}

@@ -1,0 +1,31 @@
+import "server-only";
+import type { ConsumeOutcome } from "@/lib/jobs/runner";
+
+/**
+ * The one place that decides what QStash hears back:
+ * - done (or nothing to do)  → 200: acknowledged, never delivered again;
+ * - held by a live worker    → 409 + Retry-After: try again once the lease may have expired;
+ * - retryable failure        → 503 (+ Retry-After when the provider said when): QStash retries;
+ * - failed for good          → 489 + Upstash-NonRetryable-Error: straight to the DLQ.
+ * The body says why, for the QStash logs in the Upstash console.
+ */
+export function qstashAnswer(outcome: ConsumeOutcome): Response {
+  const body = JSON.stringify({ outcome: outcome.kind, note: outcome.note });
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  switch (outcome.kind) {
+    case "ack":
+      return new Response(body, { status: 200, headers });
+    case "held":
+      return new Response(body, { status: 409, headers: { ...headers, "Retry-After": String(outcome.retryAfterS) } });
+    case "retry":
+      if (outcome.retryAfterS) headers["Retry-After"] = String(outcome.retryAfterS);
+      return new Response(body, { status: 503, headers });
+    case "fatal":
+      return new Response(body, { status: 489, headers: { ...headers, "Upstash-NonRetryable-Error": "true" } });
+  }
+}
+
+/** A delivery whose signature does not verify: not from QStash, nothing was touched. */
+export function unauthorizedDelivery(reason: string): Response {
+  return Response.json({ error: { code: "unauthorized:signature", message: `Invalid QStash signature: ${reason}` } }, { status: 401 });
+}

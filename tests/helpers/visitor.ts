@@ -1,0 +1,45 @@
+/** A browser-like client of the app: keeps its session cookie across requests. */
+export class Visitor {
+  private cookie = "";
+  constructor(private readonly baseUrl: string) {}
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookie) headers.set("cookie", this.cookie);
+    if (init.body && !headers.has("content-type")) headers.set("content-type", "application/json");
+    const res = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
+    const set = res.headers.getSetCookie().find((c) => c.startsWith("tabsafe_session="));
+    if (set) this.cookie = set.split(";")[0];
+    return res;
+  }
+
+  post(path: string, body: unknown): Promise<Response> {
+    return this.request(path, { method: "POST", body: JSON.stringify(body) });
+  }
+
+  async start(body: { listingId: string; analysisType: string; params?: Record<string, unknown> }) {
+    const res = await this.post("/api/analysis/start", body);
+    return { res, body: (await res.json()) as { job: JobView; deduplicated: boolean; nextPollMs: number; error?: { code: string } } };
+  }
+
+  async status(jobId: string): Promise<{ res: Response; job: JobView | null }> {
+    const res = await this.request(`/api/analysis/status?jobId=${jobId}`);
+    const body = res.status === 200 ? ((await res.json()) as { job: JobView }) : null;
+    return { res, job: body?.job ?? null };
+  }
+}
+
+export type JobView = {
+  id: string;
+  status: string;
+  progress: number;
+  step: { name: string; index: number; total: number; label: string } | null;
+  partialOutput: string;
+  result: unknown;
+  error: { code: string; category: string; message: string; retryable: boolean } | null;
+  attempt: number;
+  usage: { inputTokens: number; outputTokens: number };
+  cancelRequested: boolean;
+  listingId: string;
+  analysisType: string;
+};

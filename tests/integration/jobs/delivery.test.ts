@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../../helpers/eventually.ts";
+import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
+import { startTestStack, type TestStack } from "../../helpers/stack.ts";
+import { Visitor } from "../../helpers/visitor.ts";
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ env: { QSTASH_RETRIES: "3" } });
+});
+afterAll(async () => stack?.stop());
+
+const calls = (jobId: string) => stack.openai.calls().filter((c) => c.metadata?.job_id === jobId);
+const steps = (jobId: string) => calls(jobId).map((c) => String(c.metadata?.step));
+
+describe("failures: retried when they may pass, final when they cannot", () => {
+  it("recovers from retryable OpenAI errors (429 with retry-after, 500) through QStash retries", async () => {
+    const visitor = new Visitor(stack.app.url);
+    stack.openai.setKnobs({ latencyMsPerToken: 0, retryAfterSeconds: 1, failNext: [{ kind: "429", count: 1 }, { kind: "500", count: 1 }] });
+    const { body } = await visitor.start({ listingId: SHORT_LISTING, analysisType: "business_analysis" });
+    const job = await waitForStatus(visitor, body.job.id, ["succeeded", "failed"], 20_000);
+    expect(job.status).toBe("succeeded");
+    expect(job.attempt).toBe(3);
+    expect(calls(job.id).map((c) => c.status)).toEqual([429, 500, 200, 200]);
+  });
+
+  it("fails a job for good on a non-retryable error and sends its message to the DLQ", async () => {
+    const visitor = new Visitor(stack.app.url);
+    stack.openai.setKnobs({ failNext: [{ kind: "400", count: 1 }] });
+    const { body } = await visitor.start({ listingId: SHORT_LISTING, analysisType: "market_intelligence" });
+    const job = await waitForStatus(visitor, body.job.id, ["failed", "succeeded"]);
+    expect(job.status).toBe("failed");
+    expect(job.error).toMatchObject({ code: "openai_bad_request", category: "AI_PROVIDER", retryable: false });
+    expect(job.attempt).toBe(1);
+    await eventually(async () => (await dlqUrls()).some((u) => u.includes(body.job.id)));
+  });
+
+  it("marks a job failed with its last error when QStash gives up (failure callback)", async () => {
+    const visitor = new Visitor(stack.app.url);
+    stack.openai.setKnobs({ failNext: [{ kind: "500", count: 4 }] });
+    const { body } = await visitor.start({ listingId: SHORT_LISTING, analysisType: "risk_assessment", params: { riskTolerance: "high" } });
+    const job = await waitForStatus(visitor, body.job.id, ["failed", "succeeded"]);
+    expect(job.status).toBe("failed");
+    expect(job.error).toMatchObject({ code: "openai_server_error", category: "AI_PROVIDER", retryable: false });
+    expect(job.error?.message).toMatch(/stopped after 4 failed attempts/);
+    expect(job.attempt).toBe(4);
+    await eventually(async () => (await dlqUrls()).some((u) => u.includes(body.job.id)));
+  });
+
+  it("repairs structured output that is not valid once, and fails clearly when it stays invalid", async () => {
+    const visitor = new Visitor(stack.app.url);
+    stack.openai.setKnobs({ failNext: [{ kind: "invalid_json", count: 1 }] });
+    const repaired = await visitor.start({ listingId: SHORT_LISTING, analysisType: "business_analysis", params: { perspective: "seller" } });
+    expect((await waitForStatus(visitor, repaired.body.job.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    expect(steps(repaired.body.job.id)).toEqual(["analyze:0", "synthesize", "validate"]);
+
+    stack.openai.setKnobs({ failNext: [{ kind: "invalid_json", count: 2 }] });
+    const broken = await visitor.start({ listingId: LONG_LISTING, analysisType: "market_intelligence", params: { horizonYears: 1 } });
+    const job = await waitForStatus(visitor, broken.body.job.id, ["succeeded", "failed"]);
+    expect(job.status).toBe("failed");
+    expect(job.error).toMatchObject({ code: "invalid_output", category: "JSON_PARSING", retryable: false });
+  });
+});
+
+async function dlqUrls(): Promise<string[]> {
+  const res = await fetch(`${stack.qstash.url}/v2/dlq`, { headers: { authorization: `Bearer ${process.env.QSTASH_TOKEN}` } });
+  const body = (await res.json()) as { messages: Array<{ url: string }> };
+  return body.messages.map((m) => m.url);
+}
