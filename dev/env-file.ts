@@ -9,7 +9,7 @@ export type EnvMap = Record<string, string>;
  * `.env.local` (real credentials, never committed), then the shell's own variables, each
  * overriding the one before. Also says which keys the defaults file alone supplied.
  */
-export function loadDevEnv(root: string, shell: NodeJS.ProcessEnv = process.env): { env: EnvMap; fromDefaults: Set<string> } {
+export function loadDevEnv(root: string, shell: Record<string, string | undefined> = process.env): { env: EnvMap; fromDefaults: Set<string> } {
   const defaults = readEnvFile(join(root, ".env.example"));
   const local = readEnvFile(join(root, ".env.local"));
   const env: EnvMap = { ...defaults, ...local };

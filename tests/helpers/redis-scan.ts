@@ -23,3 +23,8 @@ export async function keysWithTtl(prefix: string): Promise<Array<{ key: string; 
   const ttls = found.length ? await Promise.all(found.map((k) => redis.ttl(k))) : [];
   return found.map((key, i) => ({ key, ttl: ttls[i] }));
 }
+
+/** Invariant 6: every key the suite's app wrote has a TTL. */
+export async function keysWithoutTtl(prefix: string): Promise<string[]> {
+  return (await keysWithTtl(prefix)).filter((k) => k.ttl < 0).map((k) => k.key);
+}

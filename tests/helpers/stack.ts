@@ -21,10 +21,10 @@ const secret = () => randomBytes(12).toString("hex");
  * with process.env pointing the app's SDK clients at it. One per test file (vitest isolates
  * modules per file, so the app's cached env and clients belong to that file).
  */
-export async function startTestStack(opts: { timeScale?: number; env?: Record<string, string> } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { timeScale?: number; env?: Record<string, string>; redisBackend?: "auto" | "memory" } = {}): Promise<TestStack> {
   const token = secret();
   const keys = { current: `sig_${secret()}`, next: `sig_${secret()}` };
-  const redis = await startRedisRest({ port: 0, token, redisUrl: process.env.REDIS_URL || undefined });
+  const redis = await startRedisRest({ port: 0, token, backend: opts.redisBackend ?? "auto", redisUrl: process.env.REDIS_URL || undefined });
   const qstash = await startQStash({
     port: 0,
     token,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crashInFlight } from "../../helpers/crash.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { LONG_LISTING, waitForStatus } from "../../helpers/jobs.ts";
-import { testRedis } from "../../helpers/redis-scan.ts";
+import { keysWithoutTtl, testRedis } from "../../helpers/redis-scan.ts";
 import { startTestStack, type TestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
@@ -11,7 +11,11 @@ beforeAll(async () => {
   // QStash in real time here: these tests are about a lease (1.5 s) racing redeliveries.
   stack = await startTestStack({ timeScale: 1, env: { JOB_LEASE_MS: "1500" } });
 });
-afterAll(async () => stack?.stop());
+afterAll(async () => {
+  // Invariant 6, checked on everything this file's jobs wrote.
+  if (stack) expect(await keysWithoutTtl(stack.prefix)).toEqual([]);
+  await stack?.stop();
+});
 
 const calls = (jobId: string) => stack.openai.calls().filter((c) => c.metadata?.job_id === jobId);
 const steps = (jobId: string) => calls(jobId).map((c) => String(c.metadata?.step));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
-import { keysWithTtl } from "../../helpers/redis-scan.ts";
+import { keysWithTtl, keysWithoutTtl } from "../../helpers/redis-scan.ts";
 import { startTestStack, type TestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
@@ -8,7 +8,11 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
 });
-afterAll(async () => stack?.stop());
+afterAll(async () => {
+  // Invariant 6, checked on everything this file's jobs wrote.
+  if (stack) expect(await keysWithoutTtl(stack.prefix)).toEqual([]);
+  await stack?.stop();
+});
 
 const jobKeys = async () => (await keysWithTtl(stack.prefix)).filter((k) => /job:[A-Za-z0-9_-]{16}$/.test(k.key));
 

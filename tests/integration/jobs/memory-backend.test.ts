@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
+import { keysWithoutTtl } from "../../helpers/redis-scan.ts";
+import { startTestStack, type TestStack } from "../../helpers/stack.ts";
+import { Visitor } from "../../helpers/visitor.ts";
+
+let stack: TestStack;
+beforeAll(async () => {
+  // The zero-setup fallback of `npm run dev`: every Lua script of the app must run here too.
+  stack = await startTestStack({ redisBackend: "memory" });
+});
+afterAll(async () => {
+  if (stack) expect(await keysWithoutTtl(stack.prefix)).toEqual([]);
+  await stack?.stop();
+});
+
+describe("the job engine on the in-process Redis engine", () => {
+  it("runs the whole flow: dedupe, steps with checkpoints, identity lookup, cancel", async () => {
+    expect(stack.redis.backend).toBe("memory");
+    const visitor = new Visitor(stack.app.url);
+    await visitor.request("/api/listings");
+    const [a, b] = await Promise.all([
+      visitor.start({ listingId: LONG_LISTING, analysisType: "risk_assessment" }),
+      visitor.start({ listingId: LONG_LISTING, analysisType: "risk_assessment" }),
+    ]);
+    expect(a.body.job.id).toBe(b.body.job.id);
+    const job = await waitForStatus(visitor, a.body.job.id, ["succeeded", "failed"]);
+    expect(job.status).toBe("succeeded");
+    const found = await visitor.request(`/api/analysis/status?listingId=${LONG_LISTING}&analysisType=risk_assessment`);
+    expect(((await found.json()) as { job: { id: string } }).job.id).toBe(job.id);
+
+    stack.qstash.setFaults({ delayMs: 2_000 });
+    const queued = await visitor.start({ listingId: SHORT_LISTING, analysisType: "risk_assessment" });
+    expect((await visitor.post("/api/analysis/cancel", { jobId: queued.body.job.id })).status).toBe(202);
+    stack.qstash.setFaults({});
+    expect((await visitor.status(queued.body.job.id)).job?.status).toBe("canceled");
+  });
+});
