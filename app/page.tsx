@@ -1,5 +1,5 @@
 import { connection } from "next/server";
-import { ListingPicker } from "@/components/ListingPicker";
+import { AnalysisWorkbench } from "@/components/AnalysisWorkbench";
 import { SimulatorBadge } from "@/components/SimulatorBadge";
 import { StackCheckPanel } from "@/components/StackCheckPanel";
 import { usesOpenAISimulator } from "@/lib/env";
@@ -17,7 +17,7 @@ export default async function Home() {
         </div>
         {usesOpenAISimulator() ? <SimulatorBadge /> : null}
       </header>
-      <ListingPicker initial={listCatalog()} />
+      <AnalysisWorkbench initialListings={listCatalog()} />
       <StackCheckPanel />
     </main>
   );

@@ -4,10 +4,15 @@ import { useState, type FormEvent } from "react";
 import { ApiError, fetchJson } from "@/lib/http/fetcher";
 import { LISTING_TEXT_MAX, LISTING_TITLE_MAX, type ListingSummary } from "@/lib/listings/schema";
 
-/** Pick a sample listing or paste your own; the analysis controls arrive with the job engine. */
-export function ListingPicker({ initial }: { initial: ListingSummary[] }) {
-  const [listings, setListings] = useState(initial);
-  const [selected, setSelected] = useState<string | null>(initial[0]?.id ?? null);
+type Props = {
+  listings: ListingSummary[];
+  selected: string | null;
+  onSelect: (id: string) => void;
+  onAdded: (listing: ListingSummary) => void;
+};
+
+/** Pick a sample listing or paste your own. */
+export function ListingPicker({ listings, selected, onSelect, onAdded }: Props) {
   const [title, setTitle] = useState("");
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -18,12 +23,8 @@ export function ListingPicker({ initial }: { initial: ListingSummary[] }) {
     setSaving(true);
     setError(null);
     try {
-      const { listing } = await fetchJson<{ listing: ListingSummary }>("/api/listings", {
-        method: "POST",
-        body: JSON.stringify({ title, text }),
-      });
-      setListings((all) => [listing, ...all]);
-      setSelected(listing.id);
+      const { listing } = await fetchJson<{ listing: ListingSummary }>("/api/listings", { method: "POST", body: JSON.stringify({ title, text }) });
+      onAdded(listing);
       setTitle("");
       setText("");
     } catch (e) {
@@ -39,7 +40,7 @@ export function ListingPicker({ initial }: { initial: ListingSummary[] }) {
       <ul className="listing-grid" role="listbox" aria-label="Business listings">
         {listings.map((l) => (
           <li key={l.id} role="option" aria-selected={selected === l.id}>
-            <button type="button" className={selected === l.id ? "listing selected" : "listing"} onClick={() => setSelected(l.id)}>
+            <button type="button" className={selected === l.id ? "listing selected" : "listing"} onClick={() => onSelect(l.id)}>
               <span className="listing-title">{l.title}</span>
               <span className="listing-meta">
                 {l.source === "pasted" ? "your text · " : ""}
@@ -61,7 +62,9 @@ export function ListingPicker({ initial }: { initial: ListingSummary[] }) {
             <button type="submit" className="primary" disabled={saving}>
               {saving ? "Saving…" : "Add listing"}
             </button>
-            <span className="hint">{text.length.toLocaleString("en")} / {LISTING_TEXT_MAX.toLocaleString("en")}</span>
+            <span className="hint">
+              {text.length.toLocaleString("en")} / {LISTING_TEXT_MAX.toLocaleString("en")}
+            </span>
           </div>
           {error ? <p className="error" role="alert">{error}</p> : null}
         </form>

@@ -156,12 +156,14 @@ class JobRun {
   private fields(index: number, fraction: number, partial: string): Record<string, string | number> {
     const total = this.plan.length;
     const name = this.plan[Math.min(index, total - 1)];
-    const elapsed = Date.now() - this.started;
-    const perStep = this.stepsRun > 0 ? elapsed / this.stepsRun : null;
+    const done = (index + fraction) / total;
+    // ETA from the job's pace so far; unknown until one real step (beyond prepare) has run.
+    const elapsed = Date.now() - (this.job.startedAt ?? this.started);
+    const etaMs = this.stepsRun >= 2 && done >= 0.1 ? Math.round((elapsed * (1 - done)) / done) : "";
     return {
-      progress: Math.min(99, Math.floor((100 * (index + fraction)) / total)),
+      progress: Math.min(99, Math.floor(100 * done)),
       step: JSON.stringify({ name, index: Math.min(index + 1, total), total, label: steps.stepLabel(name, this.chunkCount) }),
-      etaMs: perStep === null ? "" : Math.round(perStep * (total - index - fraction)),
+      etaMs,
       partialOutput: partial,
       usageIn: this.usage.inputTokens,
       usageOut: this.usage.outputTokens,

@@ -155,3 +155,18 @@ local fields = redis.call('HGETALL', ARGV[1] .. id)
 if #fields == 0 then return {} end
 return {id, fields}
 `;
+
+export const LIST_OWNER_JOBS = `--[[ LIST_OWNER_JOBS: (read-only) an owner's most recent jobs, newest first, for the history list.
+KEYS[1] owner index jobs:owner:{owner}
+ARGV[1] job key prefix  ARGV[2] how many
+Returns {{id, {field, value, ...}}, ...} with a few small fields per job (never results). ]]
+${prelude}local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local out = {}
+for _, id in ipairs(ids) do
+  local v = redis.call('HMGET', ARGV[1] .. id, 'listingId', 'analysisType', 'status', 'progress', 'createdAt', 'finishedAt')
+  if v[3] then
+    table.insert(out, {id, {'listingId', v[1], 'analysisType', v[2], 'status', v[3], 'progress', v[4] or '0', 'createdAt', v[5] or '0', 'finishedAt', v[6] or ''}})
+  end
+end
+return out
+`;

@@ -108,3 +108,22 @@ export async function requestCancel(id: string, owner: string): Promise<CancelOu
   if (out[0] === 0) return { found: true, state: "already_ended", status: out[1] as JobStatus };
   return { found: true, state: out[0] === 1 ? "canceled" : "stopping" };
 }
+
+export type JobSummary = Pick<Job, "id" | "listingId" | "analysisType" | "status" | "progress" | "createdAt" | "finishedAt">;
+
+/** An owner's most recent jobs, newest first, in one round trip. Expired jobs drop out. */
+export async function listOwnerJobs(owner: string, limit = 20): Promise<JobSummary[]> {
+  const rows = (await run(lua.LIST_OWNER_JOBS, [keys.ownerJobs(owner)], [keys.jobPrefix(), limit])) as Array<[string, unknown]>;
+  return rows.map(([id, pairs]) => {
+    const h = pairsToRecord(pairs);
+    return {
+      id,
+      listingId: h.listingId,
+      analysisType: h.analysisType as Job["analysisType"],
+      status: h.status as Job["status"],
+      progress: Number(h.progress) || 0,
+      createdAt: Number(h.createdAt),
+      finishedAt: h.finishedAt ? Number(h.finishedAt) : null,
+    };
+  });
+}

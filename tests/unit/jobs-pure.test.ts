@@ -54,7 +54,7 @@ describe("Lua scripts", () => {
   const pinned: Record<string, string> = {};
   it("each opens with its contract and has a pinned SHA-1", () => {
     const entries = Object.entries(scripts);
-    expect(entries.length).toBe(7);
+    expect(entries.length).toBe(8);
     for (const [name, source] of entries) {
       expect(source).toContain(`--[[ ${name}:`);
       expect(source).toMatch(/KEYS\[1\]/);
@@ -68,6 +68,7 @@ describe("Lua scripts", () => {
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
         "FINISH_JOB": "86ec54429117b75b4f093fcff8cff7234f76c51f",
         "LEASE_JOB": "67369bf84c4b821fa35c1bc365403304a05457c5",
+        "LIST_OWNER_JOBS": "6e53f30ba11e2ff16d8bbe18b8105f1eff550d23",
         "RELEASE_LEASE": "1c5cc9740a08afc94e2a43459b5b98f445efd58c",
         "REQUEST_CANCEL": "995357efa25760aabdf0921b6ff10708c1d40020",
       }

@@ -1,0 +1,72 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { useAnalysis } from "@/hooks/useAnalysis";
+import { currentIdentity } from "@/hooks/analysis/storage";
+import { analysisTypes, type AnalysisType, type Params } from "@/lib/jobs/schema";
+import type { ListingSummary } from "@/lib/listings/schema";
+import { AnalysisControls } from "./AnalysisControls";
+import { defaultParams } from "./analysis-types";
+import { JobHistory } from "./JobHistory";
+import { JobView } from "./JobView";
+import { ListingPicker } from "./ListingPicker";
+
+/** The analysis page: pick a listing and an analysis, start it, follow it, read the report. */
+export function AnalysisWorkbench({ initialListings }: { initialListings: ListingSummary[] }) {
+  const [listings, setListings] = useState(initialListings);
+  const [listingId, setListingId] = useState<string | null>(initialListings[0]?.id ?? null);
+  const [analysisType, setAnalysisType] = useState<AnalysisType>("business_analysis");
+  const [paramsByType, setParamsByType] = useState(() => Object.fromEntries(analysisTypes.map((t) => [t, defaultParams(t)])) as Record<AnalysisType, Params>);
+  const [starting, setStarting] = useState(false);
+  const analysis = useAnalysis();
+  const { job, attach } = analysis;
+
+  // After a refresh (or in a new tab): show the analysis this page was following.
+  useEffect(() => {
+    const last = currentIdentity();
+    if (!last) return;
+    setListingId(last.listingId);
+    setAnalysisType(last.analysisType);
+    if (last.params) setParamsByType((all) => ({ ...all, [last.analysisType]: { ...all[last.analysisType], ...last.params } }));
+    void attach(last.listingId, last.analysisType, last.params);
+  }, [attach]);
+
+  async function start() {
+    if (!listingId) return;
+    setStarting(true);
+    await analysis.start(listingId, analysisType, paramsByType[analysisType]);
+    setStarting(false);
+  }
+
+  return (
+    <>
+      <ListingPicker
+        listings={listings}
+        selected={listingId}
+        onSelect={setListingId}
+        onAdded={(l) => {
+          setListings((all) => [l, ...all]);
+          setListingId(l.id);
+        }}
+      />
+      <AnalysisControls
+        analysisType={analysisType}
+        params={paramsByType[analysisType]}
+        running={analysis.isRunning}
+        busy={starting}
+        disabled={!listingId}
+        onType={setAnalysisType}
+        onParams={(p) => setParamsByType((all) => ({ ...all, [analysisType]: p }))}
+        onStart={() => void start()}
+        onCancel={() => void analysis.cancel()}
+      />
+      {analysis.error && !job ? (
+        <p className="error card" role="alert">
+          {analysis.error.message}
+        </p>
+      ) : null}
+      {job ? <JobView job={job} offline={analysis.isOffline} connectionError={analysis.error?.message ?? null} onRetry={() => void analysis.retry()} /> : null}
+      <JobHistory listings={listings} currentJobId={job?.id ?? null} refreshKey={`${job?.id ?? ""}:${job?.status ?? ""}`} onOpen={(j) => analysis.open(j.id)} />
+    </>
+  );
+}

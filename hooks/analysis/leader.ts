@@ -1,0 +1,58 @@
+/**
+ * One poller per job across tabs. Tabs showing the same job elect a leader through a lease in
+ * localStorage (renewed by every poll it makes); the leader polls and broadcasts each answer on
+ * a BroadcastChannel, the others only listen. A hidden or closing leader lets go at once, and an
+ * abandoned lease expires after LEASE_MS, so another visible tab takes over.
+ */
+export type StatusMessage<T> = { type: "status"; data: T } | { type: "released" };
+
+/** Longer than the slowest poll interval (10 s + jitter), so a healthy leader never loses it. */
+export const LEASE_MS = 13_000;
+const thisTab = Math.random().toString(36).slice(2);
+
+type Lease = { tab: string; until: number };
+
+export class SharedPoller<T> {
+  private readonly key: string;
+  private readonly channel: BroadcastChannel | null;
+
+  /** `tab` identifies this tab (tests pass their own to play several tabs in one page). */
+  constructor(jobId: string, onMessage: (message: StatusMessage<T>) => void, private readonly tab: string = thisTab) {
+    this.key = `tabsafe:poller:${jobId}`;
+    this.channel = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(`tabsafe:job:${jobId}`);
+    if (this.channel) this.channel.onmessage = (e: MessageEvent<StatusMessage<T>>) => onMessage(e.data);
+  }
+
+  /** True if this tab may poll now (it holds or just took the lease). */
+  tryLead(now = Date.now()): boolean {
+    try {
+      const lease = JSON.parse(localStorage.getItem(this.key) ?? "null") as Lease | null;
+      if (lease && lease.tab !== this.tab && lease.until > now) return false;
+      localStorage.setItem(this.key, JSON.stringify({ tab: this.tab, until: now + LEASE_MS } satisfies Lease));
+      return true;
+    } catch {
+      return true; // no storage: every tab polls for itself
+    }
+  }
+
+  publish(data: T): void {
+    this.channel?.postMessage({ type: "status", data } satisfies StatusMessage<T>);
+  }
+
+  /** Gives up the lead (tab hidden or closing), so a visible tab takes over on its next tick. */
+  release(): void {
+    try {
+      const lease = JSON.parse(localStorage.getItem(this.key) ?? "null") as Lease | null;
+      if (lease?.tab !== this.tab) return;
+      localStorage.removeItem(this.key);
+      this.channel?.postMessage({ type: "released" } satisfies StatusMessage<T>);
+    } catch {
+      // nothing to release
+    }
+  }
+
+  close(): void {
+    this.release();
+    this.channel?.close();
+  }
+}

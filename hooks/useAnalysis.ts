@@ -1,0 +1,203 @@
+"use client";
+
+import { useCallback, useEffect, useRef, useState } from "react";
+import useSWR, { useSWRConfig } from "swr";
+import { ApiError, fetchJson } from "@/lib/http/fetcher";
+import { isTerminal, type AnalysisType, type Params, type PublicJob } from "@/lib/jobs/schema";
+import { useCompletionTitle, useOnline, useVisible } from "./analysis/browser-state";
+import { fetchStatus, type StatusData } from "./analysis/fetch-status";
+import { SharedPoller, type StatusMessage } from "./analysis/leader";
+import { errorDelay, fingerprint, initialSchedule, nextDelay, observe } from "./analysis/schedule";
+import { forgetJob, recallJob, rememberJob, type Identity } from "./analysis/storage";
+
+export type UseAnalysis = {
+  job: PublicJob | null;
+  isLoading: boolean;
+  /** The last failed request (start, cancel, poll). A failing poll never changes the job shown. */
+  error: ApiError | null;
+  isRunning: boolean;
+  isDone: boolean;
+  isOffline: boolean;
+  start(listingId: string, analysisType: AnalysisType, params?: Params): Promise<void>;
+  attach(listingId: string, analysisType: AnalysisType, params?: Params): Promise<void>;
+  cancel(): Promise<void>;
+  retry(): Promise<void>;
+  /** Follow a job by id (e.g. picked from the history list). */
+  open(jobId: string): void;
+};
+
+const statusUrl = (jobId: string) => `/api/analysis/status?jobId=${encodeURIComponent(jobId)}`;
+
+/**
+ * Follows one analysis job: polls while it is queued or running (see analysis/schedule.ts),
+ * not while the tab is hidden (except one slow poll, so a finished job can show in the title)
+ * or offline, refreshes on focus / visibility / reconnect, shares one poller between tabs, and
+ * reattaches after a refresh through localStorage, falling back to the server's lookup.
+ */
+export function useAnalysis(identity?: Identity): UseAnalysis {
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [current, setCurrent] = useState<Identity | null>(identity ?? null);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const schedule = useRef(initialSchedule());
+  const starting = useRef(false);
+  const poller = useRef<SharedPoller<StatusData> | null>(null);
+  const latest = useRef<StatusData | undefined>(undefined);
+  const online = useOnline();
+  const visible = useVisible();
+  const { mutate: mutateKey } = useSWRConfig();
+
+  const key = jobId ? statusUrl(jobId) : null;
+  const swr = useSWR<StatusData, ApiError>(key, {
+    fetcher: async (url: string) => {
+      const previous = latest.current?.job.id === jobId ? latest.current : undefined;
+      // Another tab polls this job: take its broadcast answers instead of asking the server.
+      if (previous && poller.current && !poller.current.tryLead()) return previous;
+      const data = await fetchStatus(url, previous);
+      schedule.current = observe(schedule.current, fingerprint(data.job));
+      poller.current?.publish(data);
+      return data;
+    },
+    refreshInterval: (data) => (data ? nextDelay(schedule.current, data.nextPollMs, isTerminal(data.job.status)) : 0),
+    refreshWhenHidden: false,
+    refreshWhenOffline: false,
+    revalidateOnFocus: true,
+    revalidateOnReconnect: true,
+    dedupingInterval: 300,
+    keepPreviousData: true,
+    onErrorRetry: (error, _key, _config, revalidate, { retryCount }) => {
+      if (error.status === 404 || error.status === 400) return;
+      setTimeout(() => void revalidate({ retryCount }), errorDelay(retryCount));
+    },
+  });
+  const { data, mutate } = swr;
+  latest.current = data;
+
+  // One poller per job across tabs; followers take the polling tab's broadcast answers.
+  useEffect(() => {
+    if (!jobId) return;
+    const shared = new SharedPoller<StatusData>(jobId, (message: StatusMessage<StatusData>) => {
+      if (message.type === "status") {
+        schedule.current = observe(schedule.current, fingerprint(message.data.job));
+        void mutate(message.data, { revalidate: false });
+      } else void mutate(); // the leader let go: poll now (this tab may take over)
+    });
+    poller.current = shared;
+    return () => {
+      shared.close();
+      poller.current = null;
+    };
+  }, [jobId, mutate]);
+
+  // Hidden: let a visible tab lead, and allow one slow poll (at about the ETA) so a job that
+  // ends meanwhile can say so in the title.
+  const active = data && !isTerminal(data.job.status);
+  const etaMs = data?.job.etaMs ?? null;
+  useEffect(() => {
+    if (visible || !active) return;
+    poller.current?.release();
+    const timer = setTimeout(() => void mutate(), Math.min(120_000, Math.max(5_000, (etaMs ?? 30_000) * 1.25 + 1_000)));
+    return () => clearTimeout(timer);
+    // Only on hiding (or the job ending): a changing ETA must not re-arm the one hidden poll.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [visible, active, mutate]);
+
+  // A job that is gone (expired) or not this visitor's is forgotten quietly, not shown as an error.
+  useEffect(() => {
+    if (swr.error?.status === 404 && jobId) {
+      if (current) forgetJob(current, jobId);
+      setJobId(null);
+    }
+  }, [swr.error, jobId, current]);
+
+  const attach = useCallback(async (listingId: string, analysisType: AnalysisType, params?: Params) => {
+    const id: Identity = { listingId, analysisType, params };
+    setCurrent(id);
+    setActionError(null);
+    schedule.current = initialSchedule();
+    const remembered = recallJob(id);
+    if (remembered) {
+      setJobId(remembered);
+      return;
+    }
+    const query = new URLSearchParams({ listingId, analysisType, ...(params ? { params: JSON.stringify(params) } : {}) });
+    try {
+      const found = await fetchJson<{ job: PublicJob; nextPollMs: number }>(`/api/analysis/status?${query}`);
+      rememberJob(id, found.job.id);
+      await mutateKey(statusUrl(found.job.id), { ...found, etag: null }, { revalidate: false });
+      setJobId(found.job.id);
+    } catch {
+      setJobId(null); // nothing running for this identity: the person can start one
+    }
+  }, [mutateKey]);
+
+  const start = useCallback(async (listingId: string, analysisType: AnalysisType, params?: Params) => {
+    if (starting.current) return; // a double click is one start (the server dedupes too)
+    starting.current = true;
+    const id: Identity = { listingId, analysisType, params };
+    setCurrent(id);
+    setActionError(null);
+    try {
+      const res = await fetchJson<{ job: PublicJob; nextPollMs: number }>("/api/analysis/start", {
+        method: "POST",
+        body: JSON.stringify({ listingId, analysisType, ...(params ? { params } : {}) }),
+      });
+      rememberJob(id, res.job.id);
+      schedule.current = initialSchedule();
+      // Show the queued job at once; the first poll follows after the schedule's first delay.
+      await mutateKey(statusUrl(res.job.id), { ...res, etag: null }, { revalidate: false });
+      setJobId(res.job.id);
+    } catch (e) {
+      setActionError(e instanceof ApiError ? e : new ApiError("network", "Could not reach tabsafe. Check your connection.", 0));
+    } finally {
+      starting.current = false;
+    }
+  }, [mutateKey]);
+
+  const cancel = useCallback(async () => {
+    if (!jobId) return;
+    try {
+      await fetchJson("/api/analysis/cancel", { method: "POST", body: JSON.stringify({ jobId }) });
+      schedule.current = initialSchedule();
+      await mutate();
+    } catch (e) {
+      setActionError(e instanceof ApiError ? e : new ApiError("network", "Could not reach tabsafe to cancel. Try again.", 0));
+    }
+  }, [jobId, mutate]);
+
+  const job = data && data.job.id === jobId ? data.job : null;
+
+  /** Runs the same analysis again: a failed or canceled job does not block a new start. */
+  const retry = useCallback(async () => {
+    const again = job ?? current;
+    if (again) await start(again.listingId, again.analysisType, again.params);
+  }, [job, current, start]);
+
+  const open = useCallback((id: string) => {
+    setActionError(null);
+    schedule.current = initialSchedule();
+    setJobId(id);
+  }, []);
+
+  // Attach on mount (and when the identity passed in changes).
+  const identityKey = identity ? JSON.stringify(identity) : null;
+  useEffect(() => {
+    if (identity) void attach(identity.listingId, identity.analysisType, identity.params);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [identityKey]);
+
+  useCompletionTitle(job?.status, visible);
+
+  return {
+    job,
+    isLoading: Boolean(jobId) && !job && !swr.error,
+    error: actionError ?? (swr.error && swr.error.status !== 404 ? swr.error : null),
+    isRunning: job ? !isTerminal(job.status) : false,
+    isDone: job ? isTerminal(job.status) : false,
+    isOffline: !online,
+    start,
+    attach,
+    cancel,
+    retry,
+    open,
+  };
+}
