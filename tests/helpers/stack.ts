@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { startOpenAISimulator, type OpenAISimulator } from "../../dev/openai/index.ts";
 import { startQStash, type QStashDev } from "../../dev/qstash/index.ts";
 import { startRedisRest, type RedisRest } from "../../dev/redis-rest/index.ts";
+import { afterAll, beforeAll, expect } from "vitest";
 import { startAppServer } from "./app-server.ts";
+import { keysWithoutTtl } from "./redis-scan.ts";
 
 export type TestStack = {
   redis: RedisRest;
@@ -64,4 +66,26 @@ export async function startTestStack(opts: { timeScale?: number; env?: Record<st
       await redis.stop();
     },
   };
+}
+
+/**
+ * Registers a test stack for the calling file: started before its tests, and after them checked
+ * for invariant 6 (every key its jobs wrote has a TTL), then stopped. The returned object
+ * forwards to the stack once it is up.
+ */
+export function useTestStack(opts: Parameters<typeof startTestStack>[0] = {}): TestStack {
+  let current: TestStack | undefined;
+  beforeAll(async () => {
+    current = await startTestStack(opts);
+  });
+  afterAll(async () => {
+    if (current) expect(await keysWithoutTtl(current.prefix)).toEqual([]);
+    await current?.stop();
+  });
+  return new Proxy({} as TestStack, {
+    get: (_, key) => {
+      if (!current) throw new Error("the test stack is not started yet (use it inside tests or hooks)");
+      return current[key as keyof TestStack];
+    },
+  });
 }

@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { chunkText } from "@/lib/jobs/chunk";
 import { catalog } from "@/lib/listings/catalog";
 import { LONG_LISTING, waitForStatus } from "../../helpers/jobs.ts";
-import { keysWithoutTtl } from "../../helpers/redis-scan.ts";
-import { startTestStack, type TestStack } from "../../helpers/stack.ts";
+import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
   // A 1 ms budget: every delivery runs exactly one step, then hands over to a continuation.
-  stack = await startTestStack({ env: { CONSUME_TIME_BUDGET_MS: "1" } });
-});
-afterAll(async () => {
-  // Invariant 6, checked on everything this file's jobs wrote.
-  if (stack) expect(await keysWithoutTtl(stack.prefix)).toEqual([]);
-  await stack?.stop();
-});
+const stack = useTestStack({ env: { CONSUME_TIME_BUDGET_MS: "1" } });
 
 describe("time budget", () => {
   it("checkpoints and publishes a continuation when the budget runs low, so any input finishes", async () => {

@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { crashInFlight } from "../../helpers/crash.ts";
 import { eventually } from "../../helpers/eventually.ts";
 import { LONG_LISTING, waitForStatus } from "../../helpers/jobs.ts";
-import { keysWithoutTtl, testRedis } from "../../helpers/redis-scan.ts";
-import { startTestStack, type TestStack } from "../../helpers/stack.ts";
+import { testRedis } from "../../helpers/redis-scan.ts";
+import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
   // QStash in real time here: these tests are about a lease (1.5 s) racing redeliveries.
-  stack = await startTestStack({ timeScale: 1, env: { JOB_LEASE_MS: "1500" } });
-});
-afterAll(async () => {
-  // Invariant 6, checked on everything this file's jobs wrote.
-  if (stack) expect(await keysWithoutTtl(stack.prefix)).toEqual([]);
-  await stack?.stop();
-});
+const stack = useTestStack({ timeScale: 1, env: { JOB_LEASE_MS: "1500" } });
 
 const calls = (jobId: string) => stack.openai.calls().filter((c) => c.metadata?.job_id === jobId);
 const steps = (jobId: string) => calls(jobId).map((c) => String(c.metadata?.step));

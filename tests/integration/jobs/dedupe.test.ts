@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
-import { keysWithTtl, keysWithoutTtl } from "../../helpers/redis-scan.ts";
-import { startTestStack, type TestStack } from "../../helpers/stack.ts";
+import { keysWithTtl } from "../../helpers/redis-scan.ts";
+import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  // Invariant 6, checked on everything this file's jobs wrote.
-  if (stack) expect(await keysWithoutTtl(stack.prefix)).toEqual([]);
-  await stack?.stop();
-});
+const stack = useTestStack();
 
 const jobKeys = async () => (await keysWithTtl(stack.prefix)).filter((k) => /job:[A-Za-z0-9_-]{16}$/.test(k.key));
 

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eventually } from "../../helpers/eventually.ts";
 import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
-import { keysWithoutTtl } from "../../helpers/redis-scan.ts";
-import { startTestStack, type TestStack } from "../../helpers/stack.ts";
+import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { QSTASH_RETRIES: "3" } });
-});
-afterAll(async () => {
-  // Invariant 6, checked on everything this file's jobs wrote.
-  if (stack) expect(await keysWithoutTtl(stack.prefix)).toEqual([]);
-  await stack?.stop();
-});
+const stack = useTestStack({ env: { QSTASH_RETRIES: "3" } });
 
 const calls = (jobId: string) => stack.openai.calls().filter((c) => c.metadata?.job_id === jobId);
 const steps = (jobId: string) => calls(jobId).map((c) => String(c.metadata?.step));

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
-import { keysWithTtl, keysWithoutTtl, testRedis } from "../../helpers/redis-scan.ts";
-import { startTestStack, type TestStack } from "../../helpers/stack.ts";
+import { keysWithTtl, testRedis } from "../../helpers/redis-scan.ts";
+import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { JOB_TIMEOUT_MS: "1500" } });
-});
-afterAll(async () => {
-  if (stack) expect(await keysWithoutTtl(stack.prefix)).toEqual([]);
-  await stack?.stop();
-});
+const stack = useTestStack({ env: { JOB_TIMEOUT_MS: "1500" } });
 
 describe("every job ends", () => {
   it("fails a job that runs past its timeout, with a timeout error", async () => {

@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { definitions } from "@/lib/jobs/definitions";
 import { chunkText } from "@/lib/jobs/chunk";
 import { catalog } from "@/lib/listings/catalog";
 import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
 import { keysWithTtl } from "../../helpers/redis-scan.ts";
-import { startTestStack, type TestStack } from "../../helpers/stack.ts";
+import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack();
 
 const callsFor = (jobId: string) => stack.openai.calls().filter((c) => c.metadata?.job_id === jobId);
 

@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
-import { keysWithoutTtl } from "../../helpers/redis-scan.ts";
-import { startTestStack, type TestStack } from "../../helpers/stack.ts";
+import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
   // The zero-setup fallback of `npm run dev`: every Lua script of the app must run here too.
-  stack = await startTestStack({ redisBackend: "memory" });
-});
-afterAll(async () => {
-  if (stack) expect(await keysWithoutTtl(stack.prefix)).toEqual([]);
-  await stack?.stop();
-});
+const stack = useTestStack({ redisBackend: "memory" });
 
 describe("the job engine on the in-process Redis engine", () => {
   it("runs the whole flow: dedupe, steps with checkpoints, identity lookup, cancel", async () => {

@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
 import { signDelivery } from "../../helpers/qstash-jwt.ts";
-import { keysWithTtl, keysWithoutTtl, testRedis } from "../../helpers/redis-scan.ts";
-import { startTestStack, type TestStack } from "../../helpers/stack.ts";
+import { keysWithTtl, testRedis } from "../../helpers/redis-scan.ts";
+import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  // Invariant 6, checked on everything this file's jobs wrote.
-  if (stack) expect(await keysWithoutTtl(stack.prefix)).toEqual([]);
-  await stack?.stop();
-});
+const stack = useTestStack();
 
 describe("bad input gets a clear 4xx and changes nothing", () => {
   it.each([
