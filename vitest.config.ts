@@ -30,7 +30,27 @@ export default defineConfig({
       },
       {
         resolve: { alias },
-        test: { name: "bench", include: ["tests/bench/**/*.bench.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 60_000 },
+        test: {
+          name: "e2e",
+          include: ["tests/e2e/**/*.e2e.test.ts"],
+          environment: "node",
+          globalSetup: ["tests/e2e/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "bench",
+          include: ["tests/bench/**/*.bench.test.ts"],
+          environment: "node",
+          globalSetup: ["tests/e2e/support/build.ts"],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

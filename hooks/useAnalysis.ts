@@ -26,6 +26,14 @@ export type UseAnalysis = {
   open(jobId: string): void;
 };
 
+/**
+ * When the one poll of a hidden tab happens, in ms: a little after the ETA, so it most likely
+ * sees the job finished; 90 s when there is no ETA yet (a job hidden right after its start).
+ */
+export function hiddenPollDelay(etaMs: number | null): number {
+  return etaMs === null ? 90_000 : Math.min(300_000, Math.max(10_000, etaMs * 1.25 + 2_000));
+}
+
 const statusUrl = (jobId: string) => `/api/analysis/status?jobId=${encodeURIComponent(jobId)}`;
 
 /**
@@ -95,7 +103,7 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
   useEffect(() => {
     if (visible || !active) return;
     poller.current?.release();
-    const timer = setTimeout(() => void mutate(), Math.min(120_000, Math.max(5_000, (etaMs ?? 30_000) * 1.25 + 1_000)));
+    const timer = setTimeout(() => void mutate(), hiddenPollDelay(etaMs));
     return () => clearTimeout(timer);
     // Only on hiding (or the job ending): a changing ETA must not re-arm the one hidden poll.
     // eslint-disable-next-line react-hooks/exhaustive-deps
