@@ -1,19 +1,29 @@
 import type { AddressInfo } from "node:net";
-import { ioredisBackend, memoryBackend, type Backend, type RedisBackendKind } from "./backend.ts";
+import { withPolicy, type Backend, type RedisBackendKind } from "./backend.ts";
 import { createRestServer, type RestStats } from "./http.ts";
+import { connectIoredisBackend } from "./ioredis-backend.ts";
+import { memoryBackend } from "./memory-backend.ts";
 import { findRedisServerBinary, startRedisServer } from "./redis-server.ts";
 
 export { findRedisServerBinary, startRedisServer } from "./redis-server.ts";
+export type { RedisServerHandle } from "./redis-server.ts";
 export type { RedisBackendKind } from "./backend.ts";
+export type { RestStats } from "./http.ts";
 
 export type RedisRestOptions = {
   /** 0 or undefined: a free port. */
   port?: number;
+  /** Default 127.0.0.1. */
   host?: string;
   /** Bearer token every request must carry. */
   token: string;
-  /** auto: `redisUrl` if given, else a private redis-server if installed, else the in-process engine. */
+  /**
+   * auto (default): `redisUrl` if given, else a private redis-server if one is on PATH, else the
+   * in-process engine. "redis-server" always starts a private server (and fails without the
+   * binary); "memory" always uses the in-process engine. Only auto looks at `redisUrl`.
+   */
   backend?: "auto" | "redis-server" | "memory";
+  /** An existing Redis to serve, e.g. process.env.REDIS_URL. */
   redisUrl?: string;
   /** Data directory of a privately started redis-server (default: a fresh temp dir). */
   dataDir?: string;
@@ -21,6 +31,7 @@ export type RedisRestOptions = {
 };
 
 export type RedisRest = {
+  /** Base URL for @upstash/redis, e.g. http://127.0.0.1:8079. */
   url: string;
   port: number;
   backend: RedisBackendKind;
@@ -28,17 +39,17 @@ export type RedisRest = {
   redisUrl: string | null;
   /** Requests and commands served (a pipeline of n counts n), for benchmarks. */
   stats(): RestStats;
+  /** Closes the HTTP server, the Redis connection and a privately started redis-server. */
   stop(): Promise<void>;
 };
 
 /** Starts the Upstash Redis REST stand-in. */
 export async function startRedisRest(opts: RedisRestOptions): Promise<RedisRest> {
   const choice = opts.backend ?? "auto";
-  let kind: RedisBackendKind;
+  let kind: RedisBackendKind = "memory";
   let redisUrl: string | null = null;
   let stopServer = async () => {};
-  let backend: Backend;
-  if (choice !== "memory" && opts.redisUrl) {
+  if (choice === "auto" && opts.redisUrl) {
     kind = "redis-url";
     redisUrl = opts.redisUrl;
   } else if (choice === "redis-server" || (choice === "auto" && findRedisServerBinary())) {
@@ -46,10 +57,15 @@ export async function startRedisRest(opts: RedisRestOptions): Promise<RedisRest>
     kind = "redis-server";
     redisUrl = server.url;
     stopServer = server.stop;
-  } else {
-    kind = "memory";
   }
-  backend = redisUrl ? ioredisBackend(redisUrl) : memoryBackend();
+
+  let backend: Backend;
+  try {
+    backend = withPolicy(redisUrl ? await connectIoredisBackend(redisUrl) : memoryBackend());
+  } catch (error) {
+    await stopServer();
+    throw error;
+  }
   const { server, stats } = createRestServer(backend, opts.token);
   const host = opts.host ?? "127.0.0.1";
   try {
@@ -60,17 +76,19 @@ export async function startRedisRest(opts: RedisRestOptions): Promise<RedisRest>
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  opts.log?.(`redis rest on http://${host}:${port} (${kind}${redisUrl ? ` ${redisUrl}` : ""})`);
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  opts.log?.(`Upstash Redis REST stand-in on ${url} — backend: ${kind}${redisUrl ? ` (${redisUrl})` : " (in-process engine)"}`);
+
   let stopped: Promise<void> | null = null;
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     backend: kind,
     redisUrl,
     stats,
     stop() {
       stopped ??= (async () => {
-        server.closeAllConnections();
+        server.closeAllConnections(); // the SDK keeps connections alive; close would wait for them
         await new Promise((resolve) => server.close(resolve));
         await backend.close();
         await stopServer();

@@ -1,0 +1,77 @@
+import { Redis } from "ioredis";
+import { errorText, EXECABORT, type Backend, type CommandResult } from "./backend.ts";
+import { BLOCKING } from "./commands.ts";
+
+type Settled = Array<[Error | null, unknown]>;
+
+/**
+ * A real Redis (a private redis-server or REDIS_URL) through ioredis. Commands go out with
+ * callBuffer, so replies keep their raw bytes for base64. ioredis turns an HGETALL reply into an
+ * object, keyed by the exact name "hgetall", so that one is sent as "HGETALL" and stays Redis's
+ * flat array; every other name goes out as the client wrote it, so errors quote it as Redis
+ * would. Resolves once the server answers, so a wrong REDIS_URL fails at start.
+ */
+export async function connectIoredisBackend(url: string): Promise<Backend> {
+  const client = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: true });
+  let lastError: unknown = null;
+  client.on("error", (e) => (lastError = e)); // it reconnects by itself; failures surface per command
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (e) {
+    client.disconnect();
+    throw new Error(`cannot reach Redis at ${url}: ${errorText(lastError ?? e)}`);
+  }
+
+  const name = (command: string[]) => (command[0].toLowerCase() === "hgetall" ? "HGETALL" : command[0]);
+  const settle = (entries: Settled): CommandResult[] => entries.map(([err, result]) => (err ? { error: err.message } : { result }));
+
+  /** A blocking command would stall every request queued behind it, so it gets its own connection. */
+  async function onOwnConnection<T>(blocking: boolean, run: (conn: Redis) => Promise<T>): Promise<T> {
+    if (!blocking) return run(client);
+    const conn = client.duplicate();
+    try {
+      return await run(conn);
+    } finally {
+      conn.disconnect();
+    }
+  }
+  const blocks = (commands: string[][]) => commands.some((c) => BLOCKING.has(c[0].toLowerCase()));
+
+  return {
+    async exec(command) {
+      try {
+        return { result: await onOwnConnection(blocks([command]), (conn) => conn.callBuffer(name(command), ...command.slice(1))) };
+      } catch (e) {
+        return { error: errorText(e) };
+      }
+    },
+    async pipeline(commands) {
+      try {
+        return await onOwnConnection(blocks(commands), async (conn) => {
+          const p = conn.pipeline();
+          for (const c of commands) p.callBuffer(name(c), ...c.slice(1));
+          return settle(((await p.exec()) ?? []) as Settled);
+        });
+      } catch (e) {
+        return commands.map(() => ({ error: errorText(e) })); // the connection failed, not a command
+      }
+    },
+    async multi(commands) {
+      // Inside MULTI blocking commands do not block, so the shared connection is fine here.
+      const m = client.multi();
+      for (const c of commands) m.callBuffer(name(c), ...c.slice(1));
+      try {
+        return settle(((await m.exec()) ?? []) as Settled);
+      } catch (e) {
+        // ioredis rejects EXEC's EXECABORT and keeps the queueing errors that caused it.
+        const cause = (e as { previousErrors?: Error[] }).previousErrors?.[0]?.message;
+        const message = errorText(e);
+        return { error: message.startsWith("EXECABORT") && cause ? `${EXECABORT} (${cause})` : message };
+      }
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
