@@ -1,117 +1,100 @@
-import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { errorFor, pickFault } from "./faults.ts";
-import { estimateTokens, hashOf, prose, rngFor } from "./generate.ts";
-import { writeAnswer } from "./respond.ts";
-import { instanceOf } from "./schema-instance.ts";
-import type { Plan, SimulatorCall, SimulatorKnobs } from "./types.ts";
-import { parseChatRequest, parseResponsesRequest } from "./wire.ts";
+import type { Simulation } from "./answer.ts";
+import { apiError } from "./faults.ts";
+import { rngFor } from "./generate.ts";
+import { sendError, stampHeaders } from "./http.ts";
+import { copyKnobs, parseKnobs } from "./knobs.ts";
+import { route } from "./routes.ts";
+import type { SimulatorCall, SimulatorKnobs } from "./types.ts";
 
-export type { SimulatorCall, SimulatorKnobs } from "./types.ts";
-export type OpenAISimulator = { url: string; port: number; calls(): SimulatorCall[]; resetCalls(): void; setKnobs(k: SimulatorKnobs): void; stop(): Promise<void> };
+export type { FaultKind, SimulatorCall, SimulatorKnobs } from "./types.ts";
+export { parseKnobs } from "./knobs.ts";
+
+export type OpenAISimulator = {
+  /** Base URL including /v1: give it to `new OpenAI({ baseURL })`. */
+  url: string;
+  port: number;
+  /** Every model request so far (copies), oldest first. */
+  calls(): SimulatorCall[];
+  resetCalls(): void;
+  /** Replaces all knobs (anything left out goes back to its default). */
+  setKnobs(k: SimulatorKnobs): void;
+  stop(): Promise<void>;
+};
+
+/** Calls kept in memory; a long `npm run dev` session forgets the oldest beyond this. */
+const MAX_CALLS = 10_000;
 
 /**
- * An OpenAI-compatible simulator for local development and tests — NOT a model. Answers are
- * deterministic, derived from the input, schema-valid for structured outputs and labelled
- * "[simulated]"; every response carries `x-tabsafe-simulator: 1`. Knobs set latency and faults.
+ * Starts the OpenAI-compatible simulator for local development and tests. It is NOT a model:
+ * answers are deterministic text made from the input's words, labelled "[simulated]" / "[sim] ",
+ * schema-valid for structured outputs; every HTTP answer carries `x-tabsafe-simulator: 1`.
+ * Knobs set latency per token and inject faults (429, 500, stalls, invalid JSON, 400s).
+ * The official `openai` SDK works against it unchanged: `new OpenAI({ apiKey, baseURL: sim.url })`.
  */
 export async function startOpenAISimulator(opts: { port?: number; host?: string; apiKey?: string; knobs?: SimulatorKnobs; log?: (l: string) => void }): Promise<OpenAISimulator> {
-  let knobs: SimulatorKnobs = { ...opts.knobs };
+  const initial = parseKnobs(opts.knobs ?? {});
+  if ("error" in initial) throw new Error(`openai simulator: invalid knobs: ${initial.error}`);
   let calls: SimulatorCall[] = [];
+  const sim: Simulation = {
+    knobs: copyKnobs(initial.knobs),
+    roll: rngFor(`faults:${initial.knobs.seed ?? 0}`),
+    record: (call) => void (calls.push(call) > MAX_CALLS && calls.shift()),
+    log: opts.log,
+  };
+  const setKnobs = (k: SimulatorKnobs) => {
+    sim.knobs = copyKnobs(k);
+    sim.roll = rngFor(`faults:${k.seed ?? 0}`);
+  };
+  const ctx = {
+    sim,
+    apiKey: opts.apiKey || undefined,
+    admin: {
+      calls: () => calls.map((c) => ({ ...c })),
+      knobs: () => copyKnobs(sim.knobs),
+      setKnobs,
+      reset: () => {
+        calls = [];
+        setKnobs(initial.knobs);
+      },
+    },
+  };
+
   const server = createServer((req, res) => {
-    res.setHeader("x-tabsafe-simulator", "1");
-    handle(req, res).catch((e) => send(res, 500, { error: { message: `[simulated] simulator failure: ${e}`, type: "server_error", code: null, param: null } }));
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const path = new URL(req.url ?? "/", "http://x").pathname.replace(/\/+$/, "");
-    const body = await readJson(req);
-    if (path.startsWith("/__admin/")) return admin(path, req.method ?? "GET", body, res);
-    if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
-      return send(res, 401, { error: { message: "[simulated] Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key", param: null } });
-    }
-    if (req.method === "GET" && path === "/v1/models") {
-      return send(res, 200, { object: "list", data: [{ id: "gpt-5-mini", object: "model", created: 0, owned_by: "tabsafe-simulator" }, { id: "gpt-4.1-mini", object: "model", created: 0, owned_by: "tabsafe-simulator" }] });
-    }
-    const parse = path === "/v1/responses" ? parseResponsesRequest : path === "/v1/chat/completions" ? parseChatRequest : null;
-    if (!parse || req.method !== "POST") return send(res, 404, { error: { message: `[simulated] Unknown route ${req.method} ${path}`, type: "invalid_request_error", code: "unknown_url", param: null } });
-    if (body === undefined || body === null || typeof body !== "object") return send(res, 400, { error: { message: "[simulated] We could not parse the JSON body of your request.", type: "invalid_request_error", code: null, param: null } });
-    const plan = parse(body as Record<string, unknown>);
-    if (typeof plan === "string") return send(res, 400, { error: { message: `[simulated] ${plan}`, type: "invalid_request_error", code: null, param: null } });
-    await answer(plan, req, res);
-  }
-
-  async function answer(plan: Plan, req: IncomingMessage, res: ServerResponse) {
-    const id = `${plan.endpoint === "responses" ? "resp_" : "chatcmpl-"}${randomBytes(12).toString("hex")}`;
-    const fault = pickFault(knobs, plan.schema !== null) ?? undefined;
-    const inputTokens = estimateTokens(plan.input);
-    const call: SimulatorCall = { id, endpoint: plan.endpoint, model: plan.model, stream: plan.stream, structured: plan.schema !== null, inputHash: hashOf(plan.input), inputTokens, outputTokens: 0, status: 200, outcome: "ok", fault, startedAt: Date.now(), metadata: plan.metadata };
-    calls.push(call);
-    const failure = fault ? errorFor(fault, knobs) : null;
-    if (failure) {
-      Object.assign(call, { status: failure.status, outcome: "error", inputTokens: 0, endedAt: Date.now() });
-      return send(res, failure.status, failure.body, failure.headers);
-    }
-    const rng = rngFor(`${plan.model}\n${plan.formatName}\n${plan.input}`);
-    let text = plan.schema ? JSON.stringify(instanceOf(plan.schema, plan.input, rng)) : prose(plan.input, Math.min(400, Math.max(40, Math.round(inputTokens / 4))), rng);
-    if (fault === "invalid_json") text = text.slice(0, Math.floor(text.length / 2));
-    call.outputTokens = estimateTokens(text);
-    let closed = false;
-    res.on("close", () => (closed = !res.writableFinished));
-    req.on("aborted", () => (closed = true));
-    const ending = await writeAnswer(res, plan, id, text, { input: inputTokens, output: call.outputTokens }, {
-      firstTokenMs: knobs.firstTokenMs ?? 0, msPerToken: knobs.latencyMsPerToken ?? 2, stall: fault === "stall", closed: () => closed,
+    stampHeaders(res);
+    // A client that vanishes mid-request must not take the server down with it.
+    req.on("error", () => {});
+    res.on("error", () => {});
+    route(ctx, req, res).catch((error: unknown) => {
+      opts.log?.(`openai-sim internal error: ${error instanceof Error ? error.stack : String(error)}`);
+      sendError(res, apiError(500, `Simulator failure: ${error instanceof Error ? error.message : String(error)}`, "server_error"));
     });
-    Object.assign(call, { outcome: ending, endedAt: Date.now() });
-  }
-
-  function admin(path: string, method: string, body: unknown, res: ServerResponse) {
-    if (path === "/__admin/calls" && method === "GET") return send(res, 200, { calls });
-    if (path === "/__admin/knobs" && method === "POST") {
-      knobs = { ...(body as SimulatorKnobs) };
-      return send(res, 200, { knobs });
-    }
-    if (path === "/__admin/reset" && method === "POST") {
-      calls = [];
-      return send(res, 200, { reset: true });
-    }
-    return send(res, 404, { error: { message: "unknown admin route" } });
-  }
-
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
+  });
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(opts.port ?? 0, host, () => resolve()));
   const { port } = server.address() as AddressInfo;
-  const url = `http://${opts.host ?? "127.0.0.1"}:${port}/v1`;
-  opts.log?.(`openai simulator on ${url}`);
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/v1`;
+  opts.log?.(`openai simulator (not a model: answers are generated) on ${url}`);
+
   let stopped: Promise<void> | null = null;
   return {
     url,
     port,
-    calls: () => calls.map((c) => ({ ...c })),
+    calls: ctx.admin.calls,
     resetCalls: () => void (calls = []),
-    setKnobs: (k) => void (knobs = { ...k, failNext: k.failNext?.map((f) => ({ ...f })) }),
+    setKnobs: (k) => {
+      const parsed = parseKnobs(k);
+      if ("error" in parsed) throw new Error(`openai simulator: invalid knobs: ${parsed.error}`);
+      setKnobs(parsed.knobs);
+    },
     stop() {
+      // Closing every socket ends stalled and slow answers at once (they see the client "leave").
       stopped ??= new Promise<void>((resolve) => {
-        server.closeAllConnections();
         server.close(() => resolve());
+        server.closeAllConnections();
       });
       return stopped;
     },
   };
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  if (!chunks.length) return null;
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  if (res.headersSent) return;
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
 }

@@ -1,20 +1,29 @@
+/** The simulator's public types, and the Plan both endpoints reduce a request to. */
+
 export type FaultKind = "429" | "500" | "stall" | "invalid_json" | "400" | "content_filter";
 
 export type SimulatorKnobs = {
-  /** Delay between streamed tokens, ms (non-streaming answers wait tokens × this). Default 2. */
+  /** Delay between streamed tokens, ms; a non-streamed answer waits tokens × this. Default 2. */
   latencyMsPerToken?: number;
-  /** Delay before the first token, ms. */
+  /** Extra delay before the first token (the model "thinking"), ms. Default 0. */
   firstTokenMs?: number;
+  /** Share of model requests (0–1) answered 429 with `retry-after` / `retry-after-ms`. */
   fail429Rate?: number;
-  /** Sent as retry-after (and retry-after-ms) on 429s. Default 1. */
+  /** Sent as `retry-after` (and `retry-after-ms`) on 429s, seconds. Default 1. */
   retryAfterSeconds?: number;
+  /** Share of model requests answered 500. */
   fail500Rate?: number;
-  /** The stream starts, then sends nothing until the client goes away. */
+  /** Share of model requests that start answering, then send nothing until the client leaves. */
   stallRate?: number;
-  /** Structured output that is not valid JSON (HTTP 200). */
+  /** Share of structured requests answered (HTTP 200) with truncated or schema-invalid JSON. */
   invalidJsonRate?: number;
-  /** Deterministic faults, consumed in order, one per matching request ("invalid_json" only matches structured requests). */
+  /**
+   * Deterministic faults for tests, consumed in order, one per model request.
+   * "invalid_json" waits for the next structured request; the others take the next request.
+   */
   failNext?: Array<{ kind: FaultKind; count: number }>;
+  /** Seeds the fault dice and varies every generated answer. Default 0. */
+  seed?: number;
 };
 
 export type SimulatorCall = {
@@ -22,27 +31,46 @@ export type SimulatorCall = {
   endpoint: "chat.completions" | "responses";
   model: string;
   stream: boolean;
+  /** A json_schema or json_object format was requested. */
   structured: boolean;
+  /** sha256 (16 hex) of the request's input text, to compare calls without keeping the text. */
   inputHash: string;
+  /** ~1 token per 4 characters of input; 0 when the request was refused. */
   inputTokens: number;
+  /**
+   * Output tokens billed: reasoning tokens plus the text tokens actually sent (fewer than planned
+   * when the client left early). For a finished answer, equals the usage it reported.
+   */
   outputTokens: number;
   status: number;
   outcome: "ok" | "aborted" | "stalled" | "error";
   fault?: FaultKind;
+  /** Epoch ms. */
   startedAt: number;
   endedAt?: number;
+  /** The request's `metadata`, so tests can attribute calls to jobs and steps. */
   metadata?: Record<string, string>;
 };
 
-/** What both endpoints reduce a request to. */
+export type Endpoint = SimulatorCall["endpoint"];
+
+/** What a valid request to either endpoint is reduced to. */
 export type Plan = {
-  endpoint: SimulatorCall["endpoint"];
+  endpoint: Endpoint;
   model: string;
   stream: boolean;
+  /** Every text the model would read (instructions, system and user messages), for hashing and usage. */
   input: string;
+  /** The user's part of the input (the listing), where the answer's words come from. */
+  subject: string;
+  /** The requested output's JSON Schema; json_object mode gets a generic object schema. */
   schema: Record<string, unknown> | null;
-  /** The format's name (json_schema) or null; json_object mode has a schema of {}. */
-  formatName: string | null;
+  /** The request's format exactly as sent, echoed back on Responses objects. */
+  format: Record<string, unknown> | null;
+  /** Upper bound on output tokens (max_output_tokens / max_completion_tokens / max_tokens). */
+  maxOutputTokens: number | null;
+  /** Chat streams only: `stream_options.include_usage`. */
   includeUsage: boolean;
+  instructions: string | null;
   metadata?: Record<string, string>;
 };
