@@ -34,7 +34,7 @@ export default defineConfig({
           name: "e2e",
           include: ["tests/e2e/**/*.e2e.test.ts"],
           environment: "node",
-          globalSetup: ["tests/e2e/global-setup.ts"],
+          globalSetup: ["tests/e2e/support/build.ts"],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 120_000,
