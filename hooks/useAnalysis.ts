@@ -50,6 +50,8 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
   const starting = useRef(false);
   const poller = useRef<SharedPoller<StatusData> | null>(null);
   const latest = useRef<StatusData | undefined>(undefined);
+  /** Set while a tab that just joined waits for the leading tab's answer. */
+  const joining = useRef<((data: StatusData) => void) | null>(null);
   const online = useOnline();
   const visible = useVisible();
   const { mutate: mutateKey } = useSWRConfig();
@@ -60,6 +62,16 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
       const previous = latest.current?.job.id === jobId ? latest.current : undefined;
       // Another tab polls this job: take its broadcast answers instead of asking the server.
       if (previous && poller.current && !poller.current.tryLead()) return previous;
+      // Just joined a job another tab is polling: ask that tab for its latest answer first.
+      if (!previous && poller.current?.followsAnother()) {
+        const heard = await new Promise<StatusData | undefined>((resolve) => {
+          joining.current = resolve;
+          poller.current?.hello();
+          setTimeout(() => resolve(undefined), 1_500);
+        });
+        joining.current = null;
+        if (heard) return heard;
+      }
       const data = await fetchStatus(url, previous);
       schedule.current = observe(schedule.current, fingerprint(data.job));
       poller.current?.publish(data);
@@ -86,7 +98,10 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
     const shared = new SharedPoller<StatusData>(jobId, (message: StatusMessage<StatusData>) => {
       if (message.type === "status") {
         schedule.current = observe(schedule.current, fingerprint(message.data.job));
-        void mutate(message.data, { revalidate: false });
+        if (joining.current) joining.current(message.data);
+        else void mutate(message.data, { revalidate: false });
+      } else if (message.type === "hello") {
+        if (latest.current && shared.leads()) shared.publish(latest.current);
       } else void mutate(); // the leader let go: poll now (this tab may take over)
     });
     poller.current = shared;

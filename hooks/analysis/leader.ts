@@ -4,7 +4,7 @@
  * a BroadcastChannel, the others only listen. A hidden or closing leader lets go at once, and an
  * abandoned lease expires after LEASE_MS, so another visible tab takes over.
  */
-export type StatusMessage<T> = { type: "status"; data: T } | { type: "released" };
+export type StatusMessage<T> = { type: "status"; data: T } | { type: "released" } | { type: "hello" };
 
 /** Longer than the slowest poll interval (10 s + jitter), so a healthy leader never loses it. */
 export const LEASE_MS = 13_000;
@@ -21,6 +21,31 @@ export class SharedPoller<T> {
     this.key = `tabsafe:poller:${jobId}`;
     this.channel = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(`tabsafe:job:${jobId}`);
     if (this.channel) this.channel.onmessage = (e: MessageEvent<StatusMessage<T>>) => onMessage(e.data);
+  }
+
+  /** True while another tab holds a live lease (this tab should listen, not poll). */
+  followsAnother(now = Date.now()): boolean {
+    try {
+      const lease = JSON.parse(localStorage.getItem(this.key) ?? "null") as Lease | null;
+      return Boolean(lease && lease.tab !== this.tab && lease.until > now);
+    } catch {
+      return false;
+    }
+  }
+
+  /** True while this tab holds the lease. */
+  leads(now = Date.now()): boolean {
+    try {
+      const lease = JSON.parse(localStorage.getItem(this.key) ?? "null") as Lease | null;
+      return Boolean(lease && lease.tab === this.tab && lease.until > now);
+    } catch {
+      return false;
+    }
+  }
+
+  /** A tab that just joined asks the leader for its latest answer instead of polling for it. */
+  hello(): void {
+    this.channel?.postMessage({ type: "hello" } satisfies StatusMessage<T>);
   }
 
   /** True if this tab may poll now (it holds or just took the lease). */

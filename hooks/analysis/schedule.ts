@@ -1,6 +1,6 @@
 /**
  * The poll schedule: exponential backoff from 0.5 s to 10 s with ±15 % jitter, reset to fast
- * when the job moves, never sooner than the server's hint (x-next-poll-ms, a quarter of the
+ * when the job moves, never sooner than the server's hint (x-next-poll-ms, a third of the
  * job's ETA), and 0 — stop — once the job has ended. Pure, so it is unit-tested directly.
  */
 export const MIN_POLL_MS = 500;

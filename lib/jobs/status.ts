@@ -24,14 +24,14 @@ export function etagOf(job: Job): string {
 
 /**
  * The soonest the client should poll again, in ms (0: the job ended, stop). From the ETA: a
- * quarter of the time left, within 0.5–10 s, so polls are rare mid-job and close together near
- * the end (completion shows up fast); 2 s while the ETA is not known yet.
+ * third of the time left, within 0.5–10 s, so polls are rare mid-job and close together near
+ * the end (completion shows up fast); 4 s while the ETA is not known yet.
  */
 export function nextPollMs(job: Job): number {
   if (isTerminal(job.status)) return 0;
   if (job.status === "queued") return 1_000;
-  if (job.etaMs === null) return 2_000;
-  return Math.max(500, Math.min(10_000, Math.round(job.etaMs / 4)));
+  if (job.etaMs === null) return 4_000;
+  return Math.max(500, Math.min(10_000, Math.round(job.etaMs / 3)));
 }
 
 export function view(job: Job): StatusView {

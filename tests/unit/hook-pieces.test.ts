@@ -83,4 +83,19 @@ describe("one poller across tabs", () => {
     a.close();
     b.close();
   });
+
+  it("lets a tab that joins ask the leader for its latest answer instead of polling", async () => {
+    const heard: unknown[] = [];
+    const leader = new SharedPoller<string>("j2", (m) => m.type === "hello" && leader.leads() && leader.publish("latest"), "tab-a");
+    const joiner = new SharedPoller<string>("j2", (m) => heard.push(m), "tab-b");
+    expect(leader.tryLead()).toBe(true);
+    expect(joiner.followsAnother()).toBe(true);
+    expect(leader.followsAnother()).toBe(false);
+    joiner.hello();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(heard).toEqual([{ type: "status", data: "latest" }]);
+    leader.close();
+    expect(joiner.followsAnother()).toBe(false);
+    joiner.close();
+  });
 });
