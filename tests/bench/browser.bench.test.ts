@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startE2EApp, type E2EApp } from "../e2e/support/app.ts";
-import { jobState, launchBrowser } from "../e2e/support/browser.ts";
+import { startE2EApp, type E2EApp } from "../e2e/harness.ts";
+import { jobState, launchBrowser } from "../e2e/browser.ts";
 import { Redis } from "@upstash/redis";
 
 /**

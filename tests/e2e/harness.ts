@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { Redis } from "@upstash/redis";
+import { startOpenAISimulator, type OpenAISimulator } from "../../dev/openai/index.ts";
+import { startQStash, type QStashDev } from "../../dev/qstash/index.ts";
+import { freePort } from "../../dev/redis-rest/redis-server.ts";
+import { startRedisRest, type RedisRest } from "../../dev/redis-rest/index.ts";
+import { startCountingProxy, type CountingProxy } from "./proxy.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const NEXT_BIN = fileURLToPath(new URL("../../node_modules/next/dist/bin/next", import.meta.url));
+
+/** The simulator's speed between tests: fast, so a job that a test does not slow down takes ~1 s. */
+export const FAST_MS_PER_TOKEN = 2;
+
+export type E2EApp = {
+  /** The app's public origin (the counting proxy); also APP_BASE_URL, so QStash calls it too. */
+  url: string;
+  /** Every variable of lib/env.ts and .env.example, as `next start` got them. */
+  env: Record<string, string>;
+  redis: RedisRest;
+  qstash: QStashDev;
+  openai: OpenAISimulator;
+  /** Requests that reached the app, by path. */
+  requests: CountingProxy;
+  /** Ids of every `job:{id}` hash under this run's key prefix. */
+  jobIds(): Promise<string[]>;
+  /** One job's hash as stored (fields as strings), or null. */
+  jobHash(id: string): Promise<Record<string, string> | null>;
+  stop(): Promise<void>;
+};
+
+const secret = () => randomBytes(12).toString("hex");
+
+/**
+ * The local stack (Redis REST over a private redis-server, QStash at 1/100 of real time, the
+ * OpenAI simulator) on free ports, and `next start` of the production build behind a counting
+ * proxy, configured only through environment variables as in production.
+ */
+export async function startE2EApp(): Promise<E2EApp> {
+  const token = secret();
+  const keys = { current: `sig_${secret()}`, next: `sig_${secret()}` };
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+    stops.length = 0;
+  };
+  try {
+    const redis = await startRedisRest({ port: 0, token });
+    stops.push(redis.stop);
+    const qstash = await startQStash({ port: 0, token, currentSigningKey: keys.current, nextSigningKey: keys.next, redisUrl: redis.redisUrl, timeScale: 0.01 });
+    stops.push(qstash.stop);
+    const openai = await startOpenAISimulator({ port: 0, apiKey: token, knobs: { latencyMsPerToken: FAST_MS_PER_TOKEN } });
+    stops.push(openai.stop);
+    const appPort = await freePort();
+    const requests = await startCountingProxy(appPort);
+    stops.push(requests.stop);
+    const env: Record<string, string> = {
+      UPSTASH_REDIS_REST_URL: redis.url,
+      UPSTASH_REDIS_REST_TOKEN: token,
+      REDIS_URL: redis.redisUrl ?? "",
+      QSTASH_URL: qstash.url,
+      QSTASH_TOKEN: token,
+      QSTASH_CURRENT_SIGNING_KEY: keys.current,
+      QSTASH_NEXT_SIGNING_KEY: keys.next,
+      QSTASH_DEV_TIME_SCALE: "0.01",
+      OPENAI_API_KEY: token,
+      OPENAI_BASE_URL: openai.url,
+      OPENAI_MODEL: "gpt-5-mini",
+      OPENAI_STALL_TIMEOUT_MS: "60000",
+      OPENAI_SIM_LATENCY_MS_PER_TOKEN: String(FAST_MS_PER_TOKEN),
+      APP_BASE_URL: requests.url,
+      PORT: String(appPort),
+      SESSION_SECRET: secret(),
+      JOB_RETENTION_SECONDS: "86400",
+      JOB_DEDUPE_SECONDS: "3600",
+      CONSUME_TIME_BUDGET_MS: "240000",
+      JOB_LEASE_MS: "30000",
+      JOB_TIMEOUT_MS: "0",
+      QSTASH_RETRIES: "3",
+      REDIS_KEY_PREFIX: `e2e${secret().slice(0, 8)}:`,
+    };
+    const next = await startNext(appPort, env);
+    stops.push(next.stop);
+    await next.ready(`${requests.url}/api/listings`);
+
+    const client = new Redis({ url: redis.url, token, automaticDeserialization: false, enableTelemetry: false });
+    const prefix = env.REDIS_KEY_PREFIX;
+    return {
+      url: requests.url,
+      env,
+      redis,
+      qstash,
+      openai,
+      requests,
+      async jobIds() {
+        const ids: string[] = [];
+        let cursor = "0";
+        do {
+          const [nextCursor, found] = await client.scan(cursor, { match: `${prefix}job:*`, count: 1000 });
+          cursor = String(nextCursor);
+          for (const key of found) {
+            const rest = key.slice(`${prefix}job:`.length);
+            if (!rest.includes(":")) ids.push(rest); // job:{id} only, not :steps, :lease, byListing:…
+          }
+        } while (cursor !== "0");
+        return ids;
+      },
+      async jobHash(id) {
+        // Without automatic deserialization the SDK hands back HGETALL's flat [field, value, …] reply.
+        const flat = (await client.hgetall(`${prefix}job:${id}`)) as unknown as string[] | null;
+        if (!flat?.length) return null;
+        return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]));
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** `next start` on Node 24 (this process's own binary) in its own process group, stopped as a group. */
+async function startNext(port: number, env: Record<string, string>): Promise<{ ready(url: string): Promise<void>; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  const keep = (d: Buffer) => void (output = (output + d.toString()).slice(-8_000));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Even if the test process dies without its afterAll, the server goes with it.
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const onExit = () => killGroup("SIGKILL");
+  process.once("exit", onExit);
+  return {
+    async ready(url) {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
+        if (await fetch(url).then((r) => r.ok, () => false)) return;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      throw new Error(`next start did not answer ${url} within 60 s:\n${output}`);
+    },
+    async stop() {
+      process.off("exit", onExit);
+      if (child.exitCode !== null) return;
+      killGroup("SIGTERM");
+      const timer = setTimeout(() => killGroup("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
