@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants, mkdirSync, mkdtempSync } from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -78,7 +78,12 @@ export async function startRedisServer(opts: { dataDir?: string; port?: number }
       if (!opts.port && attempt < 3 && /address already in use/i.test(output)) continue;
       throw new Error(`${e instanceof Error ? e.message : e}\n${output.trim()}`);
     }
-    return { url: `redis://127.0.0.1:${port}`, port, dataDir, stop: () => stopChild(child) };
+    // A data dir we made ourselves is scratch: remove it with the server, so runs leave no trace.
+    const stop = async () => {
+      await stopChild(child);
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    };
+    return { url: `redis://127.0.0.1:${port}`, port, dataDir, stop };
   }
 }
 

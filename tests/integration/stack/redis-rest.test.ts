@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { Redis } from "@upstash/redis";
@@ -204,7 +207,9 @@ describe.runIf(hasRedisServer)("a private redis-server", () => {
     });
 
   it("is shared by two stand-ins on its URL, keeps its data across a restart, and leaves no process", async () => {
-    const server = await startRedisServer({});
+    // A data dir of our own: one the server makes itself is removed when it stops.
+    const dataDir = mkdtempSync(join(tmpdir(), "tabsafe-redis-test-"));
+    const server = await startRedisServer({ dataDir });
     const a = await startRedisRest({ token, redisUrl: server.url });
     const b = await startRedisRest({ token, redisUrl: server.url });
     try {
@@ -216,13 +221,14 @@ describe.runIf(hasRedisServer)("a private redis-server", () => {
       await server.stop();
     }
     expect(await listening(server.port)).toBe(false);
-    const again = await startRedisServer({ dataDir: server.dataDir });
+    const again = await startRedisServer({ dataDir });
     const c = await startRedisRest({ token, redisUrl: again.url });
     try {
       expect(await client(c).get("shared")).toEqual({ from: "a" }); // replayed from the append-only file
     } finally {
       await c.stop();
       await again.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
