@@ -17,7 +17,7 @@ const RETRY_DELAY = "min(60000, 2000 * pow(2, retried))";
  * A later message for a job already under way: a `continuation` when a delivery ran out of time
  * budget, a `recheck` when a delivery found another worker holding the lease (it looks again
  * once that lease could have expired, so the job survives the holder dying). `seq` makes the
- * deduplication id: one message per continuation, one recheck per holder and lease period.
+ * deduplication id: one message per continuation, one recheck per holder and lease deadline.
  */
 export type FollowUp = { kind: "continuation" | "recheck"; seq: string | number; delayS?: number };
 

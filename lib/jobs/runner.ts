@@ -40,13 +40,15 @@ export async function runDelivery(jobId: string, analysisType: Job["analysisType
  * Another worker holds the job. Acknowledging outright could lose the job if that worker dies
  * (this may be a duplicate of its own message); failing would burn QStash retries while it is
  * healthy. So: queue a recheck for when its lease could have expired, then acknowledge. One
- * recheck per holder and lease period (deduplicated); if publishing fails, QStash retries us.
+ * recheck per holder and lease deadline (deduplicated); if publishing fails, QStash retries us.
  */
 export async function recheckLater(jobId: string, analysisType: Job["analysisType"], holderAttempt: number, leaseLeftMs: number): Promise<ConsumeOutcome> {
   const delayS = Math.ceil(leaseLeftMs / 1000) + 1;
-  const period = Math.floor(Date.now() / env().JOB_LEASE_MS);
+  // Keyed by the holder and its lease deadline: duplicates arriving together share one recheck,
+  // and a holder that renewed its lease (still alive) gets a fresh one when that recheck lands.
+  const deadlineS = Math.ceil((Date.now() + leaseLeftMs) / 1000);
   try {
-    await publishJob({ id: jobId, analysisType }, { kind: "recheck", seq: `${holderAttempt}-${period}`, delayS });
+    await publishJob({ id: jobId, analysisType }, { kind: "recheck", seq: `${holderAttempt}-${deadlineS}`, delayS });
   } catch {
     return { kind: "held", retryAfterS: delayS, note: "another worker holds the lease; recheck could not be queued" };
   }
