@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { freePort } from "../../dev/redis-rest/redis-server.ts";
 import { CHROMIUM, CHROMIUM_FLAGS, tmpProfile, type ErrorLog } from "./browser.ts";
+import { ownProcessGroup } from "./process-group.ts";
 
 /**
  * Chromium driven over the raw DevTools protocol, for the one thing Playwright cannot do: really
@@ -31,21 +32,12 @@ export async function launchCdpChromium(): Promise<CdpChromium> {
   const port = await freePort();
   const profile = tmpProfile();
   const child = spawn(CHROMIUM, ["--headless=new", `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, ...CHROMIUM_FLAGS, "about:blank"], { stdio: "ignore", detached: true });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const killGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // already gone
-    }
-  };
-  const onExit = () => killGroup("SIGKILL");
-  process.once("exit", onExit);
+  const group = ownProcessGroup(child);
   const http = (path: string, method = "GET") => fetch(`http://127.0.0.1:${port}${path}`, { method });
   const deadline = Date.now() + 15_000;
   while (!(await http("/json/version").then((r) => r.ok, () => false))) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      killGroup("SIGKILL");
+      group.kill("SIGKILL");
       throw new Error(`chromium did not open its DevTools port ${port}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -66,11 +58,7 @@ export async function launchCdpChromium(): Promise<CdpChromium> {
     },
     async close() {
       for (const tab of tabs) tab.close();
-      process.off("exit", onExit);
-      killGroup("SIGTERM");
-      const timer = setTimeout(() => killGroup("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
+      await group.stop();
       rmSync(profile, { recursive: true, force: true });
     },
   };

@@ -7,6 +7,7 @@ import { startQStash, type QStashDev } from "../../dev/qstash/index.ts";
 import { freePort } from "../../dev/redis-rest/redis-server.ts";
 import { startRedisRest, type RedisRest } from "../../dev/redis-rest/index.ts";
 import { startCountingProxy, type CountingProxy } from "./proxy.ts";
+import { ownProcessGroup } from "./process-group.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const NEXT_BIN = fileURLToPath(new URL("../../node_modules/next/dist/bin/next", import.meta.url));
@@ -133,17 +134,8 @@ async function startNext(port: number, env: Record<string, string>): Promise<{ r
   const keep = (d: Buffer) => void (output = (output + d.toString()).slice(-8_000));
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   // Even if the test process dies without its afterAll, the server goes with it.
-  const killGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // already gone
-    }
-  };
-  const onExit = () => killGroup("SIGKILL");
-  process.once("exit", onExit);
+  const group = ownProcessGroup(child);
   return {
     async ready(url) {
       const deadline = Date.now() + 60_000;
@@ -154,13 +146,6 @@ async function startNext(port: number, env: Record<string, string>): Promise<{ r
       }
       throw new Error(`next start did not answer ${url} within 60 s:\n${output}`);
     },
-    async stop() {
-      process.off("exit", onExit);
-      if (child.exitCode !== null) return;
-      killGroup("SIGTERM");
-      const timer = setTimeout(() => killGroup("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => group.stop(),
   };
 }

@@ -20,7 +20,8 @@ const client = (rest: RedisRest, opts: { automaticDeserialization?: boolean; tok
 
 describe.each(["redis-server", "memory"] as const)("the Redis REST stand-in on %s, through @upstash/redis", (backend) => {
   if (backend === "redis-server" && !hasRedisServer) {
-    it.skip("needs redis-server on PATH (apt-get install redis-server); skipped outside CI", () => {});
+    // Outside CI only (CI fails above without it): say why this half of the suite did not run.
+    console.warn("redis-rest suite: redis-server is not on PATH (apt-get install redis-server); only the in-process engine was tested");
     return;
   }
   let rest: RedisRest;
