@@ -23,24 +23,25 @@ export class SharedPoller<T> {
     if (this.channel) this.channel.onmessage = (e: MessageEvent<StatusMessage<T>>) => onMessage(e.data);
   }
 
-  /** True while another tab holds a live lease (this tab should listen, not poll). */
-  followsAnother(now = Date.now()): boolean {
+  /** The live lease, or null (none, expired, unreadable, or no storage). */
+  private lease(now: number): Lease | null {
     try {
       const lease = JSON.parse(localStorage.getItem(this.key) ?? "null") as Lease | null;
-      return Boolean(lease && lease.tab !== this.tab && lease.until > now);
+      return lease && lease.until > now ? lease : null;
     } catch {
-      return false;
+      return null;
     }
+  }
+
+  /** True while another tab holds a live lease (this tab should listen, not poll). */
+  followsAnother(now = Date.now()): boolean {
+    const lease = this.lease(now);
+    return lease !== null && lease.tab !== this.tab;
   }
 
   /** True while this tab holds the lease. */
   leads(now = Date.now()): boolean {
-    try {
-      const lease = JSON.parse(localStorage.getItem(this.key) ?? "null") as Lease | null;
-      return Boolean(lease && lease.tab === this.tab && lease.until > now);
-    } catch {
-      return false;
-    }
+    return this.lease(now)?.tab === this.tab;
   }
 
   /** A tab that just joined asks the leader for its latest answer instead of polling for it. */
@@ -50,9 +51,8 @@ export class SharedPoller<T> {
 
   /** True if this tab may poll now (it holds or just took the lease). */
   tryLead(now = Date.now()): boolean {
+    if (this.followsAnother(now)) return false;
     try {
-      const lease = JSON.parse(localStorage.getItem(this.key) ?? "null") as Lease | null;
-      if (lease && lease.tab !== this.tab && lease.until > now) return false;
       localStorage.setItem(this.key, JSON.stringify({ tab: this.tab, until: now + LEASE_MS } satisfies Lease));
       return true;
     } catch {
@@ -66,9 +66,8 @@ export class SharedPoller<T> {
 
   /** Gives up the lead (tab hidden or closing), so a visible tab takes over on its next tick. */
   release(): void {
+    if (!this.leads()) return;
     try {
-      const lease = JSON.parse(localStorage.getItem(this.key) ?? "null") as Lease | null;
-      if (lease?.tab !== this.tab) return;
       localStorage.removeItem(this.key);
       this.channel?.postMessage({ type: "released" } satisfies StatusMessage<T>);
     } catch {

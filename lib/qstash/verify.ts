@@ -33,3 +33,12 @@ export async function verifyDelivery(req: Request, path: string): Promise<Verify
     },
   };
 }
+
+/** A verified body as JSON, or null when it is not JSON (the caller answers that as non-retryable). */
+export function parseBody(delivery: Delivery): unknown {
+  try {
+    return JSON.parse(delivery.body);
+  } catch {
+    return null;
+  }
+}

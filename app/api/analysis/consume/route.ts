@@ -3,7 +3,7 @@ import { CONSUME_PATH } from "@/lib/jobs/publish";
 import { analysisTypeSchema } from "@/lib/jobs/schema";
 import { runDelivery } from "@/lib/jobs/runner";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
-import { verifyDelivery } from "@/lib/qstash/verify";
+import { parseBody, verifyDelivery } from "@/lib/qstash/verify";
 import { route } from "@/lib/http/respond";
 
 const messageSchema = z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/), analysisType: analysisTypeSchema });
@@ -15,15 +15,7 @@ const messageSchema = z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/
 export const POST = route(async (req: Request) => {
   const verified = await verifyDelivery(req, `${CONSUME_PATH}${new URL(req.url).search}`);
   if (!verified.ok) return unauthorizedDelivery(verified.reason);
-  const message = messageSchema.safeParse(parseJson(verified.delivery.body));
+  const message = messageSchema.safeParse(parseBody(verified.delivery));
   if (!message.success) return qstashAnswer({ kind: "fatal", note: "not a consume message" });
   return qstashAnswer(await runDelivery(message.data.jobId, message.data.analysisType, verified.delivery.messageId));
 });
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { json, route } from "@/lib/http/respond";
-import { verifyDelivery } from "@/lib/qstash/verify";
+import { parseBody, verifyDelivery } from "@/lib/qstash/verify";
 import { recordEcho, STACK_ECHO_PATH } from "@/lib/stack/check";
 
 const echoSchema = z.object({ nonce: z.string().min(1).max(64) });
@@ -9,7 +9,7 @@ const echoSchema = z.object({ nonce: z.string().min(1).max(64) });
 export const POST = route(async (req: Request) => {
   const verified = await verifyDelivery(req, STACK_ECHO_PATH);
   if (!verified.ok) return json({ error: { code: "unauthorized:signature", message: verified.reason } }, 401);
-  const parsed = echoSchema.safeParse(safeJson(verified.delivery.body));
+  const parsed = echoSchema.safeParse(parseBody(verified.delivery));
   // A signed but malformed message will never succeed: 489 tells QStash not to retry it.
   if (!parsed.success) {
     return json({ error: { code: "bad_request:body", message: "not a stack check" } }, 489, { "Upstash-NonRetryable-Error": "true" });
@@ -17,11 +17,3 @@ export const POST = route(async (req: Request) => {
   const recorded = await recordEcho(parsed.data.nonce, verified.delivery.messageId);
   return json({ recorded });
 });
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
