@@ -51,7 +51,7 @@ export function verifySession(value: string | null): string | null {
   return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
 }
 
-function readCookie(header: string | null, name: string): string | null {
+export function readCookie(header: string | null, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");

@@ -23,6 +23,12 @@ const schema = z.object({
   /** Empty means the real OpenAI API. */
   OPENAI_BASE_URL: z.union([z.literal(""), url("OPENAI_BASE_URL")]).default(""),
   OPENAI_MODEL: z.string().min(1).default("gpt-5-mini"),
+  /** "input,output" US dollars per 1M tokens of OPENAI_MODEL, for the cost estimate on /ops; empty: list prices. */
+  OPENAI_PRICE_PER_MTOK: z
+    .string()
+    .default("")
+    .refine((v) => v === "" || /^\d+(\.\d+)?,\d+(\.\d+)?$/.test(v), "OPENAI_PRICE_PER_MTOK must look like 0.25,2")
+    .transform((v) => (v ? (v.split(",").map(Number) as [number, number]) : null)),
   /**
    * The public origin QStash calls (webhook URLs are built from it and the JWT `sub` claim is
    * checked against it). Behind a proxy or tunnel this is the outside URL, never the Host header.
@@ -44,6 +50,19 @@ const schema = z.object({
   OPENAI_STALL_TIMEOUT_MS: count("OPENAI_STALL_TIMEOUT_MS", 60_000),
   /** QStash delivery retries per message before the failure callback marks the job failed. */
   QSTASH_RETRIES: count("QSTASH_RETRIES", 3),
+  /**
+   * The operator's token for /ops and /api/ops/* (sent as a bearer token, or exchanged for an
+   * httpOnly cookie by the /ops sign-in form). Empty disables the ops pages. At least 16 characters.
+   */
+  OPS_TOKEN: z.union([z.literal(""), z.string().min(16, "OPS_TOKEN needs at least 16 characters (or leave it empty to disable /ops)")]).default(""),
+  /** How long per-minute metric buckets are kept, in days. */
+  METRICS_MINUTE_RETENTION_DAYS: count("METRICS_MINUTE_RETENTION_DAYS", 7),
+  /** How long per-hour metric buckets are kept, in days. */
+  METRICS_HOUR_RETENTION_DAYS: count("METRICS_HOUR_RETENTION_DAYS", 90),
+  /** How long an error group and its samples are kept after it last occurred, in days. */
+  ERROR_RETENTION_DAYS: count("ERROR_RETENTION_DAYS", 30),
+  /** The window alert rules are evaluated over, in minutes. */
+  ALERT_WINDOW_MINUTES: count("ALERT_WINDOW_MINUTES", 15),
   /** Prefix for every Redis key this app writes; tests give each suite its own. */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/, "REDIS_KEY_PREFIX may only hold [A-Za-z0-9:_-]").default(""),
 });

@@ -13,6 +13,8 @@ export type ErrorCode =
   | "not_found:listing"
   | "not_found:job"
   | "unauthorized:signature"
+  | "unauthorized:ops"
+  | "not_found:error_group"
   | "unavailable:queue"
   | "not_found:route"
   | "payload_too_large:body"

@@ -48,7 +48,10 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
   };
 
   if (ctx.apiKey && req.headers.authorization !== `Bearer ${ctx.apiKey}`) {
-    return refuse(apiError(401, "Incorrect API key provided. This is the local OpenAI simulator: use the OPENAI_API_KEY it was started with.", "invalid_request_error", "invalid_api_key"));
+    // OpenAI names the key it got (masked); the simulator echoes it whole — the worst case, so
+    // that the app's redaction of secrets in provider errors is tested against it.
+    const given = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
+    return refuse(apiError(401, `Incorrect API key provided: ${given}. This is the local OpenAI simulator: use the OPENAI_API_KEY it was started with.`, "invalid_request_error", "invalid_api_key"));
   }
   if (method === "GET") {
     const id = path.slice("/v1/models/".length);

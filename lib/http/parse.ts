@@ -55,3 +55,19 @@ export async function readText(req: Request, maxBytes: number): Promise<string> 
 function tooLarge(maxBytes: number) {
   return new AppError("payload_too_large:body", `The request body is larger than ${Math.round(maxBytes / 1024)} KiB.`);
 }
+
+/** Validates the query string: 400 naming the first offending parameter. */
+export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
+  const result = schema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+  throw new AppError("bad_request:query", `${where}${issue.message}`);
+}
+
+/** Validates a path parameter (or any single value): 400 with `message` when it does not fit. */
+export function readParam<S extends z.ZodType>(value: unknown, schema: S, message: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new AppError("bad_request:query", message);
+}

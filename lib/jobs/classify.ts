@@ -1,5 +1,6 @@
 import "server-only";
 import OpenAI from "openai";
+import { z } from "zod";
 import { ProviderResponseError } from "@/lib/openai/stream";
 import type { JobError } from "@/lib/jobs/schema";
 
@@ -55,6 +56,12 @@ export function classify(error: unknown): Classified {
   }
   if (error instanceof Error && error.name === "UpstashError") {
     return { error: e("redis_error", "DATABASE", "Temporary storage problem; retrying.", true), retryAfterS: null };
+  }
+  if (error instanceof z.ZodError) {
+    return { error: e("invalid_data", "VALIDATION", "The analysis could not continue: its stored data is not valid.", false), retryAfterS: null };
+  }
+  if (error instanceof SyntaxError) {
+    return { error: e("unreadable_json", "JSON_PARSING", "The analysis could not continue: data it saved could not be read.", false), retryAfterS: null };
   }
   if (error instanceof TypeError && /fetch failed|network/i.test(error.message)) {
     return { error: e("network_error", "NETWORK", "A network problem interrupted the analysis; retrying.", true), retryAfterS: null };

@@ -5,6 +5,8 @@ import { analysisTypeSchema, jobErrorSchema, type JobError } from "@/lib/jobs/sc
 import { finishJob } from "@/lib/jobs/store";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
+import { errorEvent } from "@/lib/ops/classify";
+import { recordError } from "@/lib/ops/error-store";
 
 /**
  * QStash gave up on a job's message (retries exhausted, or a 489): mark the job failed with the
@@ -23,7 +25,10 @@ export async function onDeliveryFailed(jobId: string, attempts: number): Promise
     retryable: false,
   };
   const outcome = await finishJob(jobId, null, { status: "failed", error });
-  if (outcome.finished) return { kind: "ack", note: `job ${outcome.status} after QStash gave up` };
+  if (outcome.finished) {
+    await recordError(errorEvent(error, "qstash:failure-callback", undefined, "final"), { jobId, analysisType, attempt: attempts });
+    return { kind: "ack", note: `job ${outcome.status} after QStash gave up` };
+  }
   // A worker still holds the job: it may finish; if it dies, the recheck resumes the job.
   if (outcome.reason === "lease_alive") return recheckLater(jobId, analysisType, attempts, env().JOB_LEASE_MS);
   return { kind: "ack", note: outcome.reason === "ended" ? `job already ${outcome.status}` : outcome.reason };

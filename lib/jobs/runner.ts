@@ -2,7 +2,7 @@ import "server-only";
 import { nanoid } from "nanoid";
 import { env } from "@/lib/env";
 import { classify, JobFailure, StreamStalled, timeoutError } from "@/lib/jobs/classify";
-import { definitions, type AnalysisDefinition } from "@/lib/jobs/definitions";
+import { definitions, jobTimeoutMs, type AnalysisDefinition } from "@/lib/jobs/definitions";
 import { ProgressWriter, type StopReason } from "@/lib/jobs/progress";
 import { publishJob } from "@/lib/jobs/publish";
 import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
@@ -11,6 +11,10 @@ import { checkpoint, finishJob, leaseJob, releaseLease } from "@/lib/jobs/store"
 import { getListing } from "@/lib/listings/store";
 import type { Listing } from "@/lib/listings/schema";
 import { streamResponse, type StreamRequest, type StreamResult } from "@/lib/openai/stream";
+import { errorEvent } from "@/lib/ops/classify";
+import { recordError } from "@/lib/ops/error-store";
+import { log } from "@/lib/ops/log";
+import { visitorHash } from "@/lib/ops/visitor";
 
 /** What one delivery ended in; lib/qstash/answer.ts turns it into QStash's answer. */
 export type ConsumeOutcome =
@@ -27,13 +31,19 @@ class Stopped extends Error {
 
 /** Leases the job named by a consume message and runs its remaining steps. */
 export async function runDelivery(jobId: string, analysisType: Job["analysisType"], messageId: string | null): Promise<ConsumeOutcome> {
+  const started = Date.now();
   const token = nanoid();
   const lease = await leaseJob(jobId, token, messageId ?? "");
+  let outcome: ConsumeOutcome;
   if (!lease.leased) {
-    if (lease.reason === "held") return recheckLater(jobId, analysisType, lease.holderAttempt, lease.retryInMs);
-    return { kind: "ack", note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}` };
+    if (lease.reason === "held") outcome = await recheckLater(jobId, analysisType, lease.holderAttempt, lease.retryInMs);
+    else outcome = { kind: "ack", note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}` };
+  } else {
+    outcome = await new JobRun(lease.job, token, lease.checkpoints, messageId).execute();
   }
-  return new JobRun(lease.job, token, lease.checkpoints).execute();
+  const attempt = lease.leased ? lease.job.attempt : undefined;
+  log(outcome.kind === "ack" ? "info" : "warn", "delivery", { jobId, attempt, messageId, durationMs: Date.now() - started, outcome: outcome.kind, note: outcome.note });
+  return outcome;
 }
 
 /**
@@ -65,8 +75,10 @@ class JobRun {
   private stepsRun = 0;
   private plan: string[] = [];
   private chunkCount = 0;
+  /** The step under way, for error reports. */
+  private current = "prepare";
 
-  constructor(private readonly job: Job, private readonly token: string, checkpoints: Record<string, string>) {
+  constructor(private readonly job: Job, private readonly token: string, checkpoints: Record<string, string>, private readonly messageId: string | null) {
     this.def = definitions[job.analysisType];
     this.params = this.def.params.parse(job.params) as Params;
     this.usage = job.usage;
@@ -87,12 +99,15 @@ class JobRun {
       this.plan = steps.planSteps(chunks.length);
       for (const [index, name] of this.plan.entries()) {
         if (this.done.has(name)) continue;
-        if (this.timedOut()) return this.fail(timeoutError(this.timeoutMs()));
+        if (this.timedOut()) return this.fail(timeoutError(this.timeoutMs()), undefined);
         // Saving is one quick write: never worth a continuation of its own.
         if (name === "save") return this.end({ status: "succeeded", result: (this.done.get("validate") as steps.ValidateCheckpoint).result });
         if (this.stepsRun > 0 && this.outOfTime()) return this.continueLater();
+        this.current = name;
+        const stepStarted = Date.now();
         const result = await this.runStep(name, index, listing, chunks, prepared);
         this.stepsRun++;
+        log("info", "step_done", { jobId: this.job.id, step: name, attempt: this.job.attempt, messageId: this.messageId, durationMs: Date.now() - stepStarted });
         const outcome = await checkpoint(this.job.id, this.token, this.fields(index + 1, 0, ""), { name, checkpoint: result });
         if (!outcome.ok) throw new Stopped(outcome.reason === "lease_lost" ? "lease_lost" : "ended");
         this.done.set(name, result);
@@ -173,7 +188,7 @@ class JobRun {
   }
 
   private timeoutMs(): number {
-    return env().JOB_TIMEOUT_MS || this.def.timeoutMs;
+    return jobTimeoutMs(this.job.analysisType, env().JOB_TIMEOUT_MS);
   }
 
   private timedOut(): boolean {
@@ -204,7 +219,8 @@ class JobRun {
     return outcome.finished ? { kind: "ack", note: `job ${outcome.status}` } : { kind: "ack", note: outcome.reason === "ended" ? `job already ${outcome.status}` : outcome.reason };
   }
 
-  private async fail(error: JobError): Promise<ConsumeOutcome> {
+  private async fail(error: JobError, raw: unknown): Promise<ConsumeOutcome> {
+    await this.report(error, raw);
     const outcome = await this.end({ status: "failed", error });
     return outcome.kind === "ack" ? { kind: "fatal", note: `failed: ${error.code}` } : outcome;
   }
@@ -216,8 +232,16 @@ class JobRun {
       return { kind: "ack", note: "the job ended while running" };
     }
     const { error: jobError, retryAfterS } = classify(error);
-    if (!jobError.retryable) return this.fail(jobError);
+    if (!jobError.retryable) return this.fail(jobError, error);
+    await this.report(jobError, error);
     await releaseLease(this.job.id, this.token, jobError).catch(() => {});
     return { kind: "retry", retryAfterS, note: jobError.code };
+  }
+
+  /** Files the failure with its error group (ops), sanitized; never throws. */
+  private report(jobError: JobError, raw: unknown): Promise<void> {
+    return recordError(errorEvent(jobError, `consume:${this.current}`, raw, jobError.retryable ? "retrying" : "final"), {
+      jobId: this.job.id, analysisType: this.job.analysisType, attempt: this.job.attempt, messageId: this.messageId, visitor: visitorHash(this.job.owner),
+    });
   }
 }

@@ -18,6 +18,7 @@ export const isTerminal = (s: JobStatus) => terminalStatuses.includes(s);
 export const errorCategories = [
   "AI_PROVIDER", "DATABASE", "AUTH", "FILE_PROCESSING", "JSON_PARSING", "VALIDATION", "NETWORK", "SYSTEM", "USER_INPUT",
 ] as const;
+export type ErrorCategory = (typeof errorCategories)[number];
 export const jobErrorSchema = z.object({
   code: z.string(),
   category: z.enum(errorCategories),

@@ -6,54 +6,83 @@
  * Scripts also read keys they find inside the job hash (`dedupeKey`) or build from a prefix:
  * Upstash Redis is a single shard, and the names come from the one key builder.
  */
+import { METRICS_LUA } from "@/lib/ops/metric-keys";
+
 // Lua 5.1 (Redis) has a global unpack; 5.3 engines (the in-process fallback) have table.unpack.
 const prelude = `local unpack = unpack or table.unpack
 `;
+/** For scripts that also count ops metrics (lib/ops/metric-keys.ts): same round trip, no extra command. */
+const counting = `${prelude}${METRICS_LUA}`;
 
 export const CREATE_JOB = `--[[ CREATE_JOB: create a job unless its identity already has a live one.
 KEYS[1] dedupe key  job:byListing:{listingId}:{type}:{identityHash}
 KEYS[2] job key     job:{id}
 KEYS[3] owner index jobs:owner:{owner}
+KEYS[4] ops: live jobs jobs:active   KEYS[5] ops: all recent jobs jobs:recent
+KEYS[6] minute metrics  KEYS[7] hour metrics
 ARGV[1] new job id           ARGV[2] job key prefix (to read the job KEYS[1] points at)
 ARGV[3] dedupe TTL, s        ARGV[4] job TTL until it ends, s
 ARGV[5] owner index TTL, s   ARGV[6] owner index max length
-ARGV[7] createdAt, ms        ARGV[8..] field, value pairs of the new job hash
+ARGV[7] createdAt, ms        ARGV[8] analysis type
+ARGV[9] minute metrics TTL, s  ARGV[10] hour metrics TTL, s  ARGV[11] recent-jobs window, s
+ARGV[12..] field, value pairs of the new job hash
 Returns {1, id} created, or {0, id, {hash pairs}}: a queued/running/succeeded job already has
-this identity. A failed or canceled one does not block a new start. ]]
-${prelude}local existing = redis.call('GET', KEYS[1])
+this identity. A failed or canceled one does not block a new start. Counts started / deduplicated. ]]
+${counting}local existing = redis.call('GET', KEYS[1])
 if existing then
   local fields = redis.call('HGETALL', ARGV[2] .. existing)
   for i = 1, #fields, 2 do
     if fields[i] == 'status' and (fields[i + 1] == 'queued' or fields[i + 1] == 'running' or fields[i + 1] == 'succeeded') then
+      bump(KEYS[6], KEYS[7], ARGV[9], ARGV[10], {'deduplicated', 1})
       return {0, existing, fields}
     end
   end
 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 8))
+redis.call('HSET', KEYS[2], unpack(ARGV, 12))
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[6]) + 1))
 redis.call('EXPIRE', KEYS[3], ARGV[5])
+-- Ops indexes: members whose job expired without ending age out by score.
+redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', tonumber(ARGV[7]) - tonumber(ARGV[4]) * 1000)
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', tonumber(ARGV[7]) - tonumber(ARGV[11]) * 1000)
+redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -10001)
+redis.call('EXPIRE', KEYS[5], ARGV[11])
+bump(KEYS[6], KEYS[7], ARGV[9], ARGV[10], {'started', 1, 'started:' .. ARGV[8], 1})
 return {1, ARGV[1]}
 `;
 
 export const LEASE_JOB = `--[[ LEASE_JOB: take the job for one worker until the lease deadline, and load its state.
 KEYS[1] job key  KEYS[2] lease key job:{id}:lease  KEYS[3] steps key job:{id}:steps
+KEYS[4] minute metrics  KEYS[5] hour metrics
 ARGV[1] lease token  ARGV[2] lease length, ms  ARGV[3] now, ms  ARGV[4] QStash message id
+ARGV[5] minute metrics TTL, s  ARGV[6] hour metrics TTL, s
+Records the delivery in the steps hash ('@attempt:{n}' = "{now} {message id}") for the ops
+timeline; counts deliveries, and the queue wait on the first one.
 Returns {1, {job pairs}, {step pairs}} leased (status running, attempt + 1);
 {-1} no such job (expired or never created); {-2, status} the job already ended;
 {-3, pttl, attempt} another worker (on that attempt number) holds the lease for pttl more ms. ]]
-${prelude}local status = redis.call('HGET', KEYS[1], 'status')
+${counting}local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {-1} end
 if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {-2, status} end
 if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {-3, redis.call('PTTL', KEYS[2]), redis.call('HGET', KEYS[1], 'attempt')}
 end
-redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[3])
+local counts = {'deliveries', 1}
+if redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[3]) == 1 then
+  observe(counts, 'wait', tonumber(ARGV[3]) - tonumber(redis.call('HGET', KEYS[1], 'createdAt') or ARGV[3]))
+end
 redis.call('HSET', KEYS[1], 'status', 'running', 'updatedAt', ARGV[3], 'messageId', ARGV[4])
-redis.call('HINCRBY', KEYS[1], 'attempt', 1)
+local attempt = redis.call('HINCRBY', KEYS[1], 'attempt', 1)
 redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[3], '@attempt:' .. attempt, ARGV[3] .. ' ' .. ARGV[4])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then redis.call('EXPIRE', KEYS[3], ttl) end
+bump(KEYS[4], KEYS[5], ARGV[5], ARGV[6], counts)
 return {1, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])}
 `;
 
@@ -63,13 +92,14 @@ KEYS[1] job key  KEYS[2] steps key  KEYS[3] lease key
 ARGV[1] lease token  ARGV[2] lease length, ms (renewed)  ARGV[3] now, ms
 ARGV[4] step name or ''  ARGV[5] checkpoint JSON  ARGV[6] job TTL, s (steps key follows the job)
 ARGV[7..] field, value pairs to set on the job (progress, step, etaMs, partialOutput, usage…)
+A checkpoint also records '@at:{step}' = "{now} {attempt}" for the ops timeline.
 Returns {1, cancelRequested 0|1}; {-1} the lease is no longer ours (stop, write nothing);
 {-2, status} the job ended meanwhile. ]]
 ${prelude}if redis.call('GET', KEYS[3]) ~= ARGV[1] then return {-1} end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'running' then return {-2, status or 'missing'} end
 if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
+  redis.call('HSET', KEYS[2], ARGV[4], ARGV[5], '@at:' .. ARGV[4], ARGV[3] .. ' ' .. (redis.call('HGET', KEYS[1], 'attempt') or '0'))
   redis.call('EXPIRE', KEYS[2], ARGV[6])
 end
 if #ARGV >= 8 then redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3], unpack(ARGV, 7)) end
@@ -80,26 +110,34 @@ return {1, redis.call('HGET', KEYS[1], 'cancelRequested') == '1' and 1 or 0}
 
 export const RELEASE_LEASE = `--[[ RELEASE_LEASE: give the job back without ending it (a retryable error, or a continuation
 message takes over), remembering the last error for the failure callback.
-KEYS[1] job key  KEYS[2] lease key
+KEYS[1] job key  KEYS[2] lease key  KEYS[3] minute metrics  KEYS[4] hour metrics
 ARGV[1] lease token  ARGV[2] now, ms  ARGV[3] last error JSON or ''
-Returns 1 released; 0 the lease was not ours. ]]
-${prelude}if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+ARGV[4] minute metrics TTL, s  ARGV[5] hour metrics TTL, s
+Returns 1 released; 0 the lease was not ours. A release with an error counts as retried. ]]
+${counting}if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[2])
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'lastError', ARGV[3]) end
+if ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[1], 'lastError', ARGV[3])
+  bump(KEYS[3], KEYS[4], ARGV[4], ARGV[5], {'retried', 1})
+end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 return 1
 `;
 
 export const FINISH_JOB = `--[[ FINISH_JOB: end a job — succeeded, failed or canceled — exactly once.
-KEYS[1] job key  KEYS[2] steps key  KEYS[3] lease key
+KEYS[1] job key  KEYS[2] steps key  KEYS[3] lease key  KEYS[4] ops: live jobs jobs:active
+KEYS[5] minute metrics  KEYS[6] hour metrics
 ARGV[1] lease token, or '' when the caller holds no lease (failure callback, timeout sweep)
 ARGV[2] status  ARGV[3] now, ms  ARGV[4] retention TTL, s  ARGV[5] result JSON or ''
 ARGV[6] error JSON or ''  ARGV[7] job id
+ARGV[8] minute metrics TTL, s  ARGV[9] hour metrics TTL, s
+ARGV[10] model  ARGV[11] USD per 1M input tokens  ARGV[12] USD per 1M output tokens
+Counts the ending by type, the duration of a success (createdAt → now), tokens and cost.
 Returns {1, status} ended (a success becomes 'canceled' if a cancel was requested first:
 no result is written after a cancel is acknowledged); {-1} the lease is not ours;
 {-2, status} already ended; {-3} no token given but a worker's lease is alive; {-4} no such job. ]]
-${prelude}local status = redis.call('HGET', KEYS[1], 'status')
+${counting}local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {-4} end
 if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {-2, status} end
 local holder = redis.call('GET', KEYS[3])
@@ -121,16 +159,28 @@ if final ~= 'succeeded' then
   local dedupe = redis.call('HGET', KEYS[1], 'dedupeKey')
   if dedupe and redis.call('GET', dedupe) == ARGV[7] then redis.call('DEL', dedupe) end
 end
+redis.call('ZREM', KEYS[4], ARGV[7])
+local v = redis.call('HMGET', KEYS[1], 'analysisType', 'createdAt', 'usageIn', 'usageOut')
+local tin, tout = tonumber(v[3] or '0') or 0, tonumber(v[4] or '0') or 0
+local counts = {final .. ':' .. v[1], 1}
+if final == 'succeeded' then observe(counts, 'dur:' .. v[1], tonumber(ARGV[3]) - tonumber(v[2])) end
+if tin + tout > 0 then
+  local cost = math.floor(tin * tonumber(ARGV[11]) + tout * tonumber(ARGV[12]) + 0.5)
+  for _, f in ipairs({'tokIn:' .. ARGV[10], tin, 'tokOut:' .. ARGV[10], tout, 'cost:' .. ARGV[10], cost}) do table.insert(counts, f) end
+end
+bump(KEYS[5], KEYS[6], ARGV[8], ARGV[9], counts)
 return {1, final}
 `;
 
 export const REQUEST_CANCEL = `--[[ REQUEST_CANCEL: a person asks to stop a job.
-KEYS[1] job key  KEYS[2] steps key
+KEYS[1] job key  KEYS[2] steps key  KEYS[3] ops: live jobs jobs:active
+KEYS[4] minute metrics  KEYS[5] hour metrics
 ARGV[1] owner  ARGV[2] now, ms  ARGV[3] retention TTL, s  ARGV[4] job id
+ARGV[5] minute metrics TTL, s  ARGV[6] hour metrics TTL, s
 Returns {-1} no such job for this owner; {0, status} it already ended (no-op);
 {1} it was queued and is now canceled; {2} it is running: the flag is set and the worker stops
 at its next write. ]]
-${prelude}if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return {-1} end
+${counting}if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return {-1} end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {0, status} end
 redis.call('HSET', KEYS[1], 'cancelRequested', '1', 'updatedAt', ARGV[2])
@@ -141,6 +191,8 @@ if status == 'queued' then
   redis.call('EXPIRE', KEYS[2], ARGV[3])
   local dedupe = redis.call('HGET', KEYS[1], 'dedupeKey')
   if dedupe and redis.call('GET', dedupe) == ARGV[4] then redis.call('DEL', dedupe) end
+  redis.call('ZREM', KEYS[3], ARGV[4])
+  bump(KEYS[4], KEYS[5], ARGV[5], ARGV[6], {'canceled:' .. redis.call('HGET', KEYS[1], 'analysisType'), 1})
   return {1}
 end
 return {2}
@@ -159,13 +211,15 @@ return {id, fields}
 export const LIST_OWNER_JOBS = `--[[ LIST_OWNER_JOBS: (read-only) an owner's most recent jobs, newest first, for the history list.
 KEYS[1] owner index jobs:owner:{owner}
 ARGV[1] job key prefix  ARGV[2] how many
-Returns {{id, {field, value, ...}}, ...} with a few small fields per job (never results). ]]
+Returns {{id, {field, value, ...}}, ...} with a few small fields per job (never results).
+Also lists the ops indexes jobs:recent and jobs:active. ]]
 ${prelude}local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 local out = {}
 for _, id in ipairs(ids) do
-  local v = redis.call('HMGET', ARGV[1] .. id, 'listingId', 'analysisType', 'status', 'progress', 'createdAt', 'finishedAt')
+  local v = redis.call('HMGET', ARGV[1] .. id, 'listingId', 'analysisType', 'status', 'progress', 'createdAt', 'finishedAt', 'attempt', 'startedAt', 'error')
   if v[3] then
-    table.insert(out, {id, {'listingId', v[1], 'analysisType', v[2], 'status', v[3], 'progress', v[4] or '0', 'createdAt', v[5] or '0', 'finishedAt', v[6] or ''}})
+    table.insert(out, {id, {'listingId', v[1], 'analysisType', v[2], 'status', v[3], 'progress', v[4] or '0', 'createdAt', v[5] or '0', 'finishedAt', v[6] or '',
+      'attempt', v[7] or '0', 'startedAt', v[8] or '', 'error', v[9] or ''}})
   end
 end
 return out

@@ -8,6 +8,9 @@ import type { AnalysisType, Job, Params } from "@/lib/jobs/schema";
 import { createJob, finishJob } from "@/lib/jobs/store";
 import { getListing } from "@/lib/listings/store";
 import { keys } from "@/lib/redis/keys";
+import { errorEvent } from "@/lib/ops/classify";
+import { recordError } from "@/lib/ops/error-store";
+import { visitorHash } from "@/lib/ops/visitor";
 
 /** A queued job older than this with no worker yet gets its message published again (same dedup id), in ms. */
 const REPUBLISH_AFTER_MS = 30_000;
@@ -45,8 +48,9 @@ export async function startAnalysis(owner: string, input: StartInput): Promise<{
     await publishJob(job);
   } catch (error) {
     if (orphaned) return { job, deduplicated };
-    console.error(JSON.stringify({ level: "error", event: "publish_failed", jobId: id, message: String(error) }));
-    await finishJob(id, null, { status: "failed", error: { code: "queue_unavailable", category: "NETWORK", message: "The analysis could not be queued. Please try again.", retryable: true } });
+    const jobError = { code: "queue_unavailable", category: "NETWORK", message: "The analysis could not be queued. Please try again.", retryable: true } as const;
+    await finishJob(id, null, { status: "failed", error: jobError });
+    await recordError(errorEvent(jobError, "start:publish", error, "final"), { jobId: id, analysisType: input.analysisType, visitor: visitorHash(owner) });
     throw new AppError("unavailable:queue", "The analysis could not be queued right now. Please try again in a moment.");
   }
   return { job, deduplicated };

@@ -1,11 +1,13 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { definitions } from "@/lib/jobs/definitions";
+import { jobTimeoutMs } from "@/lib/jobs/definitions";
 import { timeoutError } from "@/lib/jobs/classify";
 import { isTerminal, toPublic, type Job, type PublicJob } from "@/lib/jobs/schema";
 import { dedupeKeyFor, parseParams } from "@/lib/jobs/start";
 import type { AnalysisType, Params } from "@/lib/jobs/schema";
 import { findJobByIdentity, finishJob, getJob } from "@/lib/jobs/store";
+import { errorEvent } from "@/lib/ops/classify";
+import { recordError } from "@/lib/ops/error-store";
 
 export type StatusView = {
   job: PublicJob;
@@ -44,17 +46,20 @@ export function view(job: Job): StatusView {
  * has not given up yet) is ended here, so no job stays running past its timeout.
  */
 export async function jobStatus(owner: string, jobId: string): Promise<StatusView | null> {
-  const job = await getJob(jobId);
+  const job = await getJob(jobId, true);
   if (!job || job.owner !== owner) return null;
   return view(await sweepIfStuck(job));
 }
 
 export async function sweepIfStuck(job: Job): Promise<Job> {
   if (job.status !== "running" || job.startedAt === null) return job;
-  const timeoutMs = env().JOB_TIMEOUT_MS || definitions[job.analysisType].timeoutMs;
+  const timeoutMs = jobTimeoutMs(job.analysisType, env().JOB_TIMEOUT_MS);
   if (Date.now() - job.startedAt < timeoutMs + SWEEP_GRACE_MS) return job;
-  const ended = await finishJob(job.id, null, { status: "failed", error: timeoutError(timeoutMs) });
-  return ended.finished ? ((await getJob(job.id)) ?? job) : job;
+  const error = timeoutError(timeoutMs);
+  const ended = await finishJob(job.id, null, { status: "failed", error });
+  if (!ended.finished) return job;
+  await recordError(errorEvent(error, "status:timeout-sweep", undefined, "final"), { jobId: job.id, analysisType: job.analysisType, attempt: job.attempt });
+  return (await getJob(job.id)) ?? job;
 }
 
 /** The owner's current job for an identity (what a start with the same input would return). */

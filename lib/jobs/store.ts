@@ -1,21 +1,18 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { hgetallRecord, redis } from "@/lib/redis/client";
+import { hgetallRecord } from "@/lib/redis/client";
+import { runScript } from "@/lib/redis/script";
+import { hgetallCounting } from "@/lib/ops/request-stats";
 import { keys, ttl } from "@/lib/redis/keys";
 import { fromHash, pairsToRecord, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
 import * as lua from "@/lib/jobs/scripts";
+import { metricKeys, metricTtls, modelPricing } from "@/lib/ops/metric-write";
 
 /**
  * Job state in Redis: every change is one Lua script (one round trip); reads are one command.
  * Expected outcomes come back as values; only broken infrastructure throws.
  */
-type Script = ReturnType<ReturnType<typeof redis>["createScript"]>;
-const scripts = new Map<string, Script>();
-function run(source: string, keyList: string[], args: Array<string | number>): Promise<unknown> {
-  let script = scripts.get(source);
-  if (!script) scripts.set(source, (script = redis().createScript(source)));
-  return script.exec(keyList, args.map(String));
-}
+const run = runScript;
 
 const flat = (fields: Record<string, string | number>) => Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
 
@@ -31,21 +28,33 @@ export async function createJob(job: NewJob): Promise<{ job: Job; deduplicated: 
   };
   // A job that has not ended lives long enough to outlast QStash's retries, then expires anyway.
   const liveTtl = e.JOB_RETENTION_SECONDS + 3600;
-  const out = (await run(lua.CREATE_JOB, [job.dedupeKey, keys.job(job.id), keys.ownerJobs(job.owner)], [
-    job.id, keys.jobPrefix(), e.JOB_DEDUPE_SECONDS, liveTtl, ttl.ownerJobs, 100, job.createdAt, ...flat(fields),
+  const out = (await run(lua.CREATE_JOB, [job.dedupeKey, keys.job(job.id), keys.ownerJobs(job.owner), keys.activeJobs(), keys.recentJobs(), ...metricKeys(job.createdAt)], [
+    job.id, keys.jobPrefix(), e.JOB_DEDUPE_SECONDS, liveTtl, ttl.ownerJobs, 100, job.createdAt, job.analysisType, ...metricTtls(), liveTtl, ...flat(fields),
   ])) as [number, string, unknown?];
   if (out[0] === 1) return { job: fromHash(job.id, pairsToRecord(flat(fields))), deduplicated: false };
   return { job: fromHash(out[1], pairsToRecord(out[2])), deduplicated: true };
 }
 
-export async function getJob(id: string): Promise<Job | null> {
-  const hash = await hgetallRecord(keys.job(id));
+/** One HGETALL. `counting`: a status poll, which also carries the API counters when due (lib/ops/request-stats.ts). */
+export async function getJob(id: string, counting = false): Promise<Job | null> {
+  const hash = await (counting ? hgetallCounting : hgetallRecord)(keys.job(id));
   return hash ? fromHash(id, hash) : null;
 }
 
 export async function findJobByIdentity(dedupeKey: string): Promise<Job | null> {
   const out = (await run(lua.FIND_JOB, [dedupeKey], [keys.jobPrefix()])) as [string, unknown] | [];
   return out.length ? fromHash(out[0], pairsToRecord(out[1])) : null;
+}
+
+/**
+ * The steps hash holds each finished step's checkpoint under its name, and ops bookkeeping under
+ * names starting with "@" ('@at:{step}', '@attempt:{n}'); this splits the two.
+ */
+export function splitSteps(pairs: unknown): { checkpoints: Record<string, string>; meta: Record<string, string> } {
+  const checkpoints: Record<string, string> = {};
+  const meta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(pairsToRecord(pairs))) (k.startsWith("@") ? meta : checkpoints)[k] = v;
+  return { checkpoints, meta };
 }
 
 export type Lease =
@@ -55,14 +64,15 @@ export type Lease =
   | { leased: false; reason: "held"; retryInMs: number; holderAttempt: number };
 
 export async function leaseJob(id: string, token: string, messageId: string): Promise<Lease> {
-  const out = (await run(lua.LEASE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id)], [
-    token, env().JOB_LEASE_MS, Date.now(), messageId,
+  const now = Date.now();
+  const out = (await run(lua.LEASE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id), ...metricKeys(now)], [
+    token, env().JOB_LEASE_MS, now, messageId, ...metricTtls(),
   ])) as [number, unknown?, unknown?];
   if (out[0] === -1) return { leased: false, reason: "missing" };
   if (out[0] === -2) return { leased: false, reason: "ended", status: out[1] as JobStatus };
   if (out[0] === -3) return { leased: false, reason: "held", retryInMs: Math.max(0, Number(out[1])), holderAttempt: Number(out[2] ?? 0) };
   const hash = pairsToRecord(out[1]);
-  return { leased: true, job: fromHash(id, hash), lastError: hash.lastError ? JSON.parse(hash.lastError) : null, checkpoints: pairsToRecord(out[2]) };
+  return { leased: true, job: fromHash(id, hash), lastError: hash.lastError ? JSON.parse(hash.lastError) : null, checkpoints: splitSteps(out[2]).checkpoints };
 }
 
 export type WriteOutcome = { ok: true; cancelRequested: boolean } | { ok: false; reason: "lease_lost" } | { ok: false; reason: "ended"; status: string };
@@ -79,7 +89,8 @@ export async function checkpoint(id: string, token: string, fields: Record<strin
 }
 
 export async function releaseLease(id: string, token: string, lastError: JobError | null): Promise<boolean> {
-  const out = await run(lua.RELEASE_LEASE, [keys.job(id), keys.jobLease(id)], [token, Date.now(), lastError ? JSON.stringify(lastError) : ""]);
+  const now = Date.now();
+  const out = await run(lua.RELEASE_LEASE, [keys.job(id), keys.jobLease(id), ...metricKeys(now)], [token, now, lastError ? JSON.stringify(lastError) : "", ...metricTtls()]);
   return out === 1;
 }
 
@@ -90,9 +101,11 @@ export type FinishOutcome =
 
 /** Ends the job. `token` null: the caller holds no lease, and must not end a job a live worker holds. */
 export async function finishJob(id: string, token: string | null, end: { status: "succeeded"; result: unknown } | { status: "failed"; error: JobError } | { status: "canceled" }): Promise<FinishOutcome> {
-  const out = (await run(lua.FINISH_JOB, [keys.job(id), keys.jobSteps(id), keys.jobLease(id)], [
-    token ?? "", end.status, Date.now(), env().JOB_RETENTION_SECONDS,
+  const now = Date.now();
+  const out = (await run(lua.FINISH_JOB, [keys.job(id), keys.jobSteps(id), keys.jobLease(id), keys.activeJobs(), ...metricKeys(now)], [
+    token ?? "", end.status, now, env().JOB_RETENTION_SECONDS,
     end.status === "succeeded" ? JSON.stringify(end.result) : "", end.status === "failed" ? JSON.stringify(end.error) : "", id,
+    ...metricTtls(), ...modelPricing(),
   ])) as [number, unknown?];
   const reasons = { [-1]: "lease_lost", [-3]: "lease_alive", [-4]: "missing" } as const;
   if (out[0] === 1) return { finished: true, status: out[1] as JobStatus };
@@ -103,17 +116,23 @@ export async function finishJob(id: string, token: string | null, end: { status:
 export type CancelOutcome = { found: false } | { found: true; state: "already_ended"; status: JobStatus } | { found: true; state: "canceled" | "stopping" };
 
 export async function requestCancel(id: string, owner: string): Promise<CancelOutcome> {
-  const out = (await run(lua.REQUEST_CANCEL, [keys.job(id), keys.jobSteps(id)], [owner, Date.now(), env().JOB_RETENTION_SECONDS, id])) as [number, unknown?];
+  const now = Date.now();
+  const out = (await run(lua.REQUEST_CANCEL, [keys.job(id), keys.jobSteps(id), keys.activeJobs(), ...metricKeys(now)], [owner, now, env().JOB_RETENTION_SECONDS, id, ...metricTtls()])) as [number, unknown?];
   if (out[0] === -1) return { found: false };
   if (out[0] === 0) return { found: true, state: "already_ended", status: out[1] as JobStatus };
   return { found: true, state: out[0] === 1 ? "canceled" : "stopping" };
 }
 
-export type JobSummary = Pick<Job, "id" | "listingId" | "analysisType" | "status" | "progress" | "createdAt" | "finishedAt">;
+export type JobSummary = Pick<Job, "id" | "listingId" | "analysisType" | "status" | "progress" | "createdAt" | "finishedAt" | "startedAt" | "attempt"> & { errorCode: string | null };
 
 /** An owner's most recent jobs, newest first, in one round trip. Expired jobs drop out. */
 export async function listOwnerJobs(owner: string, limit = 20): Promise<JobSummary[]> {
-  const rows = (await run(lua.LIST_OWNER_JOBS, [keys.ownerJobs(owner)], [keys.jobPrefix(), limit])) as Array<[string, unknown]>;
+  return listIndexedJobs(keys.ownerJobs(owner), limit);
+}
+
+/** The newest `limit` jobs of an index (an owner's history, jobs:recent, jobs:active), one round trip. */
+export async function listIndexedJobs(index: string, limit: number): Promise<JobSummary[]> {
+  const rows = (await run(lua.LIST_OWNER_JOBS, [index], [keys.jobPrefix(), limit])) as Array<[string, unknown]>;
   return rows.map(([id, pairs]) => {
     const h = pairsToRecord(pairs);
     return {
@@ -124,6 +143,9 @@ export async function listOwnerJobs(owner: string, limit = 20): Promise<JobSumma
       progress: Number(h.progress) || 0,
       createdAt: Number(h.createdAt),
       finishedAt: h.finishedAt ? Number(h.finishedAt) : null,
+      startedAt: h.startedAt ? Number(h.startedAt) : null,
+      attempt: Number(h.attempt) || 0,
+      errorCode: h.error ? (JSON.parse(h.error) as JobError).code : null,
     };
   });
 }

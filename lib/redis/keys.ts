@@ -11,7 +11,15 @@ import { env } from "@/lib/env";
  *   job:byListing:{listingId}:{analysisType}:{paramsHash} string  job id (dedupe)                  1 h
  *   jobs:owner:{owner}                                    zset    job ids by createdAt              rolling
  *   stackcheck:{nonce}                                    string  proof a QStash delivery arrived   60 s
- *   metrics:*, errors:*, alerts:*                         ops aggregates                           by retention
+ *   jobs:active                                           zset    live (queued/running) job ids    rolling
+ *   jobs:recent                                           zset    every job id by createdAt (ops)  rolling, job retention
+ *   metrics:minute:{YYYY-MM-DDTHH:MM}                     hash    counters of one UTC minute       7 d
+ *   metrics:hour:{YYYY-MM-DDTHH}                          hash    counters of one UTC hour         90 d
+ *   errors:groups                                         zset    error fingerprints by last seen  30 d
+ *   errors:group:{fingerprint}                            hash    one error group                  30 d after last seen
+ *   errors:group:{fingerprint}:samples                    list    recent sanitized samples (JSON)  same
+ *   alerts:state                                          hash    rule → current state (JSON)      90 d
+ *   alerts:history                                        list    alert transitions (JSON)         90 d
  *
  * `REDIS_KEY_PREFIX` (empty in production) lets test suites share one Redis without colliding.
  */
@@ -29,6 +37,16 @@ export const keys = {
     `${p()}job:byListing:${listingId}:${analysisType}:${identityHash}`,
   ownerJobs: (owner: string) => `${p()}jobs:owner:${owner}`,
   stackCheck: (nonce: string) => `${p()}stackcheck:${nonce}`,
+  activeJobs: () => `${p()}jobs:active`,
+  recentJobs: () => `${p()}jobs:recent`,
+  /** `minute` as from lib/ops/metric-keys.ts minuteId(): "2026-12-01T07:05". */
+  metricsMinute: (minute: string) => `${p()}metrics:minute:${minute}`,
+  metricsHour: (hour: string) => `${p()}metrics:hour:${hour}`,
+  errorGroups: () => `${p()}errors:groups`,
+  errorGroup: (fingerprint: string) => `${p()}errors:group:${fingerprint}`,
+  errorSamples: (fingerprint: string) => `${p()}errors:group:${fingerprint}:samples`,
+  alertState: () => `${p()}alerts:state`,
+  alertHistory: () => `${p()}alerts:history`,
 };
 
 /** Time-to-live of each kind of key, in seconds. */
@@ -37,4 +55,5 @@ export const ttl = {
   /** The owner's history index is renewed by every start. */
   ownerJobs: 30 * 24 * 3600,
   stackCheck: 60,
+  alerts: 90 * 24 * 3600,
 };

@@ -32,6 +32,9 @@ export type E2EApp = {
   stop(): Promise<void>;
 };
 
+/** The operator token the e2e app runs with (sign in at /ops with it). */
+export const E2E_OPS_TOKEN = "e2e-ops-token-0123456789";
+
 const secret = () => randomBytes(12).toString("hex");
 
 /**
@@ -80,6 +83,7 @@ export async function startE2EApp(): Promise<E2EApp> {
       JOB_LEASE_MS: "30000",
       JOB_TIMEOUT_MS: "0",
       QSTASH_RETRIES: "3",
+      OPS_TOKEN: E2E_OPS_TOKEN,
       REDIS_KEY_PREFIX: `e2e${secret().slice(0, 8)}:`,
     };
     const next = await startNext(appPort, env);

@@ -23,6 +23,9 @@ const secret = () => randomBytes(12).toString("hex");
  * with process.env pointing the app's SDK clients at it. One per test file (vitest isolates
  * modules per file, so the app's cached env and clients belong to that file).
  */
+/** The operator token every test stack runs with (`Authorization: Bearer …` on /api/ops/*). */
+export const TEST_OPS_TOKEN = "test-ops-token-0123456789abcdef";
+
 export async function startTestStack(opts: { timeScale?: number; env?: Record<string, string>; redisBackend?: "auto" | "memory" } = {}): Promise<TestStack> {
   const token = secret();
   const keys = { current: `sig_${secret()}`, next: `sig_${secret()}` };
@@ -51,6 +54,7 @@ export async function startTestStack(opts: { timeScale?: number; env?: Record<st
     APP_BASE_URL: app.url,
     REDIS_KEY_PREFIX: prefix,
     SESSION_SECRET: secret(),
+    OPS_TOKEN: TEST_OPS_TOKEN,
     ...opts.env,
   });
   return {

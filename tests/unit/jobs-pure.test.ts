@@ -63,14 +63,14 @@ describe("Lua scripts", () => {
     }
     expect(pinned).toMatchInlineSnapshot(`
       {
-        "CHECKPOINT_STEP": "ae397bc4d83fdcfb47c9147d3f49692cb1673c57",
-        "CREATE_JOB": "acad5a082b510562f0fdc4b231d9fd0177beb707",
+        "CHECKPOINT_STEP": "48278eef96fe4d3d2e3b82d071b43a96fe195a84",
+        "CREATE_JOB": "81bd6cf9fe636f67db23bad7a387e85008961cb8",
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
-        "FINISH_JOB": "86ec54429117b75b4f093fcff8cff7234f76c51f",
-        "LEASE_JOB": "67369bf84c4b821fa35c1bc365403304a05457c5",
-        "LIST_OWNER_JOBS": "6e53f30ba11e2ff16d8bbe18b8105f1eff550d23",
-        "RELEASE_LEASE": "1c5cc9740a08afc94e2a43459b5b98f445efd58c",
-        "REQUEST_CANCEL": "995357efa25760aabdf0921b6ff10708c1d40020",
+        "FINISH_JOB": "c5384eefea8303dd63fec003143de0b79a9b98fb",
+        "LEASE_JOB": "de845eec2cd9f54ac6ec885882aeda7d3ebb090a",
+        "LIST_OWNER_JOBS": "4821072ba97beedcabfb4aee35ace31f848cbdec",
+        "RELEASE_LEASE": "a9c0b4ea67eb4e50ec5784e07d4f2f601d5d9b7c",
+        "REQUEST_CANCEL": "530928e1feabd4e9c97732b3adf3c53416efbc24",
       }
     `);
   });

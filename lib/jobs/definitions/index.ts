@@ -11,3 +11,8 @@ export const definitions: Record<AnalysisType, AnalysisDefinition> = {
   market_intelligence: marketIntelligence,
   risk_assessment: riskAssessment,
 };
+
+/** How long a job of this type may run (from its first start) before it is failed, in ms. */
+export function jobTimeoutMs(type: AnalysisType, override: number): number {
+  return override || definitions[type].timeoutMs;
+}

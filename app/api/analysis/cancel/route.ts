@@ -3,6 +3,7 @@ import { resolveOwner, withSession } from "@/lib/auth";
 import { AppError } from "@/lib/errors";
 import { readJson } from "@/lib/http/parse";
 import { json, route } from "@/lib/http/respond";
+import { timed } from "@/lib/ops/request-stats";
 import { requestCancel } from "@/lib/jobs/store";
 
 const cancelSchema = z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/, "not a job id") });
@@ -11,7 +12,7 @@ const cancelSchema = z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,
  * POST /api/analysis/cancel { jobId } → 202 { status: "canceled" | "canceling" }; a job that
  * already ended → 200 { canceled: false, status } (a no-op that says so).
  */
-export const POST = route(async (req: Request) => {
+export const POST = timed("cancel", route(async (req: Request) => {
   const { jobId } = await readJson(req, cancelSchema, 1024);
   const owner = resolveOwner(req);
   const outcome = await requestCancel(jobId, owner.id);
@@ -21,4 +22,4 @@ export const POST = route(async (req: Request) => {
   }
   const status = outcome.state === "canceled" ? "canceled" : "canceling";
   return withSession(json({ canceled: true, status, message: status === "canceled" ? "Canceled before it started." : "Stopping the analysis…" }, 202), owner);
-});
+}));

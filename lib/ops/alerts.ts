@@ -1,0 +1,54 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { evaluateRules, type RuleVerdict } from "@/lib/ops/alert-rules";
+import { dlqSize } from "@/lib/ops/dlq";
+import { liveCounts } from "@/lib/ops/jobs";
+import { log } from "@/lib/ops/log";
+import { readBuckets } from "@/lib/ops/metrics";
+import { SET_ALERT } from "@/lib/ops/scripts";
+import { summarize } from "@/lib/ops/summarize";
+import type { AlertEvent, AlertState } from "@/lib/ops/types";
+import { hgetallRecord, redis } from "@/lib/redis/client";
+import { keys, ttl } from "@/lib/redis/keys";
+import { runScript } from "@/lib/redis/script";
+
+const HISTORY_KEPT = 200;
+
+type Stored = { state: "active" | "resolved"; since: number; value: string };
+
+/**
+ * Evaluates every rule over the alert window and records transitions: a rule that starts firing
+ * becomes active, one that stops becomes resolved, each change appended to the history (and
+ * logged). Runs whenever /ops or /api/ops/health is read — an uptime monitor polling health
+ * keeps alerts current. Writes only for rules whose state changed.
+ */
+export async function evaluateAlerts(now = Date.now(), knownDlqSize?: number | null): Promise<{ alerts: AlertState[]; dlqSize: number | null }> {
+  const window = env().ALERT_WINDOW_MINUTES;
+  const [{ buckets, resolution }, live, dlq, stored] = await Promise.all([
+    readBuckets(window, now),
+    liveCounts(now),
+    knownDlqSize !== undefined ? knownDlqSize : dlqSize().catch(() => null),
+    hgetallRecord(keys.alertState()),
+  ]);
+  const metrics = summarize(buckets, window, resolution);
+  const deliveries = buckets.reduce((n, b) => n + (b.fields.deliveries ?? 0), 0);
+  const verdicts = evaluateRules({ ...metrics, deliveries, dlqSize: dlq, stuck: live.stuck });
+  const alerts = await Promise.all(verdicts.map((v) => settle(v, stored?.[v.rule] ? (JSON.parse(stored[v.rule]) as Stored) : null, now)));
+  return { alerts, dlqSize: dlq };
+}
+
+async function settle(v: RuleVerdict, old: Stored | null, now: number): Promise<AlertState> {
+  const base = { rule: v.rule, title: v.title, threshold: v.threshold, value: v.value };
+  const wasActive = old?.state === "active";
+  if (v.firing === wasActive) return { ...base, state: old ? old.state : "ok", since: old?.since ?? null };
+  const next: Stored = { state: v.firing ? "active" : "resolved", since: now, value: v.value };
+  const event: AlertEvent = { rule: v.rule, title: v.title, state: next.state, value: v.value, at: now };
+  await runScript(SET_ALERT, [keys.alertState(), keys.alertHistory()], [v.rule, JSON.stringify(next), v.firing ? "active" : "ok", JSON.stringify(event), ttl.alerts, HISTORY_KEPT]);
+  log(v.firing ? "error" : "info", v.firing ? "alert_fired" : "alert_resolved", { rule: v.rule, value: v.value, threshold: v.threshold });
+  return { ...base, state: next.state, since: now };
+}
+
+export async function alertHistory(limit = 50): Promise<AlertEvent[]> {
+  const rows = (await redis().lrange(keys.alertHistory(), 0, limit - 1)) as string[];
+  return rows.map((r) => JSON.parse(r) as AlertEvent);
+}

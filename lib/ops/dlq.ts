@@ -1,0 +1,76 @@
+import "server-only";
+import { jobErrorSchema, type AnalysisType, type JobStatus } from "@/lib/jobs/schema";
+import { redact } from "@/lib/ops/sanitize";
+import type { DlqPage, DlqReplay, DlqRow } from "@/lib/ops/types";
+import { qstash } from "@/lib/qstash/client";
+import { redis } from "@/lib/redis/client";
+import { keys } from "@/lib/redis/keys";
+
+/** Messages per DLQ page. */
+const PAGE = 50;
+
+/** The job a DLQ message belongs to: the body's jobId, else the `job` query parameter of its URL. */
+export function jobIdOf(message: { body?: string; url: string }): string | null {
+  try {
+    const id = (JSON.parse(message.body ?? "") as { jobId?: unknown }).jobId;
+    if (typeof id === "string" && /^[A-Za-z0-9_-]{8,32}$/.test(id)) return id;
+  } catch {
+    // Not a consume message body (a failure callback, say): fall back to the URL.
+  }
+  try {
+    const id = new URL(message.url).searchParams.get("job");
+    return id && /^[A-Za-z0-9_-]{8,32}$/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One page of QStash's DLQ (through the SDK), each message joined with the job it belongs to
+ * (one pipelined HMGET per page).
+ */
+export async function listDlq(cursor?: string): Promise<DlqPage> {
+  const page = await qstash().dlq.listMessages({ count: PAGE, ...(cursor ? { cursor } : {}) });
+  const ids = page.messages.map(jobIdOf);
+  const pipe = redis().pipeline();
+  for (const id of ids) pipe.hmget(keys.job(id ?? "-"), "status", "analysisType", "listingId", "error");
+  const jobs = (ids.length ? await pipe.exec() : []) as Array<Array<string | null> | null>;
+  const messages: DlqRow[] = page.messages.map((m, i) => {
+    const [status, analysisType, listingId, error] = jobs[i] ?? [];
+    const parsedError = error ? jobErrorSchema.safeParse(JSON.parse(error)) : null;
+    const label = (m as { label?: string }).label;
+    return {
+      dlqId: m.dlqId,
+      messageId: m.messageId,
+      url: m.url,
+      label: label ?? null,
+      createdAt: m.createdAt,
+      responseStatus: m.responseStatus ?? null,
+      responseBody: m.responseBody ? redact(m.responseBody, 300) : null,
+      jobId: ids[i],
+      job: status ? { status: status as JobStatus, analysisType: analysisType as AnalysisType, listingId: listingId ?? "", errorCode: parsedError?.success ? parsedError.data.code : null } : null,
+    };
+  });
+  return { messages, cursor: page.cursor ?? null };
+}
+
+/**
+ * Delivers DLQ messages again (QStash's own DLQ retry: same body, same URL, new message id).
+ * Safe to repeat: the consume route leases the job first, so a message whose job already ended
+ * is acknowledged and changes nothing; a job that had not ended resumes from its checkpoints.
+ */
+export async function replayDlq(dlqIds: string[]): Promise<DlqReplay> {
+  const { responses } = await qstash().dlq.retry(dlqIds);
+  return { replayed: responses.map((r, i) => ({ dlqId: dlqIds[i], messageId: r.messageId })) };
+}
+
+export async function deleteDlq(dlqIds: string[]): Promise<{ deleted: number }> {
+  const { deleted } = await qstash().dlq.delete(dlqIds);
+  return { deleted };
+}
+
+/** How many messages the DLQ holds (first page is enough to tell empty from not), or null if QStash is unreachable. */
+export async function dlqSize(): Promise<number> {
+  const page = await qstash().dlq.listMessages({ count: 100 });
+  return page.messages.length;
+}

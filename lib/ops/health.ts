@@ -1,0 +1,64 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { evaluateAlerts } from "@/lib/ops/alerts";
+import { dlqSize } from "@/lib/ops/dlq";
+import { listErrorGroups } from "@/lib/ops/error-store";
+import { readMetrics } from "@/lib/ops/metrics";
+import type { Health } from "@/lib/ops/types";
+import { redis } from "@/lib/redis/client";
+
+/** A provider with this many failures in the window and no success is "failing", not just "degraded". */
+const FAILING_AFTER = 5;
+
+async function timedCheck<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T; latencyMs: number } | { ok: false; error: string }> {
+  const started = performance.now();
+  try {
+    const value = await fn();
+    return { ok: true, value, latencyMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message.slice(0, 200) : "unreachable" };
+  }
+}
+
+/**
+ * Is tabsafe working? Redis (PING and its latency), QStash (the DLQ answers through the SDK),
+ * the AI provider (its recent failures from the error metrics) and the recent job success
+ * rate → healthy | degraded | unhealthy, with the reasons. Redis or QStash down is unhealthy:
+ * no job can start or run. Also evaluates the alert rules.
+ */
+export async function checkHealth(): Promise<Health> {
+  const window = env().ALERT_WINDOW_MINUTES;
+  const ping = await timedCheck(() => redis().ping());
+  const reasons: string[] = [];
+  if (!ping.ok) {
+    reasons.push(`Redis unreachable: ${ping.error}`);
+    return {
+      status: "unhealthy", reasons, checkedAt: Date.now(),
+      checks: { redis: { ok: false, latencyMs: null, error: ping.error }, qstash: { ok: false, latencyMs: null, dlqSize: null, error: "not checked" }, openai: { status: "ok", recentFailures: 0, lastError: null }, jobs: { successRate: null, windowMinutes: window } },
+    };
+  }
+  const qstashCheck = await timedCheck(dlqSize);
+  const [alerts, metrics, aiGroups] = await Promise.all([
+    evaluateAlerts(Date.now(), qstashCheck.ok ? qstashCheck.value : null),
+    readMetrics(window),
+    listErrorGroups({ category: "AI_PROVIDER", limit: 1 }),
+  ]);
+  const aiFailures = metrics.errorsByCategory.AI_PROVIDER ?? 0;
+  const openaiStatus = aiFailures === 0 ? "ok" : aiFailures >= FAILING_AFTER && metrics.totals.succeeded === 0 ? "failing" : "degraded";
+  if (!qstashCheck.ok) reasons.push(`QStash unreachable: ${qstashCheck.error}`);
+  if (openaiStatus !== "ok") reasons.push(`AI provider ${openaiStatus}: ${aiFailures} failure(s) in the last ${window} min`);
+  for (const a of alerts.alerts) if (a.state === "active") reasons.push(`Alert: ${a.title} (${a.value}; threshold ${a.threshold})`);
+  const status = !qstashCheck.ok ? "unhealthy" : reasons.length ? "degraded" : "healthy";
+  const lastAi = aiGroups[0];
+  return {
+    status,
+    reasons,
+    checkedAt: Date.now(),
+    checks: {
+      redis: { ok: true, latencyMs: ping.latencyMs },
+      qstash: qstashCheck.ok ? { ok: true, latencyMs: qstashCheck.latencyMs, dlqSize: qstashCheck.value } : { ok: false, latencyMs: null, dlqSize: null, error: qstashCheck.error },
+      openai: { status: openaiStatus, recentFailures: aiFailures, lastError: lastAi ? `${lastAi.code}: ${lastAi.message}` : null },
+      jobs: { successRate: metrics.successRate, windowMinutes: window },
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { jobTimeoutMs } from "@/lib/jobs/definitions";
+import { fromHash, jobErrorSchema, pairsToRecord, type Job, type JobStatus } from "@/lib/jobs/schema";
+import { listIndexedJobs, splitSteps, type JobSummary } from "@/lib/jobs/store";
+import type { OpsJobDetail, OpsJobRow } from "@/lib/ops/types";
+import { visitorHash } from "@/lib/ops/visitor";
+import { redis } from "@/lib/redis/client";
+import { keys } from "@/lib/redis/keys";
+
+/** Live jobs read per dashboard refresh (the jobs:active index). */
+const LIVE_MAX = 1000;
+
+const row = (j: JobSummary): OpsJobRow => ({
+  id: j.id, listingId: j.listingId, analysisType: j.analysisType, status: j.status, progress: j.progress,
+  attempt: j.attempt, createdAt: j.createdAt, finishedAt: j.finishedAt, errorCode: j.errorCode,
+});
+
+/** Is a live job past its timeout (running since, or queued since, longer than its type allows)? */
+export function isStuck(j: Pick<JobSummary, "status" | "analysisType" | "createdAt" | "startedAt">, now = Date.now()): boolean {
+  if (j.status !== "running" && j.status !== "queued") return false;
+  return now - (j.startedAt ?? j.createdAt) > jobTimeoutMs(j.analysisType, env().JOB_TIMEOUT_MS);
+}
+
+/** Queued, running and stuck jobs right now, from the live index in one command. */
+export async function liveCounts(now = Date.now()): Promise<{ queued: number; running: number; stuck: number; stuckIds: string[] }> {
+  const live = await listIndexedJobs(keys.activeJobs(), LIVE_MAX);
+  const stuck = live.filter((j) => isStuck(j, now));
+  return {
+    queued: live.filter((j) => j.status === "queued").length,
+    running: live.filter((j) => j.status === "running").length,
+    stuck: stuck.length,
+    stuckIds: stuck.map((j) => j.id),
+  };
+}
+
+export type JobSearch = { q?: string; status?: JobStatus; listing?: string; limit?: number };
+
+/** The newest jobs matching the filters; an exact job id finds that job even when it is old. */
+export async function searchJobs(search: JobSearch): Promise<OpsJobRow[]> {
+  const limit = search.limit ?? 100;
+  const q = search.q?.trim();
+  if (q) {
+    const detail = await jobDetail(q);
+    if (detail) return [detail.job];
+  }
+  const recent = await listIndexedJobs(keys.recentJobs(), 1000);
+  return recent
+    .filter((j) => (!search.status || j.status === search.status) && (!search.listing || j.listingId === search.listing) && (!q || j.id.includes(q) || j.listingId.includes(q)))
+    .slice(0, limit)
+    .map(row);
+}
+
+/** A job as an operator sees it: fields, step timeline and deliveries, in one round trip. */
+export async function jobDetail(id: string): Promise<OpsJobDetail | null> {
+  if (!/^[A-Za-z0-9_-]{8,32}$/.test(id)) return null;
+  const pipe = redis().pipeline();
+  pipe.hgetall(keys.job(id));
+  pipe.hgetall(keys.jobSteps(id));
+  const [jobPairs, stepPairs] = (await pipe.exec()) as [unknown, unknown];
+  const hash = pairsToRecord(jobPairs);
+  if (!hash.status) return null;
+  const job: Job = fromHash(id, hash);
+  const { checkpoints, meta } = splitSteps(stepPairs);
+  const lastError = hash.lastError ? jobErrorSchema.safeParse(JSON.parse(hash.lastError)) : null;
+  const stamp = (v: string | undefined) => (v ? v.split(" ") : []);
+  const steps = Object.keys(checkpoints)
+    .map((name) => {
+      const [at, attempt] = stamp(meta[`@at:${name}`]);
+      return { name, at: at ? Number(at) : null, attempt: attempt ? Number(attempt) : null };
+    })
+    .sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+  const attempts = Object.entries(meta)
+    .filter(([k]) => k.startsWith("@attempt:"))
+    .map(([k, v]) => {
+      const [at, ...rest] = stamp(v);
+      return { attempt: Number(k.slice(9)), at: Number(at), messageId: rest.join(" ") };
+    })
+    .sort((a, b) => a.attempt - b.attempt);
+  return {
+    job: {
+      ...row({ ...job, errorCode: job.error?.code ?? null }),
+      params: job.params, step: job.step, startedAt: job.startedAt, updatedAt: job.updatedAt, cancelRequested: job.cancelRequested,
+      usage: job.usage, error: job.error, lastError: lastError?.success ? lastError.data : null,
+      messageId: hash.messageId || null, visitor: visitorHash(job.owner),
+    },
+    steps,
+    attempts,
+  };
+}

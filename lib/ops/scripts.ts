@@ -1,0 +1,77 @@
+import { METRICS_LUA } from "@/lib/ops/metric-keys";
+
+/** Lua scripts of the ops data (contract first, as in lib/jobs/scripts.ts). */
+
+export const RECORD_ERROR = `--[[ RECORD_ERROR: add one occurrence to its error group; reopen the group if it was resolved.
+KEYS[1] group errors:group:{fp}  KEYS[2] samples errors:group:{fp}:samples  KEYS[3] index errors:groups
+KEYS[4] minute metrics  KEYS[5] hour metrics
+ARGV[1] now, ms  ARGV[2] fingerprint  ARGV[3] error retention, s  ARGV[4] sample JSON
+ARGV[5] samples kept  ARGV[6] analysis type or ''  ARGV[7] category
+ARGV[8] minute metrics TTL, s  ARGV[9] hour metrics TTL, s  ARGV[10..] group field, value pairs
+Returns {count, reopened 0|1}. ]]
+local unpack = unpack or table.unpack
+${METRICS_LUA}redis.call('HSET', KEYS[1], unpack(ARGV, 10))
+redis.call('HSETNX', KEYS[1], 'firstSeen', ARGV[1])
+redis.call('HSETNX', KEYS[1], 'status', 'open')
+local reopened = 0
+if redis.call('HGET', KEYS[1], 'status') == 'resolved' then
+  redis.call('HSET', KEYS[1], 'status', 'open', 'reopenedAt', ARGV[1])
+  redis.call('HDEL', KEYS[1], 'resolvedAt')
+  reopened = 1
+end
+local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
+redis.call('HSET', KEYS[1], 'lastSeen', ARGV[1])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'type:' .. ARGV[6], '1') end
+redis.call('LPUSH', KEYS[2], ARGV[4])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[3]) * 1000)
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+bump(KEYS[4], KEYS[5], ARGV[8], ARGV[9], {'errors', 1, 'errors:' .. ARGV[7], 1})
+return {count, reopened}
+`;
+
+export const RESOLVE_ERROR = `--[[ RESOLVE_ERROR: an operator marks a group resolved (it reopens when it recurs).
+KEYS[1] group errors:group:{fp}  ARGV[1] now, ms
+Returns 1 resolved; 0 no such group. ]]
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'resolved', 'resolvedAt', ARGV[1])
+return 1
+`;
+
+export const ADD_METRICS = `--[[ ADD_METRICS: add counters gathered in memory (API timings, polls) to the buckets.
+KEYS[1] minute metrics  KEYS[2] hour metrics  ARGV[1] minute TTL, s  ARGV[2] hour TTL, s
+ARGV[3..] field, increment pairs. Returns 1. ]]
+local unpack = unpack or table.unpack
+${METRICS_LUA}bump(KEYS[1], KEYS[2], ARGV[1], ARGV[2], {unpack(ARGV, 3)})
+return 1
+`;
+
+export const SET_ALERT = `--[[ SET_ALERT: record an alert rule's state; a change of active/resolved is appended to history.
+KEYS[1] alerts:state  KEYS[2] alerts:history
+ARGV[1] rule  ARGV[2] state JSON  ARGV[3] new state ('active'|'ok')  ARGV[4] history entry JSON
+ARGV[5] TTL, s  ARGV[6] history length
+Returns 1 changed; 0 unchanged (the stored state is kept, with its "since"). ]]
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+local was = 'ok'
+if old and string.find(old, '"state":"active"', 1, true) then was = 'active' end
+if was == ARGV[3] and old then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+if was ~= ARGV[3] then
+  redis.call('LPUSH', KEYS[2], ARGV[4])
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1)
+  redis.call('EXPIRE', KEYS[2], ARGV[5])
+end
+return 1
+`;
+
+export const READ_HASHES = `--[[ READ_HASHES: (read-only) HGETALL of every key given, in one command (a dashboard refresh
+reads up to 360 metric buckets; as one script Upstash bills it as one command, not 360).
+KEYS[1..n] hashes. Returns {{field, value, ...}, ...} in KEYS order ({} for a missing key). ]]
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
+return out
+`;

@@ -1,0 +1,172 @@
+/**
+ * What the /api/ops/* routes answer: the contract between the ops API and the /ops pages.
+ * Shared by server and client (no server-only imports). Times are epoch ms, durations ms,
+ * rates fractions 0–1 (null when there is nothing to divide by), money US dollars.
+ */
+import type { AnalysisType, ErrorCategory, JobError, JobStatus, StepInfo } from "@/lib/jobs/schema";
+
+export type { ErrorCategory };
+
+export const severities = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export type Severity = (typeof severities)[number];
+
+/** p50/p95 estimated from a histogram (upper bounds of log-spaced buckets), avg exact. */
+export type Percentiles = { p50: number; p95: number; avg: number; count: number };
+
+export type Counters = {
+  started: number;
+  succeeded: number;
+  failed: number;
+  canceled: number;
+  deduplicated: number;
+  retried: number;
+  cacheHits: number;
+  polls: number;
+  errors: number;
+};
+
+export type SeriesPoint = Counters & {
+  /** Bucket start, epoch ms (a minute or an hour). */
+  t: number;
+  durationMs: Percentiles | null;
+  /** failed / (succeeded + failed). */
+  errorRate: number | null;
+};
+
+export type ModelUsage = { model: string; inputTokens: number; outputTokens: number; costUsd: number };
+
+export type OpsOverview = {
+  generatedAt: number;
+  windowMinutes: number;
+  /** Bucket width of `series`: "minute" for windows up to 6 h, else "hour". */
+  resolution: "minute" | "hour";
+  live: { queued: number; running: number; stuck: number };
+  totals: Counters;
+  /** succeeded / (succeeded + failed) over the window. */
+  successRate: number | null;
+  /** failed deliveries (errors recorded, retried or final) / deliveries over the window. */
+  errorRate: number | null;
+  /** Jobs ended per minute over the window. */
+  throughputPerMin: number;
+  durationMs: Percentiles | null;
+  queueWaitMs: Percentiles | null;
+  /** The app's own API routes (start, status, cancel): the "response time" alerts watch. */
+  apiResponseMs: { avg: number; count: number } | null;
+  byType: Array<{ analysisType: AnalysisType; started: number; succeeded: number; failed: number; canceled: number; durationMs: Percentiles | null }>;
+  tokens: ModelUsage[];
+  /** Errors recorded in the window, by category. */
+  errorsByCategory: Partial<Record<ErrorCategory, number>>;
+  series: SeriesPoint[];
+  alerts: AlertState[];
+};
+
+export type AlertRuleId = "avg_response_time" | "success_rate" | "error_rate" | "dlq_not_empty" | "job_stuck";
+
+export type AlertState = {
+  rule: AlertRuleId;
+  title: string;
+  /** e.g. "> 5000 ms", "< 95 %". */
+  threshold: string;
+  state: "active" | "resolved" | "ok";
+  /** The measured value, formatted for people ("7.2 s", "91 %", "3 messages"). */
+  value: string;
+  /** When the current state began. */
+  since: number | null;
+};
+
+export type AlertEvent = { rule: AlertRuleId; title: string; state: "active" | "resolved"; value: string; at: number };
+
+export type HealthStatus = "healthy" | "degraded" | "unhealthy";
+export type Health = {
+  status: HealthStatus;
+  reasons: string[];
+  checkedAt: number;
+  checks: {
+    redis: { ok: boolean; latencyMs: number | null; error?: string };
+    qstash: { ok: boolean; latencyMs: number | null; dlqSize: number | null; error?: string };
+    openai: { status: "ok" | "degraded" | "failing"; recentFailures: number; lastError: string | null };
+    jobs: { successRate: number | null; windowMinutes: number };
+  };
+};
+
+export type ErrorSample = {
+  at: number;
+  jobId: string | null;
+  analysisType: AnalysisType | null;
+  attempt: number | null;
+  messageId: string | null;
+  /** Keyed hash of the job's owner, never the raw session id. */
+  visitor: string | null;
+  /** Sanitized technical detail (secrets and personal data redacted, truncated). */
+  detail: string;
+};
+
+export type ErrorGroupSummary = {
+  fingerprint: string;
+  category: ErrorCategory;
+  severity: Severity;
+  retryable: boolean;
+  code: string;
+  /** Where it happened: "consume:analyze", "start:publish", … */
+  where: string;
+  /** Normalized, sanitized message (ids and numbers replaced). */
+  message: string;
+  /** What a person was told. */
+  userMessage: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  analysisTypes: AnalysisType[];
+  status: "open" | "resolved";
+  resolvedAt: number | null;
+};
+
+export type ErrorGroup = ErrorGroupSummary & { samples: ErrorSample[] };
+
+export type OpsJobRow = {
+  id: string;
+  listingId: string;
+  analysisType: AnalysisType;
+  status: JobStatus;
+  progress: number;
+  attempt: number;
+  createdAt: number;
+  finishedAt: number | null;
+  errorCode: string | null;
+};
+
+export type OpsJobDetail = {
+  job: OpsJobRow & {
+    params: Record<string, string | number | boolean>;
+    step: StepInfo | null;
+    startedAt: number | null;
+    updatedAt: number;
+    cancelRequested: boolean;
+    usage: { inputTokens: number; outputTokens: number };
+    error: JobError | null;
+    lastError: JobError | null;
+    /** The QStash message id of the latest delivery. */
+    messageId: string | null;
+    visitor: string;
+  };
+  /** Finished steps in order, with when and on which attempt each was checkpointed. */
+  steps: Array<{ name: string; at: number | null; attempt: number | null }>;
+  /** Every delivery that leased the job: attempt number, when, QStash message id. */
+  attempts: Array<{ attempt: number; at: number; messageId: string }>;
+};
+
+export type DlqRow = {
+  dlqId: string;
+  messageId: string;
+  url: string;
+  label: string | null;
+  createdAt: number;
+  responseStatus: number | null;
+  /** Sanitized, truncated. */
+  responseBody: string | null;
+  jobId: string | null;
+  job: { status: JobStatus; analysisType: AnalysisType; listingId: string; errorCode: string | null } | null;
+};
+
+export type DlqPage = { messages: DlqRow[]; cursor: string | null };
+export type DlqReplay = { replayed: Array<{ dlqId: string; messageId: string }> };
