@@ -37,8 +37,12 @@ const RULES: Rule[] = [
   // Payment card numbers (13–19 digits, optional spaces/dashes).
   [/\b(?:\d[ -]?){12,18}\d\b/g, (m) => (luhn(m.replace(/\D/g, "")) ? "[redacted:card]" : m)],
   // Phone numbers: +country or grouped digits, at least 7 digits in all.
-  // (Dates such as 2026-12-01 look alike and are kept.)
-  [/(?<![\w.:-])\+?\(?\d{1,4}\)?(?:[ .-]?\(?\d{2,4}\)?){2,5}(?![\w.:-])/g, (m) => (m.replace(/\D/g, "").length >= 7 && !/^\d{4}-\d{2}-\d{2}$/.test(m) ? "[redacted:phone]" : m)],
+  // Dates (2026-12-01) look alike and are kept, and so is a bare run of digits unless it starts
+  // with + or 0 (national format): those are timestamps and ids far more often than phones.
+  [/(?<![\w.:=-])\+?\(?\d{1,4}\)?(?:[ .-]?\(?\d{2,4}\)?){2,5}(?![\w.:-])/g, (m) => {
+    if (m.replace(/\D/g, "").length < 7 || /^\d{4}-\d{2}-\d{2}$/.test(m)) return m;
+    return /^\d+$/.test(m) && !m.startsWith("0") ? m : "[redacted:phone]";
+  }],
   // IBANs.
   [/\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}\b/g, "[redacted:iban]"],
 ];

@@ -28,3 +28,40 @@ export async function keysWithTtl(prefix: string): Promise<Array<{ key: string; 
 export async function keysWithoutTtl(prefix: string): Promise<string[]> {
   return (await keysWithTtl(prefix)).filter((k) => k.ttl < 0).map((k) => k.key);
 }
+
+/** Every key under `prefix` with its whole content as text (hash, string, list, set, zset), in two pipelines. */
+export async function dumpKeys(prefix: string): Promise<Array<{ key: string; text: string }>> {
+  const redis = testRedis();
+  const found = (await keysWithTtl(prefix)).map((k) => k.key);
+  if (found.length === 0) return [];
+  const typesPipe = redis.pipeline();
+  for (const key of found) typesPipe.type(key);
+  const types = (await typesPipe.exec()) as string[];
+  const pipe = redis.pipeline();
+  found.forEach((key, i) => {
+    if (types[i] === "hash") pipe.hgetall(key);
+    else if (types[i] === "list") pipe.lrange(key, 0, -1);
+    else if (types[i] === "set") pipe.smembers(key);
+    else if (types[i] === "zset") pipe.zrange(key, 0, -1);
+    else pipe.get(key);
+  });
+  const values = (await pipe.exec()) as unknown[];
+  return found.map((key, i) => ({ key, text: JSON.stringify(values[i]) }));
+}
+
+/**
+ * Invariant 6: no secret of the environment, and no raw visitor id in ops data, anywhere the
+ * suite's app wrote. Returns "key: what" for each finding.
+ */
+export async function leakedSecrets(prefix: string, env: Record<string, string | undefined>): Promise<string[]> {
+  const secrets = ["OPENAI_API_KEY", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY", "SESSION_SECRET", "OPS_TOKEN", "UPSTASH_REDIS_REST_TOKEN"]
+    .map((name) => [name, env[name]] as const)
+    .filter((pair): pair is readonly [string, string] => Boolean(pair[1] && pair[1].length >= 8));
+  const findings: string[] = [];
+  for (const { key, text } of await dumpKeys(prefix)) {
+    for (const [name, value] of secrets) if (text.includes(value)) findings.push(`${key}: ${name}`);
+    const ops = /^(metrics|errors|alerts):/.test(key.slice(prefix.length));
+    if (ops && /\bv_[A-Za-z0-9_-]{16}\b/.test(text)) findings.push(`${key}: a raw visitor id`);
+  }
+  return findings;
+}

@@ -4,7 +4,7 @@ import { startQStash, type QStashDev } from "../../dev/qstash/index.ts";
 import { startRedisRest, type RedisRest } from "../../dev/redis-rest/index.ts";
 import { afterAll, beforeAll, expect } from "vitest";
 import { startAppServer } from "./app-server.ts";
-import { keysWithoutTtl } from "./redis-scan.ts";
+import { keysWithoutTtl, leakedSecrets } from "./redis-scan.ts";
 
 export type TestStack = {
   redis: RedisRest;
@@ -83,7 +83,10 @@ export function useTestStack(opts: Parameters<typeof startTestStack>[0] = {}): T
     current = await startTestStack(opts);
   });
   afterAll(async () => {
-    if (current) expect(await keysWithoutTtl(current.prefix)).toEqual([]);
+    if (current) {
+      expect(await keysWithoutTtl(current.prefix)).toEqual([]);
+      expect(await leakedSecrets(current.prefix, process.env)).toEqual([]);
+    }
     await current?.stop();
   });
   return new Proxy({} as TestStack, {
