@@ -63,6 +63,8 @@ const schema = z.object({
   ERROR_RETENTION_DAYS: count("ERROR_RETENTION_DAYS", 30),
   /** The window alert rules are evaluated over, in minutes. */
   ALERT_WINDOW_MINUTES: count("ALERT_WINDOW_MINUTES", 15),
+  /** The quietest structured log line written: info (every delivery and step), warn or error. */
+  LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
   /** Prefix for every Redis key this app writes; tests give each suite its own. */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/, "REDIS_KEY_PREFIX may only hold [A-Za-z0-9:_-]").default(""),
 });

@@ -1,3 +1,4 @@
+import { env } from "@/lib/env";
 import { redactDeep } from "@/lib/ops/sanitize";
 
 /**
@@ -16,7 +17,18 @@ export type LogFields = {
 
 type Level = "info" | "warn" | "error";
 
+const RANK: Record<Level, number> = { info: 0, warn: 1, error: 2 };
+
+function minLevel(): Level {
+  try {
+    return env().LOG_LEVEL;
+  } catch {
+    return "info"; // A broken environment is itself worth logging.
+  }
+}
+
 export function log(level: Level, event: string, fields: LogFields = {}): void {
+  if (RANK[level] < RANK[minLevel()]) return;
   const line = JSON.stringify({ ts: new Date().toISOString(), level, event, ...(redactDeep(fields) as object) });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);

@@ -84,6 +84,7 @@ export async function startE2EApp(): Promise<E2EApp> {
       JOB_TIMEOUT_MS: "0",
       QSTASH_RETRIES: "3",
       OPS_TOKEN: E2E_OPS_TOKEN,
+      LOG_LEVEL: "warn",
       REDIS_KEY_PREFIX: `e2e${secret().slice(0, 8)}:`,
     };
     const next = await startNext(appPort, env);

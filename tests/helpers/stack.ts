@@ -55,6 +55,8 @@ export async function startTestStack(opts: { timeScale?: number; env?: Record<st
     REDIS_KEY_PREFIX: prefix,
     SESSION_SECRET: secret(),
     OPS_TOKEN: TEST_OPS_TOKEN,
+    // Every delivery and step logs at info: too much for test output. Warnings and errors stay.
+    LOG_LEVEL: "warn",
     ...opts.env,
   });
   return {
