@@ -1,0 +1,80 @@
+"use client";
+
+import type { ErrorBody } from "@/lib/errors";
+import { ApiError } from "@/lib/http/fetcher";
+import type { Health } from "@/lib/ops/types";
+import { Badge, CheckBadge, HealthBadge } from "./Badge";
+import { formatCount, formatDuration, formatRate, formatTime } from "./format";
+import { Loading, Problem } from "./Problem";
+import { useOps } from "./useOps";
+
+/**
+ * GET /api/ops/health, read even when it answers 503: an unhealthy service still sends its
+ * checks, and those are exactly what the operator needs to see.
+ */
+async function fetchHealth(url: string): Promise<Health> {
+  const res = await fetch(url, { cache: "no-store" }).catch(() => null);
+  if (!res) throw new ApiError("network", "Could not reach tabsafe. Check your connection.", 0);
+  const body = (await res.json().catch(() => null)) as (Partial<Health> & Partial<ErrorBody>) | null;
+  if (body?.status && body.checks) return body as Health;
+  throw new ApiError(body?.error?.code ?? `http:${res.status}`, body?.error?.message ?? `Request failed (${res.status})`, res.status);
+}
+
+const openaiTone = { ok: "ok", degraded: "warn", failing: "bad" } as const;
+
+/** Redis, QStash, OpenAI and recent job outcomes, each with its own verdict. */
+export function HealthPanel() {
+  const { data: h, error, isLoading } = useOps<Health>("/api/ops/health", { fetcher: fetchHealth });
+  return (
+    <section className="card" aria-labelledby="health-heading" data-testid="health">
+      <div className="row spread">
+        <h2 id="health-heading">Health</h2>
+        {h ? <HealthBadge status={h.status} /> : null}
+      </div>
+      <Problem error={error} what="health" />
+      {isLoading && !h ? <Loading what="health" /> : null}
+      {h ? (
+        <>
+          {h.reasons.length ? (
+            <ul className="ops-reasons">
+              {h.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+          ) : null}
+          <table className="checks">
+            <tbody>
+              <tr>
+                <th scope="row">Redis</th>
+                <td><CheckBadge ok={h.checks.redis.ok} /></td>
+                <td className="hint">{formatDuration(h.checks.redis.latencyMs)}{h.checks.redis.error ? ` · ${h.checks.redis.error}` : ""}</td>
+              </tr>
+              <tr>
+                <th scope="row">QStash</th>
+                <td><CheckBadge ok={h.checks.qstash.ok} /></td>
+                <td className="hint">
+                  {formatDuration(h.checks.qstash.latencyMs)} · DLQ {formatCount(h.checks.qstash.dlqSize)}
+                  {h.checks.qstash.error ? ` · ${h.checks.qstash.error}` : ""}
+                </td>
+              </tr>
+              <tr>
+                <th scope="row">OpenAI</th>
+                <td><Badge tone={openaiTone[h.checks.openai.status]}>{h.checks.openai.status}</Badge></td>
+                <td className="hint">
+                  {formatCount(h.checks.openai.recentFailures)} recent failures
+                  {h.checks.openai.lastError ? ` · last: ${h.checks.openai.lastError}` : ""}
+                </td>
+              </tr>
+              <tr>
+                <th scope="row">Jobs</th>
+                <td>{formatRate(h.checks.jobs.successRate)}</td>
+                <td className="hint">success rate, last {formatDuration(h.checks.jobs.windowMinutes * 60_000)}</td>
+              </tr>
+            </tbody>
+          </table>
+          <p className="hint">Checked {formatTime(h.checkedAt)}</p>
+        </>
+      ) : null}
+    </section>
+  );
+}

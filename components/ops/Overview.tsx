@@ -1,0 +1,81 @@
+"use client";
+
+import { useState } from "react";
+import type { OpsOverview } from "@/lib/ops/types";
+import { AlertBadge } from "./Badge";
+import { DEFAULT_WINDOW, WINDOWS } from "./filters";
+import { formatTime } from "./format";
+import { HealthPanel } from "./HealthPanel";
+import { OverviewCharts } from "./OverviewCharts";
+import { ByTypeTable, StatTiles, TokenTable } from "./StatTiles";
+import { Loading, Problem } from "./Problem";
+import { replaceQuery, useOps } from "./useOps";
+
+/** /ops: the state of the service over a chosen window, plus live queue counts and health. */
+export function Overview({ initialWindow }: { initialWindow: number }) {
+  const [windowMinutes, setWindowMinutes] = useState(initialWindow);
+  const { data, error, isLoading } = useOps<OpsOverview>(`/api/ops/overview?window=${windowMinutes}`);
+
+  function choose(minutes: number) {
+    setWindowMinutes(minutes);
+    replaceQuery({ window: minutes === DEFAULT_WINDOW ? null : minutes });
+  }
+
+  return (
+    <div className="ops-stack" data-testid="ops-overview">
+      <div className="row spread ops-toolbar">
+        <div className="ops-segmented" role="group" aria-label="Time window">
+          {WINDOWS.map((w) => (
+            <button key={w.minutes} type="button" aria-pressed={w.minutes === windowMinutes} onClick={() => choose(w.minutes)}>
+              {w.label}
+            </button>
+          ))}
+        </div>
+        <span className="hint" aria-live="polite">
+          {data ? `Updated ${formatTime(data.generatedAt)}` : null}
+        </span>
+      </div>
+      <Problem error={error} what="the overview" />
+      {isLoading && !data ? <Loading what="the overview" /> : null}
+      {data ? (
+        <>
+          <StatTiles overview={data} />
+          <div className="ops-columns">
+            <Alerts alerts={data.alerts} />
+            <HealthPanel />
+          </div>
+          <OverviewCharts series={data.series} resolution={data.resolution} />
+          <ByTypeTable rows={data.byType} />
+          <TokenTable rows={data.tokens} />
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+/** Alert rules and where each stands; active ones first, highlighted. */
+function Alerts({ alerts }: { alerts: OpsOverview["alerts"] }) {
+  const order = { active: 0, resolved: 1, ok: 2 } as const;
+  const sorted = [...alerts].sort((a, b) => order[a.state] - order[b.state]);
+  const active = alerts.filter((a) => a.state === "active").length;
+  return (
+    <section className="card" aria-labelledby="alerts-heading">
+      <h2 id="alerts-heading">Alerts {active ? <span className="ops-count bad">{active} active</span> : null}</h2>
+      {sorted.length === 0 ? <p className="hint">No alert rules reported.</p> : null}
+      <ul className="ops-alerts">
+        {sorted.map((a) => (
+          <li key={a.rule} className={`ops-alert state-${a.state}`} data-testid="alert" data-state={a.state}>
+            <div className="row spread">
+              <strong>{a.title}</strong>
+              <AlertBadge state={a.state} />
+            </div>
+            <div className="hint">
+              now {a.value} · threshold {a.threshold}
+              {a.since ? ` · since ${formatTime(a.since)}` : ""}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

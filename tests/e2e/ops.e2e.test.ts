@@ -1,0 +1,165 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForStatus } from "../helpers/jobs.ts";
+import { Visitor, type JobView } from "../helpers/visitor.ts";
+import { launchBrowser, type ErrorLog } from "./browser.ts";
+import { E2E_OPS_TOKEN, FAST_MS_PER_TOKEN, startE2EApp, type E2EApp } from "./harness.ts";
+
+/**
+ * The /ops dashboard in Chromium (Playwright) against `next build` + `next start` and the local
+ * stack. Before the pages are opened, a visitor runs one analysis to success and one to a final
+ * failure (the OpenAI simulator refuses its first request with a content-policy error, which is
+ * not retried); the operator then finds both in the dashboard.
+ */
+let app: E2EApp;
+let browser: Browser;
+let operator: BrowserContext | null = null;
+const errors: ErrorLog = [];
+let succeeded: JobView;
+let failed: JobView;
+
+beforeAll(async () => {
+  app = await startE2EApp();
+  browser = await launchBrowser();
+  const visitor = new Visitor(app.url);
+  const { listings } = (await (await visitor.request("/api/listings")).json()) as { listings: Array<{ id: string }> };
+  const [first, second] = listings;
+
+  const ok = await visitor.start({ listingId: first.id, analysisType: "risk_assessment" });
+  succeeded = await waitForStatus(visitor, ok.body.job.id, ["succeeded", "failed", "canceled"], 60_000);
+
+  app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "content_filter", count: 1 }] });
+  const bad = await visitor.start({ listingId: second.id, analysisType: "business_analysis" });
+  failed = await waitForStatus(visitor, bad.body.job.id, ["succeeded", "failed", "canceled"], 60_000);
+  app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN });
+});
+afterAll(async () => {
+  await operator?.close();
+  await browser?.close();
+  await app?.stop();
+});
+
+/** Records console errors and uncaught exceptions of `page` into `log`, labelled. */
+function watch(page: Page, label: string, log: ErrorLog): void {
+  page.on("pageerror", (e) => log.push(`${label} pageerror: ${e.message}`));
+  page.on("console", (m) => void (m.type() === "error" && log.push(`${label} console.error: ${m.text()}`)));
+}
+
+/** Opens an /ops path and waits until React has hydrated the header (sign-in or sign-out button). */
+async function open(context: BrowserContext, path: string, log: ErrorLog = errors): Promise<Page> {
+  const page = await context.newPage();
+  watch(page, path, log);
+  await page.goto(`${app.url}${path}`);
+  await page.waitForFunction(() => {
+    const button = document.querySelector('[data-testid="ops-signout"], [data-testid="ops-signin-submit"]');
+    return !!button && Object.keys(button).some((k) => k.startsWith("__reactProps"));
+  });
+  return page;
+}
+
+/** The operator's browser: signed in once through the form, as a person would. */
+async function signedIn(): Promise<BrowserContext> {
+  if (operator) return operator;
+  const context = await browser.newContext();
+  const page = await open(context, "/ops");
+  await page.getByTestId("ops-token").fill(E2E_OPS_TOKEN);
+  await page.getByTestId("ops-signin-submit").click();
+  await page.getByTestId("ops-signout").waitFor();
+  await page.close();
+  operator = context;
+  return context;
+}
+
+/** Marks a recharts chart actually drew in its plot (not its legend): bars, line curves or dots with geometry. */
+const drawn = (page: Page, id: string) =>
+  page.locator(`[data-testid="chart-${id}"] .recharts-wrapper > svg`).evaluate((svg) =>
+    [...svg.querySelectorAll("path.recharts-rectangle, path.recharts-line-curve, circle.recharts-line-dot, circle.recharts-dot")].filter(
+      (el) => el.tagName === "circle" || (el.getAttribute("d") ?? "").length > 4,
+    ).length,
+  );
+
+describe("the ops dashboard", () => {
+  it("ran the two analyses it inspects: one succeeded, one failed for good", () => {
+    expect(succeeded.status).toBe("succeeded");
+    expect(failed.status).toBe("failed");
+    expect(failed.error?.retryable).toBe(false);
+    expect(failed.attempt).toBe(1);
+  });
+
+  it("without the operator token shows only the sign-in form, answers 401 to the API, and refuses a wrong token", async () => {
+    const expected: ErrorLog = [];
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, "/ops", expected);
+      await page.getByTestId("ops-signin").waitFor();
+      expect(await page.getByTestId("ops-overview").count()).toBe(0);
+      expect(await page.getByTestId("ops-signout").count()).toBe(0);
+      expect(await page.evaluate(() => fetch("/api/ops/overview").then((r) => r.status))).toBe(401);
+
+      await page.getByTestId("ops-token").fill("not-the-token");
+      await page.getByTestId("ops-signin-submit").click();
+      await expect.poll(() => page.getByTestId("ops-signin-error").textContent()).toMatch(/token/i);
+      expect(await page.getByTestId("ops-signout").count()).toBe(0);
+      // The only errors are the browser's own reports of the two refused requests.
+      expect(expected.length).toBeGreaterThan(0);
+      for (const line of expected) expect(line).toMatch(/console\.error: Failed to load resource: .*401/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("signed in, the overview draws its three charts and counts the finished jobs", async () => {
+    const page = await open(await signedIn(), "/ops?window=15");
+    for (const id of ["throughput", "durations", "error-rate"]) {
+      await page.getByTestId(`chart-${id}`).getByRole("heading").waitFor();
+      await expect.poll(() => drawn(page, id), { timeout: 15_000 }).toBeGreaterThan(0);
+    }
+    await expect.poll(() => page.getByTestId("stat-succeeded-value").textContent(), { timeout: 15_000 }).toBe("1");
+    await expect.poll(() => page.getByTestId("stat-failed-value").textContent()).toBe("1");
+    expect(await page.getByTestId("by-type").textContent()).toContain("business analysis");
+    await page.getByTestId("health-status").waitFor();
+    await page.close();
+  });
+
+  it("lists the failure as an error group; its detail shows a sample of the failed job and can be marked resolved", async () => {
+    const code = failed.error!.code;
+    const page = await open(await signedIn(), "/ops/errors");
+    const group = page.getByTestId("error-group").filter({ hasText: code });
+    await group.first().waitFor({ timeout: 15_000 });
+
+    await group.first().getByRole("link", { name: code, exact: true }).click();
+    await page.waitForURL(/\/ops\/errors\/[^/]+$/);
+    await page.locator(`[data-testid="error-sample"][data-job-id="${failed.id}"]`).first().waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId("group-status").textContent()).toBe("open");
+
+    await page.getByTestId("resolve").click();
+    await expect.poll(() => page.getByTestId("group-status").textContent()).toBe("resolved");
+    expect(await page.getByTestId("resolve").count()).toBe(0);
+    await page.close();
+  });
+
+  it("finds the failed job by status and by id; its detail shows the steps and the QStash message id", async () => {
+    const page = await open(await signedIn(), "/ops/jobs");
+    const row = (id: string) => page.locator(`[data-testid="job-row"][data-job-id="${id}"]`);
+    await row(succeeded.id).waitFor({ timeout: 15_000 });
+    await page.getByTestId("filter-job-status").selectOption("failed");
+    await expect.poll(() => row(succeeded.id).count(), { timeout: 15_000 }).toBe(0);
+    expect(await row(failed.id).textContent()).toContain(failed.error!.code);
+
+    await page.getByTestId("job-search").fill(failed.id);
+    await page.getByTestId("job-search-submit").click();
+    await page.waitForURL(`**/ops/jobs/${failed.id}`);
+    await page.locator('[data-testid="job-detail"][data-status="failed"]').waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.getByTestId("job-step").count()).toBeGreaterThan(0);
+    expect(await page.getByTestId("job-steps").textContent()).toContain("prepare");
+    const messageId = (await page.getByTestId("job-message-id").textContent())?.trim() ?? "";
+    expect(messageId).not.toMatch(/^(—|)$/);
+    expect(await page.getByTestId("job-attempts").textContent()).toContain(messageId);
+    expect(await page.getByTestId("job-error").textContent()).toContain(failed.error!.code);
+    await page.close();
+  });
+
+  it("logged no console error and threw no uncaught exception on the signed-in ops pages", () => {
+    expect(errors).toEqual([]);
+  });
+});
