@@ -31,14 +31,14 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
     {
       rule: "success_rate",
       title: "Job success rate",
-      threshold: "< 95 %",
+      threshold: `< 95 % (judged from ${MIN_SAMPLES} ended jobs)`,
       firing: ended >= MIN_SAMPLES && m.successRate !== null && m.successRate < 0.95,
       value: `${pct(m.successRate)} of ${ended} ended jobs`,
     },
     {
       rule: "error_rate",
       title: "Delivery error rate",
-      threshold: "> 5 %",
+      threshold: `> 5 % (judged from ${MIN_SAMPLES} deliveries)`,
       firing: m.deliveries >= MIN_SAMPLES && m.errorRate !== null && m.errorRate > 0.05,
       value: `${pct(m.errorRate)} of ${m.deliveries} deliveries`,
     },

@@ -1,7 +1,7 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { analysisTypes, errorCategories, pairsToRecord, type AnalysisType } from "@/lib/jobs/schema";
-import type { OpsErrorEvent } from "@/lib/ops/classify";
+import { isProviderFault, type OpsErrorEvent } from "@/lib/ops/classify";
 import { log } from "@/lib/ops/log";
 import { metricKeys, metricTtls } from "@/lib/ops/metric-write";
 import { READ_HASHES, RECORD_ERROR, RESOLVE_ERROR } from "@/lib/ops/scripts";
@@ -34,7 +34,7 @@ export async function recordError(event: OpsErrorEvent, ctx: Partial<ErrorContex
   try {
     await runScript(RECORD_ERROR, [keys.errorGroup(event.fingerprint), keys.errorSamples(event.fingerprint), keys.errorGroups(), ...metricKeys(now)], [
       now, event.fingerprint, env().ERROR_RETENTION_DAYS * 86_400, JSON.stringify(sample), SAMPLES_KEPT, ctx.analysisType ?? "", event.category,
-      ...metricTtls(), ...Object.entries(fields).flat(),
+      ...metricTtls(), isProviderFault(event.code) ? "1" : "0", ...Object.entries(fields).flat(),
     ]);
   } catch (error) {
     log("error", "error_record_failed", { fingerprint: event.fingerprint, message: String(error) });

@@ -1,6 +1,7 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { evaluateAlerts } from "@/lib/ops/alerts";
+import { isProviderFault } from "@/lib/ops/classify";
 import { dlqSize } from "@/lib/ops/dlq";
 import { listErrorGroups } from "@/lib/ops/error-store";
 import { readMetrics } from "@/lib/ops/metrics";
@@ -22,7 +23,7 @@ async function timedCheck<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T
 
 /**
  * Is tabsafe working? Redis (PING and its latency), QStash (the DLQ answers through the SDK),
- * the AI provider (its recent failures from the error metrics) and the recent job success
+ * the AI provider (its own recent failures — rate limits, 5xx, stalls — not requests it refused) and the recent job success
  * rate → healthy | degraded | unhealthy, with the reasons. Redis or QStash down is unhealthy:
  * no job can start or run. Also evaluates the alert rules.
  */
@@ -41,15 +42,15 @@ export async function checkHealth(): Promise<Health> {
   const [alerts, metrics, aiGroups] = await Promise.all([
     evaluateAlerts(Date.now(), qstashCheck.ok ? qstashCheck.value : null),
     readMetrics(window),
-    listErrorGroups({ category: "AI_PROVIDER", limit: 1 }),
+    listErrorGroups({ limit: 50 }),
   ]);
-  const aiFailures = metrics.errorsByCategory.AI_PROVIDER ?? 0;
+  const aiFailures = metrics.providerFaults;
   const openaiStatus = aiFailures === 0 ? "ok" : aiFailures >= FAILING_AFTER && metrics.totals.succeeded === 0 ? "failing" : "degraded";
   if (!qstashCheck.ok) reasons.push(`QStash unreachable: ${qstashCheck.error}`);
   if (openaiStatus !== "ok") reasons.push(`AI provider ${openaiStatus}: ${aiFailures} failure(s) in the last ${window} min`);
   for (const a of alerts.alerts) if (a.state === "active") reasons.push(`Alert: ${a.title} (${a.value}; threshold ${a.threshold})`);
   const status = !qstashCheck.ok ? "unhealthy" : reasons.length ? "degraded" : "healthy";
-  const lastAi = aiGroups[0];
+  const lastAi = aiGroups.find((g) => isProviderFault(g.code));
   return {
     status,
     reasons,

@@ -73,7 +73,8 @@ export function normalizeMessage(text: string): string {
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>")
     .replace(/\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{12,}\b/g, "<id>")
     .replace(/\b0x[0-9a-f]+\b/gi, "<hex>")
-    .replace(/\d+(\.\d+)?/g, "<n>")
+    // HTTP statuses stay: "HTTP 429" and "HTTP 500" are different problems.
+    .replace(/(?<!HTTP )\b\d+(\.\d+)?|(?<=[A-Za-z_])\d+(\.\d+)?/g, "<n>")
     .replace(/\s+/g, " ")
     .trim();
 }

@@ -98,6 +98,7 @@ export function summarize(buckets: Bucket[], windowMinutes: number, resolution: 
       durationMs: percentiles(buckets, `dur:${analysisType}`),
     })),
     tokens,
+    providerFaults: sumOf(buckets, "providerFaults"),
     errorsByCategory: Object.fromEntries(errorCategories.map((c) => [c, sumOf(buckets, `errors:${c}`)]).filter(([, n]) => Number(n) > 0)),
     series,
   };

@@ -54,6 +54,8 @@ export type OpsOverview = {
   apiResponseMs: { avg: number; count: number } | null;
   byType: Array<{ analysisType: AnalysisType; started: number; succeeded: number; failed: number; canceled: number; durationMs: Percentiles | null }>;
   tokens: ModelUsage[];
+  /** Failures of the AI provider itself (rate limits, 5xx, stalls, timeouts, auth) in the window. */
+  providerFaults: number;
   /** Errors recorded in the window, by category. */
   errorsByCategory: Partial<Record<ErrorCategory, number>>;
   series: SeriesPoint[];

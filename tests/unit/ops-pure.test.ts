@@ -43,6 +43,10 @@ describe("failure classification table", () => {
     expect(severityOf("USER_INPUT", "final")).toBe("LOW");
   });
 
+  it("keeps HTTP statuses when normalizing: a 429 and a 500 are different problems", () => {
+    expect(normalizeMessage("Error (HTTP 429): 429 Rate limit reached, retry in 20s")).toBe("Error (HTTP 429): <n> Rate limit reached, retry in <n>s");
+  });
+
   it("groups occurrences that differ only in ids, numbers and step index under one fingerprint", () => {
     const jobError = classify(apiError(500, "x")).error;
     const a = errorEvent(jobError, "consume:analyze:0", new Error("upstream 502 for request req_abc123def456 after 1234 ms"), "retrying");

@@ -13,5 +13,5 @@ export const POST = route(async (req: Request) => {
   return new Response(null, { status: 204, headers: { "set-cookie": opsCookieHeader() } });
 });
 
-/** DELETE /api/ops/session → 204, signed out. */
+/** DELETE /api/ops/session → 200 { signedOut: true }, the cookie cleared. */
 export const DELETE = route(async () => json({ signedOut: true }, 200, { "set-cookie": opsCookieHeader(true) }));
