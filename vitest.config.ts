@@ -31,6 +31,29 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // ≥ 1000 generated bad inputs per route against the real handlers (fast-check).
+          name: "fuzz",
+          include: ["tests/fuzz/**/*.fuzz.test.ts"],
+          environment: "node",
+          testTimeout: 300_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // Many jobs through the local stack with injected faults; CHAOS_JOBS sets how many.
+          name: "chaos",
+          include: ["tests/chaos/**/*.chaos.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 900_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: "e2e",
           include: ["tests/e2e/**/*.e2e.test.ts"],
           environment: "node",
