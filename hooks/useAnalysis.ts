@@ -189,11 +189,29 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
 
   const job = data && data.job.id === jobId ? data.job : null;
 
-  /** Runs the same analysis again: a failed or canceled job does not block a new start. */
+  /**
+   * Runs a failed or canceled analysis again. The same job is queued with its finished steps kept
+   * (POST /api/analysis/retry); when that is not possible (it expired, or a newer run of the same
+   * analysis exists) a new start does it, which also finds that newer run.
+   */
   const retry = useCallback(async () => {
+    if (job && (job.status === "failed" || job.status === "canceled")) {
+      setActionError(null);
+      try {
+        const res = await fetchJson<{ job: PublicJob; nextPollMs: number }>("/api/analysis/retry", { method: "POST", body: JSON.stringify({ jobId: job.id }) });
+        schedule.current = initialSchedule();
+        await mutateKey(statusUrl(res.job.id), { ...res, etag: null }, { revalidate: false });
+        return;
+      } catch (e) {
+        if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 409)) {
+          setActionError(e instanceof ApiError ? e : new ApiError("network", "Could not reach tabsafe. Check your connection.", 0));
+          return;
+        }
+      }
+    }
     const again = job ?? current;
     if (again) await start(again.listingId, again.analysisType, again.params);
-  }, [job, current, start]);
+  }, [job, current, start, mutateKey]);
 
   const open = useCallback((id: string) => {
     setActionError(null);

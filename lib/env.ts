@@ -63,6 +63,10 @@ const schema = z.object({
   ERROR_RETENTION_DAYS: count("ERROR_RETENTION_DAYS", 30),
   /** The window alert rules are evaluated over, in minutes. */
   ALERT_WINDOW_MINUTES: count("ALERT_WINDOW_MINUTES", 15),
+  /** The AI provider's circuit opens after this many of its own failures in a row (no success between). */
+  CIRCUIT_FAILURE_THRESHOLD: count("CIRCUIT_FAILURE_THRESHOLD", 5),
+  /** How long an open circuit keeps jobs waiting in QStash before one probe may try, in ms. */
+  CIRCUIT_COOLDOWN_MS: count("CIRCUIT_COOLDOWN_MS", 30_000),
   /** The quietest structured log line written: info (every delivery and step), warn or error. */
   LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
   /** Prefix for every Redis key this app writes; tests give each suite its own. */

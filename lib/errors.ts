@@ -15,6 +15,7 @@ export type ErrorCode =
   | "unauthorized:signature"
   | "unauthorized:ops"
   | "not_found:error_group"
+  | "conflict:job"
   | "unavailable:queue"
   | "not_found:route"
   | "payload_too_large:body"

@@ -21,6 +21,7 @@ async function fetchHealth(url: string): Promise<Health> {
 }
 
 const openaiTone = { ok: "ok", degraded: "warn", failing: "bad" } as const;
+const circuitTone = { closed: "ok", half_open: "warn", open: "bad" } as const;
 
 /** Redis, QStash, OpenAI and recent job outcomes, each with its own verdict. */
 export function HealthPanel() {
@@ -63,6 +64,14 @@ export function HealthPanel() {
                 <td className="hint">
                   {formatCount(h.checks.openai.recentFailures)} recent failures
                   {h.checks.openai.lastError ? ` · last: ${h.checks.openai.lastError}` : ""}
+                </td>
+              </tr>
+              <tr data-testid="circuit">
+                <th scope="row">Circuit</th>
+                <td><Badge tone={circuitTone[h.checks.openai.circuit.state]}>{h.checks.openai.circuit.state.replace("_", "-")}</Badge></td>
+                <td className="hint">
+                  {h.checks.openai.circuit.state === "closed" ? "jobs reach the AI provider" : `jobs wait in QStash${h.checks.openai.circuit.openUntil ? ` until ${formatTime(h.checks.openai.circuit.openUntil)}` : ""}`}
+                  {` · ${formatCount(h.checks.openai.circuit.failures)} failures in a row · opened ${formatCount(h.checks.openai.circuit.opens)}×`}
                 </td>
               </tr>
               <tr>

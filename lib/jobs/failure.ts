@@ -13,9 +13,11 @@ import { recordError } from "@/lib/ops/error-store";
  * last error a worker recorded. While a worker still holds the lease the job is alive, so the
  * callback is answered with a retry instead of ending it underneath that worker.
  */
-export async function onDeliveryFailed(jobId: string, attempts: number): Promise<ConsumeOutcome> {
+export async function onDeliveryFailed(jobId: string, attempts: number, run: number | null): Promise<ConsumeOutcome> {
   // Deserialization is off (lib/redis/client.ts): HMGET answers Redis's own [value, value].
-  const [raw, type] = ((await redis().hmget(keys.job(jobId), "lastError", "analysisType")) as unknown as [string | null, string | null] | null) ?? [null, null];
+  const [raw, type, retries] = ((await redis().hmget(keys.job(jobId), "lastError", "analysisType", "retries")) as unknown as [string | null, string | null, string | null] | null) ?? [null, null, null];
+  // A callback for a message of an earlier run: a person has retried the job since.
+  if (run !== null && run !== (Number(retries) || 0)) return { kind: "ack", note: `stale failure callback (run ${run}; the job was retried)` };
   const analysisType = analysisTypeSchema.catch("business_analysis").parse(type);
   const last = raw ? jobErrorSchema.safeParse(JSON.parse(raw)) : null;
   const error: JobError = {

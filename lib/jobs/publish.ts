@@ -16,10 +16,13 @@ const RETRY_DELAY = "min(60000, 2000 * pow(2, retried))";
 /**
  * A later message for a job already under way: a `continuation` when a delivery ran out of time
  * budget, a `recheck` when a delivery found another worker holding the lease (it looks again
- * once that lease could have expired, so the job survives the holder dying). `seq` makes the
- * deduplication id: one message per continuation, one recheck per holder and lease deadline.
+ * once that lease could have expired, so the job survives the holder dying), a `circuit` when
+ * the AI provider's circuit breaker is open (the job waits in QStash until it may probe). `seq`
+ * makes the deduplication id: one message per continuation, one recheck per holder and lease
+ * deadline, one wait per job and circuit reopening time; a `retry` when a person retries a
+ * failed or canceled job (one message per retry).
  */
-export type FollowUp = { kind: "continuation" | "recheck"; seq: string | number; delayS?: number };
+export type FollowUp = { kind: "continuation" | "recheck" | "circuit" | "retry"; seq: string | number; delayS?: number };
 
 /** The body of every consume message. */
 export type ConsumeMessage = { jobId: string; analysisType: Job["analysisType"] };
@@ -30,7 +33,7 @@ export type ConsumeMessage = { jobId: string; analysisType: Job["analysisType"] 
  * of the same job (or the same continuation) one message. After QSTASH_RETRIES failed deliveries
  * the failure callback marks the job failed.
  */
-export async function publishJob(job: Pick<Job, "id" | "analysisType">, follow?: FollowUp): Promise<{ messageId: string }> {
+export async function publishJob(job: Pick<Job, "id" | "analysisType"> & { retries?: number }, follow?: FollowUp): Promise<{ messageId: string }> {
   const query = `?job=${encodeURIComponent(job.id)}&type=${job.analysisType}${follow ? `&${follow.kind}=${follow.seq}` : ""}`;
   const body: ConsumeMessage = { jobId: job.id, analysisType: job.analysisType };
   const answer = await qstash().publishJSON({
@@ -41,7 +44,8 @@ export async function publishJob(job: Pick<Job, "id" | "analysisType">, follow?:
     label: job.analysisType,
     retries: env().QSTASH_RETRIES,
     retryDelay: RETRY_DELAY,
-    failureCallback: webhookUrl(`${FAILED_PATH}?job=${encodeURIComponent(job.id)}`),
+    // `run`: which run of the job this message serves, so a late callback cannot fail a retried job.
+    failureCallback: webhookUrl(`${FAILED_PATH}?job=${encodeURIComponent(job.id)}&run=${job.retries ?? 0}`),
   });
   return { messageId: answer.messageId };
 }

@@ -37,6 +37,7 @@ export async function runDelivery(jobId: string, analysisType: Job["analysisType
   let outcome: ConsumeOutcome;
   if (!lease.leased) {
     if (lease.reason === "held") outcome = await recheckLater(jobId, analysisType, lease.holderAttempt, lease.retryInMs);
+    else if (lease.reason === "circuit_open") outcome = await waitForCircuit(jobId, analysisType, lease.retryInMs, messageId);
     else outcome = { kind: "ack", note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}` };
   } else {
     outcome = await new JobRun(lease.job, token, lease.checkpoints, messageId).execute();
@@ -65,6 +66,24 @@ export async function recheckLater(jobId: string, analysisType: Job["analysisTyp
   return { kind: "ack", note: `another worker holds the lease; rechecking in ${delayS} s` };
 }
 
+/**
+ * The AI provider's circuit is open: nothing was touched. Queue the job again for when the
+ * circuit may let a probe through and acknowledge — the job waits in QStash, not in function
+ * time, and no QStash retry is spent. If that publish fails, a 503 with Retry-After does it.
+ */
+async function waitForCircuit(jobId: string, analysisType: Job["analysisType"], waitMs: number, messageId: string | null): Promise<ConsumeOutcome> {
+  const delayS = Math.max(1, Math.ceil(waitMs / 1000));
+  // One wait per delivered message: duplicates of this message share it, and a wait message that
+  // arrives early (clocks differ) makes a new one instead of being swallowed by deduplication.
+  const seq = `${Math.ceil((Date.now() + waitMs) / 1000)}.${(messageId ?? "none").slice(-12)}`;
+  try {
+    await publishJob({ id: jobId, analysisType }, { kind: "circuit", seq, delayS });
+  } catch {
+    return { kind: "retry", retryAfterS: delayS, note: "the AI provider's circuit is open; could not queue the wait" };
+  }
+  return { kind: "ack", note: `the AI provider's circuit is open; trying again in ${delayS} s` };
+}
+
 /** One delivery's work on one job, under its lease. */
 class JobRun {
   private readonly started = Date.now();
@@ -77,6 +96,8 @@ class JobRun {
   private chunkCount = 0;
   /** The step under way, for error reports. */
   private current = "prepare";
+  /** Answers received from the AI provider in this delivery (a checkpoint after one closes its circuit). */
+  private providerAnswers = 0;
 
   constructor(private readonly job: Job, private readonly token: string, checkpoints: Record<string, string>, private readonly messageId: string | null) {
     this.def = definitions[job.analysisType];
@@ -105,10 +126,11 @@ class JobRun {
         if (this.stepsRun > 0 && this.outOfTime()) return this.continueLater();
         this.current = name;
         const stepStarted = Date.now();
+        const answersBefore = this.providerAnswers;
         const result = await this.runStep(name, index, listing, chunks, prepared);
         this.stepsRun++;
         log("info", "step_done", { jobId: this.job.id, step: name, attempt: this.job.attempt, messageId: this.messageId, durationMs: Date.now() - stepStarted });
-        const outcome = await checkpoint(this.job.id, this.token, this.fields(index + 1, 0, ""), { name, checkpoint: result });
+        const outcome = await checkpoint(this.job.id, this.token, this.fields(index + 1, 0, ""), { name, checkpoint: result, providerOk: this.providerAnswers > answersBefore });
         if (!outcome.ok) throw new Stopped(outcome.reason === "lease_lost" ? "lease_lost" : "ended");
         this.done.set(name, result);
         if (outcome.cancelRequested) throw new Stopped("canceled");
@@ -156,6 +178,7 @@ class JobRun {
     }, 1_000);
     try {
       const result = await streamResponse({ ...req, signal: controller.signal, onDelta: (d) => writer.push(d), onEvent: () => writer.touch(), metadata: { job_id: this.job.id, step: name } });
+      this.providerAnswers++;
       await writer.settle();
       if (writer.stopReason) throw new Stopped(writer.stopReason);
       this.usage = steps.addUsage(this.usage, result.usage);

@@ -57,6 +57,8 @@ export const jobSchema = z.object({
   cancelRequested: z.boolean(),
   etaMs: z.number().nullable(),
   usage: usageSchema,
+  /** How many times a person retried this job after it failed or was canceled. */
+  retries: z.number().int(),
   version: z.number().int(),
 });
 export type Job = z.infer<typeof jobSchema>;
@@ -89,6 +91,7 @@ export function fromHash(id: string, h: Record<string, string>): Job {
     cancelRequested: h.cancelRequested === "1",
     etaMs: num(h.etaMs),
     usage: { inputTokens: num(h.usageIn) ?? 0, outputTokens: num(h.usageOut) ?? 0 },
+    retries: num(h.retries) ?? 0,
     version: num(h.version) ?? 0,
   });
 }

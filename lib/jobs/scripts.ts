@@ -6,6 +6,7 @@
  * Scripts also read keys they find inside the job hash (`dedupeKey`) or build from a prefix:
  * Upstash Redis is a single shard, and the names come from the one key builder.
  */
+import { CIRCUIT_LUA } from "@/lib/openai/circuit-lua";
 import { METRICS_LUA } from "@/lib/ops/metric-keys";
 
 // Lua 5.1 (Redis) has a global unpack; 5.3 engines (the in-process fallback) have table.unpack.
@@ -58,20 +59,22 @@ return {1, ARGV[1]}
 
 export const LEASE_JOB = `--[[ LEASE_JOB: take the job for one worker until the lease deadline, and load its state.
 KEYS[1] job key  KEYS[2] lease key job:{id}:lease  KEYS[3] steps key job:{id}:steps
-KEYS[4] minute metrics  KEYS[5] hour metrics
+KEYS[4] minute metrics  KEYS[5] hour metrics  KEYS[6] the AI provider's circuit circuit:openai
 ARGV[1] lease token  ARGV[2] lease length, ms  ARGV[3] now, ms  ARGV[4] QStash message id
-ARGV[5] minute metrics TTL, s  ARGV[6] hour metrics TTL, s
+ARGV[5] minute metrics TTL, s  ARGV[6] hour metrics TTL, s  ARGV[7] circuit probe window, ms
 Records the delivery in the steps hash ('@attempt:{n}' = "{now} {message id}") for the ops
 timeline; counts deliveries, and the queue wait on the first one.
 Returns {1, {job pairs}, {step pairs}} leased (status running, attempt + 1);
 {-1} no such job (expired or never created); {-2, status} the job already ended;
-{-3, pttl, attempt} another worker (on that attempt number) holds the lease for pttl more ms. ]]
+{-3, pttl, attempt} another worker (on that attempt number) holds the lease for pttl more ms;
+{-5, ms} the provider's circuit is open (or a probe is under way): try again in ms. ]]
 ${counting}local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {-1} end
 if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {-2, status} end
-if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+if redis.call('EXISTS', KEYS[2]) == 1 then
   return {-3, redis.call('PTTL', KEYS[2]), redis.call('HGET', KEYS[1], 'attempt')}
 end
+${CIRCUIT_LUA.gate("KEYS[6]", "ARGV[3]", "ARGV[7]")}redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 local counts = {'deliveries', 1}
 if redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[3]) == 1 then
   observe(counts, 'wait', tonumber(ARGV[3]) - tonumber(redis.call('HGET', KEYS[1], 'createdAt') or ARGV[3]))
@@ -88,10 +91,11 @@ return {1, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])}
 
 export const CHECKPOINT_STEP = `--[[ CHECKPOINT_STEP: record progress, and a finished step's checkpoint, while holding the lease.
 Also the partial-output write during streaming (ARGV[4] empty: no checkpoint).
-KEYS[1] job key  KEYS[2] steps key  KEYS[3] lease key
+KEYS[1] job key  KEYS[2] steps key  KEYS[3] lease key  KEYS[4] the AI provider's circuit circuit:openai
 ARGV[1] lease token  ARGV[2] lease length, ms (renewed)  ARGV[3] now, ms
 ARGV[4] step name or ''  ARGV[5] checkpoint JSON  ARGV[6] job TTL, s (steps key follows the job)
-ARGV[7..] field, value pairs to set on the job (progress, step, etaMs, partialOutput, usage…)
+ARGV[7] '1' when the step got an answer from the AI provider (closes its circuit)
+ARGV[8..] field, value pairs to set on the job (progress, step, etaMs, partialOutput, usage…)
 A checkpoint also records '@at:{step}' = "{now} {attempt}" for the ops timeline.
 Returns {1, cancelRequested 0|1}; {-1} the lease is no longer ours (stop, write nothing);
 {-2, status} the job ended meanwhile. ]]
@@ -102,7 +106,9 @@ if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[2], ARGV[4], ARGV[5], '@at:' .. ARGV[4], ARGV[3] .. ' ' .. (redis.call('HGET', KEYS[1], 'attempt') or '0'))
   redis.call('EXPIRE', KEYS[2], ARGV[6])
 end
-if #ARGV >= 8 then redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3], unpack(ARGV, 7)) end
+if ARGV[7] == '1' then
+${CIRCUIT_LUA.success("KEYS[4]")}end
+if #ARGV >= 9 then redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3], unpack(ARGV, 8)) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
 return {1, redis.call('HGET', KEYS[1], 'cancelRequested') == '1' and 1 or 0}
@@ -223,4 +229,36 @@ for _, id in ipairs(ids) do
   end
 end
 return out
+`;
+
+export const RETRY_JOB = `--[[ RETRY_JOB: queue a failed or canceled job again, keeping its checkpoints (finished steps are not paid again).
+KEYS[1] job key  KEYS[2] steps key  KEYS[3] ops: live jobs jobs:active  KEYS[4] minute metrics  KEYS[5] hour metrics
+ARGV[1] owner  ARGV[2] now, ms  ARGV[3] job TTL until it ends, s  ARGV[4] dedupe TTL, s  ARGV[5] job id
+ARGV[6] minute metrics TTL, s  ARGV[7] hour metrics TTL, s  ARGV[8] job key prefix (to read the job the dedupe key points at)
+Records '@retry:{n}' = "{now} {previous status} {previous error code}" in the steps hash (attempt history).
+Returns {1, retries} queued again; {-1} no such job for this owner; {-2, status} not failed or canceled;
+{-3, id} a newer live job has the same identity (it is what a start would return). ]]
+${counting}if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return {-1} end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'failed' and status ~= 'canceled' then return {-2, status} end
+local dedupe = redis.call('HGET', KEYS[1], 'dedupeKey')
+local other = dedupe and redis.call('GET', dedupe)
+if other and other ~= ARGV[5] then
+  local s = redis.call('HGET', ARGV[8] .. other, 'status')
+  if s == 'queued' or s == 'running' or s == 'succeeded' then return {-3, other} end
+end
+if dedupe then redis.call('SET', dedupe, ARGV[5], 'EX', ARGV[4]) end
+local code = ''
+local err = redis.call('HGET', KEYS[1], 'error')
+if err then code = string.match(err, '"code":"([^"]*)"') or '' end
+local retries = redis.call('HINCRBY', KEYS[1], 'retries', 1)
+redis.call('HSET', KEYS[2], '@retry:' .. retries, ARGV[2] .. ' ' .. status .. ' ' .. code)
+redis.call('HSET', KEYS[1], 'status', 'queued', 'cancelRequested', '0', 'updatedAt', ARGV[2], 'etaMs', '', 'partialOutput', '')
+redis.call('HDEL', KEYS[1], 'error', 'lastError', 'finishedAt', 'startedAt')
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[5])
+bump(KEYS[4], KEYS[5], ARGV[6], ARGV[7], {'userRetries', 1})
+return {1, retries}
 `;

@@ -61,15 +61,17 @@ export type Lease =
   | { leased: true; job: Job; lastError: JobError | null; checkpoints: Record<string, string> }
   | { leased: false; reason: "missing" }
   | { leased: false; reason: "ended"; status: JobStatus }
-  | { leased: false; reason: "held"; retryInMs: number; holderAttempt: number };
+  | { leased: false; reason: "held"; retryInMs: number; holderAttempt: number }
+  | { leased: false; reason: "circuit_open"; retryInMs: number };
 
 export async function leaseJob(id: string, token: string, messageId: string): Promise<Lease> {
   const now = Date.now();
-  const out = (await run(lua.LEASE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id), ...metricKeys(now)], [
-    token, env().JOB_LEASE_MS, now, messageId, ...metricTtls(),
+  const out = (await run(lua.LEASE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id), ...metricKeys(now), keys.circuit()], [
+    token, env().JOB_LEASE_MS, now, messageId, ...metricTtls(), env().JOB_LEASE_MS,
   ])) as [number, unknown?, unknown?];
   if (out[0] === -1) return { leased: false, reason: "missing" };
   if (out[0] === -2) return { leased: false, reason: "ended", status: out[1] as JobStatus };
+  if (out[0] === -5) return { leased: false, reason: "circuit_open", retryInMs: Math.max(0, Number(out[1])) };
   if (out[0] === -3) return { leased: false, reason: "held", retryInMs: Math.max(0, Number(out[1])), holderAttempt: Number(out[2] ?? 0) };
   const hash = pairsToRecord(out[1]);
   return { leased: true, job: fromHash(id, hash), lastError: hash.lastError ? JSON.parse(hash.lastError) : null, checkpoints: splitSteps(out[2]).checkpoints };
@@ -77,11 +79,15 @@ export async function leaseJob(id: string, token: string, messageId: string): Pr
 
 export type WriteOutcome = { ok: true; cancelRequested: boolean } | { ok: false; reason: "lease_lost" } | { ok: false; reason: "ended"; status: string };
 
-/** Progress (and, with `step`, a finished step's checkpoint); renews the lease; reads the cancel flag. */
-export async function checkpoint(id: string, token: string, fields: Record<string, string | number>, step?: { name: string; checkpoint: unknown }): Promise<WriteOutcome> {
+/**
+ * Progress (and, with `step`, a finished step's checkpoint); renews the lease; reads the cancel
+ * flag. `step.providerOk`: the step got an answer from the AI provider (closes its circuit).
+ */
+export async function checkpoint(id: string, token: string, fields: Record<string, string | number>, step?: { name: string; checkpoint: unknown; providerOk?: boolean }): Promise<WriteOutcome> {
   const e = env();
-  const out = (await run(lua.CHECKPOINT_STEP, [keys.job(id), keys.jobSteps(id), keys.jobLease(id)], [
-    token, e.JOB_LEASE_MS, Date.now(), step?.name ?? "", step ? JSON.stringify(step.checkpoint) : "", e.JOB_RETENTION_SECONDS + 3600, ...flat(fields),
+  const out = (await run(lua.CHECKPOINT_STEP, [keys.job(id), keys.jobSteps(id), keys.jobLease(id), keys.circuit()], [
+    token, e.JOB_LEASE_MS, Date.now(), step?.name ?? "", step ? JSON.stringify(step.checkpoint) : "", e.JOB_RETENTION_SECONDS + 3600,
+    step?.providerOk ? "1" : "0", ...flat(fields),
   ])) as [number, unknown?];
   if (out[0] === -1) return { ok: false, reason: "lease_lost" };
   if (out[0] === -2) return { ok: false, reason: "ended", status: String(out[1]) };
@@ -121,6 +127,21 @@ export async function requestCancel(id: string, owner: string): Promise<CancelOu
   if (out[0] === -1) return { found: false };
   if (out[0] === 0) return { found: true, state: "already_ended", status: out[1] as JobStatus };
   return { found: true, state: out[0] === 1 ? "canceled" : "stopping" };
+}
+
+export type RetryOutcome = { ok: true; retries: number } | { ok: false; reason: "missing" } | { ok: false; reason: "not_retryable"; status: JobStatus } | { ok: false; reason: "superseded"; jobId: string };
+
+/** Queues a failed or canceled job again under the same id, keeping its checkpoints. */
+export async function retryJob(id: string, owner: string): Promise<RetryOutcome> {
+  const e = env();
+  const now = Date.now();
+  const out = (await run(lua.RETRY_JOB, [keys.job(id), keys.jobSteps(id), keys.activeJobs(), ...metricKeys(now)], [
+    owner, now, e.JOB_RETENTION_SECONDS + 3600, e.JOB_DEDUPE_SECONDS, id, ...metricTtls(), keys.jobPrefix(),
+  ])) as [number, unknown?];
+  if (out[0] === 1) return { ok: true, retries: Number(out[1]) };
+  if (out[0] === -2) return { ok: false, reason: "not_retryable", status: out[1] as JobStatus };
+  if (out[0] === -3) return { ok: false, reason: "superseded", jobId: String(out[1]) };
+  return { ok: false, reason: "missing" };
 }
 
 export type JobSummary = Pick<Job, "id" | "listingId" | "analysisType" | "status" | "progress" | "createdAt" | "finishedAt" | "startedAt" | "attempt"> & { errorCode: string | null };

@@ -32,9 +32,12 @@ export async function recordError(event: OpsErrorEvent, ctx: Partial<ErrorContex
     where: event.where, message: event.message, userMessage: event.userMessage,
   };
   try {
-    await runScript(RECORD_ERROR, [keys.errorGroup(event.fingerprint), keys.errorSamples(event.fingerprint), keys.errorGroups(), ...metricKeys(now)], [
+    await runScript(RECORD_ERROR, [keys.errorGroup(event.fingerprint), keys.errorSamples(event.fingerprint), keys.errorGroups(), ...metricKeys(now), keys.circuit()], [
       now, event.fingerprint, env().ERROR_RETENTION_DAYS * 86_400, JSON.stringify(sample), SAMPLES_KEPT, ctx.analysisType ?? "", event.category,
-      ...metricTtls(), isProviderFault(event.code) ? "1" : "0", ...Object.entries(fields).flat(),
+      // Only a delivery's own failure counts against the provider: the failure callback and the
+      // timeout sweep report a failure that was already counted.
+      ...metricTtls(), isProviderFault(event.code) && event.where.startsWith("consume:") ? "1" : "0", env().CIRCUIT_FAILURE_THRESHOLD || 1, env().CIRCUIT_COOLDOWN_MS,
+      ...Object.entries(fields).flat(),
     ]);
   } catch (error) {
     log("error", "error_record_failed", { fingerprint: event.fingerprint, message: String(error) });

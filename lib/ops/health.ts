@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import { evaluateAlerts } from "@/lib/ops/alerts";
 import { isProviderFault } from "@/lib/ops/classify";
 import { dlqSize } from "@/lib/ops/dlq";
+import { readCircuit } from "@/lib/openai/circuit";
 import { listErrorGroups } from "@/lib/ops/error-store";
 import { readMetrics } from "@/lib/ops/metrics";
 import type { Health } from "@/lib/ops/types";
@@ -35,18 +36,26 @@ export async function checkHealth(): Promise<Health> {
     reasons.push(`Redis unreachable: ${ping.error}`);
     return {
       status: "unhealthy", reasons, checkedAt: Date.now(),
-      checks: { redis: { ok: false, latencyMs: null, error: ping.error }, qstash: { ok: false, latencyMs: null, dlqSize: null, error: "not checked" }, openai: { status: "ok", recentFailures: 0, lastError: null }, jobs: { successRate: null, windowMinutes: window } },
+      checks: {
+        redis: { ok: false, latencyMs: null, error: ping.error },
+        qstash: { ok: false, latencyMs: null, dlqSize: null, error: "not checked" },
+        openai: { status: "ok", recentFailures: 0, lastError: null, circuit: { state: "closed", failures: 0, openUntil: null, opens: 0 } },
+        jobs: { successRate: null, windowMinutes: window },
+      },
     };
   }
   const qstashCheck = await timedCheck(dlqSize);
-  const [alerts, metrics, aiGroups] = await Promise.all([
+  const [alerts, metrics, aiGroups, circuit] = await Promise.all([
     evaluateAlerts(Date.now(), qstashCheck.ok ? qstashCheck.value : null),
     readMetrics(window),
     listErrorGroups({ limit: 50 }),
+    readCircuit(),
   ]);
   const aiFailures = metrics.providerFaults;
-  const openaiStatus = aiFailures === 0 ? "ok" : aiFailures >= FAILING_AFTER && metrics.totals.succeeded === 0 ? "failing" : "degraded";
+  const openaiStatus =
+    circuit.state === "open" || (aiFailures >= FAILING_AFTER && metrics.totals.succeeded === 0) ? "failing" : aiFailures > 0 || circuit.state === "half_open" ? "degraded" : "ok";
   if (!qstashCheck.ok) reasons.push(`QStash unreachable: ${qstashCheck.error}`);
+  if (circuit.state !== "closed") reasons.push(`AI provider circuit ${circuit.state.replace("_", "-")}${circuit.openUntil ? ` until ${new Date(circuit.openUntil).toISOString()}` : ""}: jobs wait in QStash`);
   if (openaiStatus !== "ok") reasons.push(`AI provider ${openaiStatus}: ${aiFailures} failure(s) in the last ${window} min`);
   for (const a of alerts.alerts) if (a.state === "active") reasons.push(`Alert: ${a.title} (${a.value}; threshold ${a.threshold})`);
   const status = !qstashCheck.ok ? "unhealthy" : reasons.length ? "degraded" : "healthy";
@@ -58,7 +67,7 @@ export async function checkHealth(): Promise<Health> {
     checks: {
       redis: { ok: true, latencyMs: ping.latencyMs },
       qstash: qstashCheck.ok ? { ok: true, latencyMs: qstashCheck.latencyMs, dlqSize: qstashCheck.value } : { ok: false, latencyMs: null, dlqSize: null, error: qstashCheck.error },
-      openai: { status: openaiStatus, recentFailures: aiFailures, lastError: lastAi ? `${lastAi.code}: ${lastAi.message}` : null },
+      openai: { status: openaiStatus, recentFailures: aiFailures, lastError: lastAi ? `${lastAi.code}: ${lastAi.message}` : null, circuit },
       jobs: { successRate: metrics.successRate, windowMinutes: window },
     },
   };

@@ -77,7 +77,15 @@ export async function jobDetail(id: string): Promise<OpsJobDetail | null> {
       return { attempt: Number(k.slice(9)), at: Number(at), messageId: rest.join(" ") };
     })
     .sort((a, b) => a.attempt - b.attempt);
+  const retries = Object.entries(meta)
+    .filter(([k]) => k.startsWith("@retry:"))
+    .map(([k, v]) => {
+      const [at, previousStatus, errorCode] = stamp(v);
+      return { retry: Number(k.slice(7)), at: Number(at), previousStatus: previousStatus ?? "", errorCode: errorCode || null };
+    })
+    .sort((a, b) => a.retry - b.retry);
   return {
+    retries,
     job: {
       ...row({ ...job, errorCode: job.error?.code ?? null }),
       params: job.params, step: job.step, startedAt: job.startedAt, updatedAt: job.updatedAt, cancelRequested: job.cancelRequested,

@@ -1,17 +1,19 @@
+import { CIRCUIT_LUA } from "@/lib/openai/circuit-lua";
 import { METRICS_LUA } from "@/lib/ops/metric-keys";
 
 /** Lua scripts of the ops data (contract first, as in lib/jobs/scripts.ts). */
 
 export const RECORD_ERROR = `--[[ RECORD_ERROR: add one occurrence to its error group; reopen the group if it was resolved.
 KEYS[1] group errors:group:{fp}  KEYS[2] samples errors:group:{fp}:samples  KEYS[3] index errors:groups
-KEYS[4] minute metrics  KEYS[5] hour metrics
+KEYS[4] minute metrics  KEYS[5] hour metrics  KEYS[6] the AI provider's circuit circuit:openai
 ARGV[1] now, ms  ARGV[2] fingerprint  ARGV[3] error retention, s  ARGV[4] sample JSON
 ARGV[5] samples kept  ARGV[6] analysis type or ''  ARGV[7] category
 ARGV[8] minute metrics TTL, s  ARGV[9] hour metrics TTL, s
-ARGV[10] '1' when the AI provider itself failed (counted as providerFaults)  ARGV[11..] group field, value pairs
+ARGV[10] '1' when the AI provider itself failed (counted as providerFaults, and by its circuit)
+ARGV[11] circuit threshold (failures in a row)  ARGV[12] circuit cooldown, ms  ARGV[13..] group field, value pairs
 Returns {count, reopened 0|1}. ]]
 local unpack = unpack or table.unpack
-${METRICS_LUA}redis.call('HSET', KEYS[1], unpack(ARGV, 11))
+${METRICS_LUA}redis.call('HSET', KEYS[1], unpack(ARGV, 13))
 redis.call('HSETNX', KEYS[1], 'firstSeen', ARGV[1])
 redis.call('HSETNX', KEYS[1], 'status', 'open')
 local reopened = 0
@@ -31,7 +33,9 @@ redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[3]) * 1000)
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 local counts = {'errors', 1, 'errors:' .. ARGV[7], 1}
-if ARGV[10] == '1' then table.insert(counts, 'providerFaults'); table.insert(counts, 1) end
+if ARGV[10] == '1' then
+  table.insert(counts, 'providerFaults'); table.insert(counts, 1)
+${CIRCUIT_LUA.failure("KEYS[6]", "ARGV[1]", "ARGV[11]", "ARGV[12]")}end
 bump(KEYS[4], KEYS[5], ARGV[8], ARGV[9], counts)
 return {count, reopened}
 `;

@@ -86,7 +86,13 @@ export type Health = {
   checks: {
     redis: { ok: boolean; latencyMs: number | null; error?: string };
     qstash: { ok: boolean; latencyMs: number | null; dlqSize: number | null; error?: string };
-    openai: { status: "ok" | "degraded" | "failing"; recentFailures: number; lastError: string | null };
+    openai: {
+      status: "ok" | "degraded" | "failing";
+      recentFailures: number;
+      lastError: string | null;
+      /** The circuit breaker shared by every instance: open means jobs wait in QStash. */
+      circuit: { state: "closed" | "open" | "half_open"; failures: number; openUntil: number | null; opens: number };
+    };
     jobs: { successRate: number | null; windowMinutes: number };
   };
 };
@@ -155,6 +161,8 @@ export type OpsJobDetail = {
   steps: Array<{ name: string; at: number | null; attempt: number | null }>;
   /** Every delivery that leased the job: attempt number, when, QStash message id. */
   attempts: Array<{ attempt: number; at: number; messageId: string }>;
+  /** Each time a person retried it: when, and how the run before had ended. */
+  retries: Array<{ retry: number; at: number; previousStatus: string; errorCode: string | null }>;
 };
 
 export type DlqRow = {

@@ -18,6 +18,7 @@ import { env } from "@/lib/env";
  *   errors:groups                                         zset    error fingerprints by last seen  30 d
  *   errors:group:{fingerprint}                            hash    one error group                  30 d after last seen
  *   errors:group:{fingerprint}:samples                    list    recent sanitized samples (JSON)  same
+ *   circuit:openai                                        hash    the AI provider's circuit breaker 1 d after last change
  *   alerts:state                                          hash    rule → current state (JSON)      90 d
  *   alerts:history                                        list    alert transitions (JSON)         90 d
  *
@@ -45,6 +46,7 @@ export const keys = {
   errorGroups: () => `${p()}errors:groups`,
   errorGroup: (fingerprint: string) => `${p()}errors:group:${fingerprint}`,
   errorSamples: (fingerprint: string) => `${p()}errors:group:${fingerprint}:samples`,
+  circuit: () => `${p()}circuit:openai`,
   alertState: () => `${p()}alerts:state`,
   alertHistory: () => `${p()}alerts:history`,
 };
@@ -56,4 +58,5 @@ export const ttl = {
   ownerJobs: 30 * 24 * 3600,
   stackCheck: 60,
   alerts: 90 * 24 * 3600,
+  circuit: 24 * 3600,
 };

@@ -54,7 +54,7 @@ describe("Lua scripts", () => {
   const pinned: Record<string, string> = {};
   it("each opens with its contract and has a pinned SHA-1", () => {
     const entries = Object.entries(scripts);
-    expect(entries.length).toBe(8);
+    expect(entries.length).toBe(9);
     for (const [name, source] of entries) {
       expect(source).toContain(`--[[ ${name}:`);
       expect(source).toMatch(/KEYS\[1\]/);
@@ -63,14 +63,15 @@ describe("Lua scripts", () => {
     }
     expect(pinned).toMatchInlineSnapshot(`
       {
-        "CHECKPOINT_STEP": "48278eef96fe4d3d2e3b82d071b43a96fe195a84",
+        "CHECKPOINT_STEP": "8900088813ca407b15ef410b8b18579bec86e93b",
         "CREATE_JOB": "81bd6cf9fe636f67db23bad7a387e85008961cb8",
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
         "FINISH_JOB": "c5384eefea8303dd63fec003143de0b79a9b98fb",
-        "LEASE_JOB": "de845eec2cd9f54ac6ec885882aeda7d3ebb090a",
+        "LEASE_JOB": "70478b330afb90652dc0716451d6db88177bd05a",
         "LIST_OWNER_JOBS": "4821072ba97beedcabfb4aee35ace31f848cbdec",
         "RELEASE_LEASE": "a9c0b4ea67eb4e50ec5784e07d4f2f601d5d9b7c",
         "REQUEST_CANCEL": "530928e1feabd4e9c97732b3adf3c53416efbc24",
+        "RETRY_JOB": "15d2042a4532cf72cf0114387f0a375583bf20db",
       }
     `);
   });

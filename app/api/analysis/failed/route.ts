@@ -5,7 +5,7 @@ import { FAILED_PATH } from "@/lib/jobs/publish";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
 import { verifyDelivery } from "@/lib/qstash/verify";
 
-const querySchema = z.object({ job: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/) });
+const querySchema = z.object({ job: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/), run: z.coerce.number().int().min(0).optional() });
 /** QStash's failure-callback body; only how often it tried matters here. */
 const callbackSchema = z.object({ retried: z.number().int().nonnegative().optional() }).loose();
 
@@ -25,5 +25,5 @@ export const POST = route(async (req: Request) => {
   } catch {
     // The callback body is informative only; the job id in the signed URL is what counts.
   }
-  return qstashAnswer(await onDeliveryFailed(query.data.job, retried + 1));
+  return qstashAnswer(await onDeliveryFailed(query.data.job, retried + 1, query.data.run ?? null));
 });

@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { resolveOwner, withSession } from "@/lib/auth";
+import { readJson } from "@/lib/http/parse";
+import { json, route } from "@/lib/http/respond";
+import { retryAnalysis } from "@/lib/jobs/retry";
+import { view } from "@/lib/jobs/status";
+
+const retrySchema = z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/, "not a job id") });
+
+/**
+ * POST /api/analysis/retry { jobId } → 202 { job, nextPollMs }: the failed or canceled job is
+ * queued again and keeps its finished steps; 409 when it has not ended badly or a newer job has
+ * its identity; 404 when it is not this visitor's.
+ */
+export const POST = route(async (req: Request) => {
+  const { jobId } = await readJson(req, retrySchema, 1024);
+  const owner = resolveOwner(req);
+  const { job, etag, nextPollMs } = view(await retryAnalysis(owner.id, jobId));
+  return withSession(json({ job, nextPollMs }, 202, { etag }), owner);
+});

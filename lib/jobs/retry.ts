@@ -1,0 +1,29 @@
+import "server-only";
+import { AppError } from "@/lib/errors";
+import { publishJob } from "@/lib/jobs/publish";
+import type { Job } from "@/lib/jobs/schema";
+import { finishJob, getJob, retryJob } from "@/lib/jobs/store";
+
+/**
+ * A person retries a failed or canceled analysis: the same job is queued again with its
+ * checkpoints, so the steps it finished before are not paid again, and the retry is recorded in
+ * its history. A newer live job with the same identity wins (409 naming it); if the queue is
+ * unreachable the job is failed again (never left queued with no message) and the answer is 503.
+ */
+export async function retryAnalysis(owner: string, jobId: string): Promise<Job> {
+  const outcome = await retryJob(jobId, owner);
+  if (!outcome.ok) {
+    if (outcome.reason === "missing") throw new AppError("not_found:job", "No such analysis (it may have expired).");
+    if (outcome.reason === "superseded") throw new AppError("conflict:job", `A newer analysis of this listing is already under way (${outcome.jobId}).`);
+    throw new AppError("conflict:job", `Only a failed or canceled analysis can be retried; this one is ${outcome.status}.`);
+  }
+  const job = await getJob(jobId);
+  if (!job) throw new AppError("not_found:job", "No such analysis (it may have expired).");
+  try {
+    await publishJob(job, { kind: "retry", seq: outcome.retries });
+  } catch {
+    await finishJob(jobId, null, { status: "failed", error: { code: "queue_unavailable", category: "NETWORK", message: "The analysis could not be queued. Please try again.", retryable: true } });
+    throw new AppError("unavailable:queue", "The analysis could not be queued right now. Please try again in a moment.");
+  }
+  return job;
+}
