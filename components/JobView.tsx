@@ -48,12 +48,18 @@ export function JobView({ job, offline, connectionError, onRetry }: Props) {
           {formatMs(elapsed)} elapsed
           {active && job.etaMs ? ` · about ${formatMs(job.etaMs)} left` : ""}
           {job.attempt > 1 ? ` · attempt ${job.attempt}` : ""}
+          {job.retries > 0 ? ` · retried ${job.retries}×` : ""}
         </span>
       </div>
       {active && job.partialOutput ? (
         <pre className="partial" aria-label="Streaming output">
           {job.partialOutput}
         </pre>
+      ) : null}
+      {job.cachedFrom ? (
+        <p className="hint" data-testid="cached">
+          The same analysis of this listing was done recently: this is its result, served from the cache at once.
+        </p>
       ) : null}
       {job.status === "succeeded" ? <ResultReport type={job.analysisType} result={job.result} /> : null}
       {job.status === "failed" || job.status === "canceled" ? (

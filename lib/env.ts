@@ -63,6 +63,8 @@ const schema = z.object({
   ERROR_RETENTION_DAYS: count("ERROR_RETENTION_DAYS", 30),
   /** The window alert rules are evaluated over, in minutes. */
   ALERT_WINDOW_MINUTES: count("ALERT_WINDOW_MINUTES", 15),
+  /** How long a finished analysis answers identical ones (same listing content, type, params, model) at once, in s; 0 turns the cache off. */
+  RESULT_CACHE_SECONDS: count("RESULT_CACHE_SECONDS", 24 * 3600),
   /** The AI provider's circuit opens after this many of its own failures in a row (no success between). */
   CIRCUIT_FAILURE_THRESHOLD: count("CIRCUIT_FAILURE_THRESHOLD", 5),
   /** How long an open circuit keeps jobs waiting in QStash before one probe may try, in ms. */

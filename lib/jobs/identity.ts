@@ -13,3 +13,11 @@ export function canonicalParams(params: Params): string {
 export function identityHash(owner: string, params: Params): string {
   return createHash("sha256").update(`${owner}\n${canonicalParams(params)}`).digest("hex").slice(0, 16);
 }
+
+/**
+ * What makes two analyses identical for the result cache, whoever asks: the listing's content
+ * (title and text, not its id: a re-pasted listing hits too), the model and the canonical params.
+ */
+export function resultHash(listing: { title: string; text: string }, model: string, params: Params): string {
+  return createHash("sha256").update(`${listing.title}\n${listing.text}\n${model}\n${canonicalParams(params)}`).digest("hex").slice(0, 24);
+}

@@ -57,6 +57,8 @@ export const jobSchema = z.object({
   cancelRequested: z.boolean(),
   etaMs: z.number().nullable(),
   usage: usageSchema,
+  /** The job whose result this one reused from the result cache, or null. */
+  cachedFrom: z.string().nullable(),
   /** How many times a person retried this job after it failed or was canceled. */
   retries: z.number().int(),
   version: z.number().int(),
@@ -92,6 +94,7 @@ export function fromHash(id: string, h: Record<string, string>): Job {
     etaMs: num(h.etaMs),
     usage: { inputTokens: num(h.usageIn) ?? 0, outputTokens: num(h.usageOut) ?? 0 },
     retries: num(h.retries) ?? 0,
+    cachedFrom: h.cachedFrom || null,
     version: num(h.version) ?? 0,
   });
 }

@@ -20,7 +20,7 @@ KEYS[1] dedupe key  job:byListing:{listingId}:{type}:{identityHash}
 KEYS[2] job key     job:{id}
 KEYS[3] owner index jobs:owner:{owner}
 KEYS[4] ops: live jobs jobs:active   KEYS[5] ops: all recent jobs jobs:recent
-KEYS[6] minute metrics  KEYS[7] hour metrics
+KEYS[6] minute metrics  KEYS[7] hour metrics  KEYS[8] result cache cache:result:{type}:{hash} ('' key: no cache)
 ARGV[1] new job id           ARGV[2] job key prefix (to read the job KEYS[1] points at)
 ARGV[3] dedupe TTL, s        ARGV[4] job TTL until it ends, s
 ARGV[5] owner index TTL, s   ARGV[6] owner index max length
@@ -28,7 +28,9 @@ ARGV[7] createdAt, ms        ARGV[8] analysis type
 ARGV[9] minute metrics TTL, s  ARGV[10] hour metrics TTL, s  ARGV[11] recent-jobs window, s
 ARGV[12..] field, value pairs of the new job hash
 Returns {1, id} created, or {0, id, {hash pairs}}: a queued/running/succeeded job already has
-this identity. A failed or canceled one does not block a new start. Counts started / deduplicated. ]]
+this identity (a failed or canceled one does not block a new start), or {2, id, {hash pairs}}:
+the result cache held this analysis, and the job was created already succeeded with it.
+Counts started / deduplicated / cacheHits. ]]
 ${counting}local existing = redis.call('GET', KEYS[1])
 if existing then
   local fields = redis.call('HGETALL', ARGV[2] .. existing)
@@ -41,18 +43,30 @@ if existing then
 end
 redis.call('HSET', KEYS[2], unpack(ARGV, 12))
 redis.call('EXPIRE', KEYS[2], ARGV[4])
+local cached = KEYS[8] ~= '' and redis.call('GET', KEYS[8])
+if cached then
+  local source = string.match(cached, '^([^ ]*) ')
+  redis.call('HSET', KEYS[2], 'status', 'succeeded', 'result', string.sub(cached, #source + 2), 'cachedFrom', source,
+    'progress', '100', 'startedAt', ARGV[7], 'finishedAt', ARGV[7], 'etaMs', '0')
+end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[6]) + 1))
 redis.call('EXPIRE', KEYS[3], ARGV[5])
 -- Ops indexes: members whose job expired without ending age out by score.
-redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', tonumber(ARGV[7]) - tonumber(ARGV[4]) * 1000)
-redis.call('EXPIRE', KEYS[4], ARGV[4])
+if not cached then
+  redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', tonumber(ARGV[7]) - tonumber(ARGV[4]) * 1000)
+  redis.call('EXPIRE', KEYS[4], ARGV[4])
+end
 redis.call('ZADD', KEYS[5], ARGV[7], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', tonumber(ARGV[7]) - tonumber(ARGV[11]) * 1000)
 redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -10001)
 redis.call('EXPIRE', KEYS[5], ARGV[11])
+if cached then
+  bump(KEYS[6], KEYS[7], ARGV[9], ARGV[10], {'started', 1, 'started:' .. ARGV[8], 1, 'cacheHits', 1, 'succeeded:' .. ARGV[8], 1})
+  return {2, ARGV[1], redis.call('HGETALL', KEYS[2])}
+end
 bump(KEYS[6], KEYS[7], ARGV[9], ARGV[10], {'started', 1, 'started:' .. ARGV[8], 1})
 return {1, ARGV[1]}
 `;
@@ -139,6 +153,7 @@ ARGV[2] status  ARGV[3] now, ms  ARGV[4] retention TTL, s  ARGV[5] result JSON o
 ARGV[6] error JSON or ''  ARGV[7] job id
 ARGV[8] minute metrics TTL, s  ARGV[9] hour metrics TTL, s
 ARGV[10] model  ARGV[11] USD per 1M input tokens  ARGV[12] USD per 1M output tokens
+ARGV[13] result cache TTL, s (a success is stored under the job's cacheKey as "{job id} {result JSON}"; 0: off)
 Counts the ending by type, the duration of a success (createdAt → now), tokens and cost.
 Returns {1, status} ended (a success becomes 'canceled' if a cancel was requested first:
 no result is written after a cancel is acknowledged); {-1} the lease is not ours;
@@ -154,6 +169,8 @@ if final == 'succeeded' and redis.call('HGET', KEYS[1], 'cancelRequested') == '1
 redis.call('HSET', KEYS[1], 'status', final, 'finishedAt', ARGV[3], 'updatedAt', ARGV[3], 'etaMs', '0')
 if final == 'succeeded' then
   redis.call('HSET', KEYS[1], 'result', ARGV[5], 'progress', '100', 'partialOutput', '')
+  local cacheKey = redis.call('HGET', KEYS[1], 'cacheKey')
+  if cacheKey and cacheKey ~= '' and tonumber(ARGV[13]) > 0 then redis.call('SET', cacheKey, ARGV[7] .. ' ' .. ARGV[5], 'EX', ARGV[13]) end
 elseif final == 'failed' then
   redis.call('HSET', KEYS[1], 'error', ARGV[6])
 end

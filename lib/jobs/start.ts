@@ -2,7 +2,8 @@ import "server-only";
 import { nanoid } from "nanoid";
 import { AppError } from "@/lib/errors";
 import { definitions } from "@/lib/jobs/definitions";
-import { identityHash } from "@/lib/jobs/identity";
+import { env } from "@/lib/env";
+import { identityHash, resultHash } from "@/lib/jobs/identity";
 import { publishJob } from "@/lib/jobs/publish";
 import type { AnalysisType, Job, Params } from "@/lib/jobs/schema";
 import { createJob, finishJob } from "@/lib/jobs/store";
@@ -36,12 +37,16 @@ export function dedupeKeyFor(owner: string, listingId: string, analysisType: Ana
  */
 export async function startAnalysis(owner: string, input: StartInput): Promise<{ job: Job; deduplicated: boolean }> {
   const params = parseParams(input.analysisType, input.params);
-  if (!(await getListing(input.listingId))) throw new AppError("not_found:listing", "No listing with that id (pasted listings expire after 7 days).");
+  const listing = await getListing(input.listingId);
+  if (!listing) throw new AppError("not_found:listing", "No listing with that id (pasted listings expire after 7 days).");
   const id = nanoid(16);
-  const { job, deduplicated } = await createJob({
+  const { job, deduplicated, cached } = await createJob({
     id, owner, listingId: input.listingId, analysisType: input.analysisType, params, createdAt: Date.now(),
     dedupeKey: dedupeKeyFor(owner, input.listingId, input.analysisType, params),
+    cacheKey: keys.resultCache(input.analysisType, resultHash(listing, env().OPENAI_MODEL, params)),
   });
+  // Served from the result cache: the job is already succeeded, nothing to queue.
+  if (cached) return { job, deduplicated: false };
   const orphaned = deduplicated && job.status === "queued" && job.attempt === 0 && Date.now() - job.createdAt > REPUBLISH_AFTER_MS;
   if (deduplicated && !orphaned) return { job, deduplicated };
   try {

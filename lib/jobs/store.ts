@@ -16,23 +16,32 @@ const run = runScript;
 
 const flat = (fields: Record<string, string | number>) => Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
 
-export type NewJob = Pick<Job, "id" | "owner" | "listingId" | "analysisType" | "params" | "createdAt"> & { dedupeKey: string };
+export type NewJob = Pick<Job, "id" | "owner" | "listingId" | "analysisType" | "params" | "createdAt"> & {
+  dedupeKey: string;
+  /** Where a success is cached for identical analyses (lib/jobs/identity.ts resultCacheKey); '' for none. */
+  cacheKey: string;
+};
 
-/** Creates the job, or returns the live job that already has its identity. */
-export async function createJob(job: NewJob): Promise<{ job: Job; deduplicated: boolean }> {
+/**
+ * Creates the job, or returns the live job that already has its identity. `cached`: the result
+ * cache held this analysis, so the job was created already succeeded (nothing to publish).
+ */
+export async function createJob(job: NewJob): Promise<{ job: Job; deduplicated: boolean; cached: boolean }> {
   const e = env();
   const fields = {
     owner: job.owner, listingId: job.listingId, analysisType: job.analysisType, params: JSON.stringify(job.params),
     status: "queued", progress: 0, attempt: 0, createdAt: job.createdAt, updatedAt: job.createdAt,
-    cancelRequested: 0, usageIn: 0, usageOut: 0, version: 1, dedupeKey: job.dedupeKey,
+    cancelRequested: 0, usageIn: 0, usageOut: 0, version: 1, dedupeKey: job.dedupeKey, cacheKey: job.cacheKey,
   };
   // A job that has not ended lives long enough to outlast QStash's retries, then expires anyway.
   const liveTtl = e.JOB_RETENTION_SECONDS + 3600;
-  const out = (await run(lua.CREATE_JOB, [job.dedupeKey, keys.job(job.id), keys.ownerJobs(job.owner), keys.activeJobs(), keys.recentJobs(), ...metricKeys(job.createdAt)], [
+  const cacheKey = e.RESULT_CACHE_SECONDS > 0 ? job.cacheKey : "";
+  const out = (await run(lua.CREATE_JOB, [job.dedupeKey, keys.job(job.id), keys.ownerJobs(job.owner), keys.activeJobs(), keys.recentJobs(), ...metricKeys(job.createdAt), cacheKey], [
     job.id, keys.jobPrefix(), e.JOB_DEDUPE_SECONDS, liveTtl, ttl.ownerJobs, 100, job.createdAt, job.analysisType, ...metricTtls(), liveTtl, ...flat(fields),
   ])) as [number, string, unknown?];
-  if (out[0] === 1) return { job: fromHash(job.id, pairsToRecord(flat(fields))), deduplicated: false };
-  return { job: fromHash(out[1], pairsToRecord(out[2])), deduplicated: true };
+  if (out[0] === 1) return { job: fromHash(job.id, pairsToRecord(flat(fields))), deduplicated: false, cached: false };
+  if (out[0] === 2) return { job: fromHash(job.id, pairsToRecord(out[2])), deduplicated: false, cached: true };
+  return { job: fromHash(out[1], pairsToRecord(out[2])), deduplicated: true, cached: false };
 }
 
 /** One HGETALL. `counting`: a status poll, which also carries the API counters when due (lib/ops/request-stats.ts). */
@@ -111,7 +120,7 @@ export async function finishJob(id: string, token: string | null, end: { status:
   const out = (await run(lua.FINISH_JOB, [keys.job(id), keys.jobSteps(id), keys.jobLease(id), keys.activeJobs(), ...metricKeys(now)], [
     token ?? "", end.status, now, env().JOB_RETENTION_SECONDS,
     end.status === "succeeded" ? JSON.stringify(end.result) : "", end.status === "failed" ? JSON.stringify(end.error) : "", id,
-    ...metricTtls(), ...modelPricing(),
+    ...metricTtls(), ...modelPricing(), env().RESULT_CACHE_SECONDS,
   ])) as [number, unknown?];
   const reasons = { [-1]: "lease_lost", [-3]: "lease_alive", [-4]: "missing" } as const;
   if (out[0] === 1) return { finished: true, status: out[1] as JobStatus };

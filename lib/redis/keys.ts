@@ -18,6 +18,7 @@ import { env } from "@/lib/env";
  *   errors:groups                                         zset    error fingerprints by last seen  30 d
  *   errors:group:{fingerprint}                            hash    one error group                  30 d after last seen
  *   errors:group:{fingerprint}:samples                    list    recent sanitized samples (JSON)  same
+ *   cache:result:{type}:{hash}                            string  "{job id} {result JSON}" of an identical analysis  RESULT_CACHE_SECONDS
  *   circuit:openai                                        hash    the AI provider's circuit breaker 1 d after last change
  *   alerts:state                                          hash    rule → current state (JSON)      90 d
  *   alerts:history                                        list    alert transitions (JSON)         90 d
@@ -46,6 +47,8 @@ export const keys = {
   errorGroups: () => `${p()}errors:groups`,
   errorGroup: (fingerprint: string) => `${p()}errors:group:${fingerprint}`,
   errorSamples: (fingerprint: string) => `${p()}errors:group:${fingerprint}:samples`,
+  /** `hash` covers the listing's title and text, the model and the canonical params. */
+  resultCache: (analysisType: string, hash: string) => `${p()}cache:result:${analysisType}:${hash}`,
   circuit: () => `${p()}circuit:openai`,
   alertState: () => `${p()}alerts:state`,
   alertHistory: () => `${p()}alerts:history`,

@@ -57,6 +57,9 @@ export async function startTestStack(opts: { timeScale?: number; env?: Record<st
     OPS_TOKEN: TEST_OPS_TOKEN,
     // Every delivery and step logs at info: too much for test output. Warnings and errors stay.
     LOG_LEVEL: "warn",
+    // Suites start the same analysis many times and count the OpenAI calls each one makes: the
+    // result cache would answer them. tests/integration/jobs/cache.test.ts turns it on.
+    RESULT_CACHE_SECONDS: "0",
     ...opts.env,
   });
   return {

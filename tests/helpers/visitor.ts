@@ -40,6 +40,8 @@ export type JobView = {
   attempt: number;
   usage: { inputTokens: number; outputTokens: number };
   cancelRequested: boolean;
+  cachedFrom: string | null;
+  retries: number;
   listingId: string;
   analysisType: string;
 };

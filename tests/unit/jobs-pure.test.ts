@@ -64,9 +64,9 @@ describe("Lua scripts", () => {
     expect(pinned).toMatchInlineSnapshot(`
       {
         "CHECKPOINT_STEP": "8900088813ca407b15ef410b8b18579bec86e93b",
-        "CREATE_JOB": "81bd6cf9fe636f67db23bad7a387e85008961cb8",
+        "CREATE_JOB": "9fd36d1b1a948ba82b08af90cbb4c165305a097a",
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
-        "FINISH_JOB": "c5384eefea8303dd63fec003143de0b79a9b98fb",
+        "FINISH_JOB": "3a25673d7398a0323f61c65d033dc91a9aaab422",
         "LEASE_JOB": "70478b330afb90652dc0716451d6db88177bd05a",
         "LIST_OWNER_JOBS": "4821072ba97beedcabfb4aee35ace31f848cbdec",
         "RELEASE_LEASE": "a9c0b4ea67eb4e50ec5784e07d4f2f601d5d9b7c",
