@@ -60,7 +60,8 @@ export function AnalysisWorkbench({ initialListings }: { initialListings: Listin
         onStart={() => void start()}
         onCancel={() => void analysis.cancel()}
       />
-      {analysis.error && !job ? (
+      {/* Shown beside an earlier job too when it is about a start that did not happen (rate limit). */}
+      {analysis.error && (!job || analysis.error.status === 429) ? (
         <p className="error card" role="alert">
           {analysis.error.message}
         </p>

@@ -63,6 +63,12 @@ const schema = z.object({
   ERROR_RETENTION_DAYS: count("ERROR_RETENTION_DAYS", 30),
   /** The window alert rules are evaluated over, in minutes. */
   ALERT_WINDOW_MINUTES: count("ALERT_WINDOW_MINUTES", 15),
+  /** Analyses one visitor may start per window: "requests/seconds" (sliding window); "0" turns the limit off. */
+  START_RATE_LIMIT: z
+    .string()
+    .default("10/60")
+    .refine((v) => v === "0" || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'START_RATE_LIMIT must look like "10/60" (requests/seconds) or "0"')
+    .transform((v) => (v === "0" ? null : { requests: Number(v.split("/")[0]), seconds: Number(v.split("/")[1]) })),
   /** How long a finished analysis answers identical ones (same listing content, type, params, model) at once, in s; 0 turns the cache off. */
   RESULT_CACHE_SECONDS: count("RESULT_CACHE_SECONDS", 24 * 3600),
   /** The AI provider's circuit opens after this many of its own failures in a row (no success between). */

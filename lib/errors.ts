@@ -16,6 +16,7 @@ export type ErrorCode =
   | "unauthorized:ops"
   | "not_found:error_group"
   | "conflict:job"
+  | "rate_limited:start"
   | "unavailable:queue"
   | "not_found:route"
   | "payload_too_large:body"
@@ -37,12 +38,15 @@ const statusByPrefix: Record<string, number> = {
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  /** Extra response headers (Retry-After on a 429). */
+  readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.name = "AppError";
     this.code = code;
     this.status = statusByPrefix[code.split(":")[0]] ?? 500;
+    this.headers = headers;
   }
 
   toJSON() {

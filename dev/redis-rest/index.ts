@@ -4,6 +4,7 @@ import { createRestServer, type RestStats } from "./http.ts";
 import { connectIoredisBackend } from "./ioredis-backend.ts";
 import { memoryBackend } from "./memory-backend.ts";
 import { findRedisServerBinary, startRedisServer } from "./redis-server.ts";
+import { withUpstashScriptFlags } from "./script-flags.ts";
 
 export { findRedisServerBinary, startRedisServer } from "./redis-server.ts";
 export type { RedisServerHandle } from "./redis-server.ts";
@@ -61,7 +62,7 @@ export async function startRedisRest(opts: RedisRestOptions): Promise<RedisRest>
 
   let backend: Backend;
   try {
-    backend = withPolicy(redisUrl ? await connectIoredisBackend(redisUrl) : memoryBackend());
+    backend = withUpstashScriptFlags(withPolicy(redisUrl ? await connectIoredisBackend(redisUrl) : memoryBackend()));
   } catch (error) {
     await stopServer();
     throw error;

@@ -10,7 +10,7 @@ export function json(body: unknown, status = 200, headers: HeadersInit = {}): Re
 }
 
 export function errorResponse(error: unknown): Response {
-  if (error instanceof AppError) return json(error.toJSON(), error.status);
+  if (error instanceof AppError) return json(error.toJSON(), error.status, error.headers);
   const body: ErrorBody = { error: { code: "internal:server", message: "Something went wrong on our side. Please try again." } };
   return json(body, 500);
 }

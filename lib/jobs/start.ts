@@ -5,6 +5,7 @@ import { definitions } from "@/lib/jobs/definitions";
 import { env } from "@/lib/env";
 import { identityHash, resultHash } from "@/lib/jobs/identity";
 import { publishJob } from "@/lib/jobs/publish";
+import { checkStartLimit } from "@/lib/jobs/rate-limit";
 import type { AnalysisType, Job, Params } from "@/lib/jobs/schema";
 import { createJob, finishJob } from "@/lib/jobs/store";
 import { getListing } from "@/lib/listings/store";
@@ -39,6 +40,7 @@ export async function startAnalysis(owner: string, input: StartInput): Promise<{
   const params = parseParams(input.analysisType, input.params);
   const listing = await getListing(input.listingId);
   if (!listing) throw new AppError("not_found:listing", "No listing with that id (pasted listings expire after 7 days).");
+  await checkStartLimit(owner);
   const id = nanoid(16);
   const { job, deduplicated, cached } = await createJob({
     id, owner, listingId: input.listingId, analysisType: input.analysisType, params, createdAt: Date.now(),

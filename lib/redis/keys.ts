@@ -19,6 +19,7 @@ import { env } from "@/lib/env";
  *   errors:group:{fingerprint}                            hash    one error group                  30 d after last seen
  *   errors:group:{fingerprint}:samples                    list    recent sanitized samples (JSON)  same
  *   cache:result:{type}:{hash}                            string  "{job id} {result JSON}" of an identical analysis  RESULT_CACHE_SECONDS
+ *   ratelimit:start:{owner}…                              @upstash/ratelimit's sliding window   2 windows
  *   circuit:openai                                        hash    the AI provider's circuit breaker 1 d after last change
  *   alerts:state                                          hash    rule → current state (JSON)      90 d
  *   alerts:history                                        list    alert transitions (JSON)         90 d
@@ -49,6 +50,8 @@ export const keys = {
   errorSamples: (fingerprint: string) => `${p()}errors:group:${fingerprint}:samples`,
   /** `hash` covers the listing's title and text, the model and the canonical params. */
   resultCache: (analysisType: string, hash: string) => `${p()}cache:result:${analysisType}:${hash}`,
+  /** @upstash/ratelimit appends the visitor and window to this prefix. */
+  rateLimitPrefix: () => `${p()}ratelimit:start`,
   circuit: () => `${p()}circuit:openai`,
   alertState: () => `${p()}alerts:state`,
   alertHistory: () => `${p()}alerts:history`,

@@ -87,6 +87,7 @@ export async function startE2EApp(): Promise<E2EApp> {
       LOG_LEVEL: "warn",
       // The browser tests run the same analyses repeatedly and need them to run, not to hit the cache.
       RESULT_CACHE_SECONDS: "0",
+      START_RATE_LIMIT: "0",
       REDIS_KEY_PREFIX: `e2e${secret().slice(0, 8)}:`,
     };
     const next = await startNext(appPort, env);

@@ -60,6 +60,8 @@ export async function startTestStack(opts: { timeScale?: number; env?: Record<st
     // Suites start the same analysis many times and count the OpenAI calls each one makes: the
     // result cache would answer them. tests/integration/jobs/cache.test.ts turns it on.
     RESULT_CACHE_SECONDS: "0",
+    // Suites start many analyses as one visitor; tests/integration/jobs/rate-limit.test.ts sets a limit.
+    START_RATE_LIMIT: "0",
     ...opts.env,
   });
   return {

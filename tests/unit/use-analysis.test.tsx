@@ -60,6 +60,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   cleanup(); // unmount every hook: no test may hear another's polls
+  server.resetHandlers(); // drop handlers a test added with server.use
   vi.useRealTimers();
   vi.restoreAllMocks();
   document.title = "tabsafe";
@@ -178,6 +179,34 @@ describe("useAnalysis", () => {
     await advance(100);
     expect(hook.result.current.job?.id).toBe(job.id);
     expect(requests.some((r) => r.url.includes("listingId=lst_harbor-coffee"))).toBe(true);
+  });
+
+  it("reports a rate-limited start with the server's message, and starts nothing", async () => {
+    server.use(http.post(`${base}/api/analysis/start`, () => HttpResponse.json({ error: { code: "rate_limited:start", message: "You have started 10 analyses in the last 60 s, the most we allow. Try again in 42 s." } }, { status: 429, headers: { "retry-after": "42" } })));
+    const hook = renderHook(() => useAnalysis(), { wrapper });
+    await act(() => hook.result.current.start("lst_harbor-coffee", "risk_assessment"));
+    await advance(2_000);
+    expect(hook.result.current.error).toMatchObject({ code: "rate_limited:start", status: 429, message: expect.stringContaining("Try again in 42 s") });
+    expect(hook.result.current.job).toBeNull();
+    expect(requests).toHaveLength(0);
+  });
+
+  it("retries a failed job in place (same id, its steps kept) through the retry route", async () => {
+    let retried: unknown = null;
+    server.use(http.post(`${base}/api/analysis/retry`, async ({ request }) => {
+      retried = await request.json();
+      job = { ...job, status: "queued", error: null, retries: 1 };
+      version++;
+      return HttpResponse.json({ job, nextPollMs: 500 }, { status: 202 });
+    }));
+    const hook = await started();
+    job = { ...job, status: "failed", error: { code: "openai_bad_request", category: "AI_PROVIDER", message: "rejected", retryable: false } };
+    version++;
+    await advance(1_000);
+    expect(hook.result.current.job?.status).toBe("failed");
+    await act(() => hook.result.current.retry());
+    expect(retried).toEqual({ jobId: job.id });
+    expect(hook.result.current.job).toMatchObject({ id: job.id, status: "queued" });
   });
 
   it("cancels, and stops polling after unmount", async () => {

@@ -7,6 +7,7 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findRedisServerBinary, startRedisRest, startRedisServer, type RedisRest } from "../../../dev/redis-rest/index.ts";
 import { ATOMIC_CREATE, LUA_SEMANTICS, LUA_SEMANTICS_REPLY } from "../../helpers/redis-scripts.ts";
+import { Ratelimit } from "@upstash/ratelimit";
 
 // The same specification runs on a private redis-server and on the in-process engine; CI installs
 // redis-server, so there a missing binary is a broken setup rather than a reason to skip.
@@ -155,6 +156,23 @@ describe.each(["redis-server", "memory"] as const)("the Redis REST stand-in on %
     expect(await redis.scriptExists(sha1(source))).toEqual([1]);
     expect(await script.exec(keys, ["id2", "100", "1800", "status", "queued"])).toEqual([0, "id1"]);
     expect(rest.stats().commands - before).toBe(4); // scriptExists, then EVALSHA alone
+  });
+
+  it("runs @upstash/ratelimit, whose scripts carry Upstash's allow-key-locking flag, with EVALSHA and SCRIPT EXISTS on the client's SHA-1", async () => {
+    const source = `#!lua flags=allow-key-locking\nreturn redis.call('INCR', KEYS[1]) -- ${p}`;
+    const script = raw.createScript<number>(source);
+    expect(await script.exec([`${p}n`], [])).toBe(1);
+    expect(await redis.scriptExists(sha1(source))).toEqual([1]);
+    const before = rest.stats().commands;
+    expect(await script.exec([`${p}n`], [])).toBe(2);
+    expect(rest.stats().commands - before).toBe(1); // EVALSHA with the SHA-1 of the text as sent
+    expect(await raw.scriptLoad(source)).toBe(sha1(source));
+
+    const limiter = new Ratelimit({ redis: raw, limiter: Ratelimit.slidingWindow(2, "60 s"), prefix: `${p}rl`, analytics: false, ephemeralCache: false });
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await limiter.limit("visitor")).success);
+    expect(answers).toEqual([true, true, false]);
+    expect((await limiter.limit("someone-else")).success).toBe(true);
   });
 
   it("runs a multi-key atomic create (HSET, SET NX EX, ZADD, EXPIRE) with the same results", async () => {
