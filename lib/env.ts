@@ -63,6 +63,14 @@ const schema = z.object({
   ERROR_RETENTION_DAYS: count("ERROR_RETENTION_DAYS", 30),
   /** The window alert rules are evaluated over, in minutes. */
   ALERT_WINDOW_MINUTES: count("ALERT_WINDOW_MINUTES", 15),
+  /**
+   * QStash flow control toward the AI provider (one key per model): at most this many consume
+   * deliveries at once, everywhere; 0 turns flow control off. Jobs over it wait in QStash.
+   */
+  QSTASH_FLOW_PARALLELISM: count("QSTASH_FLOW_PARALLELISM", 20),
+  /** …and at most this many deliveries started per QSTASH_FLOW_PERIOD_S; 0: no rate limit. */
+  QSTASH_FLOW_RATE: count("QSTASH_FLOW_RATE", 0),
+  QSTASH_FLOW_PERIOD_S: count("QSTASH_FLOW_PERIOD_S", 60),
   /** Analyses one visitor may start per window: "requests/seconds" (sliding window); "0" turns the limit off. */
   START_RATE_LIMIT: z
     .string()

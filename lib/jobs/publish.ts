@@ -2,6 +2,7 @@ import "server-only";
 import { env } from "@/lib/env";
 import { qstash, webhookUrl } from "@/lib/qstash/client";
 import type { Job } from "@/lib/jobs/schema";
+import type { FlowControl } from "@upstash/qstash";
 
 export const CONSUME_PATH = "/api/analysis/consume";
 export const FAILED_PATH = "/api/analysis/failed";
@@ -33,6 +34,18 @@ export type ConsumeMessage = { jobId: string; analysisType: Job["analysisType"] 
  * of the same job (or the same continuation) one message. After QSTASH_RETRIES failed deliveries
  * the failure callback marks the job failed.
  */
+/**
+ * QStash flow control toward the AI provider: one key per model, so every delivery that may call
+ * it counts, wherever it comes from (a start, a retry, a continuation…). Undefined when off.
+ */
+export function flowControl(): FlowControl | undefined {
+  const e = env();
+  if (!e.QSTASH_FLOW_PARALLELISM && !e.QSTASH_FLOW_RATE) return undefined;
+  const key = `openai-${e.OPENAI_MODEL.replace(/[^A-Za-z0-9._-]/g, "_")}`;
+  if (!e.QSTASH_FLOW_RATE) return { key, parallelism: e.QSTASH_FLOW_PARALLELISM };
+  return { key, rate: e.QSTASH_FLOW_RATE, period: e.QSTASH_FLOW_PERIOD_S, ...(e.QSTASH_FLOW_PARALLELISM ? { parallelism: e.QSTASH_FLOW_PARALLELISM } : {}) };
+}
+
 export async function publishJob(job: Pick<Job, "id" | "analysisType"> & { retries?: number }, follow?: FollowUp): Promise<{ messageId: string }> {
   const query = `?job=${encodeURIComponent(job.id)}&type=${job.analysisType}${follow ? `&${follow.kind}=${follow.seq}` : ""}`;
   const body: ConsumeMessage = { jobId: job.id, analysisType: job.analysisType };
@@ -42,6 +55,7 @@ export async function publishJob(job: Pick<Job, "id" | "analysisType"> & { retri
     deduplicationId: follow ? `${job.id}.${follow.kind}.${follow.seq}` : job.id,
     ...(follow?.delayS ? { delay: follow.delayS } : {}),
     label: job.analysisType,
+    ...(flowControl() ? { flowControl: flowControl() } : {}),
     retries: env().QSTASH_RETRIES,
     retryDelay: RETRY_DELAY,
     // `run`: which run of the job this message serves, so a late callback cannot fail a retried job.
