@@ -71,6 +71,8 @@ const schema = z.object({
   /** …and at most this many deliveries started per QSTASH_FLOW_PERIOD_S; 0: no rate limit. */
   QSTASH_FLOW_RATE: count("QSTASH_FLOW_RATE", 0),
   QSTASH_FLOW_PERIOD_S: count("QSTASH_FLOW_PERIOD_S", 60),
+  /** The share of a batch's analyses that must succeed for the batch to succeed (0–1), unless the request says otherwise. */
+  BATCH_MIN_SUCCESS: z.coerce.number({ error: "BATCH_MIN_SUCCESS must be a number between 0 and 1" }).gt(0).max(1).default(0.8),
   /** Analyses one visitor may start per window: "requests/seconds" (sliding window); "0" turns the limit off. */
   START_RATE_LIMIT: z
     .string()

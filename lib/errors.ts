@@ -16,6 +16,7 @@ export type ErrorCode =
   | "unauthorized:ops"
   | "not_found:error_group"
   | "conflict:job"
+  | "not_found:batch"
   | "rate_limited:start"
   | "unavailable:queue"
   | "not_found:route"

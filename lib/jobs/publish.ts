@@ -29,12 +29,6 @@ export type FollowUp = { kind: "continuation" | "recheck" | "circuit" | "retry";
 export type ConsumeMessage = { jobId: string; analysisType: Job["analysisType"] };
 
 /**
- * Queues a job for the consume webhook. The URL names the job and type so the Upstash console's
- * logs read well; the label is the analysis type; the deduplication id makes a repeated publish
- * of the same job (or the same continuation) one message. After QSTASH_RETRIES failed deliveries
- * the failure callback marks the job failed.
- */
-/**
  * QStash flow control toward the AI provider: one key per model, so every delivery that may call
  * it counts, wherever it comes from (a start, a retry, a continuation…). Undefined when off.
  */
@@ -46,20 +40,38 @@ export function flowControl(): FlowControl | undefined {
   return { key, rate: e.QSTASH_FLOW_RATE, period: e.QSTASH_FLOW_PERIOD_S, ...(e.QSTASH_FLOW_PARALLELISM ? { parallelism: e.QSTASH_FLOW_PARALLELISM } : {}) };
 }
 
-export async function publishJob(job: Pick<Job, "id" | "analysisType"> & { retries?: number }, follow?: FollowUp): Promise<{ messageId: string }> {
+type Publishable = Pick<Job, "id" | "analysisType"> & { retries?: number };
+
+/**
+ * The QStash message that queues a job for the consume webhook. The URL names the job and type
+ * so the Upstash console's logs read well; the label is the analysis type; the deduplication id
+ * makes a repeated publish of the same job (or the same continuation) one message. After
+ * QSTASH_RETRIES failed deliveries the failure callback marks the job failed.
+ */
+function consumeRequest(job: Publishable, follow?: FollowUp) {
   const query = `?job=${encodeURIComponent(job.id)}&type=${job.analysisType}${follow ? `&${follow.kind}=${follow.seq}` : ""}`;
   const body: ConsumeMessage = { jobId: job.id, analysisType: job.analysisType };
-  const answer = await qstash().publishJSON({
+  const flow = flowControl();
+  return {
     url: webhookUrl(`${CONSUME_PATH}${query}`),
     body,
     deduplicationId: follow ? `${job.id}.${follow.kind}.${follow.seq}` : job.id,
     ...(follow?.delayS ? { delay: follow.delayS } : {}),
     label: job.analysisType,
-    ...(flowControl() ? { flowControl: flowControl() } : {}),
+    ...(flow ? { flowControl: flow } : {}),
     retries: env().QSTASH_RETRIES,
     retryDelay: RETRY_DELAY,
     // `run`: which run of the job this message serves, so a late callback cannot fail a retried job.
     failureCallback: webhookUrl(`${FAILED_PATH}?job=${encodeURIComponent(job.id)}&run=${job.retries ?? 0}`),
-  });
+  };
+}
+
+export async function publishJob(job: Publishable, follow?: FollowUp): Promise<{ messageId: string }> {
+  const answer = await qstash().publishJSON(consumeRequest(job, follow));
   return { messageId: answer.messageId };
+}
+
+/** Queues many jobs in one request to QStash's batch API (one message each, deduplicated by job id). */
+export async function publishJobs(jobs: Publishable[]): Promise<void> {
+  if (jobs.length) await qstash().batchJSON(jobs.map((job) => consumeRequest(job)));
 }

@@ -9,6 +9,7 @@ import { checkStartLimit } from "@/lib/jobs/rate-limit";
 import type { AnalysisType, Job, Params } from "@/lib/jobs/schema";
 import { createJob, finishJob } from "@/lib/jobs/store";
 import { getListing } from "@/lib/listings/store";
+import type { Listing } from "@/lib/listings/schema";
 import { keys } from "@/lib/redis/keys";
 import { errorEvent } from "@/lib/ops/classify";
 import { recordError } from "@/lib/ops/error-store";
@@ -31,34 +32,61 @@ export function dedupeKeyFor(owner: string, listingId: string, analysisType: Ana
   return keys.jobByListing(listingId, analysisType, identityHash(owner, params));
 }
 
+export type Created = { job: Job; deduplicated: boolean; cached: boolean; orphaned: boolean };
+
+/**
+ * Creates the job of one analysis of a listing that exists (or finds the live one with the same
+ * identity, or serves it from the result cache) without queueing it. `orphaned`: a live queued
+ * job that never got going — its message should be published again (same dedup id).
+ */
+export async function createAnalysisJob(owner: string, listing: Listing, analysisType: AnalysisType, params: Params): Promise<Created> {
+  const { job, deduplicated, cached } = await createJob({
+    id: nanoid(16), owner, listingId: listing.id, analysisType, params, createdAt: Date.now(),
+    dedupeKey: dedupeKeyFor(owner, listing.id, analysisType, params),
+    cacheKey: keys.resultCache(analysisType, resultHash(listing, env().OPENAI_MODEL, params)),
+  });
+  const orphaned = deduplicated && job.status === "queued" && job.attempt === 0 && Date.now() - job.createdAt > REPUBLISH_AFTER_MS;
+  return { job, deduplicated, cached, orphaned };
+}
+
+/** What needs a message: a new job that the cache did not answer, or an orphaned one. */
+export const needsPublish = (c: Created) => !c.cached && (!c.deduplicated || c.orphaned);
+
+/**
+ * The queue could not be reached: the new jobs are failed (never left queued with no message,
+ * and a new start is allowed), the failure recorded, and the caller answers 503.
+ */
+export async function queueUnavailable(owner: string, jobs: Job[], error: unknown): Promise<AppError> {
+  const jobError = { code: "queue_unavailable", category: "NETWORK", message: "The analysis could not be queued. Please try again.", retryable: true } as const;
+  for (const job of jobs) {
+    await finishJob(job.id, null, { status: "failed", error: jobError });
+    await recordError(errorEvent(jobError, "start:publish", error, "final"), { jobId: job.id, analysisType: job.analysisType, visitor: visitorHash(owner) });
+  }
+  return new AppError("unavailable:queue", "The analysis could not be queued right now. Please try again in a moment.");
+}
+
+export async function requireListing(listingId: string): Promise<Listing> {
+  const listing = await getListing(listingId);
+  if (!listing) throw new AppError("not_found:listing", `No listing with the id ${listingId} (pasted listings expire after 7 days).`);
+  return listing;
+}
+
 /**
  * Starts an analysis: one Lua script creates the job (or finds the live one with the same
- * identity), then one QStash publish queues it. If the publish fails the job is marked failed
- * (so it is never left queued forever and a new start is allowed) and the caller gets a 503.
+ * identity, or answers from the result cache), then one QStash publish queues it. If the
+ * publish fails the job is marked failed and the caller gets a 503.
  */
 export async function startAnalysis(owner: string, input: StartInput): Promise<{ job: Job; deduplicated: boolean }> {
   const params = parseParams(input.analysisType, input.params);
-  const listing = await getListing(input.listingId);
-  if (!listing) throw new AppError("not_found:listing", "No listing with that id (pasted listings expire after 7 days).");
+  const listing = await requireListing(input.listingId);
   await checkStartLimit(owner);
-  const id = nanoid(16);
-  const { job, deduplicated, cached } = await createJob({
-    id, owner, listingId: input.listingId, analysisType: input.analysisType, params, createdAt: Date.now(),
-    dedupeKey: dedupeKeyFor(owner, input.listingId, input.analysisType, params),
-    cacheKey: keys.resultCache(input.analysisType, resultHash(listing, env().OPENAI_MODEL, params)),
-  });
-  // Served from the result cache: the job is already succeeded, nothing to queue.
-  if (cached) return { job, deduplicated: false };
-  const orphaned = deduplicated && job.status === "queued" && job.attempt === 0 && Date.now() - job.createdAt > REPUBLISH_AFTER_MS;
-  if (deduplicated && !orphaned) return { job, deduplicated };
+  const created = await createAnalysisJob(owner, listing, input.analysisType, params);
+  if (!needsPublish(created)) return { job: created.job, deduplicated: created.deduplicated };
   try {
-    await publishJob(job);
+    await publishJob(created.job);
   } catch (error) {
-    if (orphaned) return { job, deduplicated };
-    const jobError = { code: "queue_unavailable", category: "NETWORK", message: "The analysis could not be queued. Please try again.", retryable: true } as const;
-    await finishJob(id, null, { status: "failed", error: jobError });
-    await recordError(errorEvent(jobError, "start:publish", error, "final"), { jobId: id, analysisType: input.analysisType, visitor: visitorHash(owner) });
-    throw new AppError("unavailable:queue", "The analysis could not be queued right now. Please try again in a moment.");
+    if (created.orphaned) return { job: created.job, deduplicated: true };
+    throw await queueUnavailable(owner, [created.job], error);
   }
-  return { job, deduplicated };
+  return { job: created.job, deduplicated: created.deduplicated };
 }

@@ -20,6 +20,8 @@ import { env } from "@/lib/env";
  *   errors:group:{fingerprint}:samples                    list    recent sanitized samples (JSON)  same
  *   cache:result:{type}:{hash}                            string  "{job id} {result JSON}" of an identical analysis  RESULT_CACHE_SECONDS
  *   ratelimit:start:{owner}…                              @upstash/ratelimit's sliding window   2 windows
+ *   batch:{id}                                            hash    a batch: owner, type, params, jobIds, minSuccess  2× job retention
+ *   batches:owner:{owner}                                 zset    a visitor's batches by createdAt  same
  *   circuit:openai                                        hash    the AI provider's circuit breaker 1 d after last change
  *   alerts:state                                          hash    rule → current state (JSON)      90 d
  *   alerts:history                                        list    alert transitions (JSON)         90 d
@@ -52,6 +54,8 @@ export const keys = {
   resultCache: (analysisType: string, hash: string) => `${p()}cache:result:${analysisType}:${hash}`,
   /** @upstash/ratelimit appends the visitor and window to this prefix. */
   rateLimitPrefix: () => `${p()}ratelimit:start`,
+  batch: (id: string) => `${p()}batch:${id}`,
+  ownerBatches: (owner: string) => `${p()}batches:owner:${owner}`,
   circuit: () => `${p()}circuit:openai`,
   alertState: () => `${p()}alerts:state`,
   alertHistory: () => `${p()}alerts:history`,

@@ -1,0 +1,129 @@
+import "server-only";
+import { nanoid } from "nanoid";
+import { env } from "@/lib/env";
+import { AppError } from "@/lib/errors";
+import { CREATE_BATCH, READ_BATCH } from "@/lib/jobs/batch-scripts";
+import { publishJobs } from "@/lib/jobs/publish";
+import { checkStartLimit } from "@/lib/jobs/rate-limit";
+import { retryAnalysis } from "@/lib/jobs/retry";
+import { isTerminal, jobErrorSchema, pairsToRecord, type AnalysisType, type JobStatus, type Params } from "@/lib/jobs/schema";
+import { createAnalysisJob, needsPublish, parseParams, queueUnavailable, requireListing } from "@/lib/jobs/start";
+import { requestCancel } from "@/lib/jobs/store";
+import { redis } from "@/lib/redis/client";
+import { keys } from "@/lib/redis/keys";
+import { runScript } from "@/lib/redis/script";
+
+/** The most listings one batch may hold. */
+export const BATCH_MAX = 50;
+
+export type BatchChild = { jobId: string; listingId: string; status: JobStatus | "expired"; progress: number; errorCode: string | null; cachedFrom: string | null; retries: number };
+
+export type BatchView = {
+  id: string;
+  analysisType: AnalysisType;
+  params: Params;
+  createdAt: number;
+  /** The share of children that must succeed for the batch to succeed (0–1). */
+  minSuccess: number;
+  cancelRequested: boolean;
+  /** running until every child ended; then succeeded (≥ minSuccess of them did), failed or canceled. */
+  status: "running" | "succeeded" | "failed" | "canceled";
+  /** Mean progress of the children, 0–100. */
+  progress: number;
+  counts: Record<JobStatus | "expired", number>;
+  children: BatchChild[];
+};
+
+export type BatchInput = { listingIds: string[]; analysisType: AnalysisType; params?: Params; minSuccess?: number };
+
+/**
+ * Starts one analysis per listing as a batch: every listing is checked first (a missing one
+ * fails the whole request, nothing created), each child is created like a start (deduplicated,
+ * or answered by the result cache), and the new ones are queued with one request to QStash's
+ * batch API. The batch counts as one start for the visitor's rate limit.
+ */
+export async function startBatch(owner: string, input: BatchInput): Promise<BatchView> {
+  const params = parseParams(input.analysisType, input.params);
+  const listings = await Promise.all(input.listingIds.map(requireListing));
+  await checkStartLimit(owner);
+  const created = await Promise.all(listings.map((l) => createAnalysisJob(owner, l, input.analysisType, params)));
+  const id = `b_${nanoid(14)}`;
+  const now = Date.now();
+  const e = env();
+  const fields = {
+    owner, analysisType: input.analysisType, params: JSON.stringify(params), createdAt: String(now),
+    minSuccess: String(input.minSuccess ?? e.BATCH_MIN_SUCCESS), cancelRequested: "0",
+    jobIds: created.map((c) => c.job.id).join(","),
+  };
+  await runScript(CREATE_BATCH, [keys.batch(id), keys.ownerBatches(owner)], [id, now, batchTtl(), ...Object.entries(fields).flat()]);
+  const toQueue = created.filter(needsPublish);
+  try {
+    await publishJobs(toQueue.map((c) => c.job));
+  } catch (error) {
+    // The new jobs are failed; orphaned ones stay queued as they were (their next start republishes).
+    throw await queueUnavailable(owner, toQueue.filter((c) => !c.orphaned).map((c) => c.job), error);
+  }
+  return (await getBatch(owner, id))!;
+}
+
+/** A batch outlives its children: they live until they end, then JOB_RETENTION_SECONDS. */
+const batchTtl = () => 2 * env().JOB_RETENTION_SECONDS + 3600;
+
+/** The batch with its children's state, in one command; null when missing or not this owner's. */
+export async function getBatch(owner: string, id: string): Promise<BatchView | null> {
+  const out = (await runScript(READ_BATCH, [keys.batch(id)], [keys.jobPrefix()])) as [unknown, Array<Array<string | null>>] | [];
+  if (out.length === 0) return null;
+  const b = pairsToRecord(out[0]);
+  if (b.owner !== owner) return null;
+  const children: BatchChild[] = out[1].map(([jobId, status, progress, listingId, error, cachedFrom, retries]) => {
+    const parsed = error ? jobErrorSchema.safeParse(JSON.parse(error)) : null;
+    return {
+      jobId: String(jobId), listingId: listingId ?? "", status: (status as JobStatus | null) ?? "expired", progress: Number(progress) || 0,
+      errorCode: parsed?.success ? parsed.data.code : null, cachedFrom: cachedFrom || null, retries: Number(retries) || 0,
+    };
+  });
+  return summarizeBatch(id, b, children);
+}
+
+export function summarizeBatch(id: string, b: Record<string, string>, children: BatchChild[]): BatchView {
+  const counts = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, expired: 0 };
+  for (const c of children) counts[c.status]++;
+  const minSuccess = Number(b.minSuccess);
+  const cancelRequested = b.cancelRequested === "1";
+  const ended = children.every((c) => c.status === "expired" || isTerminal(c.status));
+  const status = !ended ? "running" : cancelRequested ? "canceled" : counts.succeeded >= Math.ceil(minSuccess * children.length) ? "succeeded" : "failed";
+  const progress = children.length ? Math.round(children.reduce((n, c) => n + (c.status === "succeeded" ? 100 : isTerminal(c.status as JobStatus) ? 100 : c.progress), 0) / children.length) : 100;
+  return {
+    id, analysisType: b.analysisType as AnalysisType, params: JSON.parse(b.params) as Params, createdAt: Number(b.createdAt),
+    minSuccess, cancelRequested, status, progress, counts, children,
+  };
+}
+
+/** Cancels every child still queued or running (each stops at its next write). */
+export async function cancelBatch(owner: string, id: string): Promise<BatchView> {
+  const batch = await getBatch(owner, id);
+  if (!batch) throw new AppError("not_found:batch", "No such batch (it may have expired).");
+  await redis().hset(keys.batch(id), { cancelRequested: "1" });
+  await Promise.all(batch.children.filter((c) => c.status === "queued" || c.status === "running").map((c) => requestCancel(c.jobId, owner)));
+  return (await getBatch(owner, id))!;
+}
+
+/** Retries the children that failed or were canceled (keeping their finished steps). */
+export async function retryBatch(owner: string, id: string): Promise<{ batch: BatchView; retried: number }> {
+  const batch = await getBatch(owner, id);
+  if (!batch) throw new AppError("not_found:batch", "No such batch (it may have expired).");
+  const again = batch.children.filter((c) => c.status === "failed" || c.status === "canceled");
+  if (again.length === 0) throw new AppError("conflict:job", "No analysis in this batch failed or was canceled: nothing to retry.");
+  let retried = 0;
+  for (const child of again) {
+    try {
+      await retryAnalysis(owner, child.jobId);
+      retried++;
+    } catch (error) {
+      // A child superseded by a newer run of the same analysis is left as it is.
+      if (!(error instanceof AppError) || error.code !== "conflict:job") throw error;
+    }
+  }
+  await redis().hset(keys.batch(id), { cancelRequested: "0" });
+  return { batch: (await getBatch(owner, id))!, retried };
+}
