@@ -1,5 +1,6 @@
 import { connection } from "next/server";
 import { AnalysisWorkbench } from "@/components/AnalysisWorkbench";
+import { BatchPanel } from "@/components/BatchPanel";
 import { SimulatorBadge } from "@/components/SimulatorBadge";
 import { StackCheckPanel } from "@/components/StackCheckPanel";
 import { usesOpenAISimulator } from "@/lib/env";
@@ -18,6 +19,7 @@ export default async function Home() {
         {usesOpenAISimulator() ? <SimulatorBadge /> : null}
       </header>
       <AnalysisWorkbench initialListings={listCatalog()} />
+      <BatchPanel listings={listCatalog()} />
       <StackCheckPanel />
     </main>
   );

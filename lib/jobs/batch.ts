@@ -6,6 +6,7 @@ import { CREATE_BATCH, READ_BATCH } from "@/lib/jobs/batch-scripts";
 import { publishJobs } from "@/lib/jobs/publish";
 import { checkStartLimit } from "@/lib/jobs/rate-limit";
 import { retryAnalysis } from "@/lib/jobs/retry";
+import type { BatchChild, BatchView } from "@/lib/jobs/batch-view";
 import { isTerminal, jobErrorSchema, pairsToRecord, type AnalysisType, type JobStatus, type Params } from "@/lib/jobs/schema";
 import { createAnalysisJob, needsPublish, parseParams, queueUnavailable, requireListing } from "@/lib/jobs/start";
 import { requestCancel } from "@/lib/jobs/store";
@@ -13,26 +14,7 @@ import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
 import { runScript } from "@/lib/redis/script";
 
-/** The most listings one batch may hold. */
-export const BATCH_MAX = 50;
-
-export type BatchChild = { jobId: string; listingId: string; status: JobStatus | "expired"; progress: number; errorCode: string | null; cachedFrom: string | null; retries: number };
-
-export type BatchView = {
-  id: string;
-  analysisType: AnalysisType;
-  params: Params;
-  createdAt: number;
-  /** The share of children that must succeed for the batch to succeed (0–1). */
-  minSuccess: number;
-  cancelRequested: boolean;
-  /** running until every child ended; then succeeded (≥ minSuccess of them did), failed or canceled. */
-  status: "running" | "succeeded" | "failed" | "canceled";
-  /** Mean progress of the children, 0–100. */
-  progress: number;
-  counts: Record<JobStatus | "expired", number>;
-  children: BatchChild[];
-};
+export { BATCH_MAX, type BatchChild, type BatchView } from "@/lib/jobs/batch-view";
 
 export type BatchInput = { listingIds: string[]; analysisType: AnalysisType; params?: Params; minSuccess?: number };
 

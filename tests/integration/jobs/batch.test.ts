@@ -3,7 +3,7 @@ import { eventually } from "../../helpers/eventually.ts";
 import { dumpKeys } from "../../helpers/redis-scan.ts";
 import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
-import type { BatchView } from "../../../lib/jobs/batch.ts";
+import type { BatchView } from "../../../lib/jobs/batch-view.ts";
 
 const stack = useTestStack();
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BATCH_MAX } from "@/lib/jobs/batch";
+import { BATCH_MAX } from "@/lib/jobs/batch-view";
 import { analysisTypeSchema, paramsSchema } from "@/lib/jobs/schema";
 import { listingIdSchema } from "@/lib/listings/schema";
 
