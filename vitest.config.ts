@@ -69,7 +69,7 @@ export default defineConfig({
           name: "bench",
           include: ["tests/bench/**/*.bench.test.ts"],
           environment: "node",
-          globalSetup: ["tests/e2e/global-setup.ts"],
+          globalSetup: ["tests/e2e/global-setup.ts", "tests/bench/report.ts"],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 120_000,

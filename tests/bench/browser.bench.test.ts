@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startE2EApp, type E2EApp } from "../e2e/harness.ts";
 import { jobState, launchBrowser } from "../e2e/browser.ts";
 import { Redis } from "@upstash/redis";
+import { report, type Row } from "./report.ts";
 
 /**
  * `npm run bench`, browser half: what the person's browser costs and sees, in Chromium against
@@ -10,7 +11,7 @@ import { Redis } from "@upstash/redis";
  */
 let app: E2EApp;
 let browser: Browser;
-const rows: Array<[string, string, string]> = [];
+const row = (r: Row) => report("browser (Chromium against the production build)", r);
 beforeAll(async () => {
   app = await startE2EApp();
   browser = await launchBrowser();
@@ -18,9 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
-  const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\n${"figure (browser)".padEnd(width)}  ${"measured".padEnd(16)}  target`);
-  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(16)}  ${target}`);
 });
 
 const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
@@ -55,8 +53,8 @@ it("status requests per 60 s job, with one tab and with three tabs open", async 
   const t = Date.now();
   await Promise.all([done(one.pages[0]), ...three.pages.map(done)]);
   const seconds = ((Date.now() - t) / 1000).toFixed(0);
-  rows.push([`status requests per job, 1 tab (${seconds} s job)`, String(one.polls()), "≤ 15"]);
-  rows.push([`status requests per job, 3 tabs (${seconds} s job)`, String(three.polls()), "≤ 15"]);
+  row([`status requests per job, 1 tab (${seconds} s job)`, String(one.polls()), "≤ 15"]);
+  row([`status requests per job, 3 tabs (${seconds} s job)`, String(three.polls()), "≤ 15"]);
   expect(one.polls()).toBeGreaterThan(0);
 });
 
@@ -75,6 +73,6 @@ it("completion → visible in the UI, for a visible tab", async () => {
     lags.push(shownAt - finishedAt);
     await page.context().close();
   }
-  rows.push(["completion → visible p50 / p95", `${(pct(lags, 50) / 1000).toFixed(2)} s / ${(pct(lags, 95) / 1000).toFixed(2)} s`, "≤ 1 s / ≤ 3 s"]);
+  row(["completion → visible p50 / p95", `${(pct(lags, 50) / 1000).toFixed(2)} s / ${(pct(lags, 95) / 1000).toFixed(2)} s`, "≤ 1 s / ≤ 3 s"]);
   expect(lags.every((l) => l >= 0)).toBe(true);
 });

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { chunkText } from "@/lib/jobs/chunk";
 import { catalog } from "@/lib/listings/catalog";
+import { eventually } from "../helpers/eventually.ts";
 import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../helpers/jobs.ts";
 import { startTestStack, type TestStack } from "../helpers/stack.ts";
 import { Operator } from "../helpers/operator.ts";
 import { Visitor, type JobView } from "../helpers/visitor.ts";
 import OpenAI from "openai";
+import { report, type Row } from "./report.ts";
 
 /**
  * `npm run bench`: the job engine's costs and latencies, measured in one run on the local stack.
@@ -13,7 +15,7 @@ import OpenAI from "openai";
  * command, whatever the script does inside). Latencies vary with the machine; compare ratios.
  */
 let stack: TestStack;
-const rows: Array<[string, string, string]> = [];
+const row = (r: Row) => report("job engine (local stack; commands counted at the Redis REST endpoint)", r);
 beforeAll(async () => {
   stack = await startTestStack();
   // Warm-up: the first use of each Lua script costs an extra EVAL after EVALSHA's NOSCRIPT
@@ -25,9 +27,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.stop();
-  const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\n${"figure".padEnd(width)}  ${"measured".padEnd(14)}  target`);
-  for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(14)}  ${target}`);
 });
 
 const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
@@ -60,9 +59,9 @@ it("Redis commands and QStash messages per job, by number of steps", async () =>
     expect(job.status).toBe("succeeded");
     // Ops metrics (started, queue wait, ending, duration, tokens, cost) are counted inside these
     // same scripts: one round trip per command, nothing added for them.
-    rows.push([`Redis commands / round trips per job (${steps} steps, ops metrics included)`, `${used} / ${trips}`, `≤ ${3 + 2 * steps}, round trips = commands`]);
+    row([`Redis commands / round trips per job (${steps} steps, ops metrics included)`, `${used} / ${trips}`, `≤ ${3 + 2 * steps}, round trips = commands`]);
     expect(trips).toBe(used);
-    rows.push([`QStash messages per job (${steps} steps)`, String(messages), "1 (+1 per continuation)"]);
+    row([`QStash messages per job (${steps} steps)`, String(messages), "1 (+1 per continuation)"]);
     expect(used).toBeLessThanOrEqual(3 + 2 * steps);
     expect(messages).toBe(1);
   }
@@ -82,7 +81,7 @@ it("Redis commands per job while streaming (partial-output writes at most every 
     // Partial output is written at most every 500 ms while a stream runs: that part scales with
     // streaming time, not with steps, and is what keeps cancel fast and the lease alive.
     const budget = 3 + 2 * (job.step?.total ?? 0) + Math.floor(seconds / 0.5);
-    rows.push([`Redis commands per job, streaming 10 ms/token (${job.step?.total} steps, ${seconds.toFixed(1)} s)`, String(used), `≤ ${budget} (steps + 1 per 500 ms streamed)`]);
+    row([`Redis commands per job, streaming 10 ms/token (${job.step?.total} steps, ${seconds.toFixed(1)} s)`, String(used), `≤ ${budget} (steps + 1 per 500 ms streamed)`]);
     expect(used).toBeLessThanOrEqual(budget);
   } finally {
     stack.openai.setKnobs({ latencyMsPerToken: 0 });
@@ -98,8 +97,8 @@ it("Redis commands per status poll, and status route latency", async () => {
   const perPoll = (stack.redis.stats().commands - before.commands) / 200;
   const tripsPerPoll = (stack.redis.stats().requests - before.requests) / 200;
   // Poll counts and API timings ride along with a poll at most every 10 s (one EVAL in the same pipeline).
-  rows.push(["Redis commands / round trips per status poll (ops counters included)", `${perPoll.toFixed(3)} / ${tripsPerPoll.toFixed(3)}`, "1 (+1 command per instance per 10 s) / 1"]);
-  rows.push(["status route p50 / p95", `${ms(pct(times, 50))} / ${ms(pct(times, 95))}`, "—"]);
+  row(["Redis commands / round trips per status poll (ops counters included)", `${perPoll.toFixed(3)} / ${tripsPerPoll.toFixed(3)}`, "1 (+1 command per instance per 10 s) / 1"]);
+  row(["status route p50 / p95", `${ms(pct(times, 50))} / ${ms(pct(times, 95))}`, "—"]);
   expect(tripsPerPoll).toBe(1);
   expect(perPoll).toBeLessThanOrEqual(1 + 1 / 200);
 });
@@ -111,8 +110,8 @@ it("Redis commands per /ops refresh (overview over 1 h and 24 h)", async () => {
     const before = stack.redis.stats();
     const times = await measure(20, () => ops.get(`/api/ops/overview?window=${window}`));
     const used = (stack.redis.stats().commands - before.commands) / 20;
-    rows.push([`Redis commands per /ops overview refresh (${window} min window)`, used.toFixed(1), "a handful, independent of the window"]);
-    rows.push([`/ops overview p50 (${window} min window)`, ms(pct(times, 50)), "—"]);
+    row([`Redis commands per /ops overview refresh (${window} min window)`, used.toFixed(1), "a handful, independent of the window"]);
+    row([`/ops overview p50 (${window} min window)`, ms(pct(times, 50)), "—"]);
     expect(used).toBeLessThanOrEqual(6);
   }
 });
@@ -128,7 +127,7 @@ it("start route latency", async () => {
   }));
   let i = 0;
   const times = await measure(100, () => visitors[i++].start({ listingId: SHORT_LISTING, analysisType: "risk_assessment" }));
-  rows.push(["start route p50 / p95", `${ms(pct(times, 50))} / ${ms(pct(times, 95))}`, "p95 ≤ 50 ms"]);
+  row(["start route p50 / p95", `${ms(pct(times, 50))} / ${ms(pct(times, 95))}`, "p95 ≤ 50 ms"]);
   stack.qstash.setFaults({});
   await stack.qstash.idle();
 });
@@ -148,6 +147,46 @@ it("orchestration overhead per step against a raw simulator call", async () => {
     // From lease to finish: 5 steps, 2 of them OpenAI calls; the rest is checkpoints and progress writes.
     perStep.push((job.finishedAt - job.startedAt - 2 * pct(raw, 50)) / (job.step?.total ?? 5));
   }
-  rows.push(["raw simulator call p50", ms(pct(raw, 50)), "—"]);
-  rows.push(["orchestration overhead per step p50", ms(pct(perStep, 50)), "—"]);
+  row(["raw simulator call p50", ms(pct(raw, 50)), "—"]);
+  row(["orchestration overhead per step p50", ms(pct(perStep, 50)), "—"]);
+});
+
+it("cancel → the OpenAI stream aborted, p50 / p95", async () => {
+  stack.openai.setKnobs({ latencyMsPerToken: 10 });
+  const lags: number[] = [];
+  try {
+    for (let i = 0; i < 10; i++) {
+      const visitor = new Visitor(stack.app.url);
+      const { body } = await visitor.start({ listingId: LONG_LISTING, analysisType: "business_analysis" });
+      const inFlight = () => stack.openai.calls().find((c) => c.metadata?.job_id === body.job.id && c.endedAt === undefined);
+      await eventually(async () => (inFlight() ? true : null), { timeoutMs: 20_000, intervalMs: 5 });
+      const call = inFlight()!;
+      const asked = Date.now();
+      await visitor.post("/api/analysis/cancel", { jobId: body.job.id });
+      await eventually(async () => (call.endedAt !== undefined || stack.openai.calls().find((c) => c.id === call.id)?.endedAt !== undefined ? true : null), { timeoutMs: 10_000, intervalMs: 5 });
+      lags.push(stack.openai.calls().find((c) => c.id === call.id)!.endedAt! - asked);
+      await waitForStatus(visitor, body.job.id, ["canceled"]);
+    }
+  } finally {
+    stack.openai.setKnobs({ latencyMsPerToken: 0 });
+  }
+  row(["cancel → OpenAI stream aborted p50 / p95", `${ms(pct(lags, 50))} / ${ms(pct(lags, 95))}`, "p95 ≤ 2 s (next write or heartbeat)"]);
+  expect(pct(lags, 95)).toBeLessThan(2_000);
+});
+
+it("throughput: 200 jobs started at once (flow control parallelism 20, simulator at full speed)", async () => {
+  await stack.qstash.idle();
+  const visitors = Array.from({ length: 200 }, () => new Visitor(stack.app.url));
+  const t0 = Date.now();
+  const started = await Promise.all(visitors.map((v, i) => v.start({ listingId: i % 2 ? SHORT_LISTING : LONG_LISTING, analysisType: (["business_analysis", "market_intelligence", "risk_assessment"] as const)[i % 3] })));
+  await stack.qstash.idle();
+  const seconds = (Date.now() - t0) / 1000;
+  const jobs = await Promise.all(started.map((s, i) => visitors[i].status(s.body.job.id)));
+  const durations = jobs.map((j) => {
+    const v = j.job as JobView & { createdAt: number; finishedAt: number };
+    return v.finishedAt - v.createdAt;
+  });
+  expect(jobs.every((j) => j.job?.status === "succeeded")).toBe(true);
+  row(["throughput, 200 concurrent jobs", `${((200 / seconds) * 60).toFixed(0)} jobs/min`, `all 200 succeeded in ${seconds.toFixed(1)} s`]);
+  row(["… job duration (start → result) p50 / p95", `${(pct(durations, 50) / 1000).toFixed(2)} s / ${(pct(durations, 95) / 1000).toFixed(2)} s`, "—"]);
 });
