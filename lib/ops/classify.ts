@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { JobError } from "@/lib/jobs/schema";
 import { normalizeMessage, redact } from "@/lib/ops/sanitize";
-import type { ErrorCategory, Severity } from "@/lib/ops/types";
+import type { ErrorCategory, ErrorGroupSummary, Severity } from "@/lib/ops/types";
 
 /**
  * How bad a failure is, from what it is and whether it ended a job. The base table: a broken
@@ -40,16 +40,7 @@ export function isProviderFault(code: string): boolean {
 }
 
 /** One occurrence of a failure, ready to group: everything in it is already sanitized. */
-export type OpsErrorEvent = {
-  fingerprint: string;
-  category: ErrorCategory;
-  severity: Severity;
-  retryable: boolean;
-  code: string;
-  where: string;
-  /** Normalized technical message: what groups occurrences. */
-  message: string;
-  userMessage: string;
+export type OpsErrorEvent = Pick<ErrorGroupSummary, "fingerprint" | "category" | "severity" | "retryable" | "code" | "where" | "message" | "userMessage"> & {
   /** This occurrence's technical detail, redacted and truncated. */
   detail: string;
 };

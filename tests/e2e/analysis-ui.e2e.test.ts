@@ -164,11 +164,12 @@ describe("the analysis page in a real browser", () => {
     expect(stored?.status).toBe("canceled");
     expect(stored?.result ?? "").toBe(""); // nothing written after the cancel
 
-    // A canceled job does not block the same analysis: Retry starts a new one.
+    // Retry runs the same job again (POST /api/analysis/retry), keeping the steps it had finished.
     app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN });
     await page.getByTestId("retry").click();
-    await eventually(async () => (await jobState(page)).id !== jobId, { timeoutMs: 5_000 });
     await jobStatus(page, "succeeded");
+    expect((await jobState(page)).id).toBe(jobId);
+    expect((await app.jobHash(jobId))?.retries).toBe("1");
   });
 
   it("shows the same progress in a second tab on the same job while only one tab polls", async () => {
