@@ -31,8 +31,12 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S, max
   return result.data;
 }
 
-/** The raw body as text, refusing more than `maxBytes` (counted as bytes, not characters). */
-export async function readText(req: Request, maxBytes: number): Promise<string> {
+/**
+ * The raw body as text, refusing more than `maxBytes` (counted as bytes, not characters).
+ * `keepBOM`: keep a leading byte-order mark, so the text re-encodes to exactly the bytes sent
+ * (a signature over the raw body must see them all).
+ */
+export async function readText(req: Request, maxBytes: number, keepBOM = false): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return "";
@@ -49,7 +53,7 @@ export async function readText(req: Request, maxBytes: number): Promise<string> 
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return new TextDecoder("utf-8", { ignoreBOM: keepBOM }).decode(Buffer.concat(chunks));
 }
 
 function tooLarge(maxBytes: number) {

@@ -46,7 +46,7 @@ export function view(job: Job): StatusView {
  * has not given up yet) is ended here, so no job stays running past its timeout.
  */
 export async function jobStatus(owner: string, jobId: string): Promise<StatusView | null> {
-  const job = await getJob(jobId, true);
+  const job = await getJob(jobId, owner);
   if (!job || job.owner !== owner) return null;
   return view(await sweepIfStuck(job));
 }

@@ -44,9 +44,12 @@ export async function createJob(job: NewJob): Promise<{ job: Job; deduplicated: 
   return { job: fromHash(out[1], pairsToRecord(out[2])), deduplicated: true, cached: false };
 }
 
-/** One HGETALL. `counting`: a status poll, which also carries the API counters when due (lib/ops/request-stats.ts). */
-export async function getJob(id: string, counting = false): Promise<Job | null> {
-  const hash = await (counting ? hgetallCounting : hgetallRecord)(keys.job(id));
+/**
+ * One HGETALL. `pollBy`: the owner of a status poll, which also carries the API counters when
+ * due (lib/ops/request-stats.ts).
+ */
+export async function getJob(id: string, pollBy?: string): Promise<Job | null> {
+  const hash = await (pollBy ? hgetallCounting(keys.job(id), pollBy) : hgetallRecord(keys.job(id)));
   return hash ? fromHash(id, hash) : null;
 }
 

@@ -41,15 +41,19 @@ function giveBack(fields: Array<string | number>) {
   for (let i = 0; i + 1 < fields.length; i += 2) add(String(fields[i]), Number(fields[i + 1]));
 }
 
-/** HGETALL of `key` (null when missing), carrying the pending counters when a flush is due. */
-export async function hgetallCounting(key: string): Promise<Record<string, string> | null> {
+/**
+ * HGETALL of a job hash (null when missing) for a status poll by `owner`, carrying the pending
+ * counters when a flush is due. The counters are only written if the poll is not being rejected
+ * (the job exists and is this owner's): a rejected request writes nothing; they wait for the next.
+ */
+export async function hgetallCounting(key: string, owner: string): Promise<Record<string, string> | null> {
   const due = takeDue();
   if (!due) return hgetallRecord(key);
   const pipe = redis().pipeline();
   pipe.hgetall(key);
-  pipe.eval(ADD_METRICS, metricKeys(), [...metricTtls(), ...due]);
+  pipe.eval(ADD_METRICS, [...metricKeys(), key], [...metricTtls(), owner, ...due]);
   const [hash, added] = await pipe.exec({ keepErrors: true });
-  if (added.error) giveBack(due);
+  if (added.error || added.result !== 1) giveBack(due);
   if (hash.error) throw new Error(`HGETALL failed: ${hash.error}`);
   const record = pairsToRecord(hash.result);
   return Object.keys(record).length ? record : null;
@@ -60,21 +64,22 @@ export async function flushApiStats(): Promise<void> {
   const due = takeDue(true);
   if (!due) return;
   try {
-    await runScript(ADD_METRICS, metricKeys(), [...metricTtls(), ...due]);
+    await runScript(ADD_METRICS, [...metricKeys(), metricKeys()[0]], [...metricTtls(), "", ...due]);
   } catch (error) {
     giveBack(due);
     throw error;
   }
 }
 
-/** Wraps an API route handler so its response time is counted. */
+/**
+ * Wraps an API route handler so its response time is counted — for requests it served (below
+ * 400), not ones it rejected: bad input must not move the figures an operator alerts on.
+ */
 export function timed<Args extends unknown[]>(route: ApiRoute, handler: (...args: Args) => Promise<Response>) {
   return async (...args: Args): Promise<Response> => {
     const started = performance.now();
-    try {
-      return await handler(...args);
-    } finally {
-      noteApiRequest(route, performance.now() - started);
-    }
+    const res = await handler(...args);
+    if (res.status < 400) noteApiRequest(route, performance.now() - started);
+    return res;
   };
 }

@@ -49,10 +49,14 @@ return 1
 `;
 
 export const ADD_METRICS = `--[[ ADD_METRICS: add counters gathered in memory (API timings, polls) to the buckets.
-KEYS[1] minute metrics  KEYS[2] hour metrics  ARGV[1] minute TTL, s  ARGV[2] hour TTL, s
-ARGV[3..] field, increment pairs. Returns 1. ]]
+KEYS[1] minute metrics  KEYS[2] hour metrics  KEYS[3] (optional) the job a status poll read
+ARGV[1] minute TTL, s  ARGV[2] hour TTL, s  ARGV[3] that job's owner, or '' (no condition)
+ARGV[4..] field, increment pairs.
+Returns 1 added; 0 not added: the poll it rides along with is being rejected (no such job for
+this owner), and a rejected request writes nothing. ]]
 local unpack = unpack or table.unpack
-${METRICS_LUA}bump(KEYS[1], KEYS[2], ARGV[1], ARGV[2], {unpack(ARGV, 3)})
+${METRICS_LUA}if ARGV[3] ~= '' and redis.call('HGET', KEYS[3], 'owner') ~= ARGV[3] then return 0 end
+bump(KEYS[1], KEYS[2], ARGV[1], ARGV[2], {unpack(ARGV, 4)})
 return 1
 `;
 

@@ -1,6 +1,10 @@
 import "server-only";
 import { SignatureError } from "@upstash/qstash";
+import { readText } from "@/lib/http/parse";
 import { qstashReceiver, webhookUrl } from "@/lib/qstash/client";
+
+/** The largest delivery accepted, in bytes (QStash's own message limit is 1 MB on most plans; ours are tiny). */
+const MAX_DELIVERY_BYTES = 1024 * 1024;
 
 /** What a QStash delivery carries besides its body. */
 export type Delivery = { body: string; messageId: string | null; retried: number };
@@ -16,7 +20,8 @@ export type VerifyResult = { ok: true; delivery: Delivery } | { ok: false; reaso
 export async function verifyDelivery(req: Request, path: string): Promise<VerifyResult> {
   const signature = req.headers.get("upstash-signature");
   if (!signature) return { ok: false, reason: "missing Upstash-Signature header" };
-  const body = await req.text();
+  // Capped: a forged request cannot make us read an unbounded body before it is rejected.
+  const body = await readText(req, MAX_DELIVERY_BYTES, true);
   try {
     await qstashReceiver().verify({ signature, body, url: webhookUrl(path) });
   } catch (error) {

@@ -98,4 +98,20 @@ describe("the consume webhook only trusts QStash", () => {
       stack.qstash.setFaults({});
     }
   });
+
+  it("verifies the raw bytes: a signed body that starts with a byte-order mark is accepted as signed", async () => {
+    const path = "/api/stack/echo";
+    const body = `\uFEFF${JSON.stringify({ nonce: "not-a-stack-check" })}`;
+    const signature = await signDelivery({ key: process.env.QSTASH_CURRENT_SIGNING_KEY!, url: `${stack.app.url}${path}`, body });
+    const res = await fetch(`${stack.app.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "upstash-signature": signature }, body });
+    // Past the signature: the body is not a stack-check message, so it is refused as such (489), not as forged (401).
+    expect(res.status).toBe(489);
+  });
+
+  it("refuses an oversized delivery before verifying it: 413, nothing read past the cap", async () => {
+    const path = "/api/analysis/consume?job=abcdefgh12345678&type=risk_assessment";
+    const res = await fetch(`${stack.app.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "upstash-signature": "forged" }, body: "x".repeat(1024 * 1024 + 1) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("payload_too_large:body");
+  });
 });
