@@ -1,0 +1,11 @@
+import { describe } from "vitest";
+import { useTestStack } from "../helpers/stack.ts";
+import { configureSeed, fuzzTargets } from "./harness.ts";
+import { fuzzGroups } from "./targets/index.ts";
+
+const stack = useTestStack();
+configureSeed("webhooks");
+
+describe("fuzz: QStash webhooks (consume, failed, stack/echo)", () => {
+  fuzzTargets(stack, fuzzGroups.webhooks);
+});
