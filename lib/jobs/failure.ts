@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { recheckLater, type ConsumeOutcome } from "@/lib/jobs/runner";
+import type { ConsumeOutcome } from "@/lib/jobs/runner";
 import { analysisTypeSchema, jobErrorSchema, type JobError } from "@/lib/jobs/schema";
 import { finishJob } from "@/lib/jobs/store";
 import { redis } from "@/lib/redis/client";
@@ -31,7 +31,10 @@ export async function onDeliveryFailed(jobId: string, attempts: number, run: num
     await recordError(errorEvent(error, "qstash:failure-callback", undefined, "final"), { jobId, analysisType, attempt: attempts });
     return { kind: "ack", note: `job ${outcome.status} after QStash gave up` };
   }
-  // A worker still holds the job: it may finish; if it dies, the recheck resumes the job.
-  if (outcome.reason === "lease_alive") return recheckLater(jobId, analysisType, attempts, env().JOB_LEASE_MS);
+  // A worker still holds the job — most likely the last attempt, which died with its lease still
+  // running. Resuming it would give the job a new retry budget QStash has just said is spent, so
+  // the callback asks to be called again once the lease has run out: then the job is failed,
+  // unless that worker was alive after all and finished it.
+  if (outcome.reason === "lease_alive") return { kind: "held", retryAfterS: Math.ceil(env().JOB_LEASE_MS / 1000) + 1, note: "a worker still holds the job; failing it once its lease ends" };
   return { kind: "ack", note: outcome.reason === "ended" ? `job already ${outcome.status}` : outcome.reason };
 }

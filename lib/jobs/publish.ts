@@ -23,10 +23,16 @@ const RETRY_DELAY = "min(60000, 2000 * pow(2, retried))";
  * deadline, one wait per job and circuit reopening time; a `retry` when a person retries a
  * failed or canceled job (one message per retry).
  */
-export type FollowUp = { kind: "continuation" | "recheck" | "circuit" | "retry"; seq: string | number; delayS?: number };
+export type FollowUp = {
+  kind: "continuation" | "recheck" | "circuit" | "retry";
+  seq: string | number;
+  delayS?: number;
+  /** A recheck stands in for this message: if the job failed for good on it, the recheck dead-letters. */
+  origin?: string;
+};
 
 /** The body of every consume message. */
-export type ConsumeMessage = { jobId: string; analysisType: Job["analysisType"] };
+export type ConsumeMessage = { jobId: string; analysisType: Job["analysisType"]; origin?: string };
 
 /**
  * QStash flow control toward the AI provider: one key per model, so every delivery that may call
@@ -50,7 +56,7 @@ type Publishable = Pick<Job, "id" | "analysisType"> & { retries?: number };
  */
 function consumeRequest(job: Publishable, follow?: FollowUp) {
   const query = `?job=${encodeURIComponent(job.id)}&type=${job.analysisType}${follow ? `&${follow.kind}=${follow.seq}` : ""}`;
-  const body: ConsumeMessage = { jobId: job.id, analysisType: job.analysisType };
+  const body: ConsumeMessage = { jobId: job.id, analysisType: job.analysisType, ...(follow?.origin ? { origin: follow.origin } : {}) };
   const flow = flowControl();
   return {
     url: webhookUrl(`${CONSUME_PATH}${query}`),

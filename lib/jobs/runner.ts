@@ -4,7 +4,8 @@ import { env } from "@/lib/env";
 import { classify, JobFailure, StreamStalled, timeoutError } from "@/lib/jobs/classify";
 import { definitions, jobTimeoutMs, type AnalysisDefinition } from "@/lib/jobs/definitions";
 import { ProgressWriter, type StopReason } from "@/lib/jobs/progress";
-import { publishJob } from "@/lib/jobs/publish";
+import { publishJob, type ConsumeMessage } from "@/lib/jobs/publish";
+import type { Delivery } from "@/lib/qstash/verify";
 import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
 import * as steps from "@/lib/jobs/steps";
 import { checkpoint, finishJob, leaseJob, releaseLease } from "@/lib/jobs/store";
@@ -30,15 +31,26 @@ class Stopped extends Error {
 }
 
 /** Leases the job named by a consume message and runs its remaining steps. */
-export async function runDelivery(jobId: string, analysisType: Job["analysisType"], messageId: string | null): Promise<ConsumeOutcome> {
+export async function runDelivery(message: ConsumeMessage, delivery: Pick<Delivery, "messageId" | "retried">): Promise<ConsumeOutcome> {
+  const { jobId, analysisType } = message;
+  const messageId = delivery.messageId;
   const started = Date.now();
   const token = nanoid();
   const lease = await leaseJob(jobId, token, messageId ?? "");
   let outcome: ConsumeOutcome;
   if (!lease.leased) {
-    if (lease.reason === "held") outcome = await recheckLater(jobId, analysisType, lease.holderAttempt, lease.retryInMs);
+    if (lease.reason === "held" && messageId && lease.holderMessageId === messageId && delivery.retried < env().QSTASH_RETRIES) {
+      // A second copy of the very delivery under way: its answer (even a 489) must decide this
+      // message, so this copy does not acknowledge it — QStash asks again once the lease could end.
+      // (On the last attempt that would dead-letter the message: a recheck stands in for it instead.)
+      outcome = { kind: "held", retryAfterS: Math.ceil(lease.retryInMs / 1000) + 1, note: "a duplicate of the delivery under way" };
+    } else if (lease.reason === "held") outcome = await recheckLater(jobId, analysisType, lease.holderAttempt, lease.retryInMs, messageId);
     else if (lease.reason === "circuit_open") outcome = await waitForCircuit(jobId, analysisType, lease.retryInMs, messageId);
-    else outcome = { kind: "ack", note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}` };
+    else if (lease.reason === "ended" && lease.status === "failed" && lease.lastMessageId && (lease.lastMessageId === messageId || lease.lastMessageId === message.origin)) {
+      // The job failed for good on this very message (or the one this recheck stands in for), and
+      // that 489 may not have reached QStash: say it again, so the message lands in the DLQ.
+      outcome = { kind: "fatal", note: "the job failed for good on this message" };
+    } else outcome = { kind: "ack", note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}` };
   } else {
     outcome = await new JobRun(lease.job, token, lease.checkpoints, messageId).execute();
   }
@@ -53,13 +65,14 @@ export async function runDelivery(jobId: string, analysisType: Job["analysisType
  * healthy. So: queue a recheck for when its lease could have expired, then acknowledge. One
  * recheck per holder and lease deadline (deduplicated); if publishing fails, QStash retries us.
  */
-export async function recheckLater(jobId: string, analysisType: Job["analysisType"], holderAttempt: number, leaseLeftMs: number): Promise<ConsumeOutcome> {
+export async function recheckLater(jobId: string, analysisType: Job["analysisType"], holderAttempt: number, leaseLeftMs: number, messageId: string | null): Promise<ConsumeOutcome> {
   const delayS = Math.ceil(leaseLeftMs / 1000) + 1;
-  // Keyed by the holder and its lease deadline: duplicates arriving together share one recheck,
-  // and a holder that renewed its lease (still alive) gets a fresh one when that recheck lands.
+  // Keyed by the holder, its lease deadline and the message that found it: copies of one message
+  // share one recheck; a holder that renewed its lease (still alive) gets a fresh one when that
+  // recheck lands; and a recheck that lands early (clocks differ) is not swallowed by dedup.
   const deadlineS = Math.ceil((Date.now() + leaseLeftMs) / 1000);
   try {
-    await publishJob({ id: jobId, analysisType }, { kind: "recheck", seq: `${holderAttempt}-${deadlineS}`, delayS });
+    await publishJob({ id: jobId, analysisType }, { kind: "recheck", seq: `${holderAttempt}-${deadlineS}.${(messageId ?? "none").slice(-12)}`, delayS, ...(messageId ? { origin: messageId } : {}) });
   } catch {
     return { kind: "held", retryAfterS: delayS, note: "another worker holds the lease; recheck could not be queued" };
   }
@@ -238,7 +251,7 @@ class JobRun {
 
   private async end(end: Parameters<typeof finishJob>[2]): Promise<ConsumeOutcome> {
     const outcome = await finishJob(this.job.id, this.token, end);
-    if (!outcome.finished && outcome.reason === "lease_lost") return recheckLater(this.job.id, this.job.analysisType, this.job.attempt + 1, env().JOB_LEASE_MS);
+    if (!outcome.finished && outcome.reason === "lease_lost") return recheckLater(this.job.id, this.job.analysisType, this.job.attempt + 1, env().JOB_LEASE_MS, this.messageId);
     return outcome.finished ? { kind: "ack", note: `job ${outcome.status}` } : { kind: "ack", note: outcome.reason === "ended" ? `job already ${outcome.status}` : outcome.reason };
   }
 
@@ -251,7 +264,7 @@ class JobRun {
   private async handle(error: unknown): Promise<ConsumeOutcome> {
     if (error instanceof Stopped) {
       if (error.reason === "canceled") return this.end({ status: "canceled" });
-      if (error.reason === "lease_lost") return recheckLater(this.job.id, this.job.analysisType, this.job.attempt + 1, env().JOB_LEASE_MS);
+      if (error.reason === "lease_lost") return recheckLater(this.job.id, this.job.analysisType, this.job.attempt + 1, env().JOB_LEASE_MS, this.messageId);
       return { kind: "ack", note: "the job ended while running" };
     }
     const { error: jobError, retryAfterS } = classify(error);

@@ -79,14 +79,14 @@ ARGV[5] minute metrics TTL, s  ARGV[6] hour metrics TTL, s  ARGV[7] circuit prob
 Records the delivery in the steps hash ('@attempt:{n}' = "{now} {message id}") for the ops
 timeline; counts deliveries, and the queue wait on the first one.
 Returns {1, {job pairs}, {step pairs}} leased (status running, attempt + 1);
-{-1} no such job (expired or never created); {-2, status} the job already ended;
-{-3, pttl, attempt} another worker (on that attempt number) holds the lease for pttl more ms;
+{-1} no such job (expired or never created); {-2, status, message id of its last delivery} the job already ended;
+{-3, pttl, attempt, message id} another worker (on that attempt, delivering that message) holds the lease for pttl more ms;
 {-5, ms} the provider's circuit is open (or a probe is under way): try again in ms. ]]
 ${counting}local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {-1} end
-if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {-2, status} end
+if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {-2, status, redis.call('HGET', KEYS[1], 'messageId') or ''} end
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  return {-3, redis.call('PTTL', KEYS[2]), redis.call('HGET', KEYS[1], 'attempt')}
+  return {-3, redis.call('PTTL', KEYS[2]), redis.call('HGET', KEYS[1], 'attempt'), redis.call('HGET', KEYS[1], 'messageId') or ''}
 end
 ${CIRCUIT_LUA.gate("KEYS[6]", "ARGV[3]", "ARGV[7]")}redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 local counts = {'deliveries', 1}

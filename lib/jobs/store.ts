@@ -72,19 +72,19 @@ export function splitSteps(pairs: unknown): { checkpoints: Record<string, string
 export type Lease =
   | { leased: true; job: Job; lastError: JobError | null; checkpoints: Record<string, string> }
   | { leased: false; reason: "missing" }
-  | { leased: false; reason: "ended"; status: JobStatus }
-  | { leased: false; reason: "held"; retryInMs: number; holderAttempt: number }
+  | { leased: false; reason: "ended"; status: JobStatus; lastMessageId: string }
+  | { leased: false; reason: "held"; retryInMs: number; holderAttempt: number; holderMessageId: string }
   | { leased: false; reason: "circuit_open"; retryInMs: number };
 
 export async function leaseJob(id: string, token: string, messageId: string): Promise<Lease> {
   const now = Date.now();
   const out = (await run(lua.LEASE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id), ...metricKeys(now), keys.circuit()], [
     token, env().JOB_LEASE_MS, now, messageId, ...metricTtls(), env().JOB_LEASE_MS,
-  ])) as [number, unknown?, unknown?];
+  ])) as [number, unknown?, unknown?, unknown?];
   if (out[0] === -1) return { leased: false, reason: "missing" };
-  if (out[0] === -2) return { leased: false, reason: "ended", status: out[1] as JobStatus };
+  if (out[0] === -2) return { leased: false, reason: "ended", status: out[1] as JobStatus, lastMessageId: String(out[2] ?? "") };
   if (out[0] === -5) return { leased: false, reason: "circuit_open", retryInMs: Math.max(0, Number(out[1])) };
-  if (out[0] === -3) return { leased: false, reason: "held", retryInMs: Math.max(0, Number(out[1])), holderAttempt: Number(out[2] ?? 0) };
+  if (out[0] === -3) return { leased: false, reason: "held", retryInMs: Math.max(0, Number(out[1])), holderAttempt: Number(out[2] ?? 0), holderMessageId: String(out[3] ?? "") };
   const hash = pairsToRecord(out[1]);
   return { leased: true, job: fromHash(id, hash), lastError: hash.lastError ? JSON.parse(hash.lastError) : null, checkpoints: splitSteps(out[2]).checkpoints };
 }

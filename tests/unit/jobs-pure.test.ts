@@ -67,7 +67,7 @@ describe("Lua scripts", () => {
         "CREATE_JOB": "9fd36d1b1a948ba82b08af90cbb4c165305a097a",
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
         "FINISH_JOB": "3a25673d7398a0323f61c65d033dc91a9aaab422",
-        "LEASE_JOB": "70478b330afb90652dc0716451d6db88177bd05a",
+        "LEASE_JOB": "914b7668c291285d9506c22bbd9b5e45527d2323",
         "LIST_OWNER_JOBS": "4821072ba97beedcabfb4aee35ace31f848cbdec",
         "RELEASE_LEASE": "a9c0b4ea67eb4e50ec5784e07d4f2f601d5d9b7c",
         "REQUEST_CANCEL": "530928e1feabd4e9c97732b3adf3c53416efbc24",

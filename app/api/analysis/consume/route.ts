@@ -6,7 +6,7 @@ import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
 import { parseBody, verifyDelivery } from "@/lib/qstash/verify";
 import { route } from "@/lib/http/respond";
 
-const messageSchema = z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/), analysisType: analysisTypeSchema });
+const messageSchema = z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/), analysisType: analysisTypeSchema, origin: z.string().max(200).optional() });
 
 /**
  * POST /api/analysis/consume — QStash only. Verifies the signature on the raw body against the
@@ -17,5 +17,5 @@ export const POST = route(async (req: Request) => {
   if (!verified.ok) return unauthorizedDelivery(verified.reason);
   const message = messageSchema.safeParse(parseBody(verified.delivery));
   if (!message.success) return qstashAnswer({ kind: "fatal", note: "not a consume message" });
-  return qstashAnswer(await runDelivery(message.data.jobId, message.data.analysisType, verified.delivery.messageId));
+  return qstashAnswer(await runDelivery(message.data, verified.delivery));
 });
