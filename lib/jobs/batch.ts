@@ -74,7 +74,7 @@ export function summarizeBatch(id: string, b: Record<string, string>, children: 
   const cancelRequested = b.cancelRequested === "1";
   const ended = children.every((c) => c.status === "expired" || isTerminal(c.status));
   const status = !ended ? "running" : cancelRequested ? "canceled" : counts.succeeded >= Math.ceil(minSuccess * children.length) ? "succeeded" : "failed";
-  const progress = children.length ? Math.round(children.reduce((n, c) => n + (c.status === "succeeded" ? 100 : isTerminal(c.status as JobStatus) ? 100 : c.progress), 0) / children.length) : 100;
+  const progress = children.length ? Math.round(children.reduce((n, c) => n + (c.status !== "expired" && isTerminal(c.status) ? 100 : c.progress), 0) / children.length) : 100;
   return {
     id, analysisType: b.analysisType as AnalysisType, params: JSON.parse(b.params) as Params, createdAt: Number(b.createdAt),
     minSuccess, cancelRequested, status, progress, counts, children,

@@ -22,7 +22,15 @@ type Stored = { state: "active" | "resolved"; since: number; value: string };
  * logged). Runs whenever /ops or /api/ops/health is read — an uptime monitor polling health
  * keeps alerts current. Writes only for rules whose state changed.
  */
-export async function evaluateAlerts(now = Date.now(), knownDlqSize?: number | null): Promise<{ alerts: AlertState[]; dlqSize: number | null }> {
+export type Evaluation = {
+  alerts: AlertState[];
+  dlqSize: number | null;
+  /** What the rules were judged on, for callers that show it too (health, the overview). */
+  live: Awaited<ReturnType<typeof liveCounts>>;
+  metrics: ReturnType<typeof summarize>;
+};
+
+export async function evaluateAlerts(now = Date.now(), knownDlqSize?: number | null): Promise<Evaluation> {
   const window = env().ALERT_WINDOW_MINUTES;
   const [{ buckets, resolution }, live, dlq, stored] = await Promise.all([
     readBuckets(window, now),
@@ -34,7 +42,7 @@ export async function evaluateAlerts(now = Date.now(), knownDlqSize?: number | n
   const deliveries = buckets.reduce((n, b) => n + (b.fields.deliveries ?? 0), 0);
   const verdicts = evaluateRules({ ...metrics, deliveries, dlqSize: dlq, stuck: live.stuck });
   const alerts = await Promise.all(verdicts.map((v) => settle(v, stored?.[v.rule] ? (JSON.parse(stored[v.rule]) as Stored) : null, now)));
-  return { alerts, dlqSize: dlq };
+  return { alerts, dlqSize: dlq, live, metrics };
 }
 
 async function settle(v: RuleVerdict, old: Stored | null, now: number): Promise<AlertState> {

@@ -5,7 +5,6 @@ import { isProviderFault } from "@/lib/ops/classify";
 import { dlqSize } from "@/lib/ops/dlq";
 import { readCircuit } from "@/lib/openai/circuit";
 import { listErrorGroups } from "@/lib/ops/error-store";
-import { readMetrics } from "@/lib/ops/metrics";
 import type { Health } from "@/lib/ops/types";
 import { redis } from "@/lib/redis/client";
 
@@ -45,12 +44,13 @@ export async function checkHealth(): Promise<Health> {
     };
   }
   const qstashCheck = await timedCheck(dlqSize);
-  const [alerts, metrics, aiGroups, circuit] = await Promise.all([
+  // The alert window is the health window: the metrics the rules were judged on serve both.
+  const [alerts, aiGroups, circuit] = await Promise.all([
     evaluateAlerts(Date.now(), qstashCheck.ok ? qstashCheck.value : null),
-    readMetrics(window),
     listErrorGroups({ limit: 50 }),
     readCircuit(),
   ]);
+  const metrics = alerts.metrics;
   const aiFailures = metrics.providerFaults;
   const openaiStatus =
     circuit.state === "open" || (aiFailures >= FAILING_AFTER && metrics.totals.succeeded === 0) ? "failing" : aiFailures > 0 || circuit.state === "half_open" ? "degraded" : "ok";
