@@ -44,12 +44,35 @@ const schema = z.object({
   CONSUME_TIME_BUDGET_MS: count("CONSUME_TIME_BUDGET_MS", 240_000),
   /** Lease length, in ms; renewed by every progress write, so a crashed worker's job is free again this soon. */
   JOB_LEASE_MS: count("JOB_LEASE_MS", 30_000),
-  /** Overrides every analysis type's own timeout (ms, counted from the first start); 0 keeps each type's. */
+  /** Overrides every analysis type's own timeout (ms of running under a lease); 0 keeps each type's. */
   JOB_TIMEOUT_MS: count("JOB_TIMEOUT_MS", 0),
   /** An OpenAI stream that sends nothing for this long is aborted and retried, in ms. */
   OPENAI_STALL_TIMEOUT_MS: count("OPENAI_STALL_TIMEOUT_MS", 60_000),
-  /** QStash delivery retries per message before the failure callback marks the job failed. */
-  QSTASH_RETRIES: count("QSTASH_RETRIES", 3),
+  /**
+   * QStash delivery retries per message, within the plan's Max Retry Count (Upstash docs: 3 on
+   * the free plan, 5 pay-as-you-go, 20 on fixed and enterprise plans). After the last one the
+   * failure callback revives the job, or fails it once JOB_MAX_AGE_MS is spent.
+   */
+  QSTASH_RETRIES: count("QSTASH_RETRIES", 3).refine((n) => n <= 20, "QSTASH_RETRIES may be at most 20 (QStash's largest plan)"),
+  /** The first retry's delay, in ms: short, because a person is usually waiting. */
+  QSTASH_RETRY_DELAY_MS: count("QSTASH_RETRY_DELAY_MS", 2_000).refine((n) => n >= 100, "QSTASH_RETRY_DELAY_MS must be at least 100"),
+  /**
+   * How long the retries of one message keep trying, in ms (the delays grow geometrically from
+   * QSTASH_RETRY_DELAY_MS so that their sum is this): the longest outage of the consume endpoint
+   * a message outlives on its own. Default 15 min.
+   */
+  QSTASH_RETRY_SPAN_MS: count("QSTASH_RETRY_SPAN_MS", 900_000),
+  /**
+   * A queued or running job with no live lease and no sign of life for this long (past any wait
+   * it announced) is revived: published again with a fresh deduplication id, in ms.
+   */
+  JOB_STALE_MS: count("JOB_STALE_MS", 60_000).refine((n) => n >= 1_000, "JOB_STALE_MS must be at least 1000"),
+  /**
+   * How long a job may take from being queued to its end, waiting included (app, Redis or the AI
+   * provider down), in ms; past it the job fails with a clear message and Retry keeps its
+   * finished steps. Time spent running under a lease is bounded by each type's own timeout.
+   */
+  JOB_MAX_AGE_MS: count("JOB_MAX_AGE_MS", 30 * 60_000),
   /**
    * The operator's token for /ops and /api/ops/* (sent as a bearer token, or exchanged for an
    * httpOnly cookie by the /ops sign-in form). Empty disables the ops pages. At least 16 characters.

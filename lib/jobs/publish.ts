@@ -2,17 +2,17 @@ import "server-only";
 import { env } from "@/lib/env";
 import { qstash, webhookUrl } from "@/lib/qstash/client";
 import type { Job } from "@/lib/jobs/schema";
+import { retryDelayExpression, type RetryPolicy } from "@/lib/jobs/retry-policy";
 import type { FlowControl } from "@upstash/qstash";
 
 export const CONSUME_PATH = "/api/analysis/consume";
 export const FAILED_PATH = "/api/analysis/failed";
 
-/**
- * Delay before QStash's retry number `retried` (0-based), in ms: 2 s, 4 s, 8 s … capped at a
- * minute. QStash's default (12 s, 2½ min, 30 min, 6 h) suits webhooks nobody watches; here a
- * person is waiting, and a provider that asks for longer says so with Retry-After, which wins.
- */
-const RETRY_DELAY = "min(60000, 2000 * pow(2, retried))";
+/** The retry policy of every consume message, from the environment (lib/jobs/retry-policy.ts). */
+export function retryPolicy(): RetryPolicy {
+  const e = env();
+  return { retries: e.QSTASH_RETRIES, firstDelayMs: e.QSTASH_RETRY_DELAY_MS, spanMs: e.QSTASH_RETRY_SPAN_MS };
+}
 
 /**
  * A later message for a job already under way: a `continuation` when a delivery ran out of time
@@ -21,10 +21,11 @@ const RETRY_DELAY = "min(60000, 2000 * pow(2, retried))";
  * the AI provider's circuit breaker is open (the job waits in QStash until it may probe). `seq`
  * makes the deduplication id: one message per continuation, one recheck per holder and lease
  * deadline, one wait per job and circuit reopening time; a `retry` when a person retries a
- * failed or canceled job (one message per retry).
+ * failed or canceled job (one message per retry); a `revive` when a job's messages ran out or
+ * were lost while it still had work to do (lib/jobs/revive.ts: one message per revival).
  */
 export type FollowUp = {
-  kind: "continuation" | "recheck" | "circuit" | "retry";
+  kind: "continuation" | "recheck" | "circuit" | "retry" | "revive";
   seq: string | number;
   delayS?: number;
   /** A recheck stands in for this message: if the job failed for good on it, the recheck dead-letters. */
@@ -52,7 +53,7 @@ type Publishable = Pick<Job, "id" | "analysisType"> & { retries?: number };
  * The QStash message that queues a job for the consume webhook. The URL names the job and type
  * so the Upstash console's logs read well; the label is the analysis type; the deduplication id
  * makes a repeated publish of the same job (or the same continuation) one message. After
- * QSTASH_RETRIES failed deliveries the failure callback marks the job failed.
+ * QSTASH_RETRIES failed deliveries QStash calls the failure callback (lib/jobs/failure.ts).
  */
 function consumeRequest(job: Publishable, follow?: FollowUp) {
   const query = `?job=${encodeURIComponent(job.id)}&type=${job.analysisType}${follow ? `&${follow.kind}=${follow.seq}` : ""}`;
@@ -66,7 +67,7 @@ function consumeRequest(job: Publishable, follow?: FollowUp) {
     label: job.analysisType,
     ...(flow ? { flowControl: flow } : {}),
     retries: env().QSTASH_RETRIES,
-    retryDelay: RETRY_DELAY,
+    retryDelay: retryDelayExpression(retryPolicy()),
     // `run`: which run of the job this message serves, so a late callback cannot fail a retried job.
     failureCallback: webhookUrl(`${FAILED_PATH}?job=${encodeURIComponent(job.id)}&run=${job.retries ?? 0}`),
   };
