@@ -33,8 +33,8 @@ export function JobView({ job, offline, connectionError, onRetry }: Props) {
           Offline — will resume when you are back online. The analysis keeps running on our side.
         </p>
       ) : connectionError && active ? (
-        <p className="banner" role="status">
-          Connection problem — retrying. The analysis keeps running on our side.
+        <p className="banner" data-testid="reconnecting" role="status">
+          Reconnecting… {connectionError}
         </p>
       ) : null}
       <div className="progress" role="progressbar" aria-label="Analysis progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={job.progress}>

@@ -19,6 +19,8 @@ export type ErrorCode =
   | "not_found:batch"
   | "rate_limited:start"
   | "unavailable:queue"
+  | "unavailable:store"
+  | "unavailable:service"
   | "not_found:route"
   | "payload_too_large:body"
   | "internal:server";

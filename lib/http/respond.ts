@@ -3,14 +3,35 @@ import { AppError, type ErrorBody } from "@/lib/errors";
 import { classify } from "@/lib/jobs/classify";
 import { errorEvent } from "@/lib/ops/classify";
 import { recordError } from "@/lib/ops/error-store";
+import { log } from "@/lib/ops/log";
+import { qstashAnswer } from "@/lib/qstash/answer";
+import { isRedisUnreachable, isUnreachable } from "@/lib/redis/unreachable";
 
 /** A JSON response; `init.headers` are merged over the JSON content type. */
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
   return Response.json(body, { status, headers });
 }
 
+/** How soon a browser should try again after a 503 for an unreachable service, in s. */
+const UNAVAILABLE_RETRY_S = 5;
+
+/**
+ * A service tabsafe depends on could not be reached at all (refused, DNS, reset): not our bug and
+ * not the client's, so a 503 the client can wait out — the job it follows is safe in Redis and
+ * QStash keeps delivering. Null when `error` is something else.
+ */
+function unavailable(error: unknown): AppError | null {
+  if (!isUnreachable(error)) return null;
+  const message = isRedisUnreachable(error)
+    ? "tabsafe cannot reach its storage right now. Your analysis is safe; this page reconnects by itself."
+    : "A service tabsafe depends on is unreachable right now. Your analysis is safe; please try again in a moment.";
+  return new AppError(isRedisUnreachable(error) ? "unavailable:store" : "unavailable:service", message, { "retry-after": String(UNAVAILABLE_RETRY_S) });
+}
+
 export function errorResponse(error: unknown): Response {
   if (error instanceof AppError) return json(error.toJSON(), error.status, error.headers);
+  const down = unavailable(error);
+  if (down) return json(down.toJSON(), down.status, down.headers);
   const body: ErrorBody = { error: { code: "internal:server", message: "Something went wrong on our side. Please try again." } };
   return json(body, 500);
 }
@@ -23,11 +44,31 @@ export function route<Args extends unknown[]>(handler: (...args: Args) => Promis
     } catch (error) {
       // An infrastructure fault: the sanitized detail goes to the log and its error group
       // (best effort: Redis may be what failed), never to the client.
-      if (!(error instanceof AppError)) {
-        const where = args[0] instanceof Request ? `route:${new URL(args[0].url).pathname}` : "route";
-        await recordError(errorEvent(classify(error).error, where, error, "final"));
-      }
+      const where = args[0] instanceof Request ? `route:${new URL(args[0].url).pathname}` : "route";
+      // Storage down: recording the error would only wait for the same outage; the log has it.
+      if (unavailable(error)) log("warn", "service_unreachable", { where, error: error instanceof Error ? String(error.cause ?? error.message) : String(error) });
+      else if (!(error instanceof AppError)) await recordError(errorEvent(classify(error).error, where, error, "final"));
       return errorResponse(error);
+    }
+  };
+}
+
+/**
+ * Wraps a QStash webhook. A failure the handler did not decide itself (storage unreachable, a
+ * bug) is answered as a retry on QStash's own schedule — a 503 without Retry-After, so a long
+ * outage is waited out by the retry policy's growing delays instead of spending every retry at
+ * the same short interval.
+ */
+export function webhook(handler: (req: Request) => Promise<Response>) {
+  return async (req: Request): Promise<Response> => {
+    try {
+      return await handler(req);
+    } catch (error) {
+      if (error instanceof AppError) return errorResponse(error);
+      const where = `webhook:${new URL(req.url).pathname}`;
+      if (unavailable(error)) log("warn", "service_unreachable", { where, error: String((error as Error).cause ?? error) });
+      else await recordError(errorEvent(classify(error).error, where, error, "final"));
+      return qstashAnswer({ kind: "retry", retryAfterS: null, note: unavailable(error) ? "a service was unreachable" : "unexpected error" });
     }
   };
 }

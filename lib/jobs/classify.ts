@@ -83,6 +83,28 @@ export function retryAfter(headers: Headers | undefined): number | null {
   return Number.isFinite(s) && s > 0 ? Math.min(3600, Math.ceil(s)) : null;
 }
 
+/** "30 minutes", "1 minute", "6 seconds": a bound as a person reads it. */
+export function humanDuration(ms: number): string {
+  const [n, unit] = ms >= 60_000 ? [Math.round(ms / 60_000), "minute"] : [Math.max(1, Math.round(ms / 1000)), "second"];
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+}
+
+/** A job that ran (under leases) longer than its type allows. */
 export function timeoutError(ms: number): JobError {
-  return { code: "timeout", category: "SYSTEM", message: `The analysis took longer than ${Math.max(1, Math.round(ms / 60_000))} minute(s) and was stopped.`, retryable: false };
+  return { code: "timeout", category: "SYSTEM", message: `The analysis ran longer than ${humanDuration(ms)} and was stopped.`, retryable: false };
+}
+
+/**
+ * A job that could not finish within JOB_MAX_AGE_MS of being queued, most of it spent waiting
+ * for the app, Redis or the AI provider to be reachable again. `last`: the failure its workers
+ * last reported, if any. Not retried automatically; a person's Retry keeps its finished steps.
+ */
+export function maxAgeError(maxAgeMs: number, last: JobError | null): JobError {
+  const cause = last ? ` (last problem: ${last.message.replace(/;? ?retrying\.?$/i, "").replace(/\.$/, "")})` : "";
+  return {
+    code: "max_age",
+    category: "SYSTEM",
+    message: `The analysis could not finish within ${humanDuration(maxAgeMs)} because the service was unavailable for too long${cause}. Retry continues from the steps already done.`,
+    retryable: false,
+  };
 }

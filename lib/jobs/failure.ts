@@ -1,40 +1,52 @@
 import "server-only";
-import { env } from "@/lib/env";
-import type { ConsumeOutcome } from "@/lib/jobs/runner";
+import { reviveJob } from "@/lib/jobs/revive";
+import { recheckLater, type ConsumeOutcome } from "@/lib/jobs/runner";
 import { analysisTypeSchema, jobErrorSchema, type JobError } from "@/lib/jobs/schema";
-import { finishJob } from "@/lib/jobs/store";
+import { log } from "@/lib/ops/log";
+import { qstash } from "@/lib/qstash/client";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
-import { errorEvent } from "@/lib/ops/classify";
-import { recordError } from "@/lib/ops/error-store";
+
+export type GaveUp = { jobId: string; attempts: number; run: number | null; dlqId: string | null };
 
 /**
- * QStash gave up on a job's message (retries exhausted, or a 489): mark the job failed with the
- * last error a worker recorded. While a worker still holds the lease the job is alive, so the
- * callback is answered with a retry instead of ending it underneath that worker.
+ * QStash gave up on a job's message (retries exhausted, or a 489). A worker that failed the job
+ * for good has already ended it (the callback only acknowledges). Otherwise every attempt failed
+ * for a reason that may pass — most often the consume endpoint was unreachable for longer than
+ * the retries span (a long deploy, an outage) — and the job is revived: published again with a
+ * fresh retry budget, its dead-lettered message removed from the DLQ (the DLQ holds the jobs
+ * that failed for good). A job over JOB_MAX_AGE_MS or its run timeout fails instead, with the
+ * last error its workers recorded. A job a worker still holds gets a recheck for when that
+ * lease could have ended, instead of anything done underneath that worker.
  */
-export async function onDeliveryFailed(jobId: string, attempts: number, run: number | null): Promise<ConsumeOutcome> {
+export async function onDeliveryFailed({ jobId, attempts, run, dlqId }: GaveUp): Promise<ConsumeOutcome> {
   // Deserialization is off (lib/redis/client.ts): HMGET answers Redis's own [value, value].
-  const [raw, type, retries] = ((await redis().hmget(keys.job(jobId), "lastError", "analysisType", "retries")) as unknown as [string | null, string | null, string | null] | null) ?? [null, null, null];
+  const [raw, type, retries, attempt] = ((await redis().hmget(keys.job(jobId), "lastError", "analysisType", "retries", "attempt")) as unknown as Array<string | null> | null) ?? [];
   // A callback for a message of an earlier run: a person has retried the job since.
   if (run !== null && run !== (Number(retries) || 0)) return { kind: "ack", note: `stale failure callback (run ${run}; the job was retried)` };
+  if (!type) return { kind: "ack", note: "no such job (expired?)" };
   const analysisType = analysisTypeSchema.catch("business_analysis").parse(type);
-  const last = raw ? jobErrorSchema.safeParse(JSON.parse(raw)) : null;
-  const error: JobError = {
-    code: last?.success ? last.data.code : "delivery_failed",
-    category: last?.success ? last.data.category : "SYSTEM",
-    message: `The analysis was stopped after ${attempts} failed attempt${attempts === 1 ? "" : "s"}${last?.success ? `: ${last.data.message.replace(/;? ?retrying\.?$/i, "").replace(/\.$/, "")}` : ""}.`,
-    retryable: false,
-  };
-  const outcome = await finishJob(jobId, null, { status: "failed", error });
-  if (outcome.finished) {
-    await recordError(errorEvent(error, "qstash:failure-callback", undefined, "final"), { jobId, analysisType, attempt: attempts });
-    return { kind: "ack", note: `job ${outcome.status} after QStash gave up` };
+  const parsed = raw ? jobErrorSchema.safeParse(JSON.parse(raw)) : null;
+  const last: JobError | null = parsed?.success ? parsed.data : null;
+  const job = { id: jobId, analysisType, retries: Number(retries) || 0, attempt: Number(attempt) || 0 };
+  const revival = await reviveJob(job, { why: `qstash_gave_up:${attempts}`, staleMs: 0, lastError: last });
+  const undeadLetter = () => (dlqId ? qstash().dlq.delete(dlqId).catch((error) => log("warn", "dlq_delete_failed", { jobId, dlqId, error: String(error) })) : undefined);
+  switch (revival.kind) {
+    case "revived":
+      await undeadLetter();
+      return { kind: "ack", note: `QStash gave up after ${attempts} attempt(s); the job was published again (revival ${revival.n})` };
+    case "failed":
+      return { kind: "ack", note: `job failed after QStash gave up: ${revival.error.code}` };
+    case "held": {
+      // A worker holds the job: alive, or the last attempt died with its lease still running.
+      // A recheck once the lease could have ended stands in for the spent message either way.
+      const outcome = await recheckLater(jobId, analysisType, job.attempt, revival.retryInMs, null);
+      if (outcome.kind === "ack") await undeadLetter();
+      return outcome;
+    }
+    case "left":
+      // Could not publish the revival: QStash calls this callback again.
+      if (revival.why === "QStash could not be reached") return { kind: "retry", retryAfterS: null, note: "the job could not be published again" };
+      return { kind: "ack", note: `nothing to do: ${revival.why}` };
   }
-  // A worker still holds the job — most likely the last attempt, which died with its lease still
-  // running. Resuming it would give the job a new retry budget QStash has just said is spent, so
-  // the callback asks to be called again once the lease has run out: then the job is failed,
-  // unless that worker was alive after all and finished it.
-  if (outcome.reason === "lease_alive") return { kind: "held", retryAfterS: Math.ceil(env().JOB_LEASE_MS / 1000) + 1, note: "a worker still holds the job; failing it once its lease ends" };
-  return { kind: "ack", note: outcome.reason === "ended" ? `job already ${outcome.status}` : outcome.reason };
 }

@@ -1,10 +1,11 @@
 import "server-only";
 import { nanoid } from "nanoid";
 import { env } from "@/lib/env";
-import { classify, JobFailure, StreamStalled, timeoutError } from "@/lib/jobs/classify";
+import { classify, JobFailure, maxAgeError, StreamStalled, timeoutError } from "@/lib/jobs/classify";
 import { definitions, jobTimeoutMs, type AnalysisDefinition } from "@/lib/jobs/definitions";
 import { ProgressWriter, type StopReason } from "@/lib/jobs/progress";
-import { publishJob, type ConsumeMessage } from "@/lib/jobs/publish";
+import { publishJob, retryPolicy, type ConsumeMessage } from "@/lib/jobs/publish";
+import { retryDelayMs } from "@/lib/jobs/retry-policy";
 import type { Delivery } from "@/lib/qstash/verify";
 import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
 import * as steps from "@/lib/jobs/steps";
@@ -52,7 +53,7 @@ export async function runDelivery(message: ConsumeMessage, delivery: Pick<Delive
       outcome = { kind: "fatal", note: "the job failed for good on this message" };
     } else outcome = { kind: "ack", note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}` };
   } else {
-    outcome = await new JobRun(lease.job, token, lease.checkpoints, messageId).execute();
+    outcome = await new JobRun(lease.job, token, lease.checkpoints, { messageId, retried: delivery.retried, lastError: lease.lastError }).execute();
   }
   const attempt = lease.leased ? lease.job.attempt : undefined;
   log(outcome.kind === "ack" ? "info" : "warn", "delivery", { jobId, attempt, messageId, durationMs: Date.now() - started, outcome: outcome.kind, note: outcome.note });
@@ -112,7 +113,15 @@ class JobRun {
   /** Answers received from the AI provider in this delivery (a checkpoint after one closes its circuit). */
   private providerAnswers = 0;
 
-  constructor(private readonly job: Job, private readonly token: string, checkpoints: Record<string, string>, private readonly messageId: string | null) {
+  private readonly messageId: string | null;
+
+  constructor(
+    private readonly job: Job,
+    private readonly token: string,
+    checkpoints: Record<string, string>,
+    private readonly delivery: { messageId: string | null; retried: number; lastError: JobError | null },
+  ) {
+    this.messageId = delivery.messageId;
     this.def = definitions[job.analysisType];
     this.params = this.def.params.parse(job.params) as Params;
     this.usage = job.usage;
@@ -121,6 +130,8 @@ class JobRun {
 
   async execute(): Promise<ConsumeOutcome> {
     if (this.job.cancelRequested) return this.end({ status: "canceled" });
+    // Queued longer ago than any job may live (the app, Redis or the provider was down): stop here.
+    if (Date.now() - this.job.enqueuedAt > env().JOB_MAX_AGE_MS) return this.fail(maxAgeError(env().JOB_MAX_AGE_MS, this.delivery.lastError), undefined);
     try {
       const listing = await getListing(this.job.listingId);
       if (!listing) throw new JobFailure({ code: "listing_missing", category: "USER_INPUT", message: "The listing no longer exists (pasted listings expire after 7 days).", retryable: false });
@@ -227,8 +238,9 @@ class JobRun {
     return jobTimeoutMs(this.job.analysisType, env().JOB_TIMEOUT_MS);
   }
 
+  /** Has the job run longer than its type allows? Only time under leases counts (earlier deliveries' and this one's). */
   private timedOut(): boolean {
-    return Date.now() - (this.job.startedAt ?? this.started) > this.timeoutMs();
+    return this.job.runMs + (Date.now() - (this.job.leasedAt ?? this.started)) > this.timeoutMs();
   }
 
   /** Would the next step likely overrun this delivery's time budget? (Estimated by the average step so far.) */
@@ -270,8 +282,19 @@ class JobRun {
     const { error: jobError, retryAfterS } = classify(error);
     if (!jobError.retryable) return this.fail(jobError, error);
     await this.report(jobError, error);
-    await releaseLease(this.job.id, this.token, jobError).catch(() => {});
+    await releaseLease(this.job.id, this.token, jobError, this.nextDeliveryAt(retryAfterS)).catch(() => {});
     return { kind: "retry", retryAfterS, note: jobError.code };
+  }
+
+  /**
+   * When QStash will deliver this message again after this failed delivery, ms: the Retry-After
+   * answered, else the retry policy's delay. Undefined on the last attempt (the failure callback
+   * comes instead, at once).
+   */
+  private nextDeliveryAt(retryAfterS: number | null): number | undefined {
+    const policy = retryPolicy();
+    if (this.delivery.retried >= policy.retries) return undefined;
+    return Date.now() + (retryAfterS ? retryAfterS * 1000 : retryDelayMs(policy, this.delivery.retried));
   }
 
   /** Files the failure with its error group (ops), sanitized; never throws. */

@@ -61,6 +61,16 @@ export const jobSchema = z.object({
   cachedFrom: z.string().nullable(),
   /** How many times a person retried this job after it failed or was canceled. */
   retries: z.number().int(),
+  /** When its current run was queued (created, or retried by a person), ms: JOB_MAX_AGE_MS counts from here. */
+  enqueuedAt: z.number(),
+  /** Time run under leases by earlier deliveries of this run, ms: each type's timeout bounds it. */
+  runMs: z.number(),
+  /** When the lease of the delivery running it was taken, ms; null while no delivery holds it. */
+  leasedAt: z.number().nullable(),
+  /** Until when it waits in QStash on purpose (a retry delay, the open circuit), ms; null: no wait noted. */
+  waitUntil: z.number().nullable(),
+  /** How many times it was revived after its messages ran out or were lost (lib/jobs/revive.ts). */
+  revives: z.number().int(),
   version: z.number().int(),
 });
 export type Job = z.infer<typeof jobSchema>;
@@ -94,6 +104,11 @@ export function fromHash(id: string, h: Record<string, string>): Job {
     etaMs: num(h.etaMs),
     usage: { inputTokens: num(h.usageIn) ?? 0, outputTokens: num(h.usageOut) ?? 0 },
     retries: num(h.retries) ?? 0,
+    enqueuedAt: num(h.enqueuedAt) ?? num(h.createdAt),
+    runMs: num(h.runMs) ?? 0,
+    leasedAt: num(h.leasedAt),
+    waitUntil: num(h.waitUntil),
+    revives: num(h.revives) ?? 0,
     cachedFrom: h.cachedFrom || null,
     version: num(h.version) ?? 0,
   });

@@ -77,7 +77,11 @@ KEYS[4] minute metrics  KEYS[5] hour metrics  KEYS[6] the AI provider's circuit 
 ARGV[1] lease token  ARGV[2] lease length, ms  ARGV[3] now, ms  ARGV[4] QStash message id
 ARGV[5] minute metrics TTL, s  ARGV[6] hour metrics TTL, s  ARGV[7] circuit probe window, ms
 Records the delivery in the steps hash ('@attempt:{n}' = "{now} {message id}") for the ops
-timeline; counts deliveries, and the queue wait on the first one.
+timeline; counts deliveries, and the queue wait on the first one. 'leasedAt' = now; a previous
+holder that died with the job (its 'leasedAt' still set) adds its run, up to its last write, to
+'runMs' (time run under leases: what the job's timeout bounds). While the circuit is open the job
+only notes 'waitUntil' (when the circuit may let it through), so it is not taken for stranded;
+so does a delivery that finds the lease held (it, or a recheck, comes back after the lease).
 Returns {1, {job pairs}, {step pairs}} leased (status running, attempt + 1);
 {-1} no such job (expired or never created); {-2, status, message id of its last delivery} the job already ended;
 {-3, pttl, attempt, message id} another worker (on that attempt, delivering that message) holds the lease for pttl more ms;
@@ -86,14 +90,22 @@ ${counting}local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {-1} end
 if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {-2, status, redis.call('HGET', KEYS[1], 'messageId') or ''} end
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  return {-3, redis.call('PTTL', KEYS[2]), redis.call('HGET', KEYS[1], 'attempt'), redis.call('HGET', KEYS[1], 'messageId') or ''}
+  local pttl = redis.call('PTTL', KEYS[2])
+  -- This delivery comes back (or a recheck does) a second after the lease could end: a wait.
+  redis.call('HSET', KEYS[1], 'waitUntil', tonumber(ARGV[3]) + pttl + 1000)
+  return {-3, pttl, redis.call('HGET', KEYS[1], 'attempt'), redis.call('HGET', KEYS[1], 'messageId') or ''}
 end
-${CIRCUIT_LUA.gate("KEYS[6]", "ARGV[3]", "ARGV[7]")}redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+${CIRCUIT_LUA.gate("KEYS[6]", "ARGV[3]", "ARGV[7]", "redis.call('HSET', KEYS[1], 'waitUntil', gate) ")}redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 local counts = {'deliveries', 1}
 if redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[3]) == 1 then
   observe(counts, 'wait', tonumber(ARGV[3]) - tonumber(redis.call('HGET', KEYS[1], 'createdAt') or ARGV[3]))
 end
-redis.call('HSET', KEYS[1], 'status', 'running', 'updatedAt', ARGV[3], 'messageId', ARGV[4])
+local dead = redis.call('HMGET', KEYS[1], 'leasedAt', 'updatedAt')
+if dead[1] then
+  redis.call('HINCRBY', KEYS[1], 'runMs', math.max(0, (tonumber(dead[2]) or 0) - tonumber(dead[1])))
+end
+redis.call('HSET', KEYS[1], 'status', 'running', 'updatedAt', ARGV[3], 'messageId', ARGV[4], 'leasedAt', ARGV[3])
+redis.call('HDEL', KEYS[1], 'waitUntil')
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempt', 1)
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[3], '@attempt:' .. attempt, ARGV[3] .. ' ' .. ARGV[4])
@@ -133,13 +145,20 @@ message takes over), remembering the last error for the failure callback.
 KEYS[1] job key  KEYS[2] lease key  KEYS[3] minute metrics  KEYS[4] hour metrics
 ARGV[1] lease token  ARGV[2] now, ms  ARGV[3] last error JSON or ''
 ARGV[4] minute metrics TTL, s  ARGV[5] hour metrics TTL, s
-Returns 1 released; 0 the lease was not ours. A release with an error counts as retried. ]]
+ARGV[6] when QStash will deliver it again, ms ('' unknown): noted as 'waitUntil', so the job is
+not taken for stranded while it waits out a retry delay
+Adds this lease's run to 'runMs'. Returns 1 released; 0 the lease was not ours. A release with
+an error counts as retried. ]]
 ${counting}if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[2])
 if ARGV[3] ~= '' then
   redis.call('HSET', KEYS[1], 'lastError', ARGV[3])
   bump(KEYS[3], KEYS[4], ARGV[4], ARGV[5], {'retried', 1})
 end
+local leasedAt = tonumber(redis.call('HGET', KEYS[1], 'leasedAt') or '')
+if leasedAt then redis.call('HINCRBY', KEYS[1], 'runMs', math.max(0, tonumber(ARGV[2]) - leasedAt)) end
+redis.call('HDEL', KEYS[1], 'leasedAt')
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'waitUntil', ARGV[6]) end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 return 1
@@ -166,6 +185,13 @@ if ARGV[1] ~= '' and holder ~= ARGV[1] then return {-1} end
 if ARGV[1] == '' and holder then return {-3} end
 local final = ARGV[2]
 if final == 'succeeded' and redis.call('HGET', KEYS[1], 'cancelRequested') == '1' then final = 'canceled' end
+-- The last lease's run counts: to now for the holder, to its last write for one that died.
+local run = redis.call('HMGET', KEYS[1], 'leasedAt', 'updatedAt')
+if run[1] then
+  local stop = ARGV[1] ~= '' and tonumber(ARGV[3]) or (tonumber(run[2]) or 0)
+  redis.call('HINCRBY', KEYS[1], 'runMs', math.max(0, stop - tonumber(run[1])))
+end
+redis.call('HDEL', KEYS[1], 'leasedAt', 'waitUntil')
 redis.call('HSET', KEYS[1], 'status', final, 'finishedAt', ARGV[3], 'updatedAt', ARGV[3], 'etaMs', '0')
 if final == 'succeeded' then
   redis.call('HSET', KEYS[1], 'result', ARGV[5], 'progress', '100', 'partialOutput', '')
@@ -239,10 +265,12 @@ Also lists the ops indexes jobs:recent and jobs:active. ]]
 ${prelude}local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 local out = {}
 for _, id in ipairs(ids) do
-  local v = redis.call('HMGET', ARGV[1] .. id, 'listingId', 'analysisType', 'status', 'progress', 'createdAt', 'finishedAt', 'attempt', 'startedAt', 'error')
+  local v = redis.call('HMGET', ARGV[1] .. id, 'listingId', 'analysisType', 'status', 'progress', 'createdAt', 'finishedAt', 'attempt', 'startedAt', 'error',
+    'updatedAt', 'enqueuedAt', 'runMs', 'leasedAt')
   if v[3] then
     table.insert(out, {id, {'listingId', v[1], 'analysisType', v[2], 'status', v[3], 'progress', v[4] or '0', 'createdAt', v[5] or '0', 'finishedAt', v[6] or '',
-      'attempt', v[7] or '0', 'startedAt', v[8] or '', 'error', v[9] or ''}})
+      'attempt', v[7] or '0', 'startedAt', v[8] or '', 'error', v[9] or '', 'updatedAt', v[10] or '', 'enqueuedAt', v[11] or '', 'runMs', v[12] or '0',
+      'leasedAt', v[13] or ''}})
   end
 end
 return out
@@ -270,12 +298,45 @@ local err = redis.call('HGET', KEYS[1], 'error')
 if err then code = string.match(err, '"code":"([^"]*)"') or '' end
 local retries = redis.call('HINCRBY', KEYS[1], 'retries', 1)
 redis.call('HSET', KEYS[2], '@retry:' .. retries, ARGV[2] .. ' ' .. status .. ' ' .. code)
-redis.call('HSET', KEYS[1], 'status', 'queued', 'cancelRequested', '0', 'updatedAt', ARGV[2], 'etaMs', '', 'partialOutput', '')
-redis.call('HDEL', KEYS[1], 'error', 'lastError', 'finishedAt', 'startedAt')
+-- A new run: its age and its time under leases start again.
+redis.call('HSET', KEYS[1], 'status', 'queued', 'cancelRequested', '0', 'updatedAt', ARGV[2], 'etaMs', '', 'partialOutput', '',
+  'enqueuedAt', ARGV[2], 'runMs', '0')
+redis.call('HDEL', KEYS[1], 'error', 'lastError', 'finishedAt', 'startedAt', 'leasedAt', 'waitUntil')
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[5])
 bump(KEYS[4], KEYS[5], ARGV[6], ARGV[7], {'userRetries', 1})
 return {1, retries}
+`;
+
+export const REVIVE_JOB = `--[[ REVIVE_JOB: a job with work left that nothing is moving (no live lease, no sign of life
+past any wait it announced) is noted as revived, so that the caller publishes it again.
+KEYS[1] job key  KEYS[2] lease key  KEYS[3] steps key
+ARGV[1] now, ms  ARGV[2] stale bound, ms (0: QStash gave up on its message, so do not wait)
+ARGV[3] why (recorded)  ARGV[4] max age, ms (since 'enqueuedAt')  ARGV[5] timeout of its run under leases, ms
+Records '@revive:{n}' = "{now} {why}" in the steps hash and 'waitUntil' = now (the next revival
+needs another stale bound). The last sign of life is the later of 'updatedAt' and 'waitUntil';
+a holder that died counts its run up to its last write.
+Returns {1, n} revived for the n-th time (the dedup seq of its new message); {-1} no such job;
+{-2, status} it ended; {-3, pttl} a worker holds the lease; {-4, ms} not stale for ms more;
+{-5, 'max_age' | 'timeout', ms} it is over that bound (its age, or its run): fail it. ]]
+local v = redis.call('HMGET', KEYS[1], 'status', 'updatedAt', 'waitUntil', 'enqueuedAt', 'createdAt', 'runMs', 'leasedAt')
+if not v[1] then return {-1} end
+if v[1] ~= 'queued' and v[1] ~= 'running' then return {-2, v[1]} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {-3, redis.call('PTTL', KEYS[2])} end
+local now = tonumber(ARGV[1])
+local lastSign = math.max(tonumber(v[2]) or 0, tonumber(v[3]) or 0)
+local quietFor = now - lastSign
+if quietFor < tonumber(ARGV[2]) then return {-4, tonumber(ARGV[2]) - quietFor} end
+local age = now - (tonumber(v[4]) or tonumber(v[5]) or now)
+if age > tonumber(ARGV[4]) then return {-5, 'max_age', age} end
+local run = (tonumber(v[6]) or 0) + (v[7] and math.max(0, (tonumber(v[2]) or 0) - tonumber(v[7])) or 0)
+if run > tonumber(ARGV[5]) then return {-5, 'timeout', run} end
+local n = redis.call('HINCRBY', KEYS[1], 'revives', 1)
+redis.call('HSET', KEYS[1], 'waitUntil', ARGV[1])
+redis.call('HSET', KEYS[3], '@revive:' .. n, ARGV[1] .. ' ' .. ARGV[3])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then redis.call('EXPIRE', KEYS[3], ttl) end
+return {1, n}
 `;

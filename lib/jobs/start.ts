@@ -5,11 +5,12 @@ import { definitions } from "@/lib/jobs/definitions";
 import { env } from "@/lib/env";
 import { identityHash, resultHash } from "@/lib/jobs/identity";
 import { publishJob } from "@/lib/jobs/publish";
-import { checkStartLimit } from "@/lib/jobs/rate-limit";
+import { takeStartSlot } from "@/lib/jobs/rate-limit";
 import type { AnalysisType, Job, Params } from "@/lib/jobs/schema";
-import { createJob, finishJob } from "@/lib/jobs/store";
+import { createJob, findJobByIdentity, finishJob } from "@/lib/jobs/store";
 import { getListing } from "@/lib/listings/store";
 import type { Listing } from "@/lib/listings/schema";
+import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
 import { errorEvent } from "@/lib/ops/classify";
 import { recordError } from "@/lib/ops/error-store";
@@ -79,8 +80,10 @@ export async function requireListing(listingId: string): Promise<Listing> {
 export async function startAnalysis(owner: string, input: StartInput): Promise<{ job: Job; deduplicated: boolean }> {
   const params = parseParams(input.analysisType, input.params);
   const listing = await requireListing(input.listingId);
-  await checkStartLimit(owner);
+  const slot = await takeStartSlot(owner);
+  if (!slot.ok) return answerOverLimit(owner, listing, input.analysisType, params, slot.error);
   const created = await createAnalysisJob(owner, listing, input.analysisType, params);
+  if (created.deduplicated || created.cached) await slot.giveBack();
   if (!needsPublish(created)) return { job: created.job, deduplicated: created.deduplicated };
   try {
     await publishJob(created.job);
@@ -89,4 +92,25 @@ export async function startAnalysis(owner: string, input: StartInput): Promise<{
     throw await queueUnavailable(owner, [created.job], error);
   }
   return { job: created.job, deduplicated: created.deduplicated };
+}
+
+/**
+ * A visitor over the start limit is still answered when the start would make no new work: the
+ * live job of the same analysis (a duplicate click), or a job served from the result cache.
+ * Only when it would start something new is the 429 the answer.
+ */
+async function answerOverLimit(owner: string, listing: Listing, analysisType: AnalysisType, params: Params, refused: AppError): Promise<{ job: Job; deduplicated: boolean }> {
+  const live = await findJobByIdentity(dedupeKeyFor(owner, listing.id, analysisType, params));
+  if (live && live.owner === owner && (live.status === "queued" || live.status === "running" || live.status === "succeeded")) return { job: live, deduplicated: true };
+  const cacheKey = keys.resultCache(analysisType, resultHash(listing, env().OPENAI_MODEL, params));
+  if (env().RESULT_CACHE_SECONDS > 0 && (await redis().exists(cacheKey)) === 1) {
+    const created = await createAnalysisJob(owner, listing, analysisType, params);
+    if (created.cached || created.deduplicated) return { job: created.job, deduplicated: created.deduplicated };
+    // The cached result expired in between: the job exists now, so it is queued like any other.
+    await publishJob(created.job).catch(async (error) => {
+      throw await queueUnavailable(owner, [created.job], error);
+    });
+    return { job: created.job, deduplicated: false };
+  }
+  throw refused;
 }

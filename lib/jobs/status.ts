@@ -1,13 +1,9 @@
 import "server-only";
-import { env } from "@/lib/env";
-import { jobTimeoutMs } from "@/lib/jobs/definitions";
-import { timeoutError } from "@/lib/jobs/classify";
 import { isTerminal, toPublic, type Job, type PublicJob } from "@/lib/jobs/schema";
 import { dedupeKeyFor, parseParams } from "@/lib/jobs/start";
 import type { AnalysisType, Params } from "@/lib/jobs/schema";
-import { findJobByIdentity, finishJob, getJob } from "@/lib/jobs/store";
-import { errorEvent } from "@/lib/ops/classify";
-import { recordError } from "@/lib/ops/error-store";
+import { reviveIfStranded } from "@/lib/jobs/revive";
+import { findJobByIdentity, getJob } from "@/lib/jobs/store";
 
 export type StatusView = {
   job: PublicJob;
@@ -16,9 +12,6 @@ export type StatusView = {
   /** When the client should ask again, in ms; 0 means the job ended, stop polling. */
   nextPollMs: number;
 };
-
-/** How long past its timeout a running job may go unseen by a worker before a read ends it, in ms. */
-const SWEEP_GRACE_MS = 30_000;
 
 export function etagOf(job: Job): string {
   return `"${job.id}.${job.version}"`;
@@ -42,24 +35,13 @@ export function view(job: Job): StatusView {
 
 /**
  * The status of one job for its owner, in one Redis read. A job another owner started is
- * reported as missing. A job still "running" well past its timeout (its worker died and QStash
- * has not given up yet) is ended here, so no job stays running past its timeout.
+ * reported as missing. A job that looks stranded (queued or running, no sign of life for
+ * JOB_STALE_MS) takes the stale path: revived, or failed when over its bounds (lib/jobs/revive.ts).
  */
 export async function jobStatus(owner: string, jobId: string): Promise<StatusView | null> {
   const job = await getJob(jobId, owner);
   if (!job || job.owner !== owner) return null;
-  return view(await sweepIfStuck(job));
-}
-
-export async function sweepIfStuck(job: Job): Promise<Job> {
-  if (job.status !== "running" || job.startedAt === null) return job;
-  const timeoutMs = jobTimeoutMs(job.analysisType, env().JOB_TIMEOUT_MS);
-  if (Date.now() - job.startedAt < timeoutMs + SWEEP_GRACE_MS) return job;
-  const error = timeoutError(timeoutMs);
-  const ended = await finishJob(job.id, null, { status: "failed", error });
-  if (!ended.finished) return job;
-  await recordError(errorEvent(error, "status:timeout-sweep", undefined, "final"), { jobId: job.id, analysisType: job.analysisType, attempt: job.attempt });
-  return (await getJob(job.id)) ?? job;
+  return view(await reviveIfStranded(job));
 }
 
 /** The owner's current job for an identity (what a start with the same input would return). */
@@ -67,5 +49,5 @@ export async function findJobStatus(owner: string, identity: { listingId: string
   const params = parseParams(identity.analysisType, identity.params);
   const job = await findJobByIdentity(dedupeKeyFor(owner, identity.listingId, identity.analysisType, params));
   if (!job || job.owner !== owner) return null;
-  return view(await sweepIfStuck(job));
+  return view(await reviveIfStranded(job));
 }

@@ -30,7 +30,7 @@ export async function createJob(job: NewJob): Promise<{ job: Job; deduplicated: 
   const e = env();
   const fields = {
     owner: job.owner, listingId: job.listingId, analysisType: job.analysisType, params: JSON.stringify(job.params),
-    status: "queued", progress: 0, attempt: 0, createdAt: job.createdAt, updatedAt: job.createdAt,
+    status: "queued", progress: 0, attempt: 0, createdAt: job.createdAt, updatedAt: job.createdAt, enqueuedAt: job.createdAt,
     cancelRequested: 0, usageIn: 0, usageOut: 0, version: 1, dedupeKey: job.dedupeKey, cacheKey: job.cacheKey,
   };
   // A job that has not ended lives long enough to outlast QStash's retries, then expires anyway.
@@ -106,10 +106,36 @@ export async function checkpoint(id: string, token: string, fields: Record<strin
   return { ok: true, cancelRequested: out[1] === 1 };
 }
 
-export async function releaseLease(id: string, token: string, lastError: JobError | null): Promise<boolean> {
+/** `waitUntil`: when QStash will deliver the job again (ms), so it is not taken for stranded meanwhile. */
+export async function releaseLease(id: string, token: string, lastError: JobError | null, waitUntil?: number): Promise<boolean> {
   const now = Date.now();
-  const out = await run(lua.RELEASE_LEASE, [keys.job(id), keys.jobLease(id), ...metricKeys(now)], [token, now, lastError ? JSON.stringify(lastError) : "", ...metricTtls()]);
+  const out = await run(lua.RELEASE_LEASE, [keys.job(id), keys.jobLease(id), ...metricKeys(now)], [
+    token, now, lastError ? JSON.stringify(lastError) : "", ...metricTtls(), waitUntil ?? "",
+  ]);
   return out === 1;
+}
+
+export type ReviveOutcome =
+  | { revived: true; n: number }
+  | { revived: false; reason: "missing" }
+  | { revived: false; reason: "ended"; status: JobStatus }
+  | { revived: false; reason: "held"; retryInMs: number }
+  | { revived: false; reason: "not_stale"; inMs: number }
+  | { revived: false; reason: "over_bound"; bound: "max_age" | "timeout"; ms: number };
+
+/**
+ * Notes a revival of a job that nothing is moving (see lib/jobs/revive.ts), unless it has a
+ * live lease, showed life within `staleMs`, or is over its age or run bound (then the caller
+ * fails it). One round trip.
+ */
+export async function markRevived(id: string, o: { why: string; staleMs: number; maxAgeMs: number; timeoutMs: number }): Promise<ReviveOutcome> {
+  const out = (await run(lua.REVIVE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id)], [Date.now(), o.staleMs, o.why, o.maxAgeMs, o.timeoutMs])) as [number, unknown?, unknown?];
+  if (out[0] === 1) return { revived: true, n: Number(out[1]) };
+  if (out[0] === -2) return { revived: false, reason: "ended", status: out[1] as JobStatus };
+  if (out[0] === -3) return { revived: false, reason: "held", retryInMs: Math.max(0, Number(out[1])) };
+  if (out[0] === -4) return { revived: false, reason: "not_stale", inMs: Number(out[1]) };
+  if (out[0] === -5) return { revived: false, reason: "over_bound", bound: out[1] as "max_age" | "timeout", ms: Number(out[2]) };
+  return { revived: false, reason: "missing" };
 }
 
 export type FinishOutcome =
@@ -156,7 +182,10 @@ export async function retryJob(id: string, owner: string): Promise<RetryOutcome>
   return { ok: false, reason: "missing" };
 }
 
-export type JobSummary = Pick<Job, "id" | "listingId" | "analysisType" | "status" | "progress" | "createdAt" | "finishedAt" | "startedAt" | "attempt"> & { errorCode: string | null };
+export type JobSummary = Pick<
+  Job,
+  "id" | "listingId" | "analysisType" | "status" | "progress" | "createdAt" | "finishedAt" | "startedAt" | "attempt" | "updatedAt" | "enqueuedAt" | "runMs" | "leasedAt"
+> & { errorCode: string | null };
 
 /** An owner's most recent jobs, newest first, in one round trip. Expired jobs drop out. */
 export async function listOwnerJobs(owner: string, limit = 20): Promise<JobSummary[]> {
@@ -178,6 +207,10 @@ export async function listIndexedJobs(index: string, limit: number): Promise<Job
       finishedAt: h.finishedAt ? Number(h.finishedAt) : null,
       startedAt: h.startedAt ? Number(h.startedAt) : null,
       attempt: Number(h.attempt) || 0,
+      updatedAt: Number(h.updatedAt) || Number(h.createdAt),
+      enqueuedAt: Number(h.enqueuedAt) || Number(h.createdAt),
+      runMs: Number(h.runMs) || 0,
+      leasedAt: h.leasedAt ? Number(h.leasedAt) : null,
       errorCode: h.error ? (JSON.parse(h.error) as JobError).code : null,
     };
   });

@@ -2,11 +2,16 @@ import { ttl } from "@/lib/redis/keys";
 
 /** Lua fragments of the AI provider's circuit breaker, spliced into the job scripts (see lib/openai/circuit.ts). */
 export const CIRCUIT_LUA = {
-  /** In LEASE_JOB, before the lease is taken. Needs: circuit key, now, probe window (ms). Returns early with {-5, wait ms}. */
-  gate: (key: string, now: string, probeMs: string) => `local circuit = redis.call('HMGET', ${key}, 'state', 'openUntil', 'probeUntil')
+  /**
+   * In LEASE_JOB, before the lease is taken. Needs: circuit key, now, probe window (ms); `onWait`
+   * runs before it returns early with {-5, wait ms} (it may use `gate`, the time it opens, ms).
+   */
+  gate: (key: string, now: string, probeMs: string, onWait = "") => `local circuit = redis.call('HMGET', ${key}, 'state', 'openUntil', 'probeUntil')
 if circuit[1] == 'open' or circuit[1] == 'half_open' then
   local gate = tonumber(circuit[1] == 'open' and circuit[2] or circuit[3]) or 0
-  if tonumber(${now}) < gate then return {-5, gate - tonumber(${now})} end
+  if tonumber(${now}) < gate then
+    ${onWait}return {-5, gate - tonumber(${now})}
+  end
   redis.call('HSET', ${key}, 'state', 'half_open', 'probeUntil', tonumber(${now}) + tonumber(${probeMs}))
   redis.call('EXPIRE', ${key}, ${ttl.circuit})
 end

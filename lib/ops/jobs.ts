@@ -16,10 +16,17 @@ const row = (j: JobSummary): OpsJobRow => ({
   attempt: j.attempt, createdAt: j.createdAt, finishedAt: j.finishedAt, errorCode: j.errorCode,
 });
 
-/** Is a live job past its timeout (running since, or queued since, longer than its type allows)? */
-export function isStuck(j: Pick<JobSummary, "status" | "analysisType" | "createdAt" | "startedAt">, now = Date.now()): boolean {
+type Bounded = Pick<JobSummary, "status" | "analysisType" | "updatedAt" | "enqueuedAt" | "runMs" | "leasedAt">;
+
+/**
+ * Is a live job over one of its bounds: run under leases longer than its type allows (a
+ * holder's run counts up to its last write), or alive longer than JOB_MAX_AGE_MS since it was
+ * queued? Such a job is failed by its worker or the revive path; until then it is stuck.
+ */
+export function isStuck(j: Bounded, now = Date.now()): boolean {
   if (j.status !== "running" && j.status !== "queued") return false;
-  return now - (j.startedAt ?? j.createdAt) > jobTimeoutMs(j.analysisType, env().JOB_TIMEOUT_MS);
+  const run = j.runMs + (j.leasedAt !== null ? Math.max(0, j.updatedAt - j.leasedAt) : 0);
+  return run > jobTimeoutMs(j.analysisType, env().JOB_TIMEOUT_MS) || now - j.enqueuedAt > env().JOB_MAX_AGE_MS;
 }
 
 /** Queued, running and stuck jobs right now, from the live index in one command. */

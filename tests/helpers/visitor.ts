@@ -42,6 +42,8 @@ export type JobView = {
   cancelRequested: boolean;
   cachedFrom: string | null;
   retries: number;
+  revives: number;
+  createdAt: number;
   listingId: string;
   analysisType: string;
 };

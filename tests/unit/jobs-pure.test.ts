@@ -54,7 +54,7 @@ describe("Lua scripts", () => {
   const pinned: Record<string, string> = {};
   it("each opens with its contract and has a pinned SHA-1", () => {
     const entries = Object.entries(scripts);
-    expect(entries.length).toBe(9);
+    expect(entries.length).toBe(10);
     for (const [name, source] of entries) {
       expect(source).toContain(`--[[ ${name}:`);
       expect(source).toMatch(/KEYS\[1\]/);
@@ -66,12 +66,13 @@ describe("Lua scripts", () => {
         "CHECKPOINT_STEP": "8900088813ca407b15ef410b8b18579bec86e93b",
         "CREATE_JOB": "9fd36d1b1a948ba82b08af90cbb4c165305a097a",
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
-        "FINISH_JOB": "3a25673d7398a0323f61c65d033dc91a9aaab422",
-        "LEASE_JOB": "914b7668c291285d9506c22bbd9b5e45527d2323",
-        "LIST_OWNER_JOBS": "4821072ba97beedcabfb4aee35ace31f848cbdec",
-        "RELEASE_LEASE": "a9c0b4ea67eb4e50ec5784e07d4f2f601d5d9b7c",
+        "FINISH_JOB": "2316901935ba3f8a68c9847de5b5dff1449809ed",
+        "LEASE_JOB": "a735ee0a5cece31c0cbcdc76c8fda49aff3d9826",
+        "LIST_OWNER_JOBS": "0779eff566a4ab3605d9301ac0167735b90df1e2",
+        "RELEASE_LEASE": "1c2dc34769bb5fcddead7aa58df274c0b4e4e439",
         "REQUEST_CANCEL": "530928e1feabd4e9c97732b3adf3c53416efbc24",
-        "RETRY_JOB": "15d2042a4532cf72cf0114387f0a375583bf20db",
+        "RETRY_JOB": "be37a2752b38f663d81094c9f6270f8853d8a348",
+        "REVIVE_JOB": "d660e87a61a2c166056c819961b0f6b12d7a5280",
       }
     `);
   });

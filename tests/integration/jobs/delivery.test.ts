@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { eventually } from "../../helpers/eventually.ts";
 import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
+import { testRedis } from "../../helpers/redis-scan.ts";
 import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
@@ -31,16 +32,20 @@ describe("failures: retried when they may pass, final when they cannot", () => {
     await eventually(async () => (await dlqUrls()).some((u) => u.includes(body.job.id)));
   });
 
-  it("marks a job failed with its last error when QStash gives up (failure callback)", async () => {
+  it("revives a job QStash gave up on (failure callback): published again with a fresh budget, its dead letter removed", async () => {
     const visitor = new Visitor(stack.app.url);
     stack.openai.setKnobs({ failNext: [{ kind: "500", count: 4 }] });
     const { body } = await visitor.start({ listingId: SHORT_LISTING, analysisType: "risk_assessment", params: { riskTolerance: "high" } });
     const job = await waitForStatus(visitor, body.job.id, ["failed", "succeeded"]);
-    expect(job.status).toBe("failed");
-    expect(job.error).toMatchObject({ code: "openai_server_error", category: "AI_PROVIDER", retryable: false });
-    expect(job.error?.message).toMatch(/stopped after 4 failed attempts/);
-    expect(job.attempt).toBe(4);
-    await eventually(async () => (await dlqUrls()).some((u) => u.includes(body.job.id)));
+    expect(job.status).toBe("succeeded");
+    // 4 attempts spent the message's retries (3); the revival's first delivery finished it.
+    expect(job.attempt).toBe(5);
+    expect(job.revives).toBe(1);
+    expect(calls(job.id).map((c) => c.status)).toEqual([500, 500, 500, 500, 200, 200]);
+    await stack.qstash.idle();
+    expect((await dlqUrls()).some((u) => u.includes(body.job.id))).toBe(false);
+    const steps = await testRedis().hgetall(`${stack.prefix}job:${job.id}:steps`) as unknown as string[];
+    expect(steps.find((f) => f === "@revive:1")).toBeDefined();
   });
 
   it("repairs structured output that is not valid once, and fails clearly when it stays invalid", async () => {

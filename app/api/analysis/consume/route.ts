@@ -4,7 +4,7 @@ import { analysisTypeSchema } from "@/lib/jobs/schema";
 import { runDelivery } from "@/lib/jobs/runner";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
 import { parseBody, verifyDelivery } from "@/lib/qstash/verify";
-import { route } from "@/lib/http/respond";
+import { webhook } from "@/lib/http/respond";
 
 const messageSchema = z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/), analysisType: analysisTypeSchema, origin: z.string().max(200).optional() });
 
@@ -12,7 +12,7 @@ const messageSchema = z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/
  * POST /api/analysis/consume — QStash only. Verifies the signature on the raw body against the
  * public URL (path and query as published), then runs the job under a lease.
  */
-export const POST = route(async (req: Request) => {
+export const POST = webhook(async (req: Request) => {
   const verified = await verifyDelivery(req, `${CONSUME_PATH}${new URL(req.url).search}`);
   if (!verified.ok) return unauthorizedDelivery(verified.reason);
   const message = messageSchema.safeParse(parseBody(verified.delivery));
