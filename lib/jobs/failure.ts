@@ -15,7 +15,7 @@ export type GaveUp = { jobId: string; attempts: number; run: number | null; dlqI
  * for a reason that may pass — most often the consume endpoint was unreachable for longer than
  * the retries span (a long deploy, an outage) — and the job is revived: published again with a
  * fresh retry budget, its dead-lettered message removed from the DLQ (the DLQ holds the jobs
- * that failed for good). A job over JOB_MAX_AGE_MS or its run timeout fails instead, with the
+ * that failed for good: the dead letter of a job that ended well meanwhile is removed too). A job over JOB_MAX_AGE_MS or its run timeout fails instead, with the
  * last error its workers recorded. A job a worker still holds gets a recheck for when that
  * lease could have ended, instead of anything done underneath that worker.
  */
@@ -37,6 +37,10 @@ export async function onDeliveryFailed({ jobId, attempts, run, dlqId }: GaveUp):
       return { kind: "ack", note: `QStash gave up after ${attempts} attempt(s); the job was published again (revival ${revival.n})` };
     case "failed":
       return { kind: "ack", note: `job failed after QStash gave up: ${revival.error.code}` };
+    // Ended meanwhile (another path revived it, or a person canceled): only a failure stays dead-lettered.
+    case "ended":
+      if (revival.status !== "failed") await undeadLetter();
+      return { kind: "ack", note: `job already ${revival.status}` };
     case "held": {
       // A worker holds the job: alive, or the last attempt died with its lease still running.
       // A recheck once the lease could have ended stands in for the spent message either way.

@@ -34,6 +34,7 @@ export function looksStranded(job: Job, now: number, staleMs = env().JOB_STALE_M
 export type Revival =
   | { kind: "revived"; n: number }
   | { kind: "failed"; error: JobError }
+  | { kind: "ended"; status: Job["status"] }
   | { kind: "left"; why: string }
   | { kind: "held"; retryInMs: number };
 
@@ -60,6 +61,7 @@ export async function reviveJob(job: Pick<Job, "id" | "analysisType" | "retries"
     return { kind: "revived", n: marked.n };
   }
   if (marked.reason === "held") return { kind: "held", retryInMs: marked.retryInMs };
+  if (marked.reason === "ended") return { kind: "ended", status: marked.status };
   if (marked.reason !== "over_bound") return { kind: "left", why: marked.reason };
   const error = marked.bound === "timeout" ? timeoutError(timeoutMs) : maxAgeError(e.JOB_MAX_AGE_MS, o.lastError ?? null);
   const ended = await finishJob(job.id, null, { status: "failed", error });

@@ -19,7 +19,7 @@ function call(step: string, startedAt: number, outcome: SimulatorCall["outcome"]
 
 function job(over: Partial<JobRecord> = {}): JobRecord {
   const checkpoints = { prepare: {}, "analyze:0": { usage }, validate: { result: { score: 1 }, usage: { inputTokens: 0, outputTokens: 0 } } };
-  return { id: "J", status: "succeeded", errorCode: null, result: { score: 1 }, usage, finishedAt: 100, attempt: 1, checkpoints, ...over };
+  return { id: "J", status: "succeeded", errorCode: null, result: { score: 1 }, usage, finishedAt: 100, attempt: 1, revives: 0, checkpoints, ...over };
 }
 
 function run(): AuditInput {
@@ -30,6 +30,7 @@ function run(): AuditInput {
     crashes: [],
     deliveries: [],
     outage: null,
+    windows: [],
     ledger: {
       checkpoints: new Map([["J", new Map([["prepare", [5]], ["analyze:0", [20]], ["validate", [30]]])]]),
       endings: new Map([["J", ["succeeded"]]]),
@@ -56,12 +57,23 @@ describe("the chaos audit", () => {
   it("catches a step paid twice with no crash or failed call between, and accepts one after a crash or a failure", () => {
     const r = run();
     r.calls = [call("analyze:0", 10), call("analyze:0", 15)];
-    expect(paidTwice(r).violations.join("\n")).toMatch(/no crash or failed call/);
+    expect(paidTwice(r).violations.join("\n")).toMatch(/no crash, failed call or Redis outage/);
     r.crashes.push({ jobId: "J", messageId: "msg", retried: 0, at: 12, step: "analyze:0" });
     expect(paidTwice(r)).toMatchObject({ violations: [], byCrash: 1, paidTwice: 1 });
     r.crashes = [];
     r.calls = [call("analyze:0", 10, "error"), call("analyze:0", 15)];
     expect(paidTwice(r)).toMatchObject({ violations: [], byFault: 1 });
+  });
+
+  it("accepts a step paid again across a Redis outage (its checkpoint could not be written), not across an app outage alone", () => {
+    const r = run();
+    r.calls = [call("analyze:0", 10), call("analyze:0", 15)];
+    r.windows = [{ kind: "app_down", from: 11, to: 14 }];
+    expect(paidTwice(r).violations).toHaveLength(1); // an app outage kills deliveries: those are crashes, recorded as such
+    r.windows = [{ kind: "redis_down", from: 11, to: 14 }];
+    expect(paidTwice(r)).toMatchObject({ violations: [], byOutage: 1 });
+    r.windows = [{ kind: "redis_down", from: 16, to: 20 }];
+    expect(paidTwice(r).violations).toHaveLength(1);
   });
 
   it("catches a job that ended twice or got two results, and a checkpoint the ledger missed", () => {

@@ -19,8 +19,13 @@ export type JobRecord = {
   usage: { inputTokens: number; outputTokens: number };
   finishedAt: number | null;
   attempt: number;
+  /** Times it was published again after its messages ran out or were lost (lib/jobs/revive.ts). */
+  revives: number;
   checkpoints: Record<string, { usage?: { inputTokens: number; outputTokens: number }; result?: unknown }>;
 };
+
+/** A span of the run when part of the stack was down on purpose (epoch ms). */
+export type OutageWindow = { kind: "app_down" | "redis_down"; from: number; to: number };
 
 export type DlqEntry = { jobId: string | null; path: string };
 
@@ -34,6 +39,8 @@ export type AuditInput = {
   dlq: DlqEntry[];
   /** When QStash was down for its restart (epoch ms). */
   outage: { from: number; to: number } | null;
+  /** When the app or Redis was down: a step whose checkpoint could not be written then is run again. */
+  windows: OutageWindow[];
 };
 
 /** HGETALL without deserialization answers Redis's own [field, value, …]. */
@@ -62,6 +69,7 @@ export async function loadJobs(prefix: string): Promise<Map<string, JobRecord>> 
       usage: { inputTokens: Number(h.usageIn) || 0, outputTokens: Number(h.usageOut) || 0 },
       finishedAt: h.finishedAt ? Number(h.finishedAt) : null,
       attempt: Number(h.attempt) || 0,
+      revives: Number(h.revives) || 0,
       checkpoints,
     });
   }
@@ -117,11 +125,13 @@ export function endingsAndResults({ tracked, jobs, ledger }: AuditInput): string
 /**
  * Invariant 2, exactly: no model call for a step starts after that step's checkpoint was committed.
  * And every repeated call of a step is explained: the previous call failed, stalled or was cut, or
- * the job's delivery was crashed between the previous call's start and this one's.
+ * the job's delivery was crashed between the previous call's start and this one's, or Redis was
+ * down in between (the answer was paid, its checkpoint could not be written: not a checkpointed step).
  */
-export function paidTwice({ calls, crashes, ledger }: AuditInput): { violations: string[]; repeats: number; byCrash: number; byFault: number; paidTwice: number } {
+export function paidTwice({ calls, crashes, ledger, windows }: AuditInput): { violations: string[]; repeats: number; byCrash: number; byFault: number; byOutage: number; paidTwice: number } {
   const violations: string[] = [];
-  let [repeats, byCrash, byFault, paidTwice] = [0, 0, 0, 0];
+  let [repeats, byCrash, byFault, byOutage, paidTwice] = [0, 0, 0, 0, 0];
+  const redisDown = (from: number, to: number) => windows.some((w) => w.kind === "redis_down" && w.from <= to && w.to >= from);
   for (const [job, steps] of callsByStep(calls)) {
     for (const [step, list] of steps) {
       if (list.filter((c) => c.inputTokens + c.outputTokens > 0).length > 1) paidTwice++;
@@ -133,11 +143,12 @@ export function paidTwice({ calls, crashes, ledger }: AuditInput): { violations:
         repeats++;
         if (crashes.some((x) => x.jobId === job && x.at >= prev.startedAt && x.at <= c.startedAt)) byCrash++;
         else if (!ok(prev)) byFault++;
-        else violations.push(`${job} ${step}: paid twice with no crash or failed call in between (calls at ${prev.startedAt} and ${c.startedAt})`);
+        else if (redisDown(prev.startedAt, c.startedAt)) byOutage++;
+        else violations.push(`${job} ${step}: paid twice with no crash, failed call or Redis outage in between (calls at ${prev.startedAt} and ${c.startedAt})`);
       }
     }
   }
-  return { violations, repeats, byCrash, byFault, paidTwice };
+  return { violations, repeats, byCrash, byFault, byOutage, paidTwice };
 }
 
 /**

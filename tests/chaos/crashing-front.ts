@@ -60,6 +60,8 @@ export async function startCrashingFront(policy: () => CrashPolicy) {
   install(() => process.env.OPENAI_BASE_URL ?? "\u0000");
   const crashes: CrashRecord[] = [];
   const deliveries: DeliveryRecord[] = [];
+  /** Deliveries running now: an app-down window kills them all at once. */
+  const live = new Set<Ctx>();
 
   async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx, record: DeliveryRecord) {
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
@@ -109,6 +111,8 @@ export async function startCrashingFront(policy: () => CrashPolicy) {
         if (n === trigger) setTimeout(() => ctx.crash(), Math.random() * maxDelayMs).unref();
       };
     }
+    live.add(ctx);
+    res.on("close", () => live.delete(ctx));
     void storage
       .run(ctx, () => handle(req, res, ctx, record))
       .catch((error) => {
@@ -123,6 +127,12 @@ export async function startCrashingFront(policy: () => CrashPolicy) {
     url: `http://127.0.0.1:${port}`,
     crashes,
     deliveries,
+    /** Kills every delivery in flight (the whole app going down); returns how many there were. */
+    crashAll(): number {
+      const running = [...live];
+      for (const ctx of running) ctx.crash();
+      return running.length;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -7,7 +7,8 @@ import { Visitor, type JobView } from "../helpers/visitor.ts";
  * analysis type, each with its own identity (owner + listing + type + params), a bounded number
  * in flight. A few are double-clicked (two concurrent starts: one job) and a few are canceled.
  * Each visitor behaves like a browser: starts, polls status until the job ends, and starts again
- * when the queue was unavailable (503) — a person clicking again.
+ * when the start was refused (503) or not answered (the app down) — a person clicking again;
+ * a poll answered 503 or not at all is a page reconnecting, not a problem.
  */
 export type PlannedJob = {
   visitor: number;
@@ -21,8 +22,10 @@ export type PlannedJob = {
 export type TrackedJob = {
   plan: PlannedJob;
   jobId: string | null;
-  /** Start answers 503 (queue unavailable) before one was accepted. */
+  /** Starts refused (503: the queue or storage unavailable) or unanswered (the app down) before one was accepted. */
   refusedStarts: number;
+  /** Polls answered 503 (storage unreachable) or not at all (the app down): a page saying it is reconnecting. */
+  unansweredPolls: number;
   /** Both answers of a double-click, when both were accepted. */
   doubleClickIds: string[];
   startedAt: number;
@@ -73,9 +76,12 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 
 type StartAnswer = Awaited<ReturnType<Visitor["start"]>>;
 
+/** How long a person keeps clicking Start while the app or its storage is down, in ms. */
+const START_GIVE_UP_MS = 300_000;
+
 async function startOnce(visitor: Visitor, p: PlannedJob): Promise<StartAnswer | null> {
-  const answer = await visitor.start({ listingId: p.listingId, analysisType: p.analysisType, params: p.params });
-  if (answer.res.status === 503) return null;
+  const answer = await visitor.start({ listingId: p.listingId, analysisType: p.analysisType, params: p.params }).catch(() => null);
+  if (!answer || answer.res.status === 503) return null;
   if (answer.res.status !== 202) throw new Error(`start answered ${answer.res.status}: ${JSON.stringify(answer.body)}`);
   return answer;
 }
@@ -87,8 +93,8 @@ async function start(visitor: Visitor, t: TrackedJob): Promise<string> {
     t.refusedStarts += answers.length - accepted.length;
     if (accepted.length === 2) t.doubleClickIds = accepted.map((a) => a.body.job.id);
     if (accepted.length) return accepted[0].body.job.id;
-    if (t.refusedStarts > 50) throw new Error("the queue stayed unavailable for 50 starts");
-    await sleep(200);
+    if (Date.now() - t.startedAt > START_GIVE_UP_MS) throw new Error(`starts refused for ${START_GIVE_UP_MS / 1000} s`);
+    await sleep(500);
   }
 }
 
@@ -98,7 +104,8 @@ async function follow(visitor: Visitor, t: TrackedJob, jobId: string, deadlineMs
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
     const { res, job } = await visitor.status(jobId).catch(() => ({ res: null, job: null }));
-    if (res && res.status !== 200) t.problem = `status answered ${res.status}`;
+    if (!res || res.status === 503) t.unansweredPolls++;
+    else if (res.status !== 200) t.problem = `status answered ${res.status}`;
     if (job) t.job = job;
     if (job && TERMINAL.includes(job.status)) {
       t.endedAt = Date.now();
@@ -126,7 +133,7 @@ export async function runWorkload(opts: {
       return v;
     }),
   );
-  const tracked: TrackedJob[] = opts.plan.map((plan) => ({ plan, jobId: null, refusedStarts: 0, doubleClickIds: [], startedAt: 0, endedAt: null, job: null, problem: null }));
+  const tracked: TrackedJob[] = opts.plan.map((plan) => ({ plan, jobId: null, refusedStarts: 0, unansweredPolls: 0, doubleClickIds: [], startedAt: 0, endedAt: null, job: null, problem: null }));
   let next = 0;
   let started = 0;
   const worker = async () => {
