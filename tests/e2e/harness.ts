@@ -8,6 +8,7 @@ import { freePort } from "../../dev/redis-rest/redis-server.ts";
 import { startRedisRest, type RedisRest } from "../../dev/redis-rest/index.ts";
 import { startCountingProxy, type CountingProxy } from "./proxy.ts";
 import { ownProcessGroup } from "./process-group.ts";
+import { startOutageProxy, type OutageProxy } from "../helpers/outage-proxy.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const NEXT_BIN = fileURLToPath(new URL("../../node_modules/next/dist/bin/next", import.meta.url));
@@ -25,6 +26,8 @@ export type E2EApp = {
   openai: OpenAISimulator;
   /** Requests that reached the app, by path. */
   requests: CountingProxy;
+  /** The app's way to Redis: take it down to make Redis unreachable from the app (the harness's own reads go direct). */
+  redisLink: OutageProxy;
   /** Ids of every `job:{id}` hash under this run's key prefix. */
   jobIds(): Promise<string[]>;
   /** One job's hash as stored (fields as strings), or null. */
@@ -53,6 +56,8 @@ export async function startE2EApp(): Promise<E2EApp> {
   try {
     const redis = await startRedisRest({ port: 0, token });
     stops.push(redis.stop);
+    const redisLink = await startOutageProxy(redis.url);
+    stops.push(redisLink.stop);
     const qstash = await startQStash({ port: 0, token, currentSigningKey: keys.current, nextSigningKey: keys.next, redisUrl: redis.redisUrl, timeScale: 0.01 });
     stops.push(qstash.stop);
     const openai = await startOpenAISimulator({ port: 0, apiKey: token, knobs: { latencyMsPerToken: FAST_MS_PER_TOKEN } });
@@ -61,7 +66,7 @@ export async function startE2EApp(): Promise<E2EApp> {
     const requests = await startCountingProxy(appPort);
     stops.push(requests.stop);
     const env: Record<string, string> = {
-      UPSTASH_REDIS_REST_URL: redis.url,
+      UPSTASH_REDIS_REST_URL: redisLink.url,
       UPSTASH_REDIS_REST_TOKEN: token,
       REDIS_URL: redis.redisUrl ?? "",
       QSTASH_URL: qstash.url,
@@ -83,6 +88,8 @@ export async function startE2EApp(): Promise<E2EApp> {
       JOB_LEASE_MS: "30000",
       JOB_TIMEOUT_MS: "0",
       QSTASH_RETRIES: "3",
+      // A job that lost its messages (an outage test) is revived by the page's poll after 15 s of silence.
+      JOB_STALE_MS: "15000",
       OPS_TOKEN: E2E_OPS_TOKEN,
       LOG_LEVEL: "warn",
       // The browser tests run the same analyses repeatedly and need them to run, not to hit the cache.
@@ -103,6 +110,7 @@ export async function startE2EApp(): Promise<E2EApp> {
       qstash,
       openai,
       requests,
+      redisLink,
       async jobIds() {
         const ids: string[] = [];
         let cursor = "0";
