@@ -54,6 +54,18 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // Attacks on a public deployment, each a test, plus what one attacker can cost (ABUSE_SECONDS).
+          name: "abuse",
+          include: ["tests/abuse/**/*.abuse.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: "e2e",
           include: ["tests/e2e/**/*.e2e.test.ts"],
           environment: "node",

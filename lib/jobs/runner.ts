@@ -21,6 +21,7 @@ import { visitorHash } from "@/lib/ops/visitor";
 /** What one delivery ended in; lib/qstash/answer.ts turns it into QStash's answer. */
 export type ConsumeOutcome =
   | { kind: "ack"; note: string }
+  | { kind: "refused"; note: string }
   | { kind: "held"; retryAfterS: number; note: string }
   | { kind: "retry"; retryAfterS: number | null; note: string }
   | { kind: "fatal"; note: string };
@@ -32,14 +33,16 @@ class Stopped extends Error {
 }
 
 /** Leases the job named by a consume message and runs its remaining steps. */
-export async function runDelivery(message: ConsumeMessage, delivery: Pick<Delivery, "messageId" | "retried">): Promise<ConsumeOutcome> {
+export async function runDelivery(message: ConsumeMessage, delivery: Pick<Delivery, "messageId" | "retried" | "signature">): Promise<ConsumeOutcome> {
   const { jobId, analysisType } = message;
   const messageId = delivery.messageId;
   const started = Date.now();
   const token = nanoid();
-  const lease = await leaseJob(jobId, token, messageId ?? "");
+  const lease = await leaseJob(jobId, token, messageId ?? "", delivery.signature);
   let outcome: ConsumeOutcome;
-  if (!lease.leased) {
+  if (!lease.leased && lease.reason === "replayed") {
+    outcome = { kind: "refused", note: "a replay of a signed request seen before" };
+  } else if (!lease.leased) {
     if (lease.reason === "held" && messageId && lease.holderMessageId === messageId && delivery.retried < env().QSTASH_RETRIES) {
       // A second copy of the very delivery under way: its answer (even a 489) must decide this
       // message, so this copy does not acknowledge it — QStash asks again once the lease could end.

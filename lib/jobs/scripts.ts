@@ -74,8 +74,10 @@ return {1, ARGV[1]}
 export const LEASE_JOB = `--[[ LEASE_JOB: take the job for one worker until the lease deadline, and load its state.
 KEYS[1] job key  KEYS[2] lease key job:{id}:lease  KEYS[3] steps key job:{id}:steps
 KEYS[4] minute metrics  KEYS[5] hour metrics  KEYS[6] the AI provider's circuit circuit:openai
+KEYS[7] the delivery token's id qstash:seen:{jti} ('' none): claimed first, a replay is refused
 ARGV[1] lease token  ARGV[2] lease length, ms  ARGV[3] now, ms  ARGV[4] QStash message id
 ARGV[5] minute metrics TTL, s  ARGV[6] hour metrics TTL, s  ARGV[7] circuit probe window, ms
+ARGV[8] how long the token id is remembered, ms
 Records the delivery in the steps hash ('@attempt:{n}' = "{now} {message id}") for the ops
 timeline; counts deliveries, and the queue wait on the first one. 'leasedAt' = now; a previous
 holder that died with the job (its 'leasedAt' still set) adds its run, up to its last write, to
@@ -85,8 +87,10 @@ so does a delivery that finds the lease held (it, or a recheck, comes back after
 Returns {1, {job pairs}, {step pairs}} leased (status running, attempt + 1);
 {-1} no such job (expired or never created); {-2, status, message id of its last delivery} the job already ended;
 {-3, pttl, attempt, message id} another worker (on that attempt, delivering that message) holds the lease for pttl more ms;
-{-5, ms} the provider's circuit is open (or a probe is under way): try again in ms. ]]
-${counting}local status = redis.call('HGET', KEYS[1], 'status')
+{-5, ms} the provider's circuit is open (or a probe is under way): try again in ms;
+{-6} this signed request was seen before (a replay): nothing is touched. ]]
+${counting}if KEYS[7] ~= '' and not redis.call('SET', KEYS[7], '1', 'NX', 'PX', ARGV[8]) then return {-6} end
+local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {-1} end
 if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {-2, status, redis.call('HGET', KEYS[1], 'messageId') or ''} end
 if redis.call('EXISTS', KEYS[2]) == 1 then

@@ -7,6 +7,8 @@ import { keys, ttl } from "@/lib/redis/keys";
 import { fromHash, pairsToRecord, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
 import * as lua from "@/lib/jobs/scripts";
 import { metricKeys, metricTtls, modelPricing } from "@/lib/ops/metric-write";
+import { rememberForMs } from "@/lib/qstash/replay";
+import type { SignatureId } from "@/lib/qstash/verify";
 
 /**
  * Job state in Redis: every change is one Lua script (one round trip); reads are one command.
@@ -74,13 +76,17 @@ export type Lease =
   | { leased: false; reason: "missing" }
   | { leased: false; reason: "ended"; status: JobStatus; lastMessageId: string }
   | { leased: false; reason: "held"; retryInMs: number; holderAttempt: number; holderMessageId: string }
-  | { leased: false; reason: "circuit_open"; retryInMs: number };
+  | { leased: false; reason: "circuit_open"; retryInMs: number }
+  | { leased: false; reason: "replayed" };
 
-export async function leaseJob(id: string, token: string, messageId: string): Promise<Lease> {
+/** `signature`: the delivery's token id, claimed in the same script (a replay touches nothing). */
+export async function leaseJob(id: string, token: string, messageId: string, signature: SignatureId | null = null): Promise<Lease> {
   const now = Date.now();
-  const out = (await run(lua.LEASE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id), ...metricKeys(now), keys.circuit()], [
-    token, env().JOB_LEASE_MS, now, messageId, ...metricTtls(), env().JOB_LEASE_MS,
+  const seen = signature ? keys.seenSignature(signature.id) : "";
+  const out = (await run(lua.LEASE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id), ...metricKeys(now), keys.circuit(), seen], [
+    token, env().JOB_LEASE_MS, now, messageId, ...metricTtls(), env().JOB_LEASE_MS, signature ? rememberForMs(signature, now) : 0,
   ])) as [number, unknown?, unknown?, unknown?];
+  if (out[0] === -6) return { leased: false, reason: "replayed" };
   if (out[0] === -1) return { leased: false, reason: "missing" };
   if (out[0] === -2) return { leased: false, reason: "ended", status: out[1] as JobStatus, lastMessageId: String(out[2] ?? "") };
   if (out[0] === -5) return { leased: false, reason: "circuit_open", retryInMs: Math.max(0, Number(out[1])) };

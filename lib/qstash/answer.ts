@@ -1,12 +1,14 @@
 import "server-only";
 import type { ConsumeOutcome } from "@/lib/jobs/runner";
+import { log } from "@/lib/ops/log";
 
 /**
  * The one place that decides what QStash hears back:
  * - done (or nothing to do)  → 200: acknowledged, never delivered again;
  * - held by a live worker    → 409 + Retry-After: try again once the lease may have expired;
  * - retryable failure        → 503 (+ Retry-After when the provider said when): QStash retries;
- * - failed for good          → 489 + Upstash-NonRetryable-Error: straight to the DLQ.
+ * - failed for good          → 489 + Upstash-NonRetryable-Error: straight to the DLQ;
+ * - a replayed signed request → 401, as for a bad signature (see unauthorizedDelivery).
  * The body says why, for the QStash logs in the Upstash console.
  */
 export function qstashAnswer(outcome: ConsumeOutcome): Response {
@@ -22,10 +24,17 @@ export function qstashAnswer(outcome: ConsumeOutcome): Response {
       return new Response(body, { status: 503, headers });
     case "fatal":
       return new Response(body, { status: 489, headers: { ...headers, "Upstash-NonRetryable-Error": "true" } });
+    case "refused":
+      return unauthorizedDelivery(outcome.note, "consume");
   }
 }
 
-/** A delivery whose signature does not verify: not from QStash, nothing was touched. */
-export function unauthorizedDelivery(reason: string): Response {
-  return Response.json({ error: { code: "unauthorized:signature", message: `Invalid QStash signature: ${reason}` } }, { status: 401 });
+/**
+ * A delivery whose signature does not verify, or a signed request seen before (a replay): not
+ * a delivery from QStash, nothing was touched. The answer says only that; why (the expected
+ * URL, the body hash) goes to the log, never to whoever sent it.
+ */
+export function unauthorizedDelivery(reason: string, where: string): Response {
+  log("warn", "signature_refused", { where, reason });
+  return Response.json({ error: { code: "unauthorized:signature", message: "The QStash signature is not valid." } }, { status: 401 });
 }

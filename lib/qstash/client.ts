@@ -8,16 +8,23 @@ let receiver: Receiver | undefined;
 /** The QStash publisher, pointed at QSTASH_URL (the local stand-in in development). */
 export function qstash(): Client {
   const e = env();
-  client ??= new Client({ baseUrl: e.QSTASH_URL, token: e.QSTASH_TOKEN, enableTelemetry: false });
+  // devMode: false — the SDK would otherwise swap in its public dev server, token and signing
+  // keys whenever an environment sets QSTASH_DEV, whatever this app was configured with.
+  client ??= new Client({ baseUrl: e.QSTASH_URL, token: e.QSTASH_TOKEN, enableTelemetry: false, devMode: false });
   return client;
 }
 
-/** Verifies deliveries with the current signing key, then the next one (key rotation). */
+/**
+ * Verifies deliveries with the current signing key, then the next one (key rotation) — only
+ * those: pinned with devMode: false, so QSTASH_DEV in some environment cannot make it accept the
+ * public keys of QStash's dev server.
+ */
 export function qstashReceiver(): Receiver {
   const e = env();
   receiver ??= new Receiver({
     currentSigningKey: e.QSTASH_CURRENT_SIGNING_KEY,
     nextSigningKey: e.QSTASH_NEXT_SIGNING_KEY,
+    devMode: false,
   });
   return receiver;
 }

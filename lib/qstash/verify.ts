@@ -6,8 +6,13 @@ import { qstashReceiver, webhookUrl } from "@/lib/qstash/client";
 /** The largest delivery accepted, in bytes (QStash's own message limit is 1 MB on most plans; ours are tiny). */
 const MAX_DELIVERY_BYTES = 1024 * 1024;
 
-/** What a QStash delivery carries besides its body. */
-export type Delivery = { body: string; messageId: string | null; retried: number };
+/**
+ * What a QStash delivery carries besides its body. `signature`: the verified token's unique id
+ * (jti) and when it expires (ms): remembered until then, so one signed request cannot be
+ * replayed (lib/qstash/replay.ts). Message id and retry count are unsigned headers: informative.
+ */
+export type Delivery = { body: string; messageId: string | null; retried: number; signature: SignatureId | null };
+export type SignatureId = { id: string; expiresAt: number };
 
 export type VerifyResult = { ok: true; delivery: Delivery } | { ok: false; reason: string };
 
@@ -35,8 +40,20 @@ export async function verifyDelivery(req: Request, path: string): Promise<Verify
       body,
       messageId: req.headers.get("upstash-message-id"),
       retried: Number(req.headers.get("upstash-retried") ?? "0") || 0,
+      signature: signatureId(signature),
     },
   };
+}
+
+/** The jti and exp of a token that has just been verified (so its payload can be trusted as read). */
+function signatureId(token: string): SignatureId | null {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { jti?: unknown; exp?: unknown };
+    if (typeof claims.jti !== "string" || !/^[\w.-]{1,128}$/.test(claims.jti) || typeof claims.exp !== "number") return null;
+    return { id: claims.jti, expiresAt: claims.exp * 1000 };
+  } catch {
+    return null;
+  }
 }
 
 /** A verified body as JSON, or null when it is not JSON (the caller answers that as non-retryable). */

@@ -25,6 +25,7 @@ import { env } from "@/lib/env";
  *   circuit:openai                                        hash    the AI provider's circuit breaker 1 d after last change
  *   alerts:state                                          hash    rule → current state (JSON)      90 d
  *   alerts:history                                        list    alert transitions (JSON)         90 d
+ *   qstash:seen:{jti}                                     string  a verified delivery token's id (replays refused)  until it expires
  *
  * `REDIS_KEY_PREFIX` (empty in production) lets test suites share one Redis without colliding.
  */
@@ -59,6 +60,8 @@ export const keys = {
   circuit: () => `${p()}circuit:openai`,
   alertState: () => `${p()}alerts:state`,
   alertHistory: () => `${p()}alerts:history`,
+  /** `jti` is the unique id of a verified Upstash-Signature token. */
+  seenSignature: (jti: string) => `${p()}qstash:seen:${jti}`,
 };
 
 /** Time-to-live of each kind of key, in seconds. */

@@ -67,7 +67,7 @@ describe("Lua scripts", () => {
         "CREATE_JOB": "9fd36d1b1a948ba82b08af90cbb4c165305a097a",
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
         "FINISH_JOB": "2316901935ba3f8a68c9847de5b5dff1449809ed",
-        "LEASE_JOB": "a735ee0a5cece31c0cbcdc76c8fda49aff3d9826",
+        "LEASE_JOB": "92550b6ef4dbea07f88fc7687969819dec49782d",
         "LIST_OWNER_JOBS": "0779eff566a4ab3605d9301ac0167735b90df1e2",
         "RELEASE_LEASE": "1c2dc34769bb5fcddead7aa58df274c0b4e4e439",
         "REQUEST_CANCEL": "530928e1feabd4e9c97732b3adf3c53416efbc24",

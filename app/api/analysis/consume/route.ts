@@ -14,7 +14,7 @@ const messageSchema = z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/
  */
 export const POST = webhook(async (req: Request) => {
   const verified = await verifyDelivery(req, `${CONSUME_PATH}${new URL(req.url).search}`);
-  if (!verified.ok) return unauthorizedDelivery(verified.reason);
+  if (!verified.ok) return unauthorizedDelivery(verified.reason, "consume");
   const message = messageSchema.safeParse(parseBody(verified.delivery));
   if (!message.success) return qstashAnswer({ kind: "fatal", note: "not a consume message" });
   return qstashAnswer(await runDelivery(message.data, verified.delivery));

@@ -3,6 +3,7 @@ import { webhook } from "@/lib/http/respond";
 import { onDeliveryFailed } from "@/lib/jobs/failure";
 import { FAILED_PATH } from "@/lib/jobs/publish";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
+import { claimSignature } from "@/lib/qstash/replay";
 import { verifyDelivery } from "@/lib/qstash/verify";
 
 const querySchema = z.object({ job: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/), run: z.coerce.number().int().min(0).optional() });
@@ -16,7 +17,8 @@ const callbackSchema = z.object({ retried: z.number().int().nonnegative().option
 export const POST = webhook(async (req: Request) => {
   const url = new URL(req.url);
   const verified = await verifyDelivery(req, `${FAILED_PATH}${url.search}`);
-  if (!verified.ok) return unauthorizedDelivery(verified.reason);
+  if (!verified.ok) return unauthorizedDelivery(verified.reason, "failed");
+  if (!(await claimSignature(verified.delivery.signature))) return unauthorizedDelivery("a replay of a signed request seen before", "failed");
   const query = querySchema.safeParse(Object.fromEntries(url.searchParams));
   if (!query.success) return qstashAnswer({ kind: "fatal", note: "failure callback without a job id" });
   let body: z.infer<typeof callbackSchema> = {};
