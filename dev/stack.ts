@@ -36,18 +36,19 @@ export async function startLocalStack(opts: { env: EnvMap; root: string; log?: (
       services.push({ name: "Upstash Redis", url: env.UPSTASH_REDIS_REST_URL, detail: "real service" });
     }
     if (isLoopbackUrl(env.QSTASH_URL)) {
-      const timeScale = Number(env.QSTASH_DEV_TIME_SCALE || "1");
+      // The stand-in runs at QStash's own timing; a leftover setting from older .env files would
+      // otherwise be silently ignored while someone waits for a compressed backoff.
+      if (env.QSTASH_DEV_TIME_SCALE) opts.log?.("QSTASH_DEV_TIME_SCALE is no longer read: the QStash stand-in runs in real time");
       const qstash = await startQStash({
         port: portOf(env.QSTASH_URL),
         token: env.QSTASH_TOKEN,
         currentSigningKey: env.QSTASH_CURRENT_SIGNING_KEY,
         nextSigningKey: env.QSTASH_NEXT_SIGNING_KEY,
         redisUrl,
-        timeScale,
         log: opts.log,
       });
       stops.push(qstash.stop);
-      services.push({ name: "QStash (stand-in)", url: qstash.url, detail: `${redisUrl ? "messages kept in Redis" : "messages in memory"}, backoff ×${timeScale}` });
+      services.push({ name: "QStash (stand-in)", url: qstash.url, detail: `${redisUrl ? "messages kept in Redis" : "messages in memory"}, real-time delays and backoff` });
     } else {
       services.push({ name: "QStash", url: env.QSTASH_URL, detail: "real service" });
     }

@@ -12,8 +12,7 @@ import type { DestinationResponse, QStashFaults, StoredMessage } from "./types.t
 
 /**
  * QStash aborts an attempt after the plan's "Max HTTP Response Duration" when no Upstash-Timeout
- * is given; 15 minutes is the free plan's documented value. Timeouts are never time-scaled: they
- * bound how long the destination may work, which the scale must not shrink.
+ * is given; 15 minutes is the free plan's documented value (pricing: Max HTTP Response Duration).
  */
 export const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
 

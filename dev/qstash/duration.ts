@@ -7,8 +7,11 @@ import type { HeaderMap } from "./types.ts";
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/y;
 
-/** "1d10h30m", "6m5s", "1.5s"; a bare number means seconds. Null when malformed. */
-export function parseDurationMs(value: string): number | null {
+/**
+ * "1d10h30m", "6m5s", "1.5s"; a bare number means seconds. Null when malformed. `days: false`
+ * reads Go's time.ParseDuration units only, as QStash does for Retry-After (docs: features/retry).
+ */
+export function parseDurationMs(value: string, { days = true } = {}): number | null {
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
   if (!text) return null;
@@ -16,7 +19,7 @@ export function parseDurationMs(value: string): number | null {
   PART.lastIndex = 0;
   while (PART.lastIndex < text.length) {
     const match = PART.exec(text);
-    if (!match) return null;
+    if (!match || (!days && match[2] === "d")) return null;
     total += Number(match[1]) * UNIT_MS[match[2]];
   }
   return total;
@@ -52,7 +55,7 @@ export function retryAfterMs(header: HeaderMap, now: number): number | null {
 }
 
 function parseRetryAfter(value: string, now: number): number | null {
-  const duration = parseDurationMs(value);
+  const duration = parseDurationMs(value, { days: false });
   if (duration !== null) return duration;
   // Dates contain a comma and a space ("Sun, 27 Jun 2024 12:16:24 GMT"); a past date means "now".
   if (/[a-z]/i.test(value) && value.includes(" ")) {

@@ -20,7 +20,7 @@ import { createScheduler } from "./scheduler.ts";
 import { callbackBody, callbackMessage, decide } from "./settle.ts";
 import type { DlqEntry, MessageState, QStashFaults, QStashStats, StoredMessage } from "./types.ts";
 
-/** How long a deduplication id holds (docs: features/deduplication). A retention, so not time-scaled. */
+/** How long a deduplication id holds (docs: features/deduplication). */
 export const DEDUP_WINDOW_MS = 10 * 60 * 1000;
 /** Finished messages kept for GET /__admin/messages. */
 const RECENT_LIMIT = 500;
@@ -28,7 +28,6 @@ const ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz123456789"
 
 export type EngineOptions = {
   persistence: Persistence;
-  timeScale: number;
   signingKey: string;
   faults: () => QStashFaults;
   log: (line: string) => void;
@@ -44,7 +43,7 @@ export function createEngine(o: EngineOptions) {
   const running = new Set<Promise<void>>();
   const dlq = createDlq();
   const events = createEventLog();
-  const gate = createFlowGate(o.timeScale);
+  const gate = createFlowGate();
   let recent: StoredMessage[] = [];
   let counters = zeroCounters();
   let generation = 0;
@@ -69,7 +68,7 @@ export function createEngine(o: EngineOptions) {
 
   function context(): PublishContext {
     const newMessageId = () => `msg_${Array.from({ length: 40 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join("")}`;
-    return { now: Date.now(), timeScale: o.timeScale, newMessageId };
+    return { now: Date.now(), newMessageId };
   }
 
   function enqueue(m: StoredMessage): Promise<void> {
@@ -128,7 +127,7 @@ export function createEngine(o: EngineOptions) {
       if (decision.kind === "retry") {
         m.retried++;
         m.state = "RETRY";
-        m.dueAt = now + Math.round(decision.waitMs * o.timeScale);
+        m.dueAt = now + Math.round(decision.waitMs);
         events.record(m, "RETRY", { nextDeliveryTime: m.dueAt });
         quietly(write(() => o.persistence.saveMessage(m)));
       } else {

@@ -19,8 +19,7 @@ export type FlowGate = {
   reset(): void;
 };
 
-/** `timeScale` shrinks rate periods like every other wait the stand-in imposes. */
-export function createFlowGate(timeScale: number): FlowGate {
+export function createFlowGate(): FlowGate {
   const keys = new Map<string, KeyState>();
 
   function stateOf(message: StoredMessage): KeyState | undefined {
@@ -35,7 +34,7 @@ export function createFlowGate(timeScale: number): FlowGate {
   }
 
   function rollWindow(state: KeyState, now: number): void {
-    const periodMs = state.limits.periodSec * 1000 * timeScale;
+    const periodMs = state.limits.periodSec * 1000;
     if (now >= state.windowStart + periodMs) {
       state.windowStart = now;
       state.started = 0;
@@ -54,7 +53,7 @@ export function createFlowGate(timeScale: number): FlowGate {
       const { parallelism, rate, periodSec } = state.limits;
       if (parallelism !== undefined && state.inFlight >= parallelism) return { ok: false };
       rollWindow(state, now);
-      if (rate !== undefined && state.started >= rate) return { ok: false, until: state.windowStart + periodSec * 1000 * timeScale };
+      if (rate !== undefined && state.started >= rate) return { ok: false, until: state.windowStart + periodSec * 1000 };
       return { ok: true };
     },
     acquire(message, now) {

@@ -2,7 +2,8 @@
  * A local stand-in for Upstash QStash v2: the official @upstash/qstash Client and Receiver work
  * against it unchanged (`new Client({ baseUrl: dev.url, token })`). It publishes, signs and
  * delivers with retries and backoff, dedupes, delays, calls callbacks, keeps a DLQ, applies flow
- * control, injects faults, and with `redisUrl` survives its own restart.
+ * control, injects faults, and with `redisUrl` survives its own restart. Time is QStash's own:
+ * every delay, backoff, Retry-After and rate period takes as long as it does on the real service.
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -31,8 +32,6 @@ export type QStashDevOptions = {
   nextSigningKey: string;
   /** Keep messages, DLQ and dedupe ids in this Redis (keys "qstash-dev:{token tag}:…") to survive restarts. */
   redisUrl?: string | null;
-  /** Multiplies every delay, backoff and rate period (e.g. 0.001 in tests). Default 1. */
-  timeScale?: number;
   faults?: QStashFaults;
   log?: (line: string) => void;
 };
@@ -49,15 +48,13 @@ export type QStashDev = {
 
 export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
   if (!opts.token || !opts.currentSigningKey || !opts.nextSigningKey) throw new Error("QStash stand-in: token and both signing keys are required");
-  const timeScale = opts.timeScale ?? 1;
-  if (!Number.isFinite(timeScale) || timeScale < 0) throw new Error(`QStash stand-in: timeScale must be a number ≥ 0, got ${opts.timeScale}`);
   const log = opts.log ?? (() => {});
   let faults = checkFaults(opts.faults ?? {});
   // One namespace per token, so stand-ins of different test suites can share a Redis, while a
   // restart with the same configuration finds its own messages again.
   const tag = createHash("sha256").update(opts.token).digest("hex").slice(0, 8);
   const persistence = opts.redisUrl ? await redisPersistence(opts.redisUrl, `qstash-dev:${tag}:`) : memoryPersistence();
-  const engine = createEngine({ persistence, timeScale, signingKey: opts.currentSigningKey, faults: () => faults, log });
+  const engine = createEngine({ persistence, signingKey: opts.currentSigningKey, faults: () => faults, log });
   const setFaults = (next: QStashFaults) => {
     faults = checkFaults(next);
   };

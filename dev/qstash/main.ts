@@ -1,7 +1,8 @@
 /**
  * Runs the QStash stand-in on its own: `node dev/qstash/main.ts`, configured like the app
  * (QSTASH_URL gives the port, QSTASH_TOKEN, QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY,
- * optional REDIS_URL, QSTASH_DEV_TIME_SCALE and QSTASH_DEV_FAULTS as JSON). Ctrl-C stops it.
+ * optional REDIS_URL and QSTASH_DEV_FAULTS as JSON). It runs at QStash's real timing. Ctrl-C
+ * stops it.
  */
 import { startQStash } from "./index.ts";
 
@@ -35,7 +36,6 @@ const dev = await startQStash({
   currentSigningKey: required("QSTASH_CURRENT_SIGNING_KEY"),
   nextSigningKey: required("QSTASH_NEXT_SIGNING_KEY"),
   redisUrl: process.env.REDIS_URL || null,
-  timeScale: Number(process.env.QSTASH_DEV_TIME_SCALE || "1"),
   faults,
   log,
 }).catch((error: unknown) => {

@@ -13,7 +13,7 @@ import type { CallbackConfig, FlowControl, HeaderMap, StoredMessage } from "./ty
 export const DEFAULT_RETRIES = 3;
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
-export type PublishContext = { now: number; timeScale: number; newMessageId: () => string };
+export type PublishContext = { now: number; newMessageId: () => string };
 export type Parsed = { ok: true; message: StoredMessage; dedupKey?: string } | { ok: false; error: string };
 
 /** Delivery settings a message can carry; all optional so DLQ retries can override a subset. */
@@ -57,10 +57,10 @@ export function republish(old: StoredMessage, headers: LowerHeaders, ctx: Publis
   });
 }
 
-/** A fresh pending message; delays are multiplied by the stand-in's time scale. */
+/** A fresh pending message, due after its Upstash-Delay or at its Upstash-Not-Before. */
 export function newMessage(base: Base, cfg: Config, ctx: PublishContext): StoredMessage {
   const wait = cfg.notBeforeMs !== undefined ? Math.max(0, cfg.notBeforeMs - ctx.now) : cfg.delayMs;
-  const dueAt = Math.round(ctx.now + (wait ?? 0) * ctx.timeScale);
+  const dueAt = Math.round(ctx.now + (wait ?? 0));
   return {
     messageId: ctx.newMessageId(),
     ...base,

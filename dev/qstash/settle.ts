@@ -10,7 +10,7 @@ import { headerValue } from "./headers.ts";
 import { newMessage, type PublishContext } from "./publish.ts";
 import type { CallbackConfig, StoredMessage } from "./types.ts";
 
-/** `waitMs` is in real (unscaled) milliseconds; the engine applies the time scale. */
+/** `waitMs`: how long until the next attempt, in milliseconds. */
 export type Decision = { kind: "delivered" } | { kind: "retry"; waitMs: number } | { kind: "dlq"; reason: string };
 
 export function decide(message: StoredMessage, outcome: AttemptOutcome, now: number): Decision {

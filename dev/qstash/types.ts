@@ -12,7 +12,7 @@ export type QStashFaults = {
   dropRate?: number;
   /** The attempt is sent twice at once, with the same message id. */
   duplicateRate?: number;
-  /** Extra latency before each attempt, in ms (not time-scaled). */
+  /** Extra latency before each attempt, in ms. */
   delayMs?: number;
   /** The request is started, then the connection is cut after `cutoffAfterMs`; counts as a failure. */
   cutoffRate?: number;
@@ -76,7 +76,7 @@ export type StoredMessage = {
   maxRetries: number;
   retryDelay?: string;
   timeoutMs?: number;
-  /** Unix ms the first delivery was held until (Upstash-Delay / Upstash-Not-Before, time-scaled). */
+  /** Unix ms the first delivery was held until (Upstash-Delay / Upstash-Not-Before). */
   notBefore?: number;
   createdAt: number;
   callerIp?: string;

@@ -23,16 +23,15 @@ import { planJobs, rng, runWorkload } from "./workload.ts";
  * (crashing-front.ts) and the DLQ saw. The figures are printed at the end (CHAOS_SEED repeats a
  * run's plan and fault dice; the interleaving is the machine's).
  *
- * QStash runs in real time: a delivery that finds another worker's lease queues a recheck
- * delayed by the lease's remaining seconds + 1, and that delay must really elapse — scaled down,
- * the recheck lands while the dead worker's lease still holds, its follow-up recheck is
- * deduplicated (same holder, same deadline), and the job is left with no message. Retries start
- * at 1 s and grow to span 150 s, longer than the app-down window; a short lease (2.5 s), stall
- * timeout (1 s) and stale bound (10 s) keep recovery quick.
+ * QStash runs in real time (as every stand-in does): a delivery that finds another worker's lease
+ * queues a recheck delayed by the lease's remaining seconds + 1, and that delay must really
+ * elapse — were it compressed, the recheck would land while the dead worker's lease still holds,
+ * its follow-up recheck would be deduplicated (same holder, same deadline), and the job would be
+ * left with no message. Retries start at 1 s and grow to span 150 s, longer than the app-down
+ * window; a short lease (2.5 s), stall timeout (1 s) and stale bound (10 s) keep recovery quick.
  */
 const JOBS = Number(process.env.CHAOS_JOBS) || 200;
 const SEED = Number(process.env.CHAOS_SEED) || Math.floor(Math.random() * 1e9);
-const TIME_SCALE = 1;
 const KNOBS = { latencyMsPerToken: 3, fail429Rate: 0.025, fail500Rate: 0.025, stallRate: 0.03, invalidJsonRate: 0.05, retryAfterSeconds: 1, seed: SEED % 100_000 };
 const FAULTS = { duplicateRate: 0.1 };
 /** Longer than the QStash SDK's own publish retries (~4.3 s), so some starts and follow-ups do fail. */
@@ -71,7 +70,6 @@ beforeAll(async () => {
   front = await startCrashingFront(policy);
   toFront = await startOutageProxy(front.url);
   stack = await startTestStack({
-    timeScale: TIME_SCALE,
     env: {
       APP_BASE_URL: toFront.url, // QStash delivers through the crashing front
       QSTASH_RETRIES: "5",
@@ -170,7 +168,7 @@ describe(`chaos: ${JOBS} jobs through crashes, duplicate deliveries, provider fa
         if (n === Math.ceil(JOBS * 0.7) && REDIS_DOWN_MS > 0) takeDown("redis_down", [toRedis], REDIS_DOWN_MS);
         if (n === Math.ceil(JOBS * 0.4)) {
           const from = Date.now();
-          restart = restartQStash(stack, { timeScale: TIME_SCALE, faults: FAULTS, downMs: RESTART_DOWN_MS }).then((r) => {
+          restart = restartQStash(stack, { faults: FAULTS, downMs: RESTART_DOWN_MS }).then((r) => {
             statsBefore.push(r.statsBefore);
             return { ...r, from, to: Date.now() };
           });

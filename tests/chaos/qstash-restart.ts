@@ -13,7 +13,7 @@ import type { TestStack } from "../helpers/stack.ts";
  */
 export async function restartQStash(
   stack: TestStack,
-  opts: { timeScale: number; faults: QStashFaults; downMs: number },
+  opts: { faults: QStashFaults; downMs: number },
 ): Promise<{ resumed: number; statsBefore: QStashStats }> {
   const redisUrl = stack.redis.redisUrl;
   if (!redisUrl) throw new Error("restarting QStash in place needs a real Redis behind the stack (redis-server on PATH or REDIS_URL)");
@@ -28,7 +28,6 @@ export async function restartQStash(
     currentSigningKey: process.env.QSTASH_CURRENT_SIGNING_KEY!,
     nextSigningKey: process.env.QSTASH_NEXT_SIGNING_KEY!,
     redisUrl,
-    timeScale: opts.timeScale,
     faults: opts.faults,
     log: (line) => {
       const m = /resumed (\d+) pending/.exec(line);

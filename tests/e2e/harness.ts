@@ -41,7 +41,7 @@ export const E2E_OPS_TOKEN = "e2e-ops-token-0123456789";
 const secret = () => randomBytes(12).toString("hex");
 
 /**
- * The local stack (Redis REST over a private redis-server, QStash at 1/100 of real time, the
+ * The local stack (Redis REST over a private redis-server, QStash at its real timing, the
  * OpenAI simulator) on free ports, and `next start` of the production build behind a counting
  * proxy, configured only through environment variables as in production.
  */
@@ -58,7 +58,7 @@ export async function startE2EApp(): Promise<E2EApp> {
     stops.push(redis.stop);
     const redisLink = await startOutageProxy(redis.url);
     stops.push(redisLink.stop);
-    const qstash = await startQStash({ port: 0, token, currentSigningKey: keys.current, nextSigningKey: keys.next, redisUrl: redis.redisUrl, timeScale: 0.01 });
+    const qstash = await startQStash({ port: 0, token, currentSigningKey: keys.current, nextSigningKey: keys.next, redisUrl: redis.redisUrl });
     stops.push(qstash.stop);
     const openai = await startOpenAISimulator({ port: 0, apiKey: token, knobs: { latencyMsPerToken: FAST_MS_PER_TOKEN } });
     stops.push(openai.stop);
@@ -73,7 +73,6 @@ export async function startE2EApp(): Promise<E2EApp> {
       QSTASH_TOKEN: token,
       QSTASH_CURRENT_SIGNING_KEY: keys.current,
       QSTASH_NEXT_SIGNING_KEY: keys.next,
-      QSTASH_DEV_TIME_SCALE: "0.01",
       OPENAI_API_KEY: token,
       OPENAI_BASE_URL: openai.url,
       OPENAI_MODEL: "gpt-5-mini",

@@ -19,14 +19,14 @@ export type TestStack = {
 const secret = () => randomBytes(12).toString("hex");
 
 /**
- * The whole local stack on free ports, plus the app's real route handlers behind an HTTP server,
+ * The whole local stack on free ports (QStash at its real timing), plus the app's real route handlers behind an HTTP server,
  * with process.env pointing the app's SDK clients at it. One per test file (vitest isolates
  * modules per file, so the app's cached env and clients belong to that file).
  */
 /** The operator token every test stack runs with (`Authorization: Bearer …` on /api/ops/*). */
 export const TEST_OPS_TOKEN = "test-ops-token-0123456789abcdef";
 
-export async function startTestStack(opts: { timeScale?: number; env?: Record<string, string>; redisBackend?: "auto" | "memory" } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { env?: Record<string, string>; redisBackend?: "auto" | "memory" } = {}): Promise<TestStack> {
   const token = secret();
   const keys = { current: `sig_${secret()}`, next: `sig_${secret()}` };
   const redis = await startRedisRest({ port: 0, token, backend: opts.redisBackend ?? "auto", redisUrl: process.env.REDIS_URL || undefined });
@@ -36,7 +36,6 @@ export async function startTestStack(opts: { timeScale?: number; env?: Record<st
     currentSigningKey: keys.current,
     nextSigningKey: keys.next,
     redisUrl: redis.redisUrl,
-    timeScale: opts.timeScale ?? 0.001,
   });
   const openai = await startOpenAISimulator({ port: 0, apiKey: token, knobs: { latencyMsPerToken: 0 } });
   const app = await startAppServer();

@@ -6,9 +6,9 @@ import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 import type { Health } from "../../../lib/ops/types.ts";
 
-// QStash in real time: the test is about waits measured in seconds. The circuit opens after two
-// provider failures in a row and stays open 2.5 s.
-const stack = useTestStack({ timeScale: 1, env: { CIRCUIT_FAILURE_THRESHOLD: "2", CIRCUIT_COOLDOWN_MS: "2500", QSTASH_RETRIES: "5" } });
+// The test is about waits measured in seconds. The circuit opens after two provider failures in
+// a row and stays open 2.5 s.
+const stack = useTestStack({ env: { CIRCUIT_FAILURE_THRESHOLD: "2", CIRCUIT_COOLDOWN_MS: "2500", QSTASH_RETRIES: "5" } });
 const calls = (jobId: string) => stack.openai.calls().filter((c) => c.metadata?.job_id === jobId);
 const circuit = async () => (await new Operator(stack.app.url).get<Health>("/api/ops/health")).checks.openai.circuit;
 

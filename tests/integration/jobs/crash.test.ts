@@ -6,8 +6,8 @@ import { testRedis } from "../../helpers/redis-scan.ts";
 import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-  // QStash in real time here: these tests are about a lease (1.5 s) racing redeliveries.
-const stack = useTestStack({ timeScale: 1, env: { JOB_LEASE_MS: "1500" } });
+// These tests are about a lease (1.5 s) racing redeliveries, so it is kept short.
+const stack = useTestStack({ env: { JOB_LEASE_MS: "1500" } });
 
 const calls = (jobId: string) => stack.openai.calls().filter((c) => c.metadata?.job_id === jobId);
 const steps = (jobId: string) => calls(jobId).map((c) => String(c.metadata?.step));
