@@ -9,9 +9,11 @@
  *   POST   /v2/dlq/retry?dlqIds=…|filters  → 201 { responses: [{ messageId }], cursor? }
  *   GET    /v2/logs, /v2/events            → 200 { events, cursor? }
  * A retry request's Upstash-* headers override the original message's settings, as in QStash.
+ * Filters are checked first (filters.ts): an unknown one is a 400 and selects nothing.
  */
 import type { IncomingMessage } from "node:http";
 import type { Engine } from "./engine.ts";
+import { parseFilter } from "./filters.ts";
 import { lowerHeaders } from "./headers.ts";
 import { HttpError, sendError, sendJson } from "./http-util.ts";
 import type { Route } from "./message-routes.ts";
@@ -24,22 +26,22 @@ export function dlqRoutes(engine: Engine): Route {
     const path = url.pathname;
     const query = url.searchParams;
     if (req.method === "GET" && (path === "/v2/logs" || path === "/v2/events")) {
-      sendJson(res, 200, engine.events.page(query));
+      sendJson(res, 200, engine.events.page(parseFilter(query, "logs")));
       return true;
     }
     if (path === "/v2/dlq" && req.method === "GET") {
-      const page = engine.dlq.page(query);
+      const page = engine.dlq.page(parseFilter(query, "dlq"));
       sendJson(res, 200, { messages: page.entries.map(dlqView), ...(page.cursor ? { cursor: page.cursor } : {}) });
       return true;
     }
     if (path === "/v2/dlq" && req.method === "DELETE") {
-      const page = engine.dlq.page(query);
+      const page = engine.dlq.page(parseFilter(query, "dlq"));
       const deleted = await engine.deleteDlq(page.entries.map((e) => e.dlqId));
       sendJson(res, 200, { deleted, ...(page.cursor ? { cursor: page.cursor } : {}) });
       return true;
     }
     if (path === "/v2/dlq/retry" && req.method === "POST") {
-      const page = engine.dlq.page(query);
+      const page = engine.dlq.page(parseFilter(query, "dlq"));
       const responses = await retryAll(page.entries, req, engine);
       sendJson(res, 201, { responses, ...(page.cursor ? { cursor: page.cursor } : {}) });
       return true;

@@ -3,8 +3,8 @@
  * unix ms then a sequence, like a Redis stream id) that also serve as paging cursors. A cursor
  * is the last id returned, so paging keeps working while a bulk delete removes what it paged.
  */
+import { messageFacts, type Filter } from "./filters.ts";
 import type { DlqEntry } from "./types.ts";
-import { matches, queryValues } from "./views.ts";
 
 export type DlqPage = { entries: DlqEntry[]; cursor?: string };
 
@@ -14,7 +14,7 @@ export type DlqStore = {
   /** Removes the given ids; returns the entries that were there. */
   remove(dlqIds: string[]): DlqEntry[];
   /** Selects by `dlqIds`, or by filters with `count` (max 100) and `cursor` paging. */
-  page(query: URLSearchParams): DlqPage;
+  page(filter: Filter): DlqPage;
   size(): number;
   clear(): void;
 };
@@ -54,17 +54,17 @@ export function createDlq(): DlqStore {
       }
       return removed;
     },
-    page(query) {
-      const ids = queryValues(query, "dlqIds");
+    page(filter) {
+      const ids = filter.values("dlqIds");
       if (ids.length) return { entries: ids.map((id) => entries.get(id)).filter((e): e is DlqEntry => !!e) };
-      const count = Math.min(MAX_COUNT, Math.max(1, Number(query.get("count")) || MAX_COUNT));
-      const cursor = query.get("cursor") || undefined;
+      const count = Math.min(MAX_COUNT, Math.max(1, filter.count || MAX_COUNT));
+      const { cursor } = filter;
       const selected: DlqEntry[] = [];
       let more = false;
       for (const entry of entries.values()) {
         if (cursor && !after(entry.dlqId, cursor)) continue;
-        const status = entry.response ? [String(entry.response.status)] : [];
-        if (!matches(entry.message, query, entry.dlqAt, { responseStatus: status })) continue;
+        const responseStatus = entry.response ? [String(entry.response.status)] : [];
+        if (!filter.matches({ ...messageFacts(entry.message), responseStatus }, entry.dlqAt)) continue;
         if (selected.length === count) {
           more = true;
           break;

@@ -1,10 +1,11 @@
 /**
  * QStash's logs (GET /v2/logs, and /v2/events which client.logs() calls): one event per state
  * change, newest first. Kept in memory only and bounded, because they are for looking at what
- * just happened (the operator's "QStash logs" view), not for recovery.
+ * just happened (the operator's "QStash logs" view), not for recovery. Filters are the logs
+ * endpoint's (filters.ts), host and path included.
  */
+import { messageFacts, type Filter } from "./filters.ts";
 import type { MessageState, StoredMessage } from "./types.ts";
-import { queryValues } from "./views.ts";
 
 export type LogEvent = {
   time: number;
@@ -19,42 +20,47 @@ export type LogEvent = {
 };
 
 const LIMIT = 5_000;
+/** Most events a page returns (SDK: "Max 1000"); 100 when `count` is not given. */
+const MAX_COUNT = 1000;
+
+/** The `state` filter values an event answers to: IN_PROGRESS is ACTIVE, RETRY or ERROR (API reference). */
+function stateNames(state: MessageState): string[] {
+  if (state === "ACTIVE" || state === "RETRY" || state === "ERROR") return [state, "IN_PROGRESS"];
+  if (state === "CANCELED") return [state, "CANCELLED"];
+  return [state];
+}
+
+type Stored = { seq: number; event: LogEvent; message: StoredMessage };
 
 export type EventLog = {
   record(message: StoredMessage, state: MessageState, extra?: Partial<LogEvent>): void;
   /** Newest first; `cursor` is opaque to callers (an event sequence number). */
-  page(query: URLSearchParams): { events: LogEvent[]; cursor?: string };
+  page(filter: Filter): { events: LogEvent[]; cursor?: string };
   clear(): void;
 };
 
 export function createEventLog(): EventLog {
-  let events: Array<LogEvent & { seq: number }> = [];
+  let events: Stored[] = [];
   let seq = 0;
   return {
     record(m, state, extra = {}) {
-      events.push({ seq: seq++, time: Date.now(), state, messageId: m.messageId, url: m.url, label: m.labels?.[0], labels: m.labels, ...extra });
+      const event: LogEvent = { time: Date.now(), state, messageId: m.messageId, url: m.url, label: m.labels?.[0], labels: m.labels, ...extra };
+      events.push({ seq: seq++, event, message: m });
       if (events.length > LIMIT * 1.2) events = events.slice(-LIMIT);
     },
-    page(query) {
-      const ids = [...queryValues(query, "messageIds"), ...queryValues(query, "messageId")];
-      const states = queryValues(query, "state");
-      const urls = queryValues(query, "url");
-      const labels = queryValues(query, "label");
-      const count = Math.min(1000, Math.max(1, Number(query.get("count")) || 100));
-      const cursor = query.get("cursor") ? Number(query.get("cursor")) : Number.POSITIVE_INFINITY;
-      const out: Array<LogEvent & { seq: number }> = [];
+    page(filter) {
+      const ids = filter.values("messageIds");
+      const count = Math.min(MAX_COUNT, Math.max(1, filter.count || 100));
+      const cursor = filter.cursor ? Number(filter.cursor) : Number.POSITIVE_INFINITY;
+      const out: Stored[] = [];
       for (let i = events.length - 1; i >= 0 && out.length <= count; i--) {
         const e = events[i];
-        if (e.seq >= cursor) continue;
-        if (ids.length && !ids.includes(e.messageId)) continue;
-        if (states.length && !states.includes(e.state)) continue;
-        if (urls.length && !urls.includes(e.url)) continue;
-        if (labels.length && !labels.some((l) => e.labels?.includes(l))) continue;
-        out.push(e);
+        if (e.seq >= cursor || (ids.length && !ids.includes(e.event.messageId))) continue;
+        if (filter.matches({ ...messageFacts(e.message), state: stateNames(e.event.state) }, e.event.time)) out.push(e);
       }
       const more = out.length > count;
       const page = out.slice(0, count);
-      return { events: page.map(({ seq: _seq, ...e }) => e), cursor: more ? String(page[page.length - 1].seq) : undefined };
+      return { events: page.map((e) => e.event), cursor: more ? String(page[page.length - 1].seq) : undefined };
     },
     clear() {
       events = [];

@@ -5,13 +5,17 @@
  *   GET    /v2/messages/{id}          → 200 Message | 404 (only pending messages exist, as in QStash)
  *   DELETE /v2/messages/{id}          → 200 { cancelled: 1 } | 404
  *   DELETE /v2/messages?messageIds=…|filters → 200 { cancelled: n } (no filter: every pending message)
+ * A bulk cancel takes every match in one call: QStash ignores `count` there now (SDK 2.12
+ * deprecates it as "Ignored by the server" yet still sends count=100 by default), so honouring
+ * it would leave messages pending that QStash cancels. An unknown filter is a 400 (filters.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Engine } from "./engine.ts";
 import { lowerHeaders } from "./headers.ts";
 import { callerIp, HttpError, readBody, readJson, sendError, sendJson } from "./http-util.ts";
 import { parsePublish, type Parsed } from "./publish.ts";
-import { matches, messageView, queryValues } from "./views.ts";
+import { messageFacts, parseFilter } from "./filters.ts";
+import { messageView } from "./views.ts";
 
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
@@ -51,9 +55,9 @@ export function messageRoutes(engine: Engine): Route {
       return true;
     }
     if (path === "/v2/messages" && req.method === "DELETE") {
-      const ids = queryValues(url.searchParams, "messageIds");
-      const select = ids.length ? (m: { messageId: string }) => ids.includes(m.messageId) : undefined;
-      const cancelled = await engine.cancel((m) => (select ? select(m) : matches(m, url.searchParams, m.createdAt)));
+      const filter = parseFilter(url.searchParams, "messages");
+      const ids = filter.values("messageIds");
+      const cancelled = await engine.cancel((m) => (ids.length ? ids.includes(m.messageId) : filter.matches(messageFacts(m), m.createdAt)));
       sendJson(res, 200, { cancelled });
       return true;
     }
