@@ -13,7 +13,8 @@ import { randomInt } from "node:crypto";
 import { deliver, type AttemptOutcome } from "./attempt.ts";
 import { createDlq, newDlqId } from "./dlq.ts";
 import { createEventLog } from "./events.ts";
-import { createFlowGate } from "./flow-control.ts";
+import { createFlowApi } from "./flow-api.ts";
+import { createFlowGate, flowRecord, type FlowKeyState } from "./flow-control.ts";
 import type { Persistence } from "./persistence.ts";
 import type { PublishContext } from "./publish.ts";
 import { createScheduler } from "./scheduler.ts";
@@ -28,6 +29,8 @@ const ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz123456789"
 
 export type EngineOptions = {
   persistence: Persistence;
+  /** Deliveries in flight at once across all keys (the plan's parallelism). */
+  globalParallelism: number;
   signingKey: string;
   faults: () => QStashFaults;
   log: (line: string) => void;
@@ -43,7 +46,7 @@ export function createEngine(o: EngineOptions) {
   const running = new Set<Promise<void>>();
   const dlq = createDlq();
   const events = createEventLog();
-  const gate = createFlowGate();
+  const gate = createFlowGate({ globalParallelism: o.globalParallelism });
   let recent: StoredMessage[] = [];
   let counters = zeroCounters();
   let generation = 0;
@@ -51,11 +54,14 @@ export function createEngine(o: EngineOptions) {
   let writes: Promise<void> = Promise.resolve();
   let idleWaiters: Array<() => void> = [];
 
-  const scheduler = createScheduler({
-    waiting: () => [...pending.values()].filter((m) => !inFlight.has(m.messageId)),
-    gate,
-    start,
-  });
+  const waiting = () => [...pending.values()].filter((m) => !inFlight.has(m.messageId));
+  const scheduler = createScheduler({ waiting, gate, start });
+  /** A flow-control key changed: keep it across a restart, and let held messages start if they may. */
+  const flowChanged = (state: FlowKeyState) => {
+    quietly(write(() => o.persistence.saveFlowKey(flowRecord(state))));
+    scheduler.wake();
+  };
+  const flow = createFlowApi({ gate, waiting, changed: flowChanged });
 
   /** Queues a write after the earlier ones. A failure is logged here and returned to callers who answer for it (a publish). */
   function write(fn: () => Promise<void>): Promise<void> {
@@ -73,7 +79,8 @@ export function createEngine(o: EngineOptions) {
 
   function enqueue(m: StoredMessage): Promise<void> {
     pending.set(m.messageId, m);
-    if (m.flowControl) gate.configure(m.flowControl);
+    const configured = m.flowControl && gate.configure(m.flowControl);
+    if (configured) flowChanged(configured);
     if (m.kind !== "message") counters.callbacks++;
     events.record(m, "CREATED", { nextDeliveryTime: m.dueAt });
     scheduler.wake();
@@ -153,6 +160,7 @@ export function createEngine(o: EngineOptions) {
     context,
     dlq,
     events,
+    flow,
     /** Dedupes, stores and schedules a parsed message; a duplicate answers with the holder's id. */
     async publish(m: StoredMessage, dedupKey?: string): Promise<{ messageId: string; deduplicated: boolean }> {
       if (stopping) throw new Error("the QStash stand-in is stopping");
@@ -188,6 +196,8 @@ export function createEngine(o: EngineOptions) {
         pending.set(m.messageId, m);
         if (m.flowControl) gate.configure(m.flowControl);
       }
+      // The saved keys are the last word: pins, pauses and the limits last in force.
+      for (const record of loaded.flowKeys) gate.restore(record);
       for (const entry of loaded.dlq) dlq.add(entry);
       scheduler.wake();
       return loaded.messages.length;

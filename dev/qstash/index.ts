@@ -2,14 +2,16 @@
  * A local stand-in for Upstash QStash v2: the official @upstash/qstash Client and Receiver work
  * against it unchanged (`new Client({ baseUrl: dev.url, token })`). It publishes, signs and
  * delivers with retries and backoff, dedupes, delays, calls callbacks, keeps a DLQ, applies flow
- * control, injects faults, and with `redisUrl` survives its own restart. Time is QStash's own:
- * every delay, backoff, Retry-After and rate period takes as long as it does on the real service.
+ * control (and its management API: pause, pin, reset rate), injects faults, and with `redisUrl`
+ * survives its own restart. Time is QStash's own: every delay, backoff, Retry-After and rate
+ * period takes as long as it does on the real service.
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { adminRoutes, checkFaults } from "./admin-routes.ts";
 import { dlqRoutes } from "./dlq-routes.ts";
+import { flowRoutes } from "./flow-routes.ts";
 import { createEngine } from "./engine.ts";
 import { authorized, HttpError, sendError } from "./http-util.ts";
 import { messageRoutes } from "./message-routes.ts";
@@ -30,7 +32,12 @@ export type QStashDevOptions = {
   currentSigningKey: string;
   /** Accepted for symmetry with QStash's key pair; receivers fall back to it during rotation. */
   nextSigningKey: string;
-  /** Keep messages, DLQ and dedupe ids in this Redis (keys "qstash-dev:{token tag}:…") to survive restarts. */
+  /**
+   * Deliveries in flight at once across all keys, reported by GET /v2/globalParallelism.
+   * Default 100: the Pay-as-you-go plan's Parallelism on QStash's pricing page.
+   */
+  globalParallelism?: number;
+  /** Keep messages, DLQ, dedupe ids and flow-control keys in this Redis (keys "qstash-dev:{token tag}:…") to survive restarts. */
   redisUrl?: string | null;
   faults?: QStashFaults;
   log?: (line: string) => void;
@@ -54,11 +61,13 @@ export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
   // restart with the same configuration finds its own messages again.
   const tag = createHash("sha256").update(opts.token).digest("hex").slice(0, 8);
   const persistence = opts.redisUrl ? await redisPersistence(opts.redisUrl, `qstash-dev:${tag}:`) : memoryPersistence();
-  const engine = createEngine({ persistence, signingKey: opts.currentSigningKey, faults: () => faults, log });
+  const globalParallelism = opts.globalParallelism ?? 100;
+  if (!Number.isInteger(globalParallelism) || globalParallelism < 1) throw new Error(`QStash stand-in: globalParallelism must be a positive integer, got ${opts.globalParallelism}`);
+  const engine = createEngine({ persistence, globalParallelism, signingKey: opts.currentSigningKey, faults: () => faults, log });
   const setFaults = (next: QStashFaults) => {
     faults = checkFaults(next);
   };
-  const routes = [messageRoutes(engine), dlqRoutes(engine), adminRoutes(engine, { get: () => faults, set: setFaults })];
+  const routes = [messageRoutes(engine), dlqRoutes(engine), flowRoutes(engine), adminRoutes(engine, { get: () => faults, set: setFaults })];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://qstash.local");

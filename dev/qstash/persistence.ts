@@ -4,15 +4,18 @@
  * stand-in resume pending deliveries and keep its DLQ and deduplication ids. The in-memory one
  * persists nothing except dedupe ids (which it alone answers for).
  */
+import type { FlowKeyRecord } from "./flow-control.ts";
 import type { DlqEntry, StoredMessage } from "./types.ts";
 
 export type Persistence = {
-  /** What a previous run left: pending messages (in flight ones included) and the DLQ. */
-  load(): Promise<{ messages: StoredMessage[]; dlq: DlqEntry[] }>;
+  /** What a previous run left: pending messages (in flight ones included), the DLQ, flow-control keys. */
+  load(): Promise<{ messages: StoredMessage[]; dlq: DlqEntry[]; flowKeys: FlowKeyRecord[] }>;
   saveMessage(message: StoredMessage): Promise<void>;
   deleteMessage(messageId: string): Promise<void>;
   saveDlq(entry: DlqEntry): Promise<void>;
   deleteDlq(dlqIds: string[]): Promise<void>;
+  /** A flow-control key's limits, pins and pause, written whenever one of them changes. */
+  saveFlowKey(record: FlowKeyRecord): Promise<void>;
   /**
    * Claims `key` for `messageId` for `ttlMs`. Returns null when claimed, or the message id that
    * already holds it (the publish is then a duplicate).
@@ -27,12 +30,13 @@ export function memoryPersistence(): Persistence {
   const dedup = new Map<string, { messageId: string; until: number }>();
   return {
     async load() {
-      return { messages: [], dlq: [] };
+      return { messages: [], dlq: [], flowKeys: [] };
     },
     async saveMessage() {},
     async deleteMessage() {},
     async saveDlq() {},
     async deleteDlq() {},
+    async saveFlowKey() {},
     async claimDedup(key, messageId, ttlMs) {
       const now = Date.now();
       const held = dedup.get(key);

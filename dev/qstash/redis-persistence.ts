@@ -3,10 +3,12 @@
  *   {prefix}msg:{messageId}   JSON of a pending message    TTL: until due + 7 days
  *   {prefix}dlq:{dlqId}       JSON of a DLQ entry           TTL: 7 days (QStash's DLQ retention is plan-bound)
  *   {prefix}dedup:{sha256}    message id holding a dedupe id TTL: the deduplication window
+ *   {prefix}fc:{key}          JSON of a flow-control key     TTL: 7 days after its last change
  * Every key has a TTL, so nothing the stand-in writes outlives its use in a shared database.
  */
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
+import type { FlowKeyRecord } from "./flow-control.ts";
 import type { Persistence } from "./persistence.ts";
 import type { DlqEntry, StoredMessage } from "./types.ts";
 
@@ -52,9 +54,10 @@ export async function redisPersistence(url: string, prefix: string): Promise<Per
     async load() {
       const messages = await readAll<StoredMessage>(`${prefix}msg:*`);
       const dlq = await readAll<DlqEntry>(`${prefix}dlq:*`);
+      const flowKeys = await readAll<FlowKeyRecord>(`${prefix}fc:*`);
       messages.sort((a, b) => a.dueAt - b.dueAt || a.createdAt - b.createdAt);
       dlq.sort((a, b) => a.dlqAt - b.dlqAt || a.dlqId.localeCompare(b.dlqId));
-      return { messages, dlq };
+      return { messages, dlq, flowKeys };
     },
     async saveMessage(message) {
       const ttl = Math.max(0, message.dueAt - Date.now()) + KEEP_MS;
@@ -68,6 +71,9 @@ export async function redisPersistence(url: string, prefix: string): Promise<Per
     },
     async deleteDlq(dlqIds) {
       if (dlqIds.length) await redis.del(...dlqIds.map(dlqKey));
+    },
+    async saveFlowKey(record) {
+      await redis.set(`${prefix}fc:${record.key}`, JSON.stringify(record), "PX", KEEP_MS);
     },
     async claimDedup(key, messageId, ttlMs) {
       const redisKey = `${prefix}dedup:${createHash("sha256").update(key).digest("hex")}`;
