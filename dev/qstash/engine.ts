@@ -130,7 +130,8 @@ export function createEngine(o: EngineOptions) {
       finish(m, "DELIVERED", { responseStatus: status });
     } else {
       counters.failed++;
-      events.record(m, "ERROR", { responseStatus: status, error: outcome.error ?? `HTTP ${status}` });
+      const response = outcome.response && { responseHeaders: outcome.response.header, responseBody: outcome.response.bodyBase64 };
+      events.record(m, "ERROR", { responseStatus: status, ...response, error: outcome.error ?? `HTTP ${status}` });
       if (decision.kind === "retry") {
         m.retried++;
         m.state = "RETRY";

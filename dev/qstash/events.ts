@@ -2,10 +2,12 @@
  * QStash's logs (GET /v2/logs, and /v2/events which client.logs() calls): one event per state
  * change, newest first. Kept in memory only and bounded, because they are for looking at what
  * just happened (the operator's "QStash logs" view), not for recovery. Filters are the logs
- * endpoint's (filters.ts), host and path included.
+ * endpoint's (filters.ts), host and path included. Each event shows its message's header and
+ * body (base64) as the API reference's LogEntry does, with Upstash-Redact-Fields parts hidden.
  */
 import { messageFacts, type Filter } from "./filters.ts";
-import type { MessageState, StoredMessage } from "./types.ts";
+import { visibleBody, visibleHeader } from "./redact.ts";
+import type { HeaderMap, MessageState, StoredMessage } from "./types.ts";
 
 export type LogEvent = {
   time: number;
@@ -16,8 +18,14 @@ export type LogEvent = {
   labels?: string[];
   nextDeliveryTime?: number;
   responseStatus?: number;
+  /** ERROR events: the destination's answer (body base64), as the API reference lists them. */
+  responseHeaders?: HeaderMap;
+  responseBody?: string;
   error?: string;
 };
+
+/** What a page shows: the event plus its message's delivery settings, header and body. */
+export type LogView = LogEvent & { header: HeaderMap; body: string; method: string; maxRetries: number };
 
 const LIMIT = 5_000;
 /** Most events a page returns (SDK: "Max 1000"); 100 when `count` is not given. */
@@ -32,10 +40,14 @@ function stateNames(state: MessageState): string[] {
 
 type Stored = { seq: number; event: LogEvent; message: StoredMessage };
 
+function view({ event, message: m }: Stored): LogView {
+  return { ...event, header: visibleHeader(m.header, m.redact), body: visibleBody(m.bodyBase64, m.redact), method: m.method, maxRetries: m.maxRetries };
+}
+
 export type EventLog = {
   record(message: StoredMessage, state: MessageState, extra?: Partial<LogEvent>): void;
   /** Newest first; `cursor` is opaque to callers (an event sequence number). */
-  page(filter: Filter): { events: LogEvent[]; cursor?: string };
+  page(filter: Filter): { events: LogView[]; cursor?: string };
   clear(): void;
 };
 
@@ -60,7 +72,7 @@ export function createEventLog(): EventLog {
       }
       const more = out.length > count;
       const page = out.slice(0, count);
-      return { events: page.map((e) => e.event), cursor: more ? String(page[page.length - 1].seq) : undefined };
+      return { events: page.map(view), cursor: more ? String(page[page.length - 1].seq) : undefined };
     },
     clear() {
       events = [];

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { parseDurationMs } from "./duration.ts";
 import { retryDelayError } from "./expression.ts";
 import { strippedPrefix, type LowerHeaders } from "./headers.ts";
+import { parseRedaction, type Redaction } from "./redact.ts";
 import type { CallbackConfig, FlowControl, HeaderMap, StoredMessage } from "./types.ts";
 
 /** QStash's default when Upstash-Retries is absent. */
@@ -26,6 +27,7 @@ export type Config = {
   /** Absolute Upstash-Not-Before, unix ms; wins over delayMs. */
   notBeforeMs?: number;
   labels?: string[];
+  redact?: Redaction;
   flowControl?: FlowControl;
   callback?: CallbackConfig;
   failureCallback?: CallbackConfig;
@@ -51,7 +53,7 @@ export function republish(old: StoredMessage, headers: LowerHeaders, ctx: Publis
   return guarded(() => {
     const { url, header, bodyBase64, callerIp, kind, sourceMessageId } = old;
     const kept: Config = { method: old.method, retries: old.maxRetries, retryDelay: old.retryDelay, timeoutMs: old.timeoutMs };
-    Object.assign(kept, { labels: old.labels, flowControl: old.flowControl, callback: old.callback, failureCallback: old.failureCallback });
+    Object.assign(kept, { labels: old.labels, redact: old.redact, flowControl: old.flowControl, callback: old.callback, failureCallback: old.failureCallback });
     const overrides = Object.fromEntries(Object.entries(parseConfig(headers)).filter(([, v]) => v !== undefined));
     return { ok: true, message: newMessage({ url, header, bodyBase64, callerIp, kind, sourceMessageId }, { ...kept, ...overrides }, ctx) };
   });
@@ -71,6 +73,7 @@ export function newMessage(base: Base, cfg: Config, ctx: PublishContext): Stored
     notBefore: wait !== undefined ? dueAt : undefined,
     createdAt: ctx.now,
     labels: cfg.labels,
+    redact: cfg.redact,
     flowControl: cfg.flowControl,
     callback: cfg.callback,
     failureCallback: cfg.failureCallback,
@@ -108,6 +111,7 @@ function parseConfig(h: LowerHeaders, prefix = "upstash-"): Config {
   cfg.notBeforeMs = notBefore === undefined ? undefined : notBefore * 1000;
   const labels = get("label")?.split(",").map((l) => l.trim()).filter(Boolean);
   cfg.labels = labels?.length ? labels : undefined;
+  cfg.redact = redaction(get("redact-fields"));
   cfg.flowControl = flowControl(get("flow-control-key"), get("flow-control-value"));
   for (const [name, key] of [["upstash-callback-", "callback"], ["upstash-failure-callback-", "failureCallback"]] as const) {
     const url = h[name.slice(0, -1)]?.trim();
@@ -116,6 +120,14 @@ function parseConfig(h: LowerHeaders, prefix = "upstash-"): Config {
     cfg[key] = { url: checkUrl(url, name.slice(0, -1)), header: strippedPrefix(h, `${name}forward-`), ...sub };
   }
   return cfg;
+}
+
+function redaction(value: string | undefined): Redaction | undefined {
+  try {
+    return parseRedaction(value) ?? undefined;
+  } catch (error) {
+    throw new BadRequest(`invalid upstash-redact-fields: ${error instanceof Error ? error.message : error}`);
+  }
 }
 
 function integer(value: string | undefined, name: string): number | undefined {

@@ -57,6 +57,8 @@ export function callbackBody(source: StoredMessage, outcome: AttemptOutcome, dlq
 /**
  * A callback is a new message to the callback URL (signed and retried like any other). It uses
  * the original message's retry settings unless Upstash-(Failure-)Callback-* headers said otherwise.
+ * Its body embeds the source's header and body, so when the source redacted anything the
+ * callback's body is hidden from the views too (QStash's docs are silent; this errs on privacy).
  */
 export function callbackMessage(
   config: CallbackConfig,
@@ -79,6 +81,7 @@ export function callbackMessage(
     retryDelay: config.retryDelay ?? source.retryDelay,
     timeoutMs: config.timeoutMs,
     delayMs: config.delayMs,
+    redact: source.redact ? ({ body: true } as const) : undefined,
   };
   return newMessage(base, settings, ctx);
 }

@@ -3,6 +3,8 @@
  * object (so the Redis persistence can write it as is) and carries its own delivery state.
  */
 
+import type { Redaction } from "./redact.ts";
+
 /** Header name (canonical case, e.g. "Content-Type") → values, like Go's http.Header that QStash returns. */
 export type HeaderMap = Record<string, string[]>;
 
@@ -81,6 +83,8 @@ export type StoredMessage = {
   createdAt: number;
   callerIp?: string;
   labels?: string[];
+  /** Upstash-Redact-Fields: parts the views hide (redact.ts); deliveries carry them unchanged. */
+  redact?: Redaction;
   flowControl?: FlowControl;
   callback?: CallbackConfig;
   failureCallback?: CallbackConfig;

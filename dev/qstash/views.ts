@@ -2,6 +2,7 @@
  * The JSON QStash answers with for a message (GET /v2/messages/{id}) and a DLQ entry, in the
  * field names of @upstash/qstash's `Message` / `DlqMessage` types.
  */
+import { visibleBody, visibleHeader } from "./redact.ts";
 import type { DlqEntry, StoredMessage } from "./types.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -21,8 +22,9 @@ export function messageView(m: StoredMessage): Record<string, unknown> {
     messageId: m.messageId,
     url: m.url,
     method: m.method,
-    header: m.header,
-    ...bodyFields(m.bodyBase64, "body"),
+    // Upstash-Redact-Fields parts read REDACTED:<sha256> here, as in QStash's API.
+    header: visibleHeader(m.header, m.redact),
+    ...bodyFields(visibleBody(m.bodyBase64, m.redact), "body"),
     maxRetries: m.maxRetries,
     retryDelayExpression: m.retryDelay,
     notBefore: m.notBefore,
