@@ -31,6 +31,8 @@ export type EngineOptions = {
   persistence: Persistence;
   /** Deliveries in flight at once across all keys (the plan's parallelism). */
   globalParallelism: number;
+  /** The plan's Upstash-Retries maximum; undefined: none. */
+  maxRetries?: number;
   signingKey: string;
   faults: () => QStashFaults;
   log: (line: string) => void;
@@ -74,7 +76,7 @@ export function createEngine(o: EngineOptions) {
 
   function context(): PublishContext {
     const newMessageId = () => `msg_${Array.from({ length: 40 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join("")}`;
-    return { now: Date.now(), newMessageId };
+    return { now: Date.now(), newMessageId, maxRetries: o.maxRetries };
   }
 
   function enqueue(m: StoredMessage): Promise<void> {

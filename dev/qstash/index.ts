@@ -37,6 +37,12 @@ export type QStashDevOptions = {
    * Default 100: the Pay-as-you-go plan's Parallelism on QStash's pricing page.
    */
   globalParallelism?: number;
+  /**
+   * The plan's most Upstash-Retries; a publish asking for more is refused (400). Default: no
+   * maximum, as QStash's docs no longer state one per plan (the old pricing table said 3 free, 5
+   * pay-as-you-go, 20 fixed; docs commit 347f3b38 removed "retries plan limits info").
+   */
+  maxRetries?: number;
   /** Keep messages, DLQ, dedupe ids and flow-control keys in this Redis (keys "qstash-dev:{token tag}:…") to survive restarts. */
   redisUrl?: string | null;
   faults?: QStashFaults;
@@ -63,7 +69,8 @@ export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
   const persistence = opts.redisUrl ? await redisPersistence(opts.redisUrl, `qstash-dev:${tag}:`) : memoryPersistence();
   const globalParallelism = opts.globalParallelism ?? 100;
   if (!Number.isInteger(globalParallelism) || globalParallelism < 1) throw new Error(`QStash stand-in: globalParallelism must be a positive integer, got ${opts.globalParallelism}`);
-  const engine = createEngine({ persistence, globalParallelism, signingKey: opts.currentSigningKey, faults: () => faults, log });
+  if (opts.maxRetries !== undefined && !(Number.isInteger(opts.maxRetries) && opts.maxRetries >= 0)) throw new Error(`QStash stand-in: maxRetries must be an integer ≥ 0, got ${opts.maxRetries}`);
+  const engine = createEngine({ persistence, globalParallelism, maxRetries: opts.maxRetries, signingKey: opts.currentSigningKey, faults: () => faults, log });
   const setFaults = (next: QStashFaults) => {
     faults = checkFaults(next);
   };

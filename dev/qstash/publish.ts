@@ -14,7 +14,8 @@ import type { CallbackConfig, FlowControl, HeaderMap, StoredMessage } from "./ty
 export const DEFAULT_RETRIES = 3;
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
-export type PublishContext = { now: number; newMessageId: () => string };
+/** `maxRetries`: the plan's Upstash-Retries maximum, when the stand-in was given one. */
+export type PublishContext = { now: number; newMessageId: () => string; maxRetries?: number };
 export type Parsed = { ok: true; message: StoredMessage; dedupKey?: string } | { ok: false; error: string };
 
 /** Delivery settings a message can carry; all optional so DLQ retries can override a subset. */
@@ -44,7 +45,8 @@ export function parsePublish(input: { destination: string; headers: LowerHeaders
     const header: HeaderMap = strippedPrefix(h, "upstash-forward-");
     if (h["content-type"]) header["Content-Type"] = [h["content-type"]];
     const base: Base = { url, header, bodyBase64: input.body.toString("base64"), callerIp: input.callerIp, kind: "message" };
-    return { ok: true, message: newMessage(base, parseConfig(h), ctx), dedupKey: dedupKey(url, h, input.body, header) };
+    const cfg = withinPlan(parseConfig(h), ctx);
+    return { ok: true, message: newMessage(base, cfg, ctx), dedupKey: dedupKey(url, h, input.body, header) };
   });
 }
 
@@ -54,7 +56,7 @@ export function republish(old: StoredMessage, headers: LowerHeaders, ctx: Publis
     const { url, header, bodyBase64, callerIp, kind, sourceMessageId } = old;
     const kept: Config = { method: old.method, retries: old.maxRetries, retryDelay: old.retryDelay, timeoutMs: old.timeoutMs };
     Object.assign(kept, { labels: old.labels, redact: old.redact, flowControl: old.flowControl, callback: old.callback, failureCallback: old.failureCallback });
-    const overrides = Object.fromEntries(Object.entries(parseConfig(headers)).filter(([, v]) => v !== undefined));
+    const overrides = Object.fromEntries(Object.entries(withinPlan(parseConfig(headers), ctx)).filter(([, v]) => v !== undefined));
     return { ok: true, message: newMessage({ url, header, bodyBase64, callerIp, kind, sourceMessageId }, { ...kept, ...overrides }, ctx) };
   });
 }
@@ -67,7 +69,7 @@ export function newMessage(base: Base, cfg: Config, ctx: PublishContext): Stored
     messageId: ctx.newMessageId(),
     ...base,
     method: cfg.method ?? "POST",
-    maxRetries: cfg.retries ?? DEFAULT_RETRIES,
+    maxRetries: cfg.retries ?? Math.min(DEFAULT_RETRIES, ctx.maxRetries ?? DEFAULT_RETRIES),
     retryDelay: cfg.retryDelay,
     timeoutMs: cfg.timeoutMs,
     notBefore: wait !== undefined ? dueAt : undefined,
@@ -118,6 +120,19 @@ function parseConfig(h: LowerHeaders, prefix = "upstash-"): Config {
     if (!url) continue;
     const sub = parseConfig(h, name);
     cfg[key] = { url: checkUrl(url, name.slice(0, -1)), header: strippedPrefix(h, `${name}forward-`), ...sub };
+  }
+  return cfg;
+}
+
+/**
+ * Refuses retries over the plan's maximum rather than capping them: which of the two QStash does
+ * is not documented, and a loud 400 shows the difference where a silent cap would hide it.
+ */
+function withinPlan(cfg: Config, ctx: PublishContext): Config {
+  const max = ctx.maxRetries;
+  const asked = [["upstash-retries", cfg.retries], ["upstash-callback-retries", cfg.callback?.retries], ["upstash-failure-callback-retries", cfg.failureCallback?.retries]] as const;
+  for (const [name, n] of asked) {
+    if (max !== undefined && n !== undefined && n > max) throw new BadRequest(`invalid ${name}: ${n} is more than the plan's maximum of ${max} retries`);
   }
   return cfg;
 }

@@ -133,6 +133,23 @@ describe("retries, DLQ and callbacks", () => {
     expect(suite.dest.received(p)).toHaveLength(1);
   });
 
+  it("takes any Upstash-Retries by default; with a plan maximum (maxRetries) it refuses more with a 400", async () => {
+    const url = "https://example.com/plan";
+    const { messageId } = await suite.client.publishJSON({ url, body: {}, retries: 20, delay: "1h" });
+    expect((await suite.client.messages.get(messageId)).maxRetries).toBe(20);
+    await suite.client.messages.cancel(messageId);
+    const free = await suite.start({ maxRetries: 3 });
+    try {
+      quietSdk();
+      const client = suite.clientOf(free);
+      await expect(client.publishJSON({ url, body: {}, retries: 5 })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("maximum of 3") });
+      const within = await client.publishJSON({ url, body: {}, retries: 3, delay: "1h" });
+      expect((await client.messages.get(within.messageId)).maxRetries).toBe(3);
+    } finally {
+      await free.stop();
+    }
+  });
+
   it("sends a 489 with Upstash-NonRetryable-Error straight to the DLQ after one attempt", async () => {
     const p = path("non-retryable");
     suite.dest.on(p, () => ({ status: 489, headers: { "Upstash-NonRetryable-Error": "true" }, body: "bad input" }));
