@@ -10,7 +10,7 @@ import { Visitor } from "../helpers/visitor.ts";
  * in the middle) or knows QStash's public dev keys. Signing with the suite's signing key stands in
  * for capturing a delivery QStash signed.
  */
-const stack = useTestStack({ timeScale: 1 });
+const stack = useTestStack();
 
 const consumePath = (jobId: string) => `/api/analysis/consume?job=${jobId}&type=business_analysis`;
 

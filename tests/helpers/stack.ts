@@ -61,6 +61,10 @@ export async function startTestStack(opts: { env?: Record<string, string>; redis
     RESULT_CACHE_SECONDS: "0",
     // Suites start many analyses as one visitor; tests/integration/jobs/rate-limit.test.ts sets a limit.
     START_RATE_LIMIT: "0",
+    // QStash runs in real time: suites that make deliveries fail want the app's own retry policy
+    // short (first retry after 200 ms, all of them within 3 s), not QStash's clock compressed.
+    QSTASH_RETRY_DELAY_MS: "200",
+    QSTASH_RETRY_SPAN_MS: "3000",
     ...opts.env,
   });
   return {

@@ -13,7 +13,6 @@ import { Visitor } from "../../helpers/visitor.ts";
  * down for real (its port closed, its deliveries killed).
  */
 const stack = useTestStack({
-  timeScale: 1,
   env: { QSTASH_RETRIES: "2", QSTASH_RETRY_DELAY_MS: "200", QSTASH_RETRY_SPAN_MS: "800", JOB_STALE_MS: "1500", JOB_LEASE_MS: "1500", JOB_MAX_AGE_MS: "6000" },
 });
 let app: OutageProxy;

@@ -14,7 +14,6 @@ import { Visitor } from "../../helpers/visitor.ts";
  * shortened by configuration only: retries spanning 2 s, a job is stale after 3 s.
  */
 const stack = useTestStack({
-  timeScale: 1,
   env: { QSTASH_RETRIES: "3", QSTASH_RETRY_DELAY_MS: "200", QSTASH_RETRY_SPAN_MS: "2000", JOB_STALE_MS: "3000", JOB_LEASE_MS: "1500" },
 });
 let app: OutageProxy;
