@@ -49,9 +49,9 @@ const schema = z.object({
   /** An OpenAI stream that sends nothing for this long is aborted and retried, in ms. */
   OPENAI_STALL_TIMEOUT_MS: count("OPENAI_STALL_TIMEOUT_MS", 60_000),
   /**
-   * QStash delivery retries per message, within the plan's Max Retry Count (Upstash docs: 3 on
-   * the free plan, 5 pay-as-you-go, 20 on fixed and enterprise plans). After the last one the
-   * failure callback revives the job, or fails it once JOB_MAX_AGE_MS is spent.
+   * QStash delivery retries per message, within what the plan allows (Upstash's docs listed a
+   * Max Retry Count of 3 free, 5 pay-as-you-go, 20 fixed until July 2026; none since). After the
+   * last one the failure callback revives the job, or fails it once JOB_MAX_AGE_MS is spent.
    */
   QSTASH_RETRIES: count("QSTASH_RETRIES", 3).refine((n) => n <= 20, "QSTASH_RETRIES may be at most 20 (QStash's largest plan)"),
   /** The first retry's delay, in ms: short, because a person is usually waiting. */
