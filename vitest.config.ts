@@ -58,6 +58,7 @@ export default defineConfig({
           name: "abuse",
           include: ["tests/abuse/**/*.abuse.test.ts"],
           environment: "node",
+          globalSetup: ["tests/abuse/report.ts"],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 60_000,

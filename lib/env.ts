@@ -12,6 +12,14 @@ const secret = (name: string) => z.string({ error: `${name} is required` }).min(
 const count = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(0, `${name} must be positive`).default(fallback);
 
+/** "requests/seconds" (a sliding window), or "0" for no limit. */
+const perWindow = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => v === "0" || /^[1-9]\d*\/[1-9]\d*$/.test(v), `${name} must look like "10/60" (requests/seconds) or "0"`)
+    .transform((v) => (v === "0" ? null : { requests: Number(v.split("/")[0]), seconds: Number(v.split("/")[1]) }));
+
 const schema = z.object({
   UPSTASH_REDIS_REST_URL: url("UPSTASH_REDIS_REST_URL"),
   UPSTASH_REDIS_REST_TOKEN: secret("UPSTASH_REDIS_REST_TOKEN"),
@@ -97,17 +105,28 @@ const schema = z.object({
   /** The share of a batch's analyses that must succeed for the batch to succeed (0–1), unless the request says otherwise. */
   BATCH_MIN_SUCCESS: z.coerce.number({ error: "BATCH_MIN_SUCCESS must be a number between 0 and 1" }).gt(0).max(1).default(0.8),
   /** Analyses one visitor may start per window: "requests/seconds" (sliding window); "0" turns the limit off. */
-  START_RATE_LIMIT: z
-    .string()
-    .default("10/60")
-    .refine((v) => v === "0" || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'START_RATE_LIMIT must look like "10/60" (requests/seconds) or "0"')
-    .transform((v) => (v === "0" ? null : { requests: Number(v.split("/")[0]), seconds: Number(v.split("/")[1]) })),
+  START_RATE_LIMIT: perWindow("START_RATE_LIMIT", "10/60"),
+  /**
+   * Failed operator sign-ins (wrong token, by form or Bearer) one client address may make per
+   * window before it is answered 429; "0": no limit.
+   */
+  OPS_AUTH_LIMIT: perWindow("OPS_AUTH_LIMIT", "5/60"),
+  /** Failed operator sign-ins per window that lock the address out for the whole window (and raise an alert). */
+  OPS_LOCKOUT: perWindow("OPS_LOCKOUT", "20/900"),
   /** How long a finished analysis answers identical ones (same listing content, type, params, model) at once, in s; 0 turns the cache off. */
   RESULT_CACHE_SECONDS: count("RESULT_CACHE_SECONDS", 24 * 3600),
   /** The AI provider's circuit opens after this many of its own failures in a row (no success between). */
   CIRCUIT_FAILURE_THRESHOLD: count("CIRCUIT_FAILURE_THRESHOLD", 5),
   /** How long an open circuit keeps jobs waiting in QStash before one probe may try, in ms. */
   CIRCUIT_COOLDOWN_MS: count("CIRCUIT_COOLDOWN_MS", 30_000),
+  /**
+   * The request header the platform in front of the app sets to the client's address
+   * (x-forwarded-for on Vercel and most proxies; x-real-ip, cf-connecting-ip…); empty: none is
+   * trusted and every request counts as one address. Limits per address read it.
+   */
+  CLIENT_ADDRESS_HEADER: z.string().regex(/^[a-z0-9-]*$/, "CLIENT_ADDRESS_HEADER must be a lower-case header name").default("x-forwarded-for"),
+  /** Which entry of a comma-separated CLIENT_ADDRESS_HEADER is the client, counted from the right (1: the last one, added by the nearest proxy). */
+  CLIENT_ADDRESS_HOPS: count("CLIENT_ADDRESS_HOPS", 1).refine((n) => n >= 1, "CLIENT_ADDRESS_HOPS must be at least 1"),
   /** The quietest structured log line written: info (every delivery and step), warn or error. */
   LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
   /** Prefix for every Redis key this app writes; tests give each suite its own. */

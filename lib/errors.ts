@@ -18,6 +18,7 @@ export type ErrorCode =
   | "conflict:job"
   | "not_found:batch"
   | "rate_limited:start"
+  | "rate_limited:ops"
   | "unavailable:queue"
   | "unavailable:store"
   | "unavailable:service"

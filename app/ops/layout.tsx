@@ -4,7 +4,7 @@ import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { OpsNav } from "@/components/ops/OpsNav";
 import { SignInForm } from "@/components/ops/SignInForm";
-import { OPS_COOKIE, isOpsCookie } from "@/lib/ops/auth";
+import { OPS_COOKIE, isOpsSession } from "@/lib/ops/auth";
 import "./ops.css";
 
 export const metadata: Metadata = {
@@ -14,13 +14,13 @@ export const metadata: Metadata = {
 };
 
 /**
- * The /ops shell. Whether the operator is signed in is decided here, on the server, per request;
- * the pages below are only rendered for a valid ops cookie. The API routes check the cookie (or
+ * The /ops shell. Whether the operator is signed in is decided here, on the server, per request
+ * (the session in the cookie must still exist in Redis); the pages below are only rendered then. The API routes check the cookie (or
  * a bearer token) themselves, so this is the pages' gate, not the data's.
  */
 export default async function OpsLayout({ children }: { children: ReactNode }) {
   await connection();
-  const signedIn = isOpsCookie((await cookies()).get(OPS_COOKIE)?.value);
+  const signedIn = await isOpsSession((await cookies()).get(OPS_COOKIE)?.value);
   return (
     <main className="page ops">
       <header className="ops-header">

@@ -13,7 +13,7 @@ function startLimiter(): Ratelimit | null {
   limiter ??= new Ratelimit({
     redis: redis(),
     limiter: Ratelimit.slidingWindow(config.requests, `${config.seconds} s`),
-    prefix: keys.rateLimitPrefix(),
+    prefix: keys.rateLimitPrefix("start"),
     analytics: false,
   });
   return limiter;

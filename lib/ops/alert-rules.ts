@@ -12,6 +12,8 @@ export type RuleInput = Pick<OpsOverview, "apiResponseMs" | "successRate" | "err
   deliveries: number;
   dlqSize: number | null;
   stuck: number;
+  /** Client addresses locked out of the operator sign-in in the window (wrong tokens past OPS_LOCKOUT). */
+  lockouts: number;
 };
 
 export type RuleVerdict = { rule: AlertRuleId; title: string; threshold: string; firing: boolean; value: string };
@@ -55,6 +57,13 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
       threshold: "any",
       firing: m.stuck > 0,
       value: `${m.stuck} job(s)`,
+    },
+    {
+      rule: "ops_lockout",
+      title: "Operator sign-in locked out (token guessing)",
+      threshold: "any",
+      firing: m.lockouts > 0,
+      value: `${m.lockouts} lockout(s)`,
     },
   ];
 }

@@ -39,8 +39,8 @@ export async function evaluateAlerts(now = Date.now(), knownDlqSize?: number | n
     hgetallRecord(keys.alertState()),
   ]);
   const metrics = summarize(buckets, window, resolution);
-  const deliveries = buckets.reduce((n, b) => n + (b.fields.deliveries ?? 0), 0);
-  const verdicts = evaluateRules({ ...metrics, deliveries, dlqSize: dlq, stuck: live.stuck });
+  const sum = (field: string) => buckets.reduce((n, b) => n + (b.fields[field] ?? 0), 0);
+  const verdicts = evaluateRules({ ...metrics, deliveries: sum("deliveries"), dlqSize: dlq, stuck: live.stuck, lockouts: sum("opsLockouts") });
   const alerts = await Promise.all(verdicts.map((v) => settle(v, stored?.[v.rule] ? (JSON.parse(stored[v.rule]) as Stored) : null, now)));
   return { alerts, dlqSize: dlq, live, metrics };
 }

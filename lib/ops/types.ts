@@ -62,7 +62,7 @@ export type OpsOverview = {
   alerts: AlertState[];
 };
 
-export type AlertRuleId = "avg_response_time" | "success_rate" | "error_rate" | "dlq_not_empty" | "job_stuck";
+export type AlertRuleId = "avg_response_time" | "success_rate" | "error_rate" | "dlq_not_empty" | "job_stuck" | "ops_lockout";
 
 export type AlertState = {
   rule: AlertRuleId;

@@ -19,7 +19,9 @@ import { env } from "@/lib/env";
  *   errors:group:{fingerprint}                            hash    one error group                  30 d after last seen
  *   errors:group:{fingerprint}:samples                    list    recent sanitized samples (JSON)  same
  *   cache:result:{type}:{hash}                            string  "{job id} {result JSON}" of an identical analysis  RESULT_CACHE_SECONDS
- *   ratelimit:start:{owner}…                              @upstash/ratelimit's sliding window   2 windows
+ *   ratelimit:{limit}:{who}…                              @upstash/ratelimit's sliding windows (start, ops:failure…)  2 windows
+ *   ops:session:{sha256 of the session id}               string  an operator's signed-in session  12 h
+ *   ops:lockout:{address hash}                            string  an address locked out of ops sign-in  OPS_LOCKOUT window
  *   batch:{id}                                            hash    a batch: owner, type, params, jobIds, minSuccess  2× job retention
  *   batches:owner:{owner}                                 zset    a visitor's batches by createdAt  same
  *   circuit:openai                                        hash    the AI provider's circuit breaker 1 d after last change
@@ -53,8 +55,12 @@ export const keys = {
   errorSamples: (fingerprint: string) => `${p()}errors:group:${fingerprint}:samples`,
   /** `hash` covers the listing's title and text, the model and the canonical params. */
   resultCache: (analysisType: string, hash: string) => `${p()}cache:result:${analysisType}:${hash}`,
-  /** @upstash/ratelimit appends the visitor and window to this prefix. */
-  rateLimitPrefix: () => `${p()}ratelimit:start`,
+  /** @upstash/ratelimit appends who is limited (a visitor, a hashed address) and the window to this prefix. */
+  rateLimitPrefix: (limit: string) => `${p()}ratelimit:${limit}`,
+  /** `idHash` is the SHA-256 of an operator session id (the cookie holds the id, Redis only its hash). */
+  opsSession: (idHash: string) => `${p()}ops:session:${idHash}`,
+  /** `address` is a keyed hash of a client address (lib/http/client-address.ts). */
+  opsLockout: (address: string) => `${p()}ops:lockout:${address}`,
   batch: (id: string) => `${p()}batch:${id}`,
   ownerBatches: (owner: string) => `${p()}batches:owner:${owner}`,
   circuit: () => `${p()}circuit:openai`,

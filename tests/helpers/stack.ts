@@ -65,6 +65,9 @@ export async function startTestStack(opts: { env?: Record<string, string>; redis
     // short (first retry after 200 ms, all of them within 3 s), not QStash's clock compressed.
     QSTASH_RETRY_DELAY_MS: "200",
     QSTASH_RETRY_SPAN_MS: "3000",
+    // Suites send wrong operator tokens on purpose; the abuse suite turns the guard on.
+    OPS_AUTH_LIMIT: "0",
+    OPS_LOCKOUT: "0",
     ...opts.env,
   });
   return {

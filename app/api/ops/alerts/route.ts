@@ -4,7 +4,7 @@ import { alertHistory, evaluateAlerts } from "@/lib/ops/alerts";
 
 /** GET /api/ops/alerts → { alerts: AlertState[], history: AlertEvent[] } (rules evaluated now). */
 export const GET = route(async (req: Request) => {
-  requireOps(req);
+  await requireOps(req);
   // In order: the history must include what this evaluation recorded.
   const { alerts } = await evaluateAlerts();
   const history = await alertHistory();

@@ -6,7 +6,7 @@ import { dlqPageSchema } from "../schemas";
 
 /** GET /api/ops/dlq?cursor= → DlqPage: QStash's DLQ, each message joined with its job. */
 export const GET = route(async (req: Request) => {
-  requireOps(req);
+  await requireOps(req);
   const { cursor } = readQuery(req, dlqPageSchema);
   return json(await listDlq(cursor), 200, { "cache-control": "no-store" });
 });

@@ -6,7 +6,7 @@ import { errorFilterSchema } from "../schemas";
 
 /** GET /api/ops/errors?category=&severity=&status=open|resolved|all → { groups }. */
 export const GET = route(async (req: Request) => {
-  requireOps(req);
+  await requireOps(req);
   const filter = readQuery(req, errorFilterSchema);
   return json({ groups: await listErrorGroups(filter) }, 200, { "cache-control": "no-store" });
 });

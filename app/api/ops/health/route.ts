@@ -7,7 +7,7 @@ import { checkHealth } from "@/lib/ops/health";
  * monitor sending `Authorization: Bearer <OPS_TOKEN>` alerts on the status code alone).
  */
 export const GET = route(async (req: Request) => {
-  requireOps(req);
+  await requireOps(req);
   const health = await checkHealth();
   return json(health, health.status === "unhealthy" ? 503 : 200, { "cache-control": "no-store" });
 });

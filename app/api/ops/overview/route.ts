@@ -6,7 +6,7 @@ import { windowSchema } from "../schemas";
 
 /** GET /api/ops/overview?window=15|60|360|1440 (minutes) → OpsOverview. Operator only. */
 export const GET = route(async (req: Request) => {
-  requireOps(req);
+  await requireOps(req);
   const { window } = readQuery(req, windowSchema);
   return json(await opsOverview(window), 200, { "cache-control": "no-store" });
 });

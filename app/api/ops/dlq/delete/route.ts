@@ -6,7 +6,7 @@ import { dlqIdsSchema } from "../../schemas";
 
 /** POST /api/ops/dlq/delete { dlqIds } → { deleted }. */
 export const POST = route(async (req: Request) => {
-  requireOps(req);
+  await requireOps(req);
   const { dlqIds } = await readJson(req, dlqIdsSchema);
   return json(await deleteDlq(dlqIds));
 });

@@ -6,7 +6,7 @@ import { dlqIdsSchema } from "../../schemas";
 
 /** POST /api/ops/dlq/replay { dlqIds } → DlqReplay. Safe to repeat: an ended job ignores its message. */
 export const POST = route(async (req: Request) => {
-  requireOps(req);
+  await requireOps(req);
   const { dlqIds } = await readJson(req, dlqIdsSchema);
   return json(await replayDlq(dlqIds));
 });
