@@ -71,6 +71,19 @@ describe.each(["redis-server", "memory"] as const)("the Redis REST stand-in on %
     expect(await redis.hget(`${p}h`, "doc")).toEqual(value);
   });
 
+  it("stores booleans in a command as the text true/false and numbers as written, as Upstash does", async () => {
+    // The SDK sends booleans and numbers as JSON values: ["hset", key, "off", false, …].
+    expect(await redis.hset(`${p}h`, { off: false, on: true, ratio: 2.5, n: 7 })).toBe(4);
+    expect(await raw.hgetall(`${p}h`)).toEqual(["off", "false", "on", "true", "ratio", "2.5", "n", "7"]);
+    // The SDK turns the texts back into values (its HGETALL leaves non-integers as text).
+    expect(await redis.hgetall(`${p}h`)).toEqual({ off: false, on: true, ratio: "2.5", n: 7 });
+    expect(await raw.exec(["HSET", `${p}x`, "f", false])).toBe(1);
+    expect(await raw.hget(`${p}x`, "f")).toBe("false");
+    // The same inside /pipeline and /multi-exec.
+    expect(await raw.pipeline().set(`${p}p`, true).get(`${p}p`).exec()).toEqual(["OK", "true"]);
+    expect(await raw.multi().set(`${p}m`, false).get(`${p}m`).incrbyfloat(`${p}f`, 0.5).exec()).toEqual(["OK", "false", "0.5"]);
+  });
+
   it("keeps unicode and binary-ish strings byte for byte", async () => {
     const values = ["ü€😀 漢字 e\u0301", "\u0000\u0001\u001f\u007f", 'quote " backslash \\ slash /', "line\nbreak\r\ttab", "OK", "T0s=", "x".repeat(100_000)];
     for (const [i, v] of values.entries()) {
@@ -278,6 +291,19 @@ describe("HTTP details the SDK never exercises", () => {
     expect(await call("/", { method: "POST", body: '["PING"]' })).toEqual([401, { error: "Unauthorized" }]);
     expect(await call("/", { method: "POST", headers: auth, body: "{not json" })).toEqual([400, { error: expect.stringMatching(/^ERR/) }]);
     expect(await call("/pipeline", { method: "POST", headers: auth, body: "[]" })).toEqual([400, { error: expect.stringMatching(/^ERR/) }]);
+  });
+
+  it("passes a number on as the text it was written with, and refuses null with a clear error", async () => {
+    const post = (body: string, path = "/") => call(path, { method: "POST", headers: auth, body });
+    expect(await post('["SET","num",12345678901234567890123]')).toEqual([200, { result: "OK" }]);
+    expect(await post('["GET","num"]')).toEqual([200, { result: "12345678901234567890123" }]); // not rounded
+    expect(await post('["SET","num",1.50]')).toEqual([200, { result: "OK" }]);
+    expect(await post('["GET","num"]')).toEqual([200, { result: "1.50" }]);
+    // An `undefined` in the SDK's array becomes null in the JSON; nested values are never args.
+    expect(await post('["SET","k",null]')).toEqual([400, { error: expect.stringMatching(/^ERR a command is .*booleans/) }]);
+    expect(await post('["SET","k",{"text":"x"}]')).toEqual([400, { error: expect.stringMatching(/^ERR a command is/) }]);
+    expect(await post('[["SET","k",true],["GET","k"]]', "/pipeline")).toEqual([200, [{ result: "OK" }, { result: "true" }]]);
+    expect(await post('[["SET","k",null]]', "/multi-exec")).toEqual([400, { error: expect.stringMatching(/^ERR a pipeline is/) }]);
   });
 
   it("takes ?_token= and path-style commands, a POST body being the next argument", async () => {
