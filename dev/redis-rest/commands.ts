@@ -72,12 +72,6 @@ export function refusedError(name: string): string | null {
   return CONNECTION_STATE.has(name.toLowerCase()) ? `ERR '${name}' is not available over the REST API (each request is its own session)` : null;
 }
 
-/** Redis 7's exact text, which quotes the first arguments (128 bytes of each at most). */
-export function unknownCommandError(command: string[]): string {
-  const args = command.slice(1, 21).map((a) => `'${a.slice(0, 128)}' `).join("");
-  return `ERR unknown command '${command[0].slice(0, 128)}', with args beginning with: ${args}`;
-}
-
 export function arityError(command: string[], spec: CommandSpec): string | null {
   const n = command.length;
   const ok = spec.arity >= 0 ? n === spec.arity : n >= -spec.arity;

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { errorText, EXECABORT, type Backend, type CommandResult } from "./backend.ts";
 import { BLOCKING } from "./commands.ts";
+import { upstashUnknownCommand } from "./unavailable.ts";
 
 type Settled = Array<[Error | null, unknown]>;
 
@@ -9,22 +10,29 @@ type Settled = Array<[Error | null, unknown]>;
  * callBuffer, so replies keep their raw bytes for base64. ioredis turns an HGETALL reply into an
  * object, keyed by the exact name "hgetall", so that one is sent as "HGETALL" and stays Redis's
  * flat array; every other name goes out as the client wrote it, so errors quote it as Redis
- * would. Resolves once the server answers, so a wrong REDIS_URL fails at start.
+ * would. A command this Redis does not know is refused in Upstash's words (unavailable.ts), naming
+ * the server's version; one it knows runs, so a newer Redis serves HEXPIRE and the like itself.
+ * Resolves once the server answers, so a wrong REDIS_URL fails at start.
  */
 export async function connectIoredisBackend(url: string): Promise<Backend> {
   const client = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: true });
   let lastError: unknown = null;
   client.on("error", (e) => (lastError = e)); // it reconnects by itself; failures surface per command
+  let engine = "this Redis";
   try {
     await client.connect();
     await client.ping();
+    // Only for error messages; a Redis whose ACL refuses INFO still serves.
+    const version = /redis_version:([^\r\n]+)/.exec(await client.info("server").catch(() => ""))?.[1];
+    if (version) engine = `Redis ${version}`;
   } catch (e) {
     client.disconnect();
     throw new Error(`cannot reach Redis at ${url}: ${errorText(lastError ?? e)}`);
   }
 
   const name = (command: string[]) => (command[0].toLowerCase() === "hgetall" ? "HGETALL" : command[0]);
-  const settle = (entries: Settled): CommandResult[] => entries.map(([err, result]) => (err ? { error: err.message } : { result }));
+  const failed = (e: unknown) => upstashUnknownCommand(errorText(e), engine);
+  const settle = (entries: Settled): CommandResult[] => entries.map(([err, result]) => (err ? { error: failed(err) } : { result }));
 
   /** A blocking command would stall every request queued behind it, so it gets its own connection. */
   async function onOwnConnection<T>(blocking: boolean, run: (conn: Redis) => Promise<T>): Promise<T> {
@@ -43,7 +51,7 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
       try {
         return { result: await onOwnConnection(blocks([command]), (conn) => conn.callBuffer(name(command), ...command.slice(1))) };
       } catch (e) {
-        return { error: errorText(e) };
+        return { error: failed(e) };
       }
     },
     async pipeline(commands) {
@@ -67,7 +75,7 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
         // ioredis rejects EXEC's EXECABORT and keeps the queueing errors that caused it.
         const cause = (e as { previousErrors?: Error[] }).previousErrors?.[0]?.message;
         const message = errorText(e);
-        return { error: message.startsWith("EXECABORT") && cause ? `${EXECABORT} (${cause})` : message };
+        return { error: failed(message.startsWith("EXECABORT") && cause ? `${EXECABORT} (${cause})` : message) };
       }
     },
     async close() {

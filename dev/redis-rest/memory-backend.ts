@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import RedisMock from "ioredis-mock";
 import { errorText, EXECABORT, type Backend, type CommandResult } from "./backend.ts";
-import { arityError, COMMANDS, unknownCommandError } from "./commands.ts";
+import { arityError, COMMANDS } from "./commands.ts";
 import { precheck, type MockKeyspace } from "./memory-checks.ts";
 import { recordCall, renderInfo, type CommandStats } from "./memory-info.ts";
 import { asLua51, compileChunk, engineError, evalChunk, fromLuaOutcome } from "./memory-lua.ts";
 import { normalizeOptions } from "./memory-options.ts";
+import { newerRedisHint, unavailableError } from "./unavailable.ts";
 
 /** The parts of ioredis-mock used directly: its command methods, and its keyspace for checks. */
 type Mock = Record<string, (...args: string[]) => Promise<unknown>> & MockKeyspace;
@@ -25,7 +26,8 @@ const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
  * promise only delivers the result), so `run` starts each command without awaiting anything.
  *
  * Still different from Redis: hashes are plain objects, so integer-like fields come first in
- * HGETALL/HKEYS/HVALS; commands the table marks `!` are refused; blocking commands never block.
+ * HGETALL/HKEYS/HVALS; commands the table marks `!`, and those it lacks (hash-field TTLs among
+ * them), are refused in Upstash's words (unavailable.ts); blocking commands never block.
  */
 export function memoryBackend(): Backend {
   // ioredis-mock shares one dataset between instances with the same host:port/db; a unique host
@@ -35,11 +37,15 @@ export function memoryBackend(): Backend {
   const stats: CommandStats = new Map();
   const startedAt = Date.now();
 
-  /** What Redis rejects while queueing (and so aborts a MULTI for): unknown command, arity. */
+  /**
+   * What Redis rejects while queueing (and so aborts a MULTI for): a command it cannot run —
+   * refused in Upstash's words, saying what would run it — and a wrong arity.
+   */
   function check(command: string[]): string | null {
     const spec = COMMANDS.get(command[0].toLowerCase());
-    if (!spec) return unknownCommandError(command);
-    if (!spec.inMemory) return `ERR unknown command '${command[0]}': the in-process engine lacks it (install redis-server or set REDIS_URL)`;
+    const newer = newerRedisHint(command[0]);
+    if (!spec) return unavailableError(command[0], newer ? `the in-process engine lacks it; ${newer}` : "the in-process engine does not know it");
+    if (!spec.inMemory) return unavailableError(command[0], "the in-process engine lacks it; install redis-server or set REDIS_URL");
     return arityError(command, spec);
   }
 

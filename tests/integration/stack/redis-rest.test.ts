@@ -15,6 +15,8 @@ const hasRedisServer = findRedisServerBinary() !== null;
 if (!hasRedisServer && process.env.CI) throw new Error("redis-server is not on PATH, but CI must run the Redis stand-in suite on both backends");
 
 const token = randomBytes(12).toString("hex");
+const COMPATIBILITY = "https://upstash.com/docs/redis/overall/rediscompatibility";
+const notAvailable = (name: string) => `ERR Command is not available: '${name}'. See ${COMPATIBILITY} for details (local stand-in: `;
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 const client = (rest: RedisRest, opts: { automaticDeserialization?: boolean; token?: string } = {}) =>
   new Redis({ url: rest.url, token: opts.token ?? token, enableTelemetry: false, automaticDeserialization: opts.automaticDeserialization });
@@ -130,9 +132,43 @@ describe.each(["redis-server", "memory"] as const)("the Redis REST stand-in on %
     await expect(redis.exec(["SELECT", "1"])).rejects.toThrow(/'SELECT' is not available over the REST API/);
     await expect(redis.exec(["SUBSCRIBE", `${p}ch`])).rejects.toThrow(/not available over the REST API/);
     expect(await redis.ping()).toBe("PONG"); // the connection still serves everyone
-    await expect(redis.exec(["NOSUCHCOMMAND", "x"])).rejects.toThrow("ERR unknown command 'NOSUCHCOMMAND', with args beginning with: 'x'");
+    // Upstash's words for a command it does not serve (stock Redis says "unknown command").
+    await expect(redis.exec(["NOSUCHCOMMAND", "x"])).rejects.toThrow(`ERR Command is not available: 'NOSUCHCOMMAND'. See ${COMPATIBILITY} for details (local stand-in: `);
     await expect(redis.exec(["GET"])).rejects.toThrow("ERR wrong number of arguments for 'get' command");
     expect(await raw.exec(["INFO", "commandstats"])).toMatch(/cmdstat_ping:calls=\d+/);
+  });
+
+  it("refuses the hash-field TTL commands in Upstash's words unless the Redis behind it has them", async () => {
+    await redis.hset(`${p}h`, { f: "1" });
+    // The private redis-server decides by its own command table; the in-process engine lacks them.
+    const [known] = backend === "memory" ? [null] : await raw.exec<unknown[]>(["COMMAND", "INFO", "hexpire"]);
+    if (known) {
+      expect(await redis.hexpire(`${p}h`, "f", 100)).toEqual([1]);
+      return;
+    }
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ["HEXPIRE", () => redis.hexpire(`${p}h`, "f", 100)],
+      ["HPEXPIRE", () => redis.hpexpire(`${p}h`, "f", 100_000)],
+      ["HEXPIREAT", () => redis.hexpireat(`${p}h`, "f", 4_000_000_000)],
+      ["HPEXPIREAT", () => redis.hpexpireat(`${p}h`, "f", 4_000_000_000_000)],
+      ["HTTL", () => redis.httl(`${p}h`, "f")],
+      ["HPTTL", () => redis.hpttl(`${p}h`, "f")],
+      ["HEXPIRETIME", () => redis.hexpiretime(`${p}h`, "f")],
+      ["HPEXPIRETIME", () => redis.hpexpiretime(`${p}h`, "f")],
+      ["HPERSIST", () => redis.hpersist(`${p}h`, "f")],
+      // `raw`: with deserialization on, the SDK's HGETEX/HGETDEL deserializer throws a TypeError
+      // on an error reply (it reads the missing result) before the error is reported.
+      ["HGETEX", () => raw.hgetex(`${p}h`, { ex: 100 }, "f")],
+      ["HSETEX", () => redis.hsetex(`${p}h`, { expiration: { ex: 100 } }, { f: "2" })],
+      ["HGETDEL", () => raw.hgetdel(`${p}h`, "f")],
+    ];
+    for (const [name, call] of calls) await expect(call(), name).rejects.toThrow(notAvailable(name));
+    await expect(redis.hexpire(`${p}h`, "f", 1)).rejects.toThrow(/Redis 7\.4\+ has it: point REDIS_URL at one\)/);
+    // Failing alone in a pipeline; discarding a transaction whole, as any unavailable command does.
+    const out = await raw.pipeline().hgetdel(`${p}h`, "f").hget(`${p}h`, "f").exec({ keepErrors: true });
+    expect([out[0].error?.startsWith(notAvailable("HGETDEL")), out[1].result]).toEqual([true, "1"]);
+    await expect(redis.multi().hset(`${p}h`, { f: "3" }).httl(`${p}h`, "f").exec()).rejects.toThrow(/^EXECABORT.*Command is not available: 'HTTL'/);
+    expect(await redis.hgetall(`${p}h`)).toEqual({ f: 1 }); // nothing ran, nothing expired
   });
 
   it.runIf(backend === "redis-server")("runs a blocking command without holding up other requests", async () => {
