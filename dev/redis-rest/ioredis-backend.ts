@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { errorText, EXECABORT, type Backend, type CommandResult } from "./backend.ts";
 import { BLOCKING } from "./commands.ts";
+import { withTypeAsEval } from "./scan-withtype.ts";
 import { upstashUnknownCommand } from "./unavailable.ts";
 
 type Settled = Array<[Error | null, unknown]>;
@@ -10,9 +11,10 @@ type Settled = Array<[Error | null, unknown]>;
  * callBuffer, so replies keep their raw bytes for base64. ioredis turns an HGETALL reply into an
  * object, keyed by the exact name "hgetall", so that one is sent as "HGETALL" and stays Redis's
  * flat array; every other name goes out as the client wrote it, so errors quote it as Redis
- * would. A command this Redis does not know is refused in Upstash's words (unavailable.ts), naming
- * the server's version; one it knows runs, so a newer Redis serves HEXPIRE and the like itself.
- * Resolves once the server answers, so a wrong REDIS_URL fails at start.
+ * would. SCAN … WITHTYPE, an Upstash extension, runs as a script (scan-withtype.ts). A command
+ * this Redis does not know is refused in Upstash's words (unavailable.ts), naming the server's
+ * version; one it knows runs, so a newer Redis serves HEXPIRE and the like itself. Resolves once
+ * the server answers, so a wrong REDIS_URL fails at start.
  */
 export async function connectIoredisBackend(url: string): Promise<Backend> {
   const client = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: true });
@@ -30,7 +32,11 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
     throw new Error(`cannot reach Redis at ${url}: ${errorText(lastError ?? e)}`);
   }
 
-  const name = (command: string[]) => (command[0].toLowerCase() === "hgetall" ? "HGETALL" : command[0]);
+  /** The command as sent: HGETALL's name in capitals, Upstash's SCAN … WITHTYPE as a script. */
+  const outgoing = (command: string[]): [string, ...string[]] => {
+    const [name, ...args] = withTypeAsEval(command);
+    return [name.toLowerCase() === "hgetall" ? "HGETALL" : name, ...args];
+  };
   const failed = (e: unknown) => upstashUnknownCommand(errorText(e), engine);
   const settle = (entries: Settled): CommandResult[] => entries.map(([err, result]) => (err ? { error: failed(err) } : { result }));
 
@@ -49,7 +55,7 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
   return {
     async exec(command) {
       try {
-        return { result: await onOwnConnection(blocks([command]), (conn) => conn.callBuffer(name(command), ...command.slice(1))) };
+        return { result: await onOwnConnection(blocks([command]), (conn) => conn.callBuffer(...outgoing(command))) };
       } catch (e) {
         return { error: failed(e) };
       }
@@ -58,7 +64,7 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
       try {
         return await onOwnConnection(blocks(commands), async (conn) => {
           const p = conn.pipeline();
-          for (const c of commands) p.callBuffer(name(c), ...c.slice(1));
+          for (const c of commands) p.callBuffer(...outgoing(c));
           return settle(((await p.exec()) ?? []) as Settled);
         });
       } catch (e) {
@@ -68,7 +74,7 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
     async multi(commands) {
       // Inside MULTI blocking commands do not block, so the shared connection is fine here.
       const m = client.multi();
-      for (const c of commands) m.callBuffer(name(c), ...c.slice(1));
+      for (const c of commands) m.callBuffer(...outgoing(c));
       try {
         return settle(((await m.exec()) ?? []) as Settled);
       } catch (e) {

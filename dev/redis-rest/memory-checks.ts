@@ -1,12 +1,14 @@
 import type { CommandResult } from "./backend.ts";
 import { COMMANDS, WRONGTYPE } from "./commands.ts";
+import { scanOptions } from "./scan-withtype.ts";
 
 /**
  * Checks Redis makes while running a command and ioredis-mock does not, done synchronously on
  * ioredis-mock's keyspace (so a transaction stays one synchronous turn): WRONGTYPE, field/value
  * pairs, increments of values that are not numbers (ioredis-mock would store "NaN"), EXPIRE's
- * NX/XX/GT/LT (it ignores them), SET … KEEPTTL (it drops the TTL), SCAN … TYPE (it refuses it)
- * and ZADD INCR/GT/LT (it gets them wrong, so they are refused with a clear error).
+ * NX/XX/GT/LT (it ignores them), SET … KEEPTTL (it drops the TTL), SCAN … TYPE (it refuses it),
+ * Upstash's SCAN … WITHTYPE (it does not know it) and ZADD INCR/GT/LT (it gets them wrong, so
+ * they are refused with a clear error).
  */
 export type MockKeyspace = {
   data: { has(key: string): boolean; get(key: string): unknown; keys(): string[] };
@@ -86,19 +88,25 @@ function keepTtl(mock: MockKeyspace, args: string[]): Precheck {
   return { args: args.filter((_, i) => i !== at), afterCall: () => expiry !== null && mock.data.has(key) && mock.expires.set(key, expiry) };
 }
 
+/**
+ * SCAN … TYPE (ioredis-mock refuses it) and Upstash's WITHTYPE (it does not know it). The types
+ * are read right after the scan, in the same synchronous turn, so the commands that follow it in
+ * a transaction cannot change what the page says; reading every key's type costs no more than
+ * ioredis-mock's own scan, which walks every key anyway.
+ */
 function scanType(mock: MockKeyspace, args: string[]): Precheck {
-  for (let i = 1; i < args.length - 1; i += 2) {
-    if (args[i].toUpperCase() !== "TYPE") continue;
-    const wanted = args[i + 1].toLowerCase();
-    return {
-      args: args.filter((_, j) => j !== i && j !== i + 1),
-      mapResult: (result) => {
-        const [cursor, keys] = result as [string, string[]];
-        return [cursor, keys.filter((key) => typeOf(mock, key) === wanted)];
-      },
-    };
-  }
-  return null;
+  const { untyped, type, withType } = scanOptions(args);
+  if (type === null && !withType) return null;
+  let types = new Map<string, string>();
+  return {
+    args: untyped,
+    afterCall: () => (types = new Map(mock.data.keys().map((key) => [key, typeOf(mock, key)]))),
+    mapResult: (result) => {
+      const [cursor, keys] = result as [string, string[]];
+      const kept = type === null ? keys : keys.filter((key) => types.get(key) === type);
+      return [cursor, withType ? kept.flatMap((key) => [key, types.get(key) ?? "none"]) : kept];
+    },
+  };
 }
 
 function expireOptions(mock: MockKeyspace, name: string, [key, time, option, ...rest]: string[]): Precheck {

@@ -138,6 +138,25 @@ describe.each(["redis-server", "memory"] as const)("the Redis REST stand-in on %
     expect(await raw.exec(["INFO", "commandstats"])).toMatch(/cmdstat_ping:calls=\d+/);
   });
 
+  it("answers SCAN … WITHTYPE, Upstash's extension, with each key's type, in transactions too", async () => {
+    await Promise.all([redis.set(`${p}s`, "v"), redis.hset(`${p}h`, { f: 1 }), redis.zadd(`${p}z`, { score: 1, member: "m" })]);
+    await Promise.all([redis.rpush(`${p}l`, "a"), redis.sadd(`${p}S`, "a")]);
+    const seen: Array<{ key: string; type: string }> = [];
+    let cursor = "0";
+    do {
+      const [next, page] = await redis.scan(cursor, { match: `${p}*`, count: 2, withType: true });
+      seen.push(...page);
+      cursor = next;
+    } while (cursor !== "0");
+    const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
+    const expected = [["s", "string"], ["h", "hash"], ["z", "zset"], ["l", "list"], ["S", "set"]].map(([k, type]) => ({ key: `${p}${k}`, type }));
+    expect(seen.sort(byKey)).toEqual(expected.sort(byKey));
+    // Read in the same step as the scan: the DEL queued after it cannot turn a type into "none".
+    const [page] = await redis.multi().scan("0", { match: `${p}s`, count: 100_000, withType: true }).del(`${p}s`).exec();
+    expect(page).toEqual(["0", [{ key: `${p}s`, type: "string" }]]);
+    expect(await redis.scan("0", { match: `${p}*`, count: 100_000, type: "zset" })).toEqual(["0", [`${p}z`]]);
+  });
+
   it("refuses the hash-field TTL commands in Upstash's words unless the Redis behind it has them", async () => {
     await redis.hset(`${p}h`, { f: "1" });
     // The private redis-server decides by its own command table; the in-process engine lacks them.
