@@ -6,12 +6,15 @@ import { upstashUnknownCommand } from "./unavailable.ts";
 
 type Settled = Array<[Error | null, unknown]>;
 
+const SAME_OBJECT = "ERR source and destination objects are the same";
+
 /**
  * A real Redis (a private redis-server or REDIS_URL) through ioredis. Commands go out with
  * callBuffer, so replies keep their raw bytes for base64. ioredis turns an HGETALL reply into an
  * object, keyed by the exact name "hgetall", so that one is sent as "HGETALL" and stays Redis's
  * flat array; every other name goes out as the client wrote it, so errors quote it as Redis
- * would. SCAN … WITHTYPE, an Upstash extension, runs as a script (scan-withtype.ts). A command
+ * would. SCAN … WITHTYPE, an Upstash extension, runs as a script (scan-withtype.ts), and COPY of
+ * a key onto itself answers 0, as Upstash does, where Redis 7.0 errs. A command
  * this Redis does not know is refused in Upstash's words (unavailable.ts), naming the server's
  * version; one it knows runs, so a newer Redis serves HEXPIRE and the like itself. Resolves once
  * the server answers, so a wrong REDIS_URL fails at start.
@@ -38,7 +41,11 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
     return [name.toLowerCase() === "hgetall" ? "HGETALL" : name, ...args];
   };
   const failed = (e: unknown) => upstashUnknownCommand(errorText(e), engine);
-  const settle = (entries: Settled): CommandResult[] => entries.map(([err, result]) => (err ? { error: failed(err) } : { result }));
+  /** Upstash answers COPY of a key onto itself with 0 (nothing copied); Redis 7.0 with an error. */
+  const answer = (command: string[], e: unknown): CommandResult =>
+    command[0].toLowerCase() === "copy" && errorText(e) === SAME_OBJECT ? { result: 0 } : { error: failed(e) };
+  const settle = (entries: Settled, commands: string[][]): CommandResult[] =>
+    entries.map(([err, result], i) => (err ? answer(commands[i], err) : { result }));
 
   /** A blocking command would stall every request queued behind it, so it gets its own connection. */
   async function onOwnConnection<T>(blocking: boolean, run: (conn: Redis) => Promise<T>): Promise<T> {
@@ -57,7 +64,7 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
       try {
         return { result: await onOwnConnection(blocks([command]), (conn) => conn.callBuffer(...outgoing(command))) };
       } catch (e) {
-        return { error: failed(e) };
+        return answer(command, e);
       }
     },
     async pipeline(commands) {
@@ -65,7 +72,7 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
         return await onOwnConnection(blocks(commands), async (conn) => {
           const p = conn.pipeline();
           for (const c of commands) p.callBuffer(...outgoing(c));
-          return settle(((await p.exec()) ?? []) as Settled);
+          return settle(((await p.exec()) ?? []) as Settled, commands);
         });
       } catch (e) {
         return commands.map(() => ({ error: errorText(e) })); // the connection failed, not a command
@@ -76,7 +83,7 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
       const m = client.multi();
       for (const c of commands) m.callBuffer(...outgoing(c));
       try {
-        return settle(((await m.exec()) ?? []) as Settled);
+        return settle(((await m.exec()) ?? []) as Settled, commands);
       } catch (e) {
         // ioredis rejects EXEC's EXECABORT and keeps the queueing errors that caused it.
         const cause = (e as { previousErrors?: Error[] }).previousErrors?.[0]?.message;

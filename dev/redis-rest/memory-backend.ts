@@ -126,7 +126,8 @@ export function memoryBackend(): Backend {
     const checked = precheck(mock, name, args);
     if (checked === null) return settle(() => mock[name](...normalizeOptions(name, args)));
     if (!("args" in checked)) return checked;
-    const pending = settle(() => mock[name](...normalizeOptions(name, checked.args)));
+    const actual = checked.name ?? name;
+    const pending = settle(() => mock[actual](...normalizeOptions(actual, checked.args)));
     checked.afterCall?.();
     const { mapResult } = checked;
     return mapResult ? pending.then((r) => ("result" in r ? { result: mapResult(r.result) } : r)) : pending;

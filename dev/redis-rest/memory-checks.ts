@@ -1,5 +1,6 @@
 import type { CommandResult } from "./backend.ts";
 import { COMMANDS, WRONGTYPE } from "./commands.ts";
+import { correct } from "./memory-fixes.ts";
 import { scanOptions } from "./scan-withtype.ts";
 
 /**
@@ -7,8 +8,8 @@ import { scanOptions } from "./scan-withtype.ts";
  * ioredis-mock's keyspace (so a transaction stays one synchronous turn): WRONGTYPE, field/value
  * pairs, increments of values that are not numbers (ioredis-mock would store "NaN"), EXPIRE's
  * NX/XX/GT/LT (it ignores them), SET … KEEPTTL (it drops the TTL), SCAN … TYPE (it refuses it),
- * Upstash's SCAN … WITHTYPE (it does not know it) and ZADD INCR/GT/LT (it gets them wrong, so
- * they are refused with a clear error).
+ * Upstash's SCAN … WITHTYPE (it does not know it); and, in memory-fixes.ts, the commands it
+ * answers wrongly without failing.
  */
 export type MockKeyspace = {
   data: { has(key: string): boolean; get(key: string): unknown; keys(): string[] };
@@ -17,10 +18,14 @@ export type MockKeyspace = {
 };
 
 /**
- * Run the command as is (null); answer without running it; or run it with other arguments, then
- * `afterCall` synchronously (still inside the same turn) and `mapResult` on its result.
+ * Run the command as is (null); answer without running it; or run it — or the command `name`
+ * instead — with other arguments, then `afterCall` synchronously (still inside the same turn)
+ * and `mapResult` on its result.
  */
-export type Precheck = null | CommandResult | { args: string[]; afterCall?: () => void; mapResult?: (result: unknown) => unknown };
+export type Precheck =
+  | null
+  | CommandResult
+  | { name?: string; args: string[]; afterCall?: () => void; mapResult?: (result: unknown) => unknown };
 
 export function typeOf(mock: MockKeyspace, key: string): string {
   if (!mock.data.has(key)) return "none";
@@ -46,6 +51,8 @@ export function precheck(mock: MockKeyspace, name: string, args: string[]): Prec
   const field = (key: string, f: string) => (value(key) as Record<string, unknown> | undefined)?.[f];
   const pairs = name === "hset" || name === "hmset" ? args.length - 1 : name === "mset" || name === "msetnx" ? args.length : 0;
   if (pairs % 2 !== 0) return { error: `ERR wrong number of arguments for '${name}' command` };
+  const corrected = correct(mock, name, args);
+  if (corrected !== undefined) return corrected;
   switch (name) {
     case "incr":
     case "decr":
@@ -68,12 +75,6 @@ export function precheck(mock: MockKeyspace, name: string, args: string[]): Prec
       return expireOptions(mock, name, args);
     case "set":
       return keepTtl(mock, args);
-    case "zadd": {
-      // ioredis-mock answers 0 for INCR and "syntax error" for GT/LT: say what is missing instead.
-      const options = args.slice(1, args.findIndex((a, i) => i > 0 && !/^(nx|xx|gt|lt|ch|incr)$/i.test(a)));
-      const flag = options.find((a) => /^(incr|gt|lt)$/i.test(a));
-      return flag ? { error: `ERR ZADD ${flag.toUpperCase()} is not supported by the in-process engine (install redis-server or set REDIS_URL)` } : null;
-    }
     case "scan":
       return scanType(mock, args);
   }

@@ -1,7 +1,7 @@
 /**
  * ioredis-mock only recognises command options spelled in upper case (`SET k v NX` works,
- * `SET k v nx` silently ignores the nx), while Redis takes any case and @upstash/redis sends
- * them in lower case. This upper-cases option keywords, and only keywords: it walks each
+ * `SET k v nx` silently ignores the nx, `LINSERT k before …` is refused), while Redis takes any
+ * case and @upstash/redis sends them in lower case. This upper-cases option keywords, and only keywords: it walks each
  * command's options from where they start, skipping the values that follow MATCH, EX, LIMIT…,
  * so a pattern or value that happens to read "nx" is left alone.
  */
@@ -34,7 +34,12 @@ const OPTIONS_START: Record<string, number> = {
 const FLAGS = new Set(["NX", "XX", "GT", "LT", "CH", "INCR", "GET", "KEEPTTL", "PERSIST", "WITHSCORES", "WITHVALUES", "REV", "BYSCORE", "BYLEX"]);
 const TAKES_VALUE = new Set(["EX", "PX", "EXAT", "PXAT", "MATCH", "COUNT", "TYPE", "RANK", "MAXLEN"]);
 
+/** Keywords at fixed places: LINSERT's BEFORE|AFTER, LMOVE's LEFT|RIGHT pair. */
+const KEYWORDS_AT: Record<string, number[]> = { linsert: [1], lmove: [2, 3], blmove: [2, 3] };
+
 export function normalizeOptions(name: string, args: string[]): string[] {
+  const at = KEYWORDS_AT[name];
+  if (at) return args.map((a, i) => (at.includes(i) ? a.toUpperCase() : a));
   const start = OPTIONS_START[name];
   if (start === undefined) return args;
   const out = [...args];

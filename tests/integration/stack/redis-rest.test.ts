@@ -157,6 +157,32 @@ describe.each(["redis-server", "memory"] as const)("the Redis REST stand-in on %
     expect(await redis.scan("0", { match: `${p}*`, count: 100_000, type: "zset" })).toEqual(["0", [`${p}z`]]);
   });
 
+  it("answers the list, range, scan and sorted-set edge cases redis-js's tests exercise as Upstash does", async () => {
+    expect(await raw.getrange(`${p}missing`, 0, 3)).toBe("");
+    await raw.set(`${p}u`, "ü€x"); // 2 + 3 + 1 bytes: offsets count bytes
+    expect([await raw.getrange(`${p}u`, 2, 4), await raw.getrange(`${p}u`, -1, -1)]).toEqual(["€", "x"]);
+    await raw.rpush(`${p}l`, "b");
+    expect([await raw.lpushx(`${p}l`, "a1", "a2"), await raw.rpushx(`${p}l`, "c1", "c2"), await raw.lpushx(`${p}none`, "x")]).toEqual([3, 5, 0]);
+    expect(await raw.lrange(`${p}l`, 0, -1)).toEqual(["a2", "a1", "b", "c1", "c2"]);
+    await expect(raw.lset(`${p}l`, 5, "x")).rejects.toThrow("ERR index out of range");
+    await expect(raw.lset(`${p}none`, 0, "x")).rejects.toThrow("ERR no such key");
+    expect(await raw.linsert(`${p}l`, "before", "b", "ab")).toBe(6); // the SDK sends "before", "left"…
+    expect(await raw.lmove(`${p}l`, `${p}l2`, "left", "right")).toBe("a2");
+    // MATCH applies to fields and members only, never to their values.
+    await raw.hset(`${p}h`, { field: "value", other: "field" });
+    expect(await raw.hscan(`${p}h`, 0, { match: "field" })).toEqual(["0", ["field", "value"]]);
+    expect(await raw.hscan(`${p}h`, 0, { match: "*d" })).toEqual(["0", ["field", "value"]]);
+    await raw.zadd(`${p}z`, { score: 1, member: "m1" }, { score: 2, member: "n1" });
+    expect(await raw.zscan(`${p}z`, 0, { match: "m?" })).toEqual(["0", ["m1", "1"]]);
+    // GT updates only to a greater score, and still adds new members; CH counts both.
+    expect(await raw.zadd(`${p}z`, { gt: true, ch: true }, { score: 0, member: "m1" }, { score: 5, member: "n1" }, { score: 3, member: "new" })).toBe(2);
+    expect(await raw.zadd(`${p}z`, { lt: true }, { score: 9, member: "m1" })).toBe(0);
+    expect(await raw.zrange(`${p}z`, 0, -1, { withScores: true })).toEqual(["m1", "1", "new", "3", "n1", "5"]);
+    // COPY of a key onto itself copies nothing (Redis 7.0 itself errs); the engine lacks COPY.
+    const copy = redis.copy(`${p}u`, `${p}u`);
+    await (backend === "memory" ? expect(copy).rejects.toThrow(notAvailable("COPY")) : expect(copy).resolves.toBe("NOT_COPIED"));
+  });
+
   it("refuses the hash-field TTL commands in Upstash's words unless the Redis behind it has them", async () => {
     await redis.hset(`${p}h`, { f: "1" });
     // The private redis-server decides by its own command table; the in-process engine lacks them.
