@@ -9,7 +9,8 @@ import type { MockKeyspace, Precheck } from "./memory-checks.ts";
  * - LPUSHX/RPUSHX pushed only their first element;
  * - LSET past the end answered OK and changed nothing ("ERR index out of range" in Redis);
  * - ZADD GT/LT answered "syntax error": the pairs GT/LT would skip are dropped before the call;
- * - ZINTERSTORE WEIGHTS/AGGREGATE answered "syntax error": refused, saying what is missing.
+ * - ZINTERSTORE WEIGHTS/AGGREGATE answered "syntax error": refused, saying what is missing;
+ * - GETEX … EXAT/PXAT in the past answered nil; Redis answers the value and deletes the key.
  * Returns undefined for a command it has nothing to say about.
  */
 const NOT_INTEGER = "ERR value is not an integer or out of range";
@@ -37,6 +38,11 @@ export function correct(mock: MockKeyspace, name: string, args: string[]): Prech
     }
     case "zadd":
       return zaddGtLt(value as Map<string, { score: number }> | undefined, args);
+    case "getex": {
+      const [option, time] = [args[1]?.toUpperCase(), Number(args[2])];
+      const at = option === "EXAT" ? time * 1000 : option === "PXAT" ? time : NaN;
+      return isInteger(args[2]) && at <= Date.now() ? { name: "getdel", args: [args[0]] } : undefined;
+    }
     case "zinterstore": {
       const option = args[2 + Number(args[1])];
       return isInteger(args[1]) && option !== undefined ? lacks(`ZINTERSTORE ${option.toUpperCase()}`) : undefined;

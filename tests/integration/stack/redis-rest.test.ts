@@ -159,6 +159,9 @@ describe.each(["redis-server", "memory"] as const)("the Redis REST stand-in on %
 
   it("answers the list, range, scan and sorted-set edge cases redis-js's tests exercise as Upstash does", async () => {
     expect(await raw.getrange(`${p}missing`, 0, 3)).toBe("");
+    await raw.set(`${p}g`, "1");
+    expect(await raw.getex(`${p}g`, { exat: 123 })).toBe("1"); // a time in the past: read, then gone
+    expect(await raw.exists(`${p}g`)).toBe(0);
     await raw.set(`${p}u`, "ü€x"); // 2 + 3 + 1 bytes: offsets count bytes
     expect([await raw.getrange(`${p}u`, 2, 4), await raw.getrange(`${p}u`, -1, -1)]).toEqual(["€", "x"]);
     await raw.rpush(`${p}l`, "b");
