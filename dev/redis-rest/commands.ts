@@ -1,3 +1,5 @@
+import { unavailableError } from "./unavailable.ts";
+
 /**
  * What the stand-in knows about Redis commands, independent of the backend.
  *
@@ -68,7 +70,15 @@ const CONNECTION_STATE = new Set(
 /** Commands that can block; on a real Redis they run on a connection of their own. */
 export const BLOCKING = new Set("blpop brpop brpoplpush blmove blmpop bzpopmin bzpopmax bzmpop xread xreadgroup wait waitaof".split(" "));
 
+/**
+ * Upstash does serve these over REST, as a streamed response (@upstash/redis's subscribe() and
+ * monitor()); the stand-in does not stream, so it refuses them in Upstash's words rather than
+ * claim the REST API lacks them. PUBLISH works.
+ */
+const STREAMED = new Set("monitor subscribe psubscribe ssubscribe unsubscribe punsubscribe sunsubscribe".split(" "));
+
 export function refusedError(name: string): string | null {
+  if (STREAMED.has(name.toLowerCase())) return unavailableError(name, "it does not stream pub/sub or MONITOR responses; PUBLISH works");
   return CONNECTION_STATE.has(name.toLowerCase()) ? `ERR '${name}' is not available over the REST API (each request is its own session)` : null;
 }
 
