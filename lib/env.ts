@@ -20,6 +20,14 @@ const perWindow = (name: string, fallback: string) =>
     .refine((v) => v === "0" || /^[1-9]\d*\/[1-9]\d*$/.test(v), `${name} must look like "10/60" (requests/seconds) or "0"`)
     .transform((v) => (v === "0" ? null : { requests: Number(v.split("/")[0]), seconds: Number(v.split("/")[1]) }));
 
+/** "count/bytes", or "0" for no quota. */
+const perQuota = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => v === "0" || /^\d+\/\d+$/.test(v), `${name} must look like "20/2000000" (listings/bytes) or "0"`)
+    .transform((v) => (v === "0" ? { count: 0, bytes: 0 } : { count: Number(v.split("/")[0]), bytes: Number(v.split("/")[1]) }));
+
 const schema = z.object({
   UPSTASH_REDIS_REST_URL: url("UPSTASH_REDIS_REST_URL"),
   UPSTASH_REDIS_REST_TOKEN: secret("UPSTASH_REDIS_REST_TOKEN"),
@@ -106,6 +114,21 @@ const schema = z.object({
   BATCH_MIN_SUCCESS: z.coerce.number({ error: "BATCH_MIN_SUCCESS must be a number between 0 and 1" }).gt(0).max(1).default(0.8),
   /** Analyses one visitor may start per window: "requests/seconds" (sliding window); "0" turns the limit off. */
   START_RATE_LIMIT: perWindow("START_RATE_LIMIT", "10/60"),
+  /** …and from one client address, whatever cookies it sends (a retry and each child of a batch count as a start). */
+  START_RATE_LIMIT_PER_ADDRESS: perWindow("START_RATE_LIMIT_PER_ADDRESS", "30/60"),
+  /** Listings one visitor may paste per window. */
+  LISTING_RATE_LIMIT: perWindow("LISTING_RATE_LIMIT", "10/600"),
+  /** …and one client address. */
+  LISTING_RATE_LIMIT_PER_ADDRESS: perWindow("LISTING_RATE_LIMIT_PER_ADDRESS", "30/600"),
+  /**
+   * What one visitor's pasted listings may hold while they are kept (7 days): "listings/bytes";
+   * "0": no quota. Listings expire as before; their place frees with them.
+   */
+  LISTING_QUOTA_PER_VISITOR: perQuota("LISTING_QUOTA_PER_VISITOR", "20/2000000"),
+  /** …and all of one client address's. */
+  LISTING_QUOTA_PER_ADDRESS: perQuota("LISTING_QUOTA_PER_ADDRESS", "100/10000000"),
+  /** New anonymous sessions one client address may be given per window (a fresh cookie must not reset a limit). */
+  SESSION_MINT_LIMIT_PER_ADDRESS: perWindow("SESSION_MINT_LIMIT_PER_ADDRESS", "60/3600"),
   /**
    * Failed operator sign-ins (wrong token, by form or Bearer) one client address may make per
    * window before it is answered 429; "0": no limit.
@@ -113,6 +136,14 @@ const schema = z.object({
   OPS_AUTH_LIMIT: perWindow("OPS_AUTH_LIMIT", "5/60"),
   /** Failed operator sign-ins per window that lock the address out for the whole window (and raise an alert). */
   OPS_LOCKOUT: perWindow("OPS_LOCKOUT", "20/900"),
+  /**
+   * Tokens the AI provider may bill per UTC day, all visitors together (cut-off and canceled
+   * calls included); once spent, new analyses are refused until midnight UTC, running ones finish.
+   * 0: no budget (billed tokens are still counted and shown on /ops).
+   */
+  OPENAI_BUDGET_TOKENS_PER_DAY: count("OPENAI_BUDGET_TOKENS_PER_DAY", 5_000_000),
+  /** …and per visitor. */
+  OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY: count("OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY", 250_000),
   /** How long a finished analysis answers identical ones (same listing content, type, params, model) at once, in s; 0 turns the cache off. */
   RESULT_CACHE_SECONDS: count("RESULT_CACHE_SECONDS", 24 * 3600),
   /** The AI provider's circuit opens after this many of its own failures in a row (no success between). */

@@ -38,6 +38,13 @@ export function StatTiles({ overview: o }: { overview: OpsOverview }) {
         <Tile id="throughput" label="Throughput" value={`${formatCount(o.throughputPerMin)} /min`} sub="jobs ended" />
         <Tile id="queue-wait" label="Queue wait p50" value={formatDuration(o.queueWaitMs?.p50)} sub={o.queueWaitMs ? `p95 ${formatDuration(o.queueWaitMs.p95)}` : undefined} />
         <Tile id="api-response" label="API response avg" value={formatDuration(o.apiResponseMs?.avg)} sub={o.apiResponseMs ? `${formatCount(o.apiResponseMs.count)} requests · ${formatCount(t.polls)} polls` : undefined} />
+        <Tile
+          id="budget"
+          label="AI tokens billed today"
+          value={formatCount(o.budget.billedTokens)}
+          tone={o.budget.limitTokens > 0 && o.budget.billedTokens >= o.budget.limitTokens ? "bad" : undefined}
+          sub={o.budget.limitTokens > 0 ? `of ${formatCount(o.budget.limitTokens)} (UTC day; ${formatCount(o.budget.perVisitorLimitTokens)} per visitor)` : "no daily budget set"}
+        />
       </div>
     </section>
   );

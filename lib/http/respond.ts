@@ -5,7 +5,7 @@ import { errorEvent } from "@/lib/ops/classify";
 import { recordError } from "@/lib/ops/error-store";
 import { log } from "@/lib/ops/log";
 import { qstashAnswer } from "@/lib/qstash/answer";
-import { isRedisUnreachable, isUnreachable } from "@/lib/redis/unreachable";
+import { isRedisUnreachable, isStoreFull, isUnreachable } from "@/lib/redis/unreachable";
 
 /** A JSON response; `init.headers` are merged over the JSON content type. */
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
@@ -16,11 +16,15 @@ export function json(body: unknown, status = 200, headers: HeadersInit = {}): Re
 const UNAVAILABLE_RETRY_S = 5;
 
 /**
- * A service tabsafe depends on could not be reached at all (refused, DNS, reset): not our bug and
- * not the client's, so a 503 the client can wait out — the job it follows is safe in Redis and
- * QStash keeps delivering. Null when `error` is something else.
+ * A service tabsafe depends on could not be reached at all (refused, DNS, reset), or Redis refuses
+ * writes because it is full: not our bug and not the client's, so a 503 the client can wait out —
+ * the job it follows is safe in Redis and QStash keeps delivering; a script refused for OOM wrote
+ * nothing (Redis runs a script's writes all or none). Null when `error` is something else.
  */
 function unavailable(error: unknown): AppError | null {
+  if (isStoreFull(error)) {
+    return new AppError("unavailable:store_full", "tabsafe's storage is full right now, so nothing new can be saved. Nothing was changed; please try again later.", { "retry-after": "60" });
+  }
   if (!isUnreachable(error)) return null;
   const message = isRedisUnreachable(error)
     ? "tabsafe cannot reach its storage right now. Your analysis is safe; this page reconnects by itself."

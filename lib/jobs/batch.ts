@@ -4,7 +4,8 @@ import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { CREATE_BATCH, READ_BATCH } from "@/lib/jobs/batch-scripts";
 import { publishJobs } from "@/lib/jobs/publish";
-import { checkStartLimit } from "@/lib/jobs/rate-limit";
+import { takeStartSlot } from "@/lib/jobs/rate-limit";
+import type { Caller } from "@/lib/limits/caller";
 import { retryAnalysis } from "@/lib/jobs/retry";
 import type { BatchChild, BatchView } from "@/lib/jobs/batch-view";
 import { isTerminal, jobErrorSchema, pairsToRecord, type AnalysisType, type JobStatus, type Params } from "@/lib/jobs/schema";
@@ -22,13 +23,22 @@ export type BatchInput = { listingIds: string[]; analysisType: AnalysisType; par
  * Starts one analysis per listing as a batch: every listing is checked first (a missing one
  * fails the whole request, nothing created), each child is created like a start (deduplicated,
  * or answered by the result cache), and the new ones are queued with one request to QStash's
- * batch API. The batch counts as one start for the visitor's rate limit.
+ * batch API. Each new child counts as a start against the visitor's and the network's limits.
  */
-export async function startBatch(owner: string, input: BatchInput): Promise<BatchView> {
+export async function startBatch(caller: Caller, input: BatchInput): Promise<BatchView> {
+  const owner = caller.owner.id;
   const params = parseParams(input.analysisType, input.params);
   const listings = await Promise.all(input.listingIds.map(requireListing));
-  await checkStartLimit(owner);
-  const created = await Promise.all(listings.map((l) => createAnalysisJob(owner, l, input.analysisType, params)));
+  // Every child is a start: the limit counts them all, and gives back the ones that made no work.
+  const slot = await takeStartSlot(caller, listings.length);
+  if (!slot.ok) throw slot.error;
+  const settled = await Promise.allSettled(listings.map((l) => createAnalysisJob(owner, l, input.analysisType, params)));
+  const created = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const refused = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  // The token budget ran out part-way: the children created go ahead, the rest are left out.
+  const budgetRanOut = refused?.reason instanceof AppError && refused.reason.code.endsWith(":budget");
+  if (refused && (!budgetRanOut || created.length === 0)) throw refused.reason;
+  await slot.giveBack(listings.length - created.filter((c) => !c.deduplicated && !c.cached).length);
   const id = `b_${nanoid(14)}`;
   const now = Date.now();
   const e = env();
@@ -91,7 +101,8 @@ export async function cancelBatch(owner: string, id: string): Promise<BatchView>
 }
 
 /** Retries the children that failed or were canceled (keeping their finished steps). */
-export async function retryBatch(owner: string, id: string): Promise<{ batch: BatchView; retried: number }> {
+export async function retryBatch(caller: Caller, id: string): Promise<{ batch: BatchView; retried: number }> {
+  const owner = caller.owner.id;
   const batch = await getBatch(owner, id);
   if (!batch) throw new AppError("not_found:batch", "No such batch (it may have expired).");
   const again = batch.children.filter((c) => c.status === "failed" || c.status === "canceled");
@@ -99,7 +110,7 @@ export async function retryBatch(owner: string, id: string): Promise<{ batch: Ba
   let retried = 0;
   for (const child of again) {
     try {
-      await retryAnalysis(owner, child.jobId);
+      await retryAnalysis(caller, child.jobId);
       retried++;
     } catch (error) {
       // A child superseded by a newer run of the same analysis is left as it is.

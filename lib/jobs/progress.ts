@@ -1,5 +1,5 @@
 import "server-only";
-import { checkpoint, type WriteOutcome } from "@/lib/jobs/store";
+import { checkpoint, type Billing, type WriteOutcome } from "@/lib/jobs/store";
 
 /** Minimum time between two partial-output writes of one job, in ms. */
 export const PROGRESS_INTERVAL_MS = 500;
@@ -10,8 +10,9 @@ export type StopReason = "canceled" | "lease_lost" | "ended";
 
 /**
  * Streams partial output into the job at most every PROGRESS_INTERVAL_MS. Each write renews the
- * lease and reads the cancel flag; when a write says stop, `abort` is called at once so the
- * in-flight OpenAI request is cut instead of paid to the end.
+ * lease, reads the cancel flag and adds the tokens billed meanwhile to the budget; when a write
+ * says stop, `abort` is called at once so the in-flight OpenAI request is cut instead of paid to
+ * the end.
  */
 export class ProgressWriter {
   private text = "";
@@ -27,7 +28,14 @@ export class ProgressWriter {
     private readonly fields: (partial: string, fraction: number) => Record<string, string | number>,
     private readonly expectedChars: number,
     private readonly abort: (reason: StopReason) => void,
+    /** Tokens billed since the last write (lib/jobs/budget.ts BillMeter), written with each write. */
+    private readonly bill?: () => Billing,
   ) {}
+
+  /** Characters streamed so far. */
+  get streamed(): number {
+    return this.text.length;
+  }
 
   /** The stream showed life (any event). */
   touch(): void {
@@ -50,7 +58,7 @@ export class ProgressWriter {
     this.lastWrite = now;
     const partial = this.text.slice(-PARTIAL_TAIL_CHARS);
     const fraction = Math.min(0.95, this.text.length / this.expectedChars);
-    this.inFlight = checkpoint(this.jobId, this.token, this.fields(partial, fraction))
+    this.inFlight = checkpoint(this.jobId, this.token, this.fields(partial, fraction), undefined, this.bill?.())
       .then((outcome) => this.react(outcome))
       .catch(() => {
         // A failed progress write is not fatal: the next one or the step checkpoint will tell.

@@ -1,55 +1,36 @@
 import "server-only";
-import { Ratelimit } from "@upstash/ratelimit";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { redis } from "@/lib/redis/client";
-import { keys } from "@/lib/redis/keys";
+import type { Caller } from "@/lib/limits/caller";
+import { takeAll } from "@/lib/limits/limiter";
 
-let limiter: Ratelimit | null | undefined;
-
-function startLimiter(): Ratelimit | null {
-  const config = env().START_RATE_LIMIT;
-  if (!config) return null;
-  limiter ??= new Ratelimit({
-    redis: redis(),
-    limiter: Ratelimit.slidingWindow(config.requests, `${config.seconds} s`),
-    prefix: keys.rateLimitPrefix("start"),
-    analytics: false,
-  });
-  return limiter;
-}
-
-/** A start's place in the visitor's limit: taken (and given back if it made no new work), or refused. */
-export type StartSlot = { ok: true; giveBack(): Promise<void> } | { ok: false; error: AppError };
-
-const free: StartSlot = { ok: true, giveBack: async () => {} };
+/** Slots taken for new work (given back, all or `n`, when it turned out not to be new), or the 429 to answer. */
+export type StartSlot = { ok: true; giveBack(n?: number): Promise<void> } | { ok: false; error: AppError };
 
 /**
- * Per-visitor limit on starting new analyses (START_RATE_LIMIT, a sliding window by
- * @upstash/ratelimit: one script per check). Only starts that create work count: a start that
- * turns out to be a duplicate of a live job, or is answered from the result cache, gives its
- * slot back (a refund of -1, which the sliding window never refuses). Checked after the request
- * is validated, so bad input neither counts nor writes.
+ * Limits on starting new analyses, per visitor (START_RATE_LIMIT) and per client address
+ * (START_RATE_LIMIT_PER_ADDRESS, which fresh cookies do not reset), by @upstash/ratelimit: one
+ * script per limit. A retry counts as a start, a batch as one start per child. Only work that is
+ * new counts: a duplicate of a live job, or an answer from the result cache, gives its slot back
+ * (a refund, which the sliding window never refuses). Checked after the request is validated, so
+ * bad input neither counts nor writes. The 429 says which limit was reached and what it counts.
  */
-export async function takeStartSlot(owner: string): Promise<StartSlot> {
-  const config = env().START_RATE_LIMIT;
-  const limit = startLimiter();
-  if (!config || !limit) return free;
-  const { success, reset } = await limit.limit(owner);
-  if (success) return { ok: true, giveBack: () => limit.limit(owner, { rate: -1 }).then(() => {}) };
-  const waitS = Math.max(1, Math.ceil((reset - Date.now()) / 1000));
+export async function takeStartSlot(caller: Caller, cost = 1): Promise<StartSlot> {
+  const e = env();
+  const taken = await takeAll([
+    { name: "start", window: e.START_RATE_LIMIT, who: caller.owner.id, cost },
+    { name: "start:address", window: e.START_RATE_LIMIT_PER_ADDRESS, who: caller.address, cost },
+  ]);
+  if (taken.ok) return taken;
+  const { requests, seconds } = taken.window;
+  const who = taken.refused === 0 ? "You have" : "Your network has";
+  const cap = taken.refused === 0 ? "the most we allow" : "the most we allow from one network";
   return {
     ok: false,
     error: new AppError(
       "rate_limited:start",
-      `You have started ${config.requests} new analyses in the last ${config.seconds} s, the most we allow (opening one that is already running or finished does not count). Try again in ${waitS} s.`,
-      { "retry-after": String(waitS) },
+      `${who} started ${requests} new analyses in the last ${seconds} s, ${cap} (opening one that is already running or finished does not count${cost > 1 ? `; this batch would start ${cost}` : ""}). Try again in ${taken.waitS} s.`,
+      { "retry-after": String(taken.waitS) },
     ),
   };
-}
-
-/** For a batch, which counts as one start: throws the 429 when the visitor is over the limit. */
-export async function checkStartLimit(owner: string): Promise<void> {
-  const slot = await takeStartSlot(owner);
-  if (!slot.ok) throw slot.error;
 }

@@ -2,19 +2,28 @@ import "server-only";
 import { AppError } from "@/lib/errors";
 import { publishJob } from "@/lib/jobs/publish";
 import type { Job } from "@/lib/jobs/schema";
+import { budgetSpent } from "@/lib/jobs/budget";
+import { takeStartSlot } from "@/lib/jobs/rate-limit";
 import { finishJob, getJob, retryJob } from "@/lib/jobs/store";
+import type { Caller } from "@/lib/limits/caller";
 
 /**
- * A person retries a failed or canceled analysis: the same job is queued again with its
+ * A person retries a failed or canceled analysis (a start, for the limits): the same job is queued again with its
  * checkpoints, so the steps it finished before are not paid again, and the retry is recorded in
  * its history. A newer live job with the same identity wins (409 naming it); if the queue is
  * unreachable the job is failed again (never left queued with no message) and the answer is 503.
  */
-export async function retryAnalysis(owner: string, jobId: string): Promise<Job> {
+export async function retryAnalysis(caller: Caller, jobId: string): Promise<Job> {
+  const owner = caller.owner.id;
+  // A retry is new work: it counts as a start (given back when the job cannot be retried).
+  const slot = await takeStartSlot(caller);
+  if (!slot.ok) throw slot.error;
   const outcome = await retryJob(jobId, owner);
   if (!outcome.ok) {
+    await slot.giveBack();
     if (outcome.reason === "missing") throw new AppError("not_found:job", "No such analysis (it may have expired).");
     if (outcome.reason === "superseded") throw new AppError("conflict:job", `A newer analysis of this listing is already under way (${outcome.jobId}).`);
+    if (outcome.reason === "over_budget") throw budgetSpent(outcome.which);
     throw new AppError("conflict:job", `Only a failed or canceled analysis can be retried; this one is ${outcome.status}.`);
   }
   const job = await getJob(jobId);

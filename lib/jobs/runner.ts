@@ -9,7 +9,8 @@ import { retryDelayMs } from "@/lib/jobs/retry-policy";
 import type { Delivery } from "@/lib/qstash/verify";
 import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
 import * as steps from "@/lib/jobs/steps";
-import { checkpoint, finishJob, leaseJob, releaseLease } from "@/lib/jobs/store";
+import { BillMeter, estimateTokens } from "@/lib/jobs/budget";
+import { checkpoint, finishJob, leaseJob, releaseLease, type Billing } from "@/lib/jobs/store";
 import { getListing } from "@/lib/listings/store";
 import type { Listing } from "@/lib/listings/schema";
 import { streamResponse, type StreamRequest, type StreamResult } from "@/lib/openai/stream";
@@ -115,6 +116,8 @@ class JobRun {
   private current = "prepare";
   /** Answers received from the AI provider in this delivery (a checkpoint after one closes its circuit). */
   private providerAnswers = 0;
+  /** Billed tokens of finished calls still to be written to the budget (see takeUnbilled). */
+  private unbilled = 0;
 
   private readonly messageId: string | null;
 
@@ -157,7 +160,7 @@ class JobRun {
         const result = await this.runStep(name, index, listing, chunks, prepared);
         this.stepsRun++;
         log("info", "step_done", { jobId: this.job.id, step: name, attempt: this.job.attempt, messageId: this.messageId, durationMs: Date.now() - stepStarted });
-        const outcome = await checkpoint(this.job.id, this.token, this.fields(index + 1, 0, ""), { name, checkpoint: result, providerOk: this.providerAnswers > answersBefore });
+        const outcome = await checkpoint(this.job.id, this.token, this.fields(index + 1, 0, ""), { name, checkpoint: result, providerOk: this.providerAnswers > answersBefore }, this.takeUnbilled());
         if (!outcome.ok) throw new Stopped(outcome.reason === "lease_lost" ? "lease_lost" : "ended");
         this.done.set(name, result);
         if (outcome.cancelRequested) throw new Stopped("canceled");
@@ -196,7 +199,9 @@ class JobRun {
   /** Streams one OpenAI call with throttled partial-output writes that can abort it. */
   private async stream(name: string, index: number, req: Pick<StreamRequest, "instructions" | "input" | "format">): Promise<StreamResult> {
     const controller = new AbortController();
-    const writer = new ProgressWriter(this.job.id, this.token, (partial, fraction) => this.fields(index, fraction, partial), req.format ? 1_500 : 800, (reason) => controller.abort(new Stopped(reason)));
+    const meter = new BillMeter(estimateTokens(req.instructions.length + req.input.length));
+    const bill = (): Billing => ({ owner: this.job.owner, tokens: meter.streaming(writer.streamed) });
+    const writer = new ProgressWriter(this.job.id, this.token, (partial, fraction) => this.fields(index, fraction, partial), req.format ? 1_500 : 800, (reason) => controller.abort(new Stopped(reason)), bill);
     // Keeps the lease alive while the model thinks, and gives up on a stream that went silent.
     const heartbeat = setInterval(() => {
       if (Date.now() - writer.lastActivity > env().OPENAI_STALL_TIMEOUT_MS) controller.abort(new StreamStalled());
@@ -207,6 +212,8 @@ class JobRun {
       const result = await streamResponse({ ...req, signal: controller.signal, onDelta: (d) => writer.push(d), onEvent: () => writer.touch(), metadata: { job_id: this.job.id, step: name } });
       this.providerAnswers++;
       await writer.settle();
+      // The provider's own figure corrects the estimates written while streaming: with the step's checkpoint.
+      this.unbilled += meter.settle(result.usage);
       if (writer.stopReason) throw new Stopped(writer.stopReason);
       this.usage = steps.addUsage(this.usage, result.usage);
       return result;
@@ -217,6 +224,13 @@ class JobRun {
     } finally {
       clearInterval(heartbeat);
     }
+  }
+
+  /** Billed tokens not yet written (the provider's correction of the last calls' estimates), handed to one write. */
+  private takeUnbilled(): Billing {
+    const tokens = this.unbilled;
+    this.unbilled = 0;
+    return { owner: this.job.owner, tokens };
   }
 
   /** Job fields for a progress write: `index` steps done plus `fraction` of the next. */

@@ -71,6 +71,8 @@ export const jobSchema = z.object({
   waitUntil: z.number().nullable(),
   /** How many times it was revived after its messages ran out or were lost (lib/jobs/revive.ts). */
   revives: z.number().int(),
+  /** Tokens the AI provider billed for it, cut-off and canceled calls included (its usage counts only the results). */
+  billed: z.number().int(),
   version: z.number().int(),
 });
 export type Job = z.infer<typeof jobSchema>;
@@ -109,6 +111,7 @@ export function fromHash(id: string, h: Record<string, string>): Job {
     leasedAt: num(h.leasedAt),
     waitUntil: num(h.waitUntil),
     revives: num(h.revives) ?? 0,
+    billed: num(h.billed) ?? 0,
     cachedFrom: h.cachedFrom || null,
     version: num(h.version) ?? 0,
   });

@@ -6,6 +6,7 @@
  * Scripts also read keys they find inside the job hash (`dedupeKey`) or build from a prefix:
  * Upstash Redis is a single shard, and the names come from the one key builder.
  */
+import { BUDGET_LUA } from "@/lib/jobs/budget-lua";
 import { CIRCUIT_LUA } from "@/lib/openai/circuit-lua";
 import { METRICS_LUA } from "@/lib/ops/metric-keys";
 
@@ -21,15 +22,18 @@ KEYS[2] job key     job:{id}
 KEYS[3] owner index jobs:owner:{owner}
 KEYS[4] ops: live jobs jobs:active   KEYS[5] ops: all recent jobs jobs:recent
 KEYS[6] minute metrics  KEYS[7] hour metrics  KEYS[8] result cache cache:result:{type}:{hash} ('' key: no cache)
+KEYS[9] today's token budget budget:day:{YYYY-MM-DD} ('' key: no budget)
 ARGV[1] new job id           ARGV[2] job key prefix (to read the job KEYS[1] points at)
 ARGV[3] dedupe TTL, s        ARGV[4] job TTL until it ends, s
 ARGV[5] owner index TTL, s   ARGV[6] owner index max length
 ARGV[7] createdAt, ms        ARGV[8] analysis type
 ARGV[9] minute metrics TTL, s  ARGV[10] hour metrics TTL, s  ARGV[11] recent-jobs window, s
-ARGV[12..] field, value pairs of the new job hash
+ARGV[12] daily token budget, all visitors (0: none)  ARGV[13] per visitor (0: none)  ARGV[14] the visitor's budget field
+ARGV[15..] field, value pairs of the new job hash
 Returns {1, id} created, or {0, id, {hash pairs}}: a queued/running/succeeded job already has
 this identity (a failed or canceled one does not block a new start), or {2, id, {hash pairs}}:
-the result cache held this analysis, and the job was created already succeeded with it.
+the result cache held this analysis, and the job was created already succeeded with it, or
+{-1, 'total' | 'visitor', tokens}: today's budget is spent and it would be new work (nothing written).
 Counts started / deduplicated / cacheHits. ]]
 ${counting}local existing = redis.call('GET', KEYS[1])
 if existing then
@@ -41,9 +45,11 @@ if existing then
     end
   end
 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 12))
-redis.call('EXPIRE', KEYS[2], ARGV[4])
 local cached = KEYS[8] ~= '' and redis.call('GET', KEYS[8])
+if not cached then
+${BUDGET_LUA.refuse(-1, "KEYS[9]", "ARGV[12]", "ARGV[13]", "ARGV[14]")}end
+redis.call('HSET', KEYS[2], unpack(ARGV, 15))
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 if cached then
   local source = string.match(cached, '^([^ ]*) ')
   redis.call('HSET', KEYS[2], 'status', 'succeeded', 'result', string.sub(cached, #source + 2), 'cachedFrom', source,
@@ -122,11 +128,16 @@ return {1, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])}
 export const CHECKPOINT_STEP = `--[[ CHECKPOINT_STEP: record progress, and a finished step's checkpoint, while holding the lease.
 Also the partial-output write during streaming (ARGV[4] empty: no checkpoint).
 KEYS[1] job key  KEYS[2] steps key  KEYS[3] lease key  KEYS[4] the AI provider's circuit circuit:openai
+KEYS[5] today's token budget budget:day:{date}  KEYS[6] this hour's budget:hour:{hour} ('' keys: no budget)
 ARGV[1] lease token  ARGV[2] lease length, ms (renewed)  ARGV[3] now, ms
 ARGV[4] step name or ''  ARGV[5] checkpoint JSON  ARGV[6] job TTL, s (steps key follows the job)
 ARGV[7] '1' when the step got an answer from the AI provider (closes its circuit)
-ARGV[8..] field, value pairs to set on the job (progress, step, etaMs, partialOutput, usage…)
-A checkpoint also records '@at:{step}' = "{now} {attempt}" for the ops timeline.
+ARGV[8] tokens billed since the last write (an estimate while streaming, corrected by the
+provider's figure at the checkpoint; may be negative)  ARGV[9] the visitor's budget field
+ARGV[10] day budget TTL, s  ARGV[11] hour budget TTL, s
+ARGV[12..] field, value pairs to set on the job (progress, step, etaMs, partialOutput, usage…)
+A checkpoint also records '@at:{step}' = "{now} {attempt}" for the ops timeline. Billed tokens
+also add up in the job's 'billed' (cut-off and canceled calls included, unlike its usage).
 Returns {1, cancelRequested 0|1}; {-1} the lease is no longer ours (stop, write nothing);
 {-2, status} the job ended meanwhile. ]]
 ${prelude}if redis.call('GET', KEYS[3]) ~= ARGV[1] then return {-1} end
@@ -138,7 +149,8 @@ if ARGV[4] ~= '' then
 end
 if ARGV[7] == '1' then
 ${CIRCUIT_LUA.success("KEYS[4]")}end
-if #ARGV >= 9 then redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3], unpack(ARGV, 8)) end
+if tonumber(ARGV[8]) ~= 0 then redis.call('HINCRBY', KEYS[1], 'billed', ARGV[8]) end
+${BUDGET_LUA.bill("KEYS[5]", "KEYS[6]", "ARGV[8]", "ARGV[9]", "ARGV[10]", "ARGV[11]")}if #ARGV >= 13 then redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3], unpack(ARGV, 12)) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
 return {1, redis.call('HGET', KEYS[1], 'cancelRequested') == '1' and 1 or 0}
@@ -282,11 +294,14 @@ return out
 
 export const RETRY_JOB = `--[[ RETRY_JOB: queue a failed or canceled job again, keeping its checkpoints (finished steps are not paid again).
 KEYS[1] job key  KEYS[2] steps key  KEYS[3] ops: live jobs jobs:active  KEYS[4] minute metrics  KEYS[5] hour metrics
+KEYS[6] today's token budget budget:day:{date} ('' key: no budget)
 ARGV[1] owner  ARGV[2] now, ms  ARGV[3] job TTL until it ends, s  ARGV[4] dedupe TTL, s  ARGV[5] job id
 ARGV[6] minute metrics TTL, s  ARGV[7] hour metrics TTL, s  ARGV[8] job key prefix (to read the job the dedupe key points at)
+ARGV[9] daily token budget, all visitors (0: none)  ARGV[10] per visitor (0: none)  ARGV[11] the visitor's budget field
 Records '@retry:{n}' = "{now} {previous status} {previous error code}" in the steps hash (attempt history).
 Returns {1, retries} queued again; {-1} no such job for this owner; {-2, status} not failed or canceled;
-{-3, id} a newer live job has the same identity (it is what a start would return). ]]
+{-3, id} a newer live job has the same identity (it is what a start would return);
+{-4, 'total' | 'visitor', tokens} today's budget is spent (nothing written). ]]
 ${counting}if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return {-1} end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'failed' and status ~= 'canceled' then return {-2, status} end
@@ -296,7 +311,7 @@ if other and other ~= ARGV[5] then
   local s = redis.call('HGET', ARGV[8] .. other, 'status')
   if s == 'queued' or s == 'running' or s == 'succeeded' then return {-3, other} end
 end
-if dedupe then redis.call('SET', dedupe, ARGV[5], 'EX', ARGV[4]) end
+${BUDGET_LUA.refuse(-4, "KEYS[6]", "ARGV[9]", "ARGV[10]", "ARGV[11]")}if dedupe then redis.call('SET', dedupe, ARGV[5], 'EX', ARGV[4]) end
 local code = ''
 local err = redis.call('HGET', KEYS[1], 'error')
 if err then code = string.match(err, '"code":"([^"]*)"') or '' end

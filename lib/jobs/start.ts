@@ -5,7 +5,9 @@ import { definitions } from "@/lib/jobs/definitions";
 import { env } from "@/lib/env";
 import { identityHash, resultHash } from "@/lib/jobs/identity";
 import { publishJob } from "@/lib/jobs/publish";
+import { budgetSpent } from "@/lib/jobs/budget";
 import { takeStartSlot } from "@/lib/jobs/rate-limit";
+import type { Caller } from "@/lib/limits/caller";
 import type { AnalysisType, Job, Params } from "@/lib/jobs/schema";
 import { createJob, findJobByIdentity, finishJob } from "@/lib/jobs/store";
 import { getListing } from "@/lib/listings/store";
@@ -38,14 +40,17 @@ export type Created = { job: Job; deduplicated: boolean; cached: boolean; orphan
 /**
  * Creates the job of one analysis of a listing that exists (or finds the live one with the same
  * identity, or serves it from the result cache) without queueing it. `orphaned`: a live queued
- * job that never got going — its message should be published again (same dedup id).
+ * job that never got going — its message should be published again (same dedup id). Throws the
+ * 429/503 of a spent token budget when it would be new work (nothing was written then).
  */
 export async function createAnalysisJob(owner: string, listing: Listing, analysisType: AnalysisType, params: Params): Promise<Created> {
-  const { job, deduplicated, cached } = await createJob({
+  const outcome = await createJob({
     id: nanoid(16), owner, listingId: listing.id, analysisType, params, createdAt: Date.now(),
     dedupeKey: dedupeKeyFor(owner, listing.id, analysisType, params),
     cacheKey: keys.resultCache(analysisType, resultHash(listing, env().OPENAI_MODEL, params)),
   });
+  if ("overBudget" in outcome) throw budgetSpent(outcome.overBudget);
+  const { job, deduplicated, cached } = outcome;
   const orphaned = deduplicated && job.status === "queued" && job.attempt === 0 && Date.now() - job.createdAt > REPUBLISH_AFTER_MS;
   return { job, deduplicated, cached, orphaned };
 }
@@ -77,10 +82,11 @@ export async function requireListing(listingId: string): Promise<Listing> {
  * identity, or answers from the result cache), then one QStash publish queues it. If the
  * publish fails the job is marked failed and the caller gets a 503.
  */
-export async function startAnalysis(owner: string, input: StartInput): Promise<{ job: Job; deduplicated: boolean }> {
+export async function startAnalysis(caller: Caller, input: StartInput): Promise<{ job: Job; deduplicated: boolean }> {
+  const owner = caller.owner.id;
   const params = parseParams(input.analysisType, input.params);
   const listing = await requireListing(input.listingId);
-  const slot = await takeStartSlot(owner);
+  const slot = await takeStartSlot(caller);
   if (!slot.ok) return answerOverLimit(owner, listing, input.analysisType, params, slot.error);
   const created = await createAnalysisJob(owner, listing, input.analysisType, params);
   if (created.deduplicated || created.cached) await slot.giveBack();

@@ -5,6 +5,7 @@ import { runScript } from "@/lib/redis/script";
 import { hgetallCounting } from "@/lib/ops/request-stats";
 import { keys, ttl } from "@/lib/redis/keys";
 import { fromHash, pairsToRecord, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
+import { budgetGate, budgetMeter } from "@/lib/jobs/budget";
 import * as lua from "@/lib/jobs/scripts";
 import { metricKeys, metricTtls, modelPricing } from "@/lib/ops/metric-write";
 import { rememberForMs } from "@/lib/qstash/replay";
@@ -28,7 +29,9 @@ export type NewJob = Pick<Job, "id" | "owner" | "listingId" | "analysisType" | "
  * Creates the job, or returns the live job that already has its identity. `cached`: the result
  * cache held this analysis, so the job was created already succeeded (nothing to publish).
  */
-export async function createJob(job: NewJob): Promise<{ job: Job; deduplicated: boolean; cached: boolean }> {
+export type CreateOutcome = { job: Job; deduplicated: boolean; cached: boolean } | { overBudget: "total" | "visitor" };
+
+export async function createJob(job: NewJob): Promise<CreateOutcome> {
   const e = env();
   const fields = {
     owner: job.owner, listingId: job.listingId, analysisType: job.analysisType, params: JSON.stringify(job.params),
@@ -38,9 +41,11 @@ export async function createJob(job: NewJob): Promise<{ job: Job; deduplicated: 
   // A job that has not ended lives long enough to outlast QStash's retries, then expires anyway.
   const liveTtl = e.JOB_RETENTION_SECONDS + 3600;
   const cacheKey = e.RESULT_CACHE_SECONDS > 0 ? job.cacheKey : "";
-  const out = (await run(lua.CREATE_JOB, [job.dedupeKey, keys.job(job.id), keys.ownerJobs(job.owner), keys.activeJobs(), keys.recentJobs(), ...metricKeys(job.createdAt), cacheKey], [
-    job.id, keys.jobPrefix(), e.JOB_DEDUPE_SECONDS, liveTtl, ttl.ownerJobs, 100, job.createdAt, job.analysisType, ...metricTtls(), liveTtl, ...flat(fields),
+  const budget = budgetGate(job.owner, job.createdAt);
+  const out = (await run(lua.CREATE_JOB, [job.dedupeKey, keys.job(job.id), keys.ownerJobs(job.owner), keys.activeJobs(), keys.recentJobs(), ...metricKeys(job.createdAt), cacheKey, budget.key], [
+    job.id, keys.jobPrefix(), e.JOB_DEDUPE_SECONDS, liveTtl, ttl.ownerJobs, 100, job.createdAt, job.analysisType, ...metricTtls(), liveTtl, ...budget.args, ...flat(fields),
   ])) as [number, string, unknown?];
+  if (out[0] === -1) return { overBudget: out[1] as "total" | "visitor" };
   if (out[0] === 1) return { job: fromHash(job.id, pairsToRecord(flat(fields))), deduplicated: false, cached: false };
   if (out[0] === 2) return { job: fromHash(job.id, pairsToRecord(out[2])), deduplicated: false, cached: true };
   return { job: fromHash(out[1], pairsToRecord(out[2])), deduplicated: true, cached: false };
@@ -97,15 +102,21 @@ export async function leaseJob(id: string, token: string, messageId: string, sig
 
 export type WriteOutcome = { ok: true; cancelRequested: boolean } | { ok: false; reason: "lease_lost" } | { ok: false; reason: "ended"; status: string };
 
+/** Tokens the AI provider billed since the job's last write (see lib/jobs/budget.ts), and whose they are. */
+export type Billing = { owner: string; tokens: number };
+
 /**
  * Progress (and, with `step`, a finished step's checkpoint); renews the lease; reads the cancel
- * flag. `step.providerOk`: the step got an answer from the AI provider (closes its circuit).
+ * flag; adds `bill` to the job's billed tokens and the budget. `step.providerOk`: the step got an
+ * answer from the AI provider (closes its circuit).
  */
-export async function checkpoint(id: string, token: string, fields: Record<string, string | number>, step?: { name: string; checkpoint: unknown; providerOk?: boolean }): Promise<WriteOutcome> {
+export async function checkpoint(id: string, token: string, fields: Record<string, string | number>, step?: { name: string; checkpoint: unknown; providerOk?: boolean }, bill?: Billing): Promise<WriteOutcome> {
   const e = env();
-  const out = (await run(lua.CHECKPOINT_STEP, [keys.job(id), keys.jobSteps(id), keys.jobLease(id), keys.circuit()], [
-    token, e.JOB_LEASE_MS, Date.now(), step?.name ?? "", step ? JSON.stringify(step.checkpoint) : "", e.JOB_RETENTION_SECONDS + 3600,
-    step?.providerOk ? "1" : "0", ...flat(fields),
+  const now = Date.now();
+  const meter = bill ? budgetMeter(bill.owner, now) : { keys: ["", ""], args: ["", 0, 0] };
+  const out = (await run(lua.CHECKPOINT_STEP, [keys.job(id), keys.jobSteps(id), keys.jobLease(id), keys.circuit(), ...meter.keys], [
+    token, e.JOB_LEASE_MS, now, step?.name ?? "", step ? JSON.stringify(step.checkpoint) : "", e.JOB_RETENTION_SECONDS + 3600,
+    step?.providerOk ? "1" : "0", bill?.tokens ?? 0, ...meter.args, ...flat(fields),
   ])) as [number, unknown?];
   if (out[0] === -1) return { ok: false, reason: "lease_lost" };
   if (out[0] === -2) return { ok: false, reason: "ended", status: String(out[1]) };
@@ -173,16 +184,23 @@ export async function requestCancel(id: string, owner: string): Promise<CancelOu
   return { found: true, state: out[0] === 1 ? "canceled" : "stopping" };
 }
 
-export type RetryOutcome = { ok: true; retries: number } | { ok: false; reason: "missing" } | { ok: false; reason: "not_retryable"; status: JobStatus } | { ok: false; reason: "superseded"; jobId: string };
+export type RetryOutcome =
+  | { ok: true; retries: number }
+  | { ok: false; reason: "missing" }
+  | { ok: false; reason: "not_retryable"; status: JobStatus }
+  | { ok: false; reason: "superseded"; jobId: string }
+  | { ok: false; reason: "over_budget"; which: "total" | "visitor" };
 
 /** Queues a failed or canceled job again under the same id, keeping its checkpoints. */
 export async function retryJob(id: string, owner: string): Promise<RetryOutcome> {
   const e = env();
   const now = Date.now();
-  const out = (await run(lua.RETRY_JOB, [keys.job(id), keys.jobSteps(id), keys.activeJobs(), ...metricKeys(now)], [
-    owner, now, e.JOB_RETENTION_SECONDS + 3600, e.JOB_DEDUPE_SECONDS, id, ...metricTtls(), keys.jobPrefix(),
+  const budget = budgetGate(owner, now);
+  const out = (await run(lua.RETRY_JOB, [keys.job(id), keys.jobSteps(id), keys.activeJobs(), ...metricKeys(now), budget.key], [
+    owner, now, e.JOB_RETENTION_SECONDS + 3600, e.JOB_DEDUPE_SECONDS, id, ...metricTtls(), keys.jobPrefix(), ...budget.args,
   ])) as [number, unknown?];
   if (out[0] === 1) return { ok: true, retries: Number(out[1]) };
+  if (out[0] === -4) return { ok: false, reason: "over_budget", which: out[1] as "total" | "visitor" };
   if (out[0] === -2) return { ok: false, reason: "not_retryable", status: out[1] as JobStatus };
   if (out[0] === -3) return { ok: false, reason: "superseded", jobId: String(out[1]) };
   return { ok: false, reason: "missing" };

@@ -6,8 +6,11 @@ import { keys } from "@/lib/redis/keys";
 /** A sliding window: at most `requests` per `seconds`. */
 export type Window = { requests: number; seconds: number };
 
-/** A slot taken from a limit (given back when it turned out to make no work), or the wait until one frees. */
-export type Taken = { ok: true; giveBack(): Promise<void> } | { ok: false; waitS: number; window: Window };
+/**
+ * Slots taken from a limit (given back, all or `n` of them, when they turned out to make no
+ * work), or the wait until one frees.
+ */
+export type Taken = { ok: true; giveBack(n?: number): Promise<void> } | { ok: false; waitS: number; window: Window };
 
 const FREE: Taken = { ok: true, giveBack: async () => {} };
 const limiters = new Map<string, Ratelimit>();
@@ -31,7 +34,7 @@ export async function take(name: string, window: Window | null, who: string, cos
   if (!window || cost <= 0) return FREE;
   const limit = limiter(name, window);
   const { success, reset } = await limit.limit(who, { rate: cost });
-  if (success) return { ok: true, giveBack: () => limit.limit(who, { rate: -cost }).then(() => {}) };
+  if (success) return { ok: true, giveBack: (n = cost) => (n > 0 ? limit.limit(who, { rate: -Math.min(n, cost) }).then(() => {}) : Promise.resolve()) };
   return { ok: false, waitS: Math.max(1, Math.ceil((reset - Date.now()) / 1000)), window };
 }
 
@@ -40,7 +43,7 @@ export async function take(name: string, window: Window | null, who: string, cos
  * refuses, the slots already taken are given back. Returns the refused limit's index.
  */
 export async function takeAll(claims: Array<{ name: string; window: Window | null; who: string; cost?: number }>): Promise<
-  { ok: true; giveBack(): Promise<void> } | { ok: false; refused: number; waitS: number; window: Window }
+  { ok: true; giveBack(n?: number): Promise<void> } | { ok: false; refused: number; waitS: number; window: Window }
 > {
   const taken: Array<Extract<Taken, { ok: true }>> = [];
   for (const [i, c] of claims.entries()) {
@@ -51,5 +54,5 @@ export async function takeAll(claims: Array<{ name: string; window: Window | nul
     }
     taken.push(t);
   }
-  return { ok: true, giveBack: () => Promise.all(taken.map((x) => x.giveBack())).then(() => {}) };
+  return { ok: true, giveBack: (n?: number) => Promise.all(taken.map((x) => x.giveBack(n))).then(() => {}) };
 }

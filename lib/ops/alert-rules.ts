@@ -14,6 +14,8 @@ export type RuleInput = Pick<OpsOverview, "apiResponseMs" | "successRate" | "err
   stuck: number;
   /** Client addresses locked out of the operator sign-in in the window (wrong tokens past OPS_LOCKOUT). */
   lockouts: number;
+  /** Tokens billed today against OPENAI_BUDGET_TOKENS_PER_DAY (0: no budget). */
+  budget: { billedTokens: number; limitTokens: number };
 };
 
 export type RuleVerdict = { rule: AlertRuleId; title: string; threshold: string; firing: boolean; value: string };
@@ -57,6 +59,13 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
       threshold: "any",
       firing: m.stuck > 0,
       value: `${m.stuck} job(s)`,
+    },
+    {
+      rule: "token_budget",
+      title: "AI token budget of the day",
+      threshold: m.budget.limitTokens > 0 ? `spent (${m.budget.limitTokens.toLocaleString("en")} tokens)` : "no budget set",
+      firing: m.budget.limitTokens > 0 && m.budget.billedTokens >= m.budget.limitTokens,
+      value: `${m.budget.billedTokens.toLocaleString("en")} tokens billed today`,
     },
     {
       rule: "ops_lockout",

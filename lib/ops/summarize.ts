@@ -63,7 +63,7 @@ function counters(buckets: Bucket[]): Counters {
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
 /** The metric part of the overview from its buckets (oldest first); `live` and `alerts` come from elsewhere. */
-export function summarize(buckets: Bucket[], windowMinutes: number, resolution: "minute" | "hour"): Omit<OpsOverview, "live" | "alerts" | "generatedAt"> {
+export function summarize(buckets: Bucket[], windowMinutes: number, resolution: "minute" | "hour"): Omit<OpsOverview, "live" | "alerts" | "generatedAt" | "budget"> {
   const totals = counters(buckets);
   const merged = allDurations(buckets);
   const deliveries = sumOf(buckets, "deliveries");

@@ -60,9 +60,11 @@ export type OpsOverview = {
   errorsByCategory: Partial<Record<ErrorCategory, number>>;
   series: SeriesPoint[];
   alerts: AlertState[];
+  /** Tokens billed today (UTC) by the AI provider, cut-off and canceled calls included, and the budgets. */
+  budget: { day: string; billedTokens: number; limitTokens: number; perVisitorLimitTokens: number };
 };
 
-export type AlertRuleId = "avg_response_time" | "success_rate" | "error_rate" | "dlq_not_empty" | "job_stuck" | "ops_lockout";
+export type AlertRuleId = "avg_response_time" | "success_rate" | "error_rate" | "dlq_not_empty" | "job_stuck" | "ops_lockout" | "token_budget";
 
 export type AlertState = {
   rule: AlertRuleId;

@@ -5,6 +5,7 @@ import { env } from "@/lib/env";
  * Upstash data browser (see design.md), so each says what it holds:
  *
  *   listing:{id}                                          hash    a pasted listing (title, text)   7 d
+ *   listings:owner:{owner} · listings:address:{hash}      zset    "{id} {bytes}" of pasted listings (quotas)  7 d
  *   job:{id}                                              hash    the job                          24 h after it ends
  *   job:{id}:steps                                        hash    one checkpoint per finished step same as the job
  *   job:{id}:lease                                        string  lease token of the running worker lease deadline
@@ -27,6 +28,7 @@ import { env } from "@/lib/env";
  *   circuit:openai                                        hash    the AI provider's circuit breaker 1 d after last change
  *   alerts:state                                          hash    rule → current state (JSON)      90 d
  *   alerts:history                                        list    alert transitions (JSON)         90 d
+ *   budget:day:{YYYY-MM-DD} · budget:hour:{YYYY-MM-DDTHH}   hash    billed tokens: total, vh_… per visitor  3 d · 2 d
  *   qstash:seen:{jti}                                     string  a verified delivery token's id (replays refused)  until it expires
  *
  * `REDIS_KEY_PREFIX` (empty in production) lets test suites share one Redis without colliding.
@@ -35,6 +37,10 @@ const p = () => env().REDIS_KEY_PREFIX;
 
 export const keys = {
   listing: (id: string) => `${p()}listing:${id}`,
+  /** A visitor's pasted listings, "{id} {bytes}" by creation time (their storage quota). */
+  ownerListings: (owner: string) => `${p()}listings:owner:${owner}`,
+  /** `address` is a keyed hash of a client address: its visitors' pasted listings, as above. */
+  addressListings: (address: string) => `${p()}listings:address:${address}`,
   job: (id: string) => `${p()}job:${id}`,
   /** What a job id is appended to, for scripts that follow a dedupe key to its job. */
   jobPrefix: () => `${p()}job:`,
@@ -66,6 +72,9 @@ export const keys = {
   circuit: () => `${p()}circuit:openai`,
   alertState: () => `${p()}alerts:state`,
   alertHistory: () => `${p()}alerts:history`,
+  /** Billed tokens of one UTC day ("2026-12-01") / hour ("2026-12-01T07"): `total` and one field per visitor hash. */
+  budgetDay: (day: string) => `${p()}budget:day:${day}`,
+  budgetHour: (hour: string) => `${p()}budget:hour:${hour}`,
   /** `jti` is the unique id of a verified Upstash-Signature token. */
   seenSignature: (jti: string) => `${p()}qstash:seen:${jti}`,
 };

@@ -35,3 +35,12 @@ export function isRedisUnreachable(error: unknown): boolean {
 export function isUnreachable(error: unknown): boolean {
   return causes(error).length > 0;
 }
+
+/**
+ * Did Redis refuse a write because it is full (redis-server's "OOM command not allowed when used
+ * memory > 'maxmemory'", Upstash's data-size and request limits)? The SDK throws an UpstashError
+ * with Redis's message.
+ */
+export function isStoreFull(error: unknown): boolean {
+  return error instanceof Error && error.name === "UpstashError" && /\bOOM\b|maxmemory|max (data|database) size|storage limit/i.test(error.message);
+}

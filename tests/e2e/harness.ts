@@ -94,6 +94,11 @@ export async function startE2EApp(): Promise<E2EApp> {
       // The browser tests run the same analyses repeatedly and need them to run, not to hit the cache.
       RESULT_CACHE_SECONDS: "0",
       START_RATE_LIMIT: "0",
+      // One machine plays every visitor of the suite, from one address: the per-address limits
+      // keep their production form, sized for the whole suite.
+      START_RATE_LIMIT_PER_ADDRESS: "1000/60",
+      SESSION_MINT_LIMIT_PER_ADDRESS: "1000/3600",
+      LISTING_RATE_LIMIT_PER_ADDRESS: "1000/600",
       REDIS_KEY_PREFIX: `e2e${secret().slice(0, 8)}:`,
     };
     const next = await startNext(appPort, env);

@@ -59,8 +59,13 @@ export async function startTestStack(opts: { env?: Record<string, string>; redis
     // Suites start the same analysis many times and count the OpenAI calls each one makes: the
     // result cache would answer them. tests/integration/jobs/cache.test.ts turns it on.
     RESULT_CACHE_SECONDS: "0",
-    // Suites start many analyses as one visitor; tests/integration/jobs/rate-limit.test.ts sets a limit.
+    // Suites start many analyses as one visitor, from one address; tests/integration/jobs/rate-limit.test.ts
+    // and the abuse suite set limits.
     START_RATE_LIMIT: "0",
+    START_RATE_LIMIT_PER_ADDRESS: "0",
+    LISTING_RATE_LIMIT: "0",
+    LISTING_RATE_LIMIT_PER_ADDRESS: "0",
+    SESSION_MINT_LIMIT_PER_ADDRESS: "0",
     // QStash runs in real time: suites that make deliveries fail want the app's own retry policy
     // short (first retry after 200 ms, all of them within 3 s), not QStash's clock compressed.
     QSTASH_RETRY_DELAY_MS: "200",

@@ -1,10 +1,16 @@
-/** A browser-like client of the app: keeps its session cookie across requests. */
+/**
+ * A browser-like client of the app: keeps its session cookie across requests. `headers` go on
+ * every request (an address in x-forwarded-for, as a platform in front would set it); `fresh`:
+ * it throws its cookie away before each request, as someone dodging per-visitor limits would.
+ */
 export class Visitor {
   private cookie = "";
-  constructor(private readonly baseUrl: string) {}
+  constructor(private readonly baseUrl: string, private readonly opts: { headers?: Record<string, string>; fresh?: boolean } = {}) {}
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(this.opts.headers ?? {})) headers.set(k, v);
+    if (this.opts.fresh) this.cookie = "";
     if (this.cookie) headers.set("cookie", this.cookie);
     if (init.body && !headers.has("content-type")) headers.set("content-type", "application/json");
     const res = await fetch(`${this.baseUrl}${path}`, { ...init, headers });

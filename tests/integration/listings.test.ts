@@ -34,9 +34,11 @@ describe("listings", () => {
     expect(got.status).toBe(200);
     expect(((await got.json()) as { listing: { text: string } }).listing.text).toBe(text);
 
-    const written = await keysWithTtl(stack.prefix);
-    expect(written).toEqual([{ key: `${stack.prefix}listing:${listing.id}`, ttl: expect.any(Number) }]);
-    expect(written[0].ttl).toBeGreaterThan(6 * 24 * 3600);
+    // The listing, and the visitor's and the address's indexes of what they pasted (their quotas).
+    const written = (await keysWithTtl(stack.prefix)).sort((a, b) => a.key.localeCompare(b.key));
+    expect(written.map((k) => k.key.slice(stack.prefix.length).replace(/:[^:]+$/, ""))).toEqual(["listing", "listings:address", "listings:owner"]);
+    expect(written[0].key).toBe(`${stack.prefix}listing:${listing.id}`);
+    for (const k of written) expect(k.ttl).toBeGreaterThan(6 * 24 * 3600);
   });
 
   it("answers an unknown or malformed listing id with a 404 JSON error", async () => {

@@ -63,15 +63,15 @@ describe("Lua scripts", () => {
     }
     expect(pinned).toMatchInlineSnapshot(`
       {
-        "CHECKPOINT_STEP": "8900088813ca407b15ef410b8b18579bec86e93b",
-        "CREATE_JOB": "9fd36d1b1a948ba82b08af90cbb4c165305a097a",
+        "CHECKPOINT_STEP": "1fc32d8063741f96e1cd438e24db64dfa44afbac",
+        "CREATE_JOB": "6a2ae5e8a1ffed97ef31978a1d80aa1f4923b7a0",
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
         "FINISH_JOB": "2316901935ba3f8a68c9847de5b5dff1449809ed",
         "LEASE_JOB": "92550b6ef4dbea07f88fc7687969819dec49782d",
         "LIST_OWNER_JOBS": "0779eff566a4ab3605d9301ac0167735b90df1e2",
         "RELEASE_LEASE": "1c2dc34769bb5fcddead7aa58df274c0b4e4e439",
         "REQUEST_CANCEL": "530928e1feabd4e9c97732b3adf3c53416efbc24",
-        "RETRY_JOB": "be37a2752b38f663d81094c9f6270f8853d8a348",
+        "RETRY_JOB": "3aa1354da8123b3875217fdc29a66f256247c770",
         "REVIVE_JOB": "d660e87a61a2c166056c819961b0f6b12d7a5280",
       }
     `);

@@ -134,7 +134,7 @@ describe("metric buckets", () => {
 });
 
 describe("alert rules", () => {
-  const quiet: RuleInput = { apiResponseMs: { avg: 40, count: 100 }, successRate: 1, errorRate: 0, totals: { started: 10, succeeded: 10, failed: 0, canceled: 0, deduplicated: 0, retried: 0, cacheHits: 0, polls: 0, errors: 0 }, deliveries: 10, dlqSize: 0, stuck: 0, lockouts: 0 };
+  const quiet: RuleInput = { apiResponseMs: { avg: 40, count: 100 }, successRate: 1, errorRate: 0, totals: { started: 10, succeeded: 10, failed: 0, canceled: 0, deduplicated: 0, retried: 0, cacheHits: 0, polls: 0, errors: 0 }, deliveries: 10, dlqSize: 0, stuck: 0, lockouts: 0, budget: { billedTokens: 100, limitTokens: 1000 } };
   const firing = (input: RuleInput) => evaluateRules(input).filter((v) => v.firing).map((v) => v.rule);
 
   it("stays quiet when everything is within its threshold", () => expect(firing(quiet)).toEqual([]));
@@ -146,6 +146,8 @@ describe("alert rules", () => {
     expect(firing({ ...quiet, dlqSize: 1 })).toEqual(["dlq_not_empty"]);
     expect(firing({ ...quiet, stuck: 1 })).toEqual(["job_stuck"]);
     expect(firing({ ...quiet, lockouts: 1 })).toEqual(["ops_lockout"]);
+    expect(firing({ ...quiet, budget: { billedTokens: 1000, limitTokens: 1000 } })).toEqual(["token_budget"]);
+    expect(firing({ ...quiet, budget: { billedTokens: 10 ** 9, limitTokens: 0 } })).toEqual([]); // no budget set
   });
 
   it("does not judge rates on fewer than five samples", () => {

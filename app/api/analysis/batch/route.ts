@@ -3,6 +3,7 @@ import { resolveOwner, withSession } from "@/lib/auth";
 import { AppError } from "@/lib/errors";
 import { readJson, readQuery } from "@/lib/http/parse";
 import { json, route } from "@/lib/http/respond";
+import { workCaller } from "@/lib/limits/caller";
 import { getBatch, startBatch } from "@/lib/jobs/batch";
 import { batchIdSchema, batchSchema, MAX_BATCH_BODY_BYTES } from "./schema";
 
@@ -12,9 +13,9 @@ const BATCH_POLL_MS = 2_000;
 /** POST /api/analysis/batch { listingIds[], analysisType, params?, minSuccess? } → 202 { batch, nextPollMs }. */
 export const POST = route(async (req: Request) => {
   const input = await readJson(req, batchSchema, MAX_BATCH_BODY_BYTES);
-  const owner = resolveOwner(req);
-  const batch = await startBatch(owner.id, input);
-  return withSession(json({ batch, nextPollMs: batch.status === "running" ? BATCH_POLL_MS : 0 }, 202), owner);
+  const caller = await workCaller(req);
+  const batch = await startBatch(caller, input);
+  return withSession(json({ batch, nextPollMs: batch.status === "running" ? BATCH_POLL_MS : 0 }, 202), caller.owner);
 });
 
 /** GET /api/analysis/batch?batchId=… → { batch, nextPollMs } (aggregate progress and every child). */

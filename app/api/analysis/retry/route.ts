@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { resolveOwner, withSession } from "@/lib/auth";
+import { withSession } from "@/lib/auth";
 import { readJson } from "@/lib/http/parse";
 import { json, route } from "@/lib/http/respond";
+import { workCaller } from "@/lib/limits/caller";
 import { retryAnalysis } from "@/lib/jobs/retry";
 import { view } from "@/lib/jobs/status";
 
@@ -14,7 +15,7 @@ const retrySchema = z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,3
  */
 export const POST = route(async (req: Request) => {
   const { jobId } = await readJson(req, retrySchema, 1024);
-  const owner = resolveOwner(req);
-  const { job, etag, nextPollMs } = view(await retryAnalysis(owner.id, jobId));
-  return withSession(json({ job, nextPollMs }, 202, { etag }), owner);
+  const caller = await workCaller(req);
+  const { job, etag, nextPollMs } = view(await retryAnalysis(caller, jobId));
+  return withSession(json({ job, nextPollMs }, 202, { etag }), caller.owner);
 });

@@ -1,4 +1,5 @@
-import { resolveOwner, withSession } from "@/lib/auth";
+import { withSession } from "@/lib/auth";
+import { workCaller } from "@/lib/limits/caller";
 import { readJson } from "@/lib/http/parse";
 import { json, route } from "@/lib/http/respond";
 import { timed } from "@/lib/ops/request-stats";
@@ -9,8 +10,8 @@ import { MAX_START_BODY_BYTES, startSchema } from "./schema";
 /** POST /api/analysis/start { listingId, analysisType, params? } → 202 { job, deduplicated, nextPollMs }. */
 export const POST = timed("start", route(async (req: Request) => {
   const input = await readJson(req, startSchema, MAX_START_BODY_BYTES);
-  const owner = resolveOwner(req);
-  const { job, deduplicated } = await startAnalysis(owner.id, input);
+  const caller = await workCaller(req);
+  const { job, deduplicated } = await startAnalysis(caller, input);
   const { job: publicJob, etag, nextPollMs } = view(job);
-  return withSession(json({ job: publicJob, deduplicated, nextPollMs }, 202, { etag }), owner);
+  return withSession(json({ job: publicJob, deduplicated, nextPollMs }, 202, { etag }), caller.owner);
 }));
