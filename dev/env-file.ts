@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 
 export type EnvMap = Record<string, string>;
+
+/** Local-only variables the shell may set although `.env.example` has no line for them. */
+const OPTIONAL_KEYS = new Set(["REDIS_DATA_DIR"]);
 
 /**
  * The environment `npm run dev` gives the app: `.env.example` (working local defaults), then
@@ -13,7 +16,7 @@ export function loadDevEnv(root: string, shell: Record<string, string | undefine
   const defaults = readEnvFile(join(root, ".env.example"));
   const local = readEnvFile(join(root, ".env.local"));
   const env: EnvMap = { ...defaults, ...local };
-  for (const [k, v] of Object.entries(shell)) if (v !== undefined && k in env) env[k] = v;
+  for (const [k, v] of Object.entries(shell)) if (v !== undefined && (k in env || OPTIONAL_KEYS.has(k))) env[k] = v;
   const fromDefaults = new Set(Object.keys(defaults).filter((k) => !(k in local) && shell[k] === undefined));
   return { env, fromDefaults };
 }
@@ -37,4 +40,13 @@ export function isLoopbackUrl(value: string | undefined): boolean {
 export function portOf(value: string): number {
   const u = new URL(value);
   return Number(u.port || (u.protocol === "https:" ? 443 : 80));
+}
+
+/**
+ * Where a privately started redis-server keeps its append-only file: REDIS_DATA_DIR (relative to
+ * the project root), else `.tabsafe/redis`. Jobs and queued QStash messages survive a restart of
+ * `npm run dev` because the next one reads the same directory.
+ */
+export function redisDataDir(env: EnvMap, root: string): string {
+  return env.REDIS_DATA_DIR ? resolve(root, env.REDIS_DATA_DIR) : join(root, ".tabsafe", "redis");
 }

@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { isLoopbackUrl, portOf, type EnvMap } from "./env-file.ts";
+import { isLoopbackUrl, portOf, redisDataDir, type EnvMap } from "./env-file.ts";
 import { startOpenAISimulator } from "./openai/index.ts";
 import { startQStash } from "./qstash/index.ts";
 import { startRedisRest } from "./redis-rest/index.ts";
@@ -21,16 +20,20 @@ export async function startLocalStack(opts: { env: EnvMap; root: string; log?: (
   try {
     let redisUrl: string | null = null;
     if (isLoopbackUrl(env.UPSTASH_REDIS_REST_URL)) {
+      const dataDir = redisDataDir(env, opts.root);
       const redis = await startRedisRest({
         port: portOf(env.UPSTASH_REDIS_REST_URL),
         token: env.UPSTASH_REDIS_REST_TOKEN,
         redisUrl: env.REDIS_URL || undefined,
-        dataDir: join(opts.root, ".tabsafe", "redis"),
+        dataDir,
         log: opts.log,
       });
       stops.push(redis.stop);
       redisUrl = redis.redisUrl;
-      const detail = redis.backend === "memory" ? "in-process engine (install redis-server for a real one)" : `${redis.backend} ${redis.redisUrl}`;
+      const detail =
+        redis.backend === "memory"
+          ? "in-process engine (install redis-server for a real one)"
+          : `${redis.backend} ${redis.redisUrl}${redis.backend === "redis-server" ? `, data in ${dataDir}` : ""}`;
       services.push({ name: "Upstash Redis REST (stand-in)", url: redis.url, detail });
     } else {
       services.push({ name: "Upstash Redis", url: env.UPSTASH_REDIS_REST_URL, detail: "real service" });

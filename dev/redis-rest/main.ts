@@ -2,12 +2,12 @@
  * `npm run stack:redis` (node dev/redis-rest/main.ts): the Redis REST stand-in on its own,
  * configured like the app — UPSTASH_REDIS_REST_URL gives the port, UPSTASH_REDIS_REST_TOKEN the
  * token, REDIS_URL (optional) an existing Redis — from the shell, else .env.local, else
- * .env.example. A private redis-server keeps its data in .tabsafe/redis, as under `npm run dev`.
+ * .env.example. A private redis-server keeps its data in .tabsafe/redis (or REDIS_DATA_DIR), as
+ * under `npm run dev`.
  * Ctrl-C (or SIGTERM) stops it, including that redis-server.
  */
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadDevEnv, portOf } from "../env-file.ts";
+import { loadDevEnv, portOf, redisDataDir } from "../env-file.ts";
 import { startRedisRest } from "./index.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -23,7 +23,7 @@ const rest = await startRedisRest({
   port: portOf(env.UPSTASH_REDIS_REST_URL),
   token: env.UPSTASH_REDIS_REST_TOKEN,
   redisUrl: env.REDIS_URL || undefined,
-  dataDir: join(root, ".tabsafe", "redis"),
+  dataDir: redisDataDir(env, root),
   log,
 }).catch((error: unknown) => {
   console.error(`redis stand-in: ${error instanceof Error ? error.message : error}`);

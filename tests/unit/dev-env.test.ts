@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isLoopbackUrl, loadDevEnv, portOf } from "../../dev/env-file.ts";
+import { isLoopbackUrl, loadDevEnv, portOf, redisDataDir } from "../../dev/env-file.ts";
 
 describe("npm run dev's environment", () => {
   it("layers .env.example < .env.local < the shell, and says which values are only defaults", () => {
@@ -22,5 +22,13 @@ describe("npm run dev's environment", () => {
     expect(isLoopbackUrl("not a url")).toBe(false);
     expect(portOf("http://127.0.0.1:8090/v1")).toBe(8090);
     expect(portOf("https://qstash.upstash.io")).toBe(443);
+  });
+
+  it("keeps redis-server's data in .tabsafe/redis unless REDIS_DATA_DIR (from the shell too) says where", () => {
+    const root = mkdtempSync(join(tmpdir(), "tabsafe-env-"));
+    writeFileSync(join(root, ".env.example"), "A=1\n");
+    expect(redisDataDir(loadDevEnv(root, {}).env, root)).toBe(join(root, ".tabsafe", "redis"));
+    expect(redisDataDir(loadDevEnv(root, { REDIS_DATA_DIR: "/tmp/scratch-redis" }).env, root)).toBe("/tmp/scratch-redis");
+    expect(redisDataDir(loadDevEnv(root, { REDIS_DATA_DIR: "scratch" }).env, root)).toBe(join(root, "scratch"));
   });
 });
