@@ -28,8 +28,8 @@ export type DevStack = {
   ready(timeoutMs?: number): Promise<void>;
   /** Ctrl-C as a person does it: SIGTERM to the group, start.ts stops the stand-ins and redis-server. */
   stop(): Promise<void>;
-  /** SIGKILL to every process of the stack at once (next dev, start.ts, redis-server); resolves when all are gone. */
-  crash(): Promise<number[]>;
+  /** SIGKILL to every process of the stack at once (start.ts, next dev, redis-server); resolves with them once all are gone. */
+  crash(): Promise<Array<{ pid: number; command: string }>>;
 };
 
 /**
@@ -82,6 +82,7 @@ export function startDevStack(opts: { ports: DevPorts; dataDir: string; env?: Re
       const pids = [child.pid!, ...descendants(child.pid!)];
       const own = processGroup(process.pid);
       const groups = new Set(pids.map(processGroup).filter((g): g is number => g !== null && g !== own));
+      const commands = pids.map((pid) => ({ pid, command: commandOf(pid) }));
       for (const target of [...[...groups].map((g) => -g), ...pids]) {
         try {
           process.kill(target, "SIGKILL");
@@ -91,7 +92,7 @@ export function startDevStack(opts: { ports: DevPorts; dataDir: string; env?: Re
       }
       await eventually(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000 });
       await group.stop(); // only forgets the group now: it is gone
-      return pids;
+      return commands;
     },
   };
 }
@@ -109,6 +110,13 @@ function statFields(pid: number): string[] | null {
 const alive = (pid: number) => {
   const state = statFields(pid)?.[0];
   return state !== undefined && state !== "Z" && state !== "X";
+};
+const commandOf = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
 };
 const processGroup = (pid: number) => {
   const pgrp = statFields(pid)?.[2];

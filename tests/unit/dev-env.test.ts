@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -30,5 +30,6 @@ describe("npm run dev's environment", () => {
     expect(redisDataDir(loadDevEnv(root, {}).env, root)).toBe(join(root, ".tabsafe", "redis"));
     expect(redisDataDir(loadDevEnv(root, { REDIS_DATA_DIR: "/tmp/scratch-redis" }).env, root)).toBe("/tmp/scratch-redis");
     expect(redisDataDir(loadDevEnv(root, { REDIS_DATA_DIR: "scratch" }).env, root)).toBe(join(root, "scratch"));
+    rmSync(root, { recursive: true });
   });
 });
