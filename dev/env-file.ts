@@ -4,9 +4,6 @@ import { parseEnv } from "node:util";
 
 export type EnvMap = Record<string, string>;
 
-/** Local-only variables the shell may set although `.env.example` has no line for them. */
-const OPTIONAL_KEYS = new Set(["REDIS_DATA_DIR"]);
-
 /**
  * The environment `npm run dev` gives the app: `.env.example` (working local defaults), then
  * `.env.local` (real credentials, never committed), then the shell's own variables, each
@@ -16,7 +13,7 @@ export function loadDevEnv(root: string, shell: Record<string, string | undefine
   const defaults = readEnvFile(join(root, ".env.example"));
   const local = readEnvFile(join(root, ".env.local"));
   const env: EnvMap = { ...defaults, ...local };
-  for (const [k, v] of Object.entries(shell)) if (v !== undefined && (k in env || OPTIONAL_KEYS.has(k))) env[k] = v;
+  for (const [k, v] of Object.entries(shell)) if (v !== undefined && k in env) env[k] = v;
   const fromDefaults = new Set(Object.keys(defaults).filter((k) => !(k in local) && shell[k] === undefined));
   return { env, fromDefaults };
 }

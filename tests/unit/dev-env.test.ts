@@ -24,9 +24,9 @@ describe("npm run dev's environment", () => {
     expect(portOf("https://qstash.upstash.io")).toBe(443);
   });
 
-  it("keeps redis-server's data in .tabsafe/redis unless REDIS_DATA_DIR (from the shell too) says where", () => {
+  it("keeps redis-server's data in .tabsafe/redis unless REDIS_DATA_DIR (its .env.example line set from the shell) says where", () => {
     const root = mkdtempSync(join(tmpdir(), "tabsafe-env-"));
-    writeFileSync(join(root, ".env.example"), "A=1\n");
+    writeFileSync(join(root, ".env.example"), "A=1\nREDIS_DATA_DIR=\n");
     expect(redisDataDir(loadDevEnv(root, {}).env, root)).toBe(join(root, ".tabsafe", "redis"));
     expect(redisDataDir(loadDevEnv(root, { REDIS_DATA_DIR: "/tmp/scratch-redis" }).env, root)).toBe("/tmp/scratch-redis");
     expect(redisDataDir(loadDevEnv(root, { REDIS_DATA_DIR: "scratch" }).env, root)).toBe(join(root, "scratch"));
