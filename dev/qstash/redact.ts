@@ -6,14 +6,9 @@
  * what the destination gets, on every attempt and on a DLQ retry; they are only kept out of sight.
  */
 import { createHash } from "node:crypto";
-import type { HeaderMap } from "./types.ts";
+import type { HeaderMap, Redaction } from "./types.ts";
 
-export type Redaction = {
-  body?: true;
-  allHeaders?: true;
-  /** Lowercase header names. */
-  headers?: string[];
-};
+export type { Redaction } from "./types.ts";
 
 const ONE_HEADER = /^headers?\[([^\]]+)\]$/i;
 

@@ -3,7 +3,6 @@
  * object (so the Redis persistence can write it as is) and carries its own delivery state.
  */
 
-import type { Redaction } from "./redact.ts";
 
 /** Header name (canonical case, e.g. "Content-Type") → values, like Go's http.Header that QStash returns. */
 export type HeaderMap = Record<string, string[]>;
@@ -109,4 +108,12 @@ export type DlqEntry = {
   message: StoredMessage;
   response?: DestinationResponse;
   error?: string;
+};
+
+/** What Upstash-Redact-Fields hides from the message, DLQ and log views (see redact.ts). */
+export type Redaction = {
+  body?: true;
+  allHeaders?: true;
+  /** Lowercase header names. */
+  headers?: string[];
 };

@@ -1,7 +1,9 @@
-import type { CommandResult } from "./backend.ts";
+import type { MockKeyspace, Precheck } from "./memory-types.ts";
 import { COMMANDS, WRONGTYPE } from "./commands.ts";
 import { correct } from "./memory-fixes.ts";
 import { scanOptions } from "./scan-withtype.ts";
+
+export type { MockKeyspace, Precheck } from "./memory-types.ts";
 
 /**
  * Checks Redis makes while running a command and ioredis-mock does not, done synchronously on
@@ -11,22 +13,6 @@ import { scanOptions } from "./scan-withtype.ts";
  * Upstash's SCAN … WITHTYPE (it does not know it); and, in memory-fixes.ts, the commands it
  * answers wrongly without failing.
  */
-export type MockKeyspace = {
-  data: { has(key: string): boolean; get(key: string): unknown; keys(): string[] };
-  /** Absolute expiry times in ms since the epoch. */
-  expires: { has(key: string): boolean; get(key: string): number; set(key: string, at: number): void };
-};
-
-/**
- * Run the command as is (null); answer without running it; or run it — or the command `name`
- * instead — with other arguments, then `afterCall` synchronously (still inside the same turn)
- * and `mapResult` on its result.
- */
-export type Precheck =
-  | null
-  | CommandResult
-  | { name?: string; args: string[]; afterCall?: () => void; mapResult?: (result: unknown) => unknown };
-
 export function typeOf(mock: MockKeyspace, key: string): string {
   if (!mock.data.has(key)) return "none";
   const value = mock.data.get(key);

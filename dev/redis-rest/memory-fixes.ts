@@ -1,4 +1,4 @@
-import type { MockKeyspace, Precheck } from "./memory-checks.ts";
+import type { MockKeyspace, Precheck } from "./memory-types.ts";
 
 /**
  * Commands ioredis-mock answers wrongly without failing, found by running redis-js's own tests

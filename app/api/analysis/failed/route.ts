@@ -18,9 +18,10 @@ export const POST = webhook(async (req: Request) => {
   const url = new URL(req.url);
   const verified = await verifyDelivery(req, `${FAILED_PATH}${url.search}`);
   if (!verified.ok) return unauthorizedDelivery(verified.reason, "failed");
-  if (!(await claimSignature(verified.delivery.signature))) return unauthorizedDelivery("a replay of a signed request seen before", "failed");
   const query = querySchema.safeParse(Object.fromEntries(url.searchParams));
   if (!query.success) return qstashAnswer({ kind: "fatal", note: "failure callback without a job id" });
+  // Only a request that could act claims its token (a malformed one writes nothing, replayed or not).
+  if (!(await claimSignature(verified.delivery.signature))) return unauthorizedDelivery("a replay of a signed request seen before", "failed");
   let body: z.infer<typeof callbackSchema> = {};
   try {
     body = callbackSchema.parse(JSON.parse(verified.delivery.body));
