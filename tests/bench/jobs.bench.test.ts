@@ -17,7 +17,8 @@ import { report, type Row } from "./report.ts";
 let stack: TestStack;
 const row = (r: Row) => report("job engine (local stack; commands counted at the Redis REST endpoint)", r);
 beforeAll(async () => {
-  stack = await startTestStack();
+  // The operator door as shipped: a Bearer request also checks its address is not locked out.
+  stack = await startTestStack({ env: { OPS_AUTH_LIMIT: "5/60", OPS_LOCKOUT: "20/900" } });
   // Warm-up: the first use of each Lua script costs an extra EVAL after EVALSHA's NOSCRIPT
   // (once per Redis, not per job); measure the steady state.
   const visitor = new Visitor(stack.app.url);
