@@ -48,6 +48,12 @@ export async function onDeliveryFailed({ jobId, attempts, run, dlqId }: GaveUp):
       if (outcome.kind === "ack") await undeadLetter();
       return outcome;
     }
+    case "moving":
+      // A wait announced past now: the message that gave up had its last attempt, so this is
+      // another message's next delivery (a revival by a waiting browser's poll, a recheck, a
+      // circuit wait). That message carries the job; a failure on it is recorded on its own.
+      await undeadLetter();
+      return { kind: "ack", note: `the job waits ${Math.ceil(revival.inMs / 1000)} s for another of its messages` };
     case "left":
       // Could not publish the revival: QStash calls this callback again.
       if (revival.why === "QStash could not be reached") return { kind: "retry", retryAfterS: null, note: "the job could not be published again" };

@@ -36,7 +36,9 @@ export type Revival =
   | { kind: "failed"; error: JobError }
   | { kind: "ended"; status: Job["status"] }
   | { kind: "left"; why: string }
-  | { kind: "held"; retryInMs: number };
+  | { kind: "held"; retryInMs: number }
+  /** Not stale: a sign of life within the stale bound, or a wait announced until later. */
+  | { kind: "moving"; inMs: number };
 
 /**
  * Revives the job if nothing moves it, or fails it when it is over its bounds. `staleMs` 0: QStash
@@ -62,6 +64,7 @@ export async function reviveJob(job: Pick<Job, "id" | "analysisType" | "retries"
   }
   if (marked.reason === "held") return { kind: "held", retryInMs: marked.retryInMs };
   if (marked.reason === "ended") return { kind: "ended", status: marked.status };
+  if (marked.reason === "not_stale") return { kind: "moving", inMs: marked.inMs };
   if (marked.reason !== "over_bound") return { kind: "left", why: marked.reason };
   const error = marked.bound === "timeout" ? timeoutError(timeoutMs) : maxAgeError(e.JOB_MAX_AGE_MS, o.lastError ?? null);
   const ended = await finishJob(job.id, null, { status: "failed", error });
