@@ -7,6 +7,8 @@ type Props = {
   analysisType: AnalysisType;
   params: Params;
   running: boolean;
+  /** A cancel was asked and the job has not stopped yet. */
+  canceling?: boolean;
   busy: boolean;
   disabled: boolean;
   onType: (type: AnalysisType) => void;
@@ -16,7 +18,7 @@ type Props = {
 };
 
 /** Analysis type, its params, and Start — which becomes Cancel while the job runs. */
-export function AnalysisControls({ analysisType, params, running, busy, disabled, onType, onParams, onStart, onCancel }: Props) {
+export function AnalysisControls({ analysisType, params, running, canceling = false, busy, disabled, onType, onParams, onStart, onCancel }: Props) {
   const info = analysisTypeInfo[analysisType];
   return (
     <section className="card" aria-labelledby="analysis-heading">
@@ -57,8 +59,8 @@ export function AnalysisControls({ analysisType, params, running, busy, disabled
         ))}
         <div className="action">
           {running ? (
-            <button type="button" data-testid="cancel" className="danger" onClick={onCancel}>
-              Cancel
+            <button type="button" data-testid="cancel" className="danger" onClick={onCancel} aria-disabled={canceling} data-canceling={canceling || undefined}>
+              {canceling ? "Canceling…" : "Cancel"}
             </button>
           ) : (
             <button type="button" data-testid="start" className="primary" onClick={onStart} disabled={disabled || busy}>

@@ -53,6 +53,7 @@ export function AnalysisWorkbench({ initialListings }: { initialListings: Listin
         analysisType={analysisType}
         params={paramsByType[analysisType]}
         running={analysis.isRunning}
+        canceling={analysis.isCanceling}
         busy={starting}
         disabled={!listingId}
         onType={setAnalysisType}
@@ -66,7 +67,7 @@ export function AnalysisWorkbench({ initialListings }: { initialListings: Listin
           {analysis.error.message}
         </p>
       ) : null}
-      {job ? <JobView job={job} offline={analysis.isOffline} connectionError={analysis.error?.message ?? null} onRetry={() => void analysis.retry()} /> : null}
+      {job ? <JobView job={job} offline={analysis.isOffline} connectionError={analysis.error?.message ?? null} canceling={analysis.isCanceling} onRetry={() => void analysis.retry()} /> : null}
       <JobHistory listings={listings} currentJobId={job?.id ?? null} refreshKey={`${job?.id ?? ""}:${job?.status ?? ""}`} onOpen={(j) => analysis.open(j.id)} />
     </>
   );

@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import type { PublicJob } from "@/lib/jobs/schema";
 import { ResultReport } from "./ResultReport";
 
-type Props = { job: PublicJob; offline: boolean; connectionError: string | null; onRetry: () => void };
+type Props = { job: PublicJob; offline: boolean; connectionError: string | null; canceling?: boolean; onRetry: () => void };
 
 const STATUS_TEXT: Record<PublicJob["status"], string> = {
   queued: "Queued",
@@ -15,7 +15,7 @@ const STATUS_TEXT: Record<PublicJob["status"], string> = {
 };
 
 /** The job as it stands: progress, step, streamed text, timing; then the report or the error. */
-export function JobView({ job, offline, connectionError, onRetry }: Props) {
+export function JobView({ job, offline, connectionError, canceling = false, onRetry }: Props) {
   const now = useNow(job.status === "queued" || job.status === "running");
   const started = job.startedAt ?? job.createdAt;
   const elapsed = Math.max(0, (job.finishedAt ?? now) - started);
@@ -25,7 +25,7 @@ export function JobView({ job, offline, connectionError, onRetry }: Props) {
       <div className="row spread">
         <h2 id="job-heading">3 · Analysis</h2>
         <span className={`chip status-${job.status}`} data-testid="status">
-          {STATUS_TEXT[job.status]}
+          {canceling ? "Canceling…" : STATUS_TEXT[job.status]}
         </span>
       </div>
       {offline ? (

@@ -7,7 +7,7 @@ import { isTerminal, type AnalysisType, type Params, type PublicJob } from "@/li
 import { useCompletionTitle, useOnline, useVisible } from "./analysis/browser-state";
 import { fetchStatus, type StatusData } from "./analysis/fetch-status";
 import { SharedPoller, type StatusMessage } from "./analysis/leader";
-import { errorDelay, fingerprint, initialSchedule, nextDelay, observe } from "./analysis/schedule";
+import { errorDelay, fingerprint, hiddenPollDelay, initialSchedule, nextDelay, observe } from "./analysis/schedule";
 import { forgetJob, recallJob, rememberJob, type Identity } from "./analysis/storage";
 
 export type UseAnalysis = {
@@ -16,6 +16,8 @@ export type UseAnalysis = {
   /** The last failed request (start, cancel, poll). A failing poll never changes the job shown. */
   error: ApiError | null;
   isRunning: boolean;
+  /** A cancel was asked (here or in another tab) and the job has not stopped yet. */
+  isCanceling: boolean;
   isDone: boolean;
   isOffline: boolean;
   start(listingId: string, analysisType: AnalysisType, params?: Params): Promise<void>;
@@ -25,14 +27,6 @@ export type UseAnalysis = {
   /** Follow a job by id (e.g. picked from the history list). */
   open(jobId: string): void;
 };
-
-/**
- * When the one poll of a hidden tab happens, in ms: a little after the ETA, so it most likely
- * sees the job finished; 90 s when there is no ETA yet (a job hidden right after its start).
- */
-export function hiddenPollDelay(etaMs: number | null): number {
-  return etaMs === null ? 90_000 : Math.min(300_000, Math.max(10_000, etaMs * 1.25 + 2_000));
-}
 
 const statusUrl = (jobId: string) => `/api/analysis/status?jobId=${encodeURIComponent(jobId)}`;
 
@@ -48,6 +42,9 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const schedule = useRef(initialSchedule());
   const starting = useRef(false);
+  /** A cancel this tab asked for and the job has not ended yet ("Canceling…" from the click). */
+  const canceling = useRef(false);
+  const [cancelAsked, setCancelAsked] = useState<string | null>(null);
   const poller = useRef<SharedPoller<StatusData> | null>(null);
   const latest = useRef<StatusData | undefined>(undefined);
   /** Set while a tab that just joined waits for the leading tab's answer. */
@@ -77,7 +74,12 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
       poller.current?.publish(data);
       return data;
     },
-    refreshInterval: (data) => (data ? nextDelay(schedule.current, data.nextPollMs, isTerminal(data.job.status)) : 0),
+    refreshInterval: (data) => {
+      if (!data) return 0;
+      // A cancel asked from this tab: poll fast until the job has stopped, even before the server says so.
+      const hint = canceling.current && !isTerminal(data.job.status) ? Math.min(data.nextPollMs, 400) : data.nextPollMs;
+      return nextDelay(schedule.current, hint, isTerminal(data.job.status), Math.random, data.job.etaMs !== null || canceling.current || data.job.cancelRequested);
+    },
     refreshWhenHidden: false,
     refreshWhenOffline: false,
     revalidateOnFocus: true,
@@ -111,18 +113,24 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
     };
   }, [jobId, mutate]);
 
-  // Hidden: let a visible tab lead, and allow one slow poll (at about the ETA) so a job that
-  // ends meanwhile can say so in the title.
+  // Hidden: let a visible tab lead, and poll rarely (analysis/schedule.ts hiddenPollDelay) so a
+  // job that ends meanwhile can say so in the title. Re-armed by each answer while hidden.
   const active = data && !isTerminal(data.job.status);
+  const hiddenSince = useRef<number | null>(null);
+  const [hiddenPolls, setHiddenPolls] = useState(0);
   const etaMs = data?.job.etaMs ?? null;
   useEffect(() => {
-    if (visible || !active) return;
+    if (visible || !active) {
+      hiddenSince.current = null;
+      return;
+    }
+    hiddenSince.current ??= Date.now();
     poller.current?.release();
-    const timer = setTimeout(() => void mutate(), hiddenPollDelay(etaMs));
+    const poll = () => void mutate().finally(() => setHiddenPolls((n) => n + 1));
+    const timer = setTimeout(poll, hiddenPollDelay(etaMs, Date.now() - hiddenSince.current));
     return () => clearTimeout(timer);
-    // Only on hiding (or the job ending): a changing ETA must not re-arm the one hidden poll.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [visible, active, mutate]);
+    // A new ETA (from a poll, or another tab's broadcast) re-plans the next hidden poll.
+  }, [visible, active, etaMs, hiddenPolls, mutate]);
 
   // A job that is gone (expired) or not this visitor's is forgotten quietly, not shown as an error.
   useEffect(() => {
@@ -177,17 +185,26 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
   }, [mutateKey]);
 
   const cancel = useCallback(async () => {
-    if (!jobId) return;
+    if (!jobId || canceling.current) return;
+    // "Canceling…" from the click; the worker stops at its next write (≤ about half a second).
+    canceling.current = true;
+    setCancelAsked(jobId);
     try {
       await fetchJson("/api/analysis/cancel", { method: "POST", body: JSON.stringify({ jobId }) });
       schedule.current = initialSchedule();
       await mutate();
     } catch (e) {
+      canceling.current = false;
+      setCancelAsked(null);
       setActionError(e instanceof ApiError ? e : new ApiError("network", "Could not reach tabsafe to cancel. Try again.", 0));
     }
   }, [jobId, mutate]);
 
   const job = data && data.job.id === jobId ? data.job : null;
+  const ended = job ? isTerminal(job.status) : false;
+  useEffect(() => {
+    if (ended || job?.id !== cancelAsked) canceling.current = false;
+  }, [ended, job?.id, cancelAsked]);
 
   /**
    * Runs a failed or canceled analysis again. The same job is queued with its finished steps kept
@@ -233,6 +250,7 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
     isLoading: Boolean(jobId) && !job && !swr.error,
     error: actionError ?? (swr.error && swr.error.status !== 404 ? swr.error : null),
     isRunning: job ? !isTerminal(job.status) : false,
+    isCanceling: !!job && !ended && (cancelAsked === job.id || job.cancelRequested),
     isDone: job ? isTerminal(job.status) : false,
     isOffline: !online,
     start,

@@ -10,6 +10,7 @@ import type { Delivery } from "@/lib/qstash/verify";
 import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
 import * as steps from "@/lib/jobs/steps";
 import { BillMeter, estimateTokens } from "@/lib/jobs/budget";
+import { remainingMs } from "@/lib/jobs/eta";
 import { checkpoint, finishJob, leaseJob, releaseLease, type Billing } from "@/lib/jobs/store";
 import { getListing } from "@/lib/listings/store";
 import type { Listing } from "@/lib/listings/schema";
@@ -238,9 +239,9 @@ class JobRun {
     const total = this.plan.length;
     const name = this.plan[Math.min(index, total - 1)];
     const done = (index + fraction) / total;
-    // ETA from the job's pace so far; unknown until one real step (beyond prepare) has run.
-    const elapsed = Date.now() - (this.job.startedAt ?? this.started);
-    const etaMs = this.stepsRun >= 2 && done >= 0.1 ? Math.round((elapsed * (1 - done)) / done) : "";
+    // ETA from the job's own pace over its model work, in time run under leases (lib/jobs/eta.ts).
+    const ran = this.job.runMs + (Date.now() - (this.job.leasedAt ?? this.started));
+    const etaMs = remainingMs(this.plan, index, fraction, ran) ?? "";
     return {
       progress: Math.min(99, Math.floor(100 * done)),
       step: JSON.stringify({ name, index: Math.min(index + 1, total), total, label: steps.stepLabel(name, this.chunkCount) }),

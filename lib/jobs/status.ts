@@ -18,15 +18,18 @@ export function etagOf(job: Job): string {
 }
 
 /**
- * The soonest the client should poll again, in ms (0: the job ended, stop). From the ETA: a
- * third of the time left, within 0.5–10 s, so polls are rare mid-job and close together near
- * the end (completion shows up fast); 4 s while the ETA is not known yet.
+ * When the client should poll again, in ms (0: the job ended, stop). From the ETA: 35 % of the
+ * time left, within 1–15 s, so polls are rare mid-job and tighten geometrically toward the end —
+ * never past the likely end, even when the estimate runs high (a poll then comes sooner than the
+ * end, and the next one sooner still): completion shows within about a second. A job being
+ * canceled is polled every 400 ms until it has stopped. 4 s while the ETA is not known yet.
  */
-export function nextPollMs(job: Job): number {
+export function nextPollMs(job: Pick<Job, "status" | "etaMs" | "cancelRequested">): number {
   if (isTerminal(job.status)) return 0;
+  if (job.cancelRequested) return 400;
   if (job.status === "queued") return 1_000;
   if (job.etaMs === null) return 4_000;
-  return Math.max(500, Math.min(10_000, Math.round(job.etaMs / 3)));
+  return Math.max(1_000, Math.min(15_000, Math.round(job.etaMs * 0.35)));
 }
 
 export function view(job: Job): StatusView {

@@ -7,11 +7,12 @@
  *   progress    every distinct value the progress bar showed, in order
  *   steps       every distinct step label ("2/7 · analyzing chunk 1 of 3"), in order
  *   titles      every document.title, with whether the tab was hidden
+ *   statuses    every status the job view showed (data-status), with when it first showed it
  * Plain JavaScript in a string: it runs in the browser, untouched by the test's TypeScript build.
  */
 export const INSTRUMENT = `(() => {
   if (window.__e2e) return;
-  const e2e = (window.__e2e = { polls: [], visibility: [], progress: [], steps: [], titles: [] });
+  const e2e = (window.__e2e = { polls: [], visibility: [], progress: [], steps: [], titles: [], statuses: [] });
   const realFetch = window.fetch;
   window.fetch = function (input, init) {
     const url = String(input instanceof Request ? input.url : input);
@@ -25,13 +26,17 @@ export const INSTRUMENT = `(() => {
       const value = Number(bar.getAttribute("aria-valuenow"));
       if (e2e.progress[e2e.progress.length - 1] !== value) e2e.progress.push(value);
     }
+    const status = document.querySelector('[data-testid="job"]')?.getAttribute("data-status");
+    const shown = document.querySelector('[data-testid="status"]')?.textContent;
+    const last = e2e.statuses[e2e.statuses.length - 1];
+    if (status && (last?.status !== status || last?.text !== shown)) e2e.statuses.push({ at: Date.now(), status, text: shown });
     const step = document.querySelector('[data-testid="step-label"]')?.textContent;
     if (step && e2e.steps[e2e.steps.length - 1] !== step) e2e.steps.push(step);
     if (document.title && e2e.titles[e2e.titles.length - 1]?.title !== document.title) {
       e2e.titles.push({ at: Date.now(), title: document.title, hidden: document.visibilityState === "hidden" });
     }
   };
-  new MutationObserver(sample).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-valuenow"] });
+  new MutationObserver(sample).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-valuenow", "data-status"] });
 })();`;
 
 export type Recorded = {
@@ -40,6 +45,7 @@ export type Recorded = {
   progress: number[];
   steps: string[];
   titles: Array<{ at: number; title: string; hidden: boolean }>;
+  statuses: Array<{ at: number; status: string; text: string | null }>;
 };
 
 /** An expression that reads the recording back (for page.evaluate / Runtime.evaluate). */

@@ -1,31 +1,41 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from "vitest";
 import { LEASE_MS, SharedPoller } from "@/hooks/analysis/leader";
-import { errorDelay, fingerprint, initialSchedule, MAX_POLL_MS, MIN_POLL_MS, nextDelay, observe } from "@/hooks/analysis/schedule";
+import { errorDelay, fingerprint, hiddenPollDelay, initialSchedule, MAX_POLL_MS, MIN_POLL_MS, nextDelay, observe } from "@/hooks/analysis/schedule";
+import { remainingMs } from "@/lib/jobs/eta";
+import { nextPollMs } from "@/lib/jobs/status";
 import { currentIdentity, forgetJob, recallJob, rememberJob } from "@/hooks/analysis/storage";
 
 const job = (progress: number, status = "running", step = "analyze:0") => ({ status, progress, step: { name: step } });
 const mid = () => 0.5; // no jitter
 
 describe("poll schedule", () => {
-  it("backs off from 0.5 s to 10 s while the job does not move", () => {
+  it("backs off from 0.5 s to 15 s while the job does not move and has no ETA", () => {
     let state = observe(initialSchedule(), fingerprint(job(10)));
     const delays = [nextDelay(state, 0, false, mid)];
     for (let i = 0; i < 7; i++) {
       state = observe(state, fingerprint(job(10)));
       delays.push(nextDelay(state, 0, false, mid));
     }
-    expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+    expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 15000, 15000, 15000]);
   });
 
   it("resets to fast when progress moves, but never polls sooner than the server's hint", () => {
     let state = initialSchedule();
     for (let i = 0; i < 6; i++) state = observe(state, fingerprint(job(10)));
-    expect(nextDelay(state, 0, false, mid)).toBe(10_000);
+    expect(nextDelay(state, 0, false, mid)).toBe(15_000);
     state = observe(state, fingerprint(job(20)));
-    expect(nextDelay(state, 0, false, mid)).toBe(MIN_POLL_MS);
+    expect(nextDelay(state, 0, false, mid)).toBe(500);
     expect(nextDelay(state, 3_000, false, mid)).toBe(3_000);
     expect(nextDelay(state, 60_000, false, mid)).toBe(MAX_POLL_MS);
+  });
+
+  it("follows an ETA's hint as is, never later than it, however long the job stood still", () => {
+    let state = initialSchedule();
+    for (let i = 0; i < 6; i++) state = observe(state, fingerprint(job(10)));
+    expect(nextDelay(state, 1_000, false, () => 0.999, true)).toBeLessThanOrEqual(1_000);
+    expect(nextDelay(state, 1_000, false, () => 0, true)).toBe(900);
+    expect(nextDelay(state, 100, false, mid, true)).toBe(MIN_POLL_MS); // a cancel under way
   });
 
   it("stops once the job ended, and jitters within ±15 %", () => {
@@ -35,6 +45,50 @@ describe("poll schedule", () => {
     expect(nextDelay(state, 0, false, () => 0.999)).toBeLessThanOrEqual(4600);
     expect(errorDelay(0, mid)).toBe(1000);
     expect(errorDelay(10, mid)).toBe(30000);
+  });
+
+  it("polls a hidden tab never in its first minute, then a little after the ETA, at most a minute apart", () => {
+    expect(hiddenPollDelay(null, 0)).toBe(60_000); // hidden before any ETA
+    expect(hiddenPollDelay(5_000, 0)).toBe(60_000);
+    expect(hiddenPollDelay(5_000, 60_000)).toBe(7_500);
+    expect(hiddenPollDelay(10 * 60_000, 60_000)).toBe(60_000);
+    expect(hiddenPollDelay(20_000, 50_000)).toBe(24_000);
+  });
+});
+
+describe("the server's hint", () => {
+  const running = (etaMs: number | null, cancelRequested = false) => ({ status: "running" as const, etaMs, cancelRequested });
+  it("is 35 % of the time left within 1–15 s, 400 ms while a cancel is carried out, 0 once ended", () => {
+    expect(nextPollMs(running(100_000))).toBe(15_000);
+    expect(nextPollMs(running(20_000))).toBe(7_000);
+    expect(nextPollMs(running(1_000))).toBe(1_000);
+    expect(nextPollMs(running(null))).toBe(4_000);
+    expect(nextPollMs(running(20_000, true))).toBe(400);
+    expect(nextPollMs({ status: "succeeded", etaMs: 0, cancelRequested: false })).toBe(0);
+  });
+
+  it("tightens toward the likely end even when the estimate runs 50 % high: a poll never lands past it", () => {
+    // True time left 60 s; each poll's ETA says 1.5 × what is really left.
+    let left = 60_000;
+    let polls = 0;
+    while (left > 0 && polls < 40) {
+      const wait = Math.max(1_000, Math.min(15_000, Math.round(1.5 * left * 0.35)));
+      if (wait >= left) break; // the poll that sees the end, at most one floor interval after it
+      left -= wait;
+      polls++;
+    }
+    expect(left).toBeLessThanOrEqual(1_000);
+    expect(polls).toBeLessThanOrEqual(12);
+  });
+});
+
+describe("the ETA", () => {
+  const plan = ["prepare", "analyze:0", "analyze:1", "analyze:2", "synthesize", "validate", "save"];
+  it("comes from the model work alone, the synthesis weighing four chunks, the quick last steps nothing", () => {
+    expect(remainingMs(plan, 4, 0, 30_000)).toBe(40_000); // 3 chunks in 30 s; the synthesis is 4 more
+    expect(remainingMs(plan, 4, 0.5, 50_000)).toBe(20_000); // 5 of 7 in 50 s
+    expect(remainingMs(plan, 5, 0, 40_000)).toBe(0); // validating: the model work is done
+    expect(remainingMs(plan, 1, 0.1, 2_000)).toBeNull(); // under 2 % known
   });
 });
 

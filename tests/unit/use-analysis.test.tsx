@@ -137,7 +137,9 @@ describe("useAnalysis", () => {
     setVisibility("hidden");
     job = { ...job, status: "succeeded", progress: 100, result: {} };
     version++;
-    await advance(11_000); // the one slow hidden poll, a little after the ETA
+    await advance(50_000);
+    expect(document.title).toBe("tabsafe"); // no poll in a hidden tab's first minute
+    await advance(11_000); // the one hidden poll, at a minute
     expect(document.title).toMatch(/^✓ Analysis ready/);
     await act(async () => setVisibility("visible"));
     expect(document.title).toBe("tabsafe");
