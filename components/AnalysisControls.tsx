@@ -1,7 +1,9 @@
 "use client";
 
+import { useEffect, useRef } from "react";
 import { analysisTypes, type AnalysisType, type Params } from "@/lib/jobs/schema";
 import { analysisTypeInfo } from "./analysis-types";
+import { NumberField } from "./NumberField";
 
 type Props = {
   analysisType: AnalysisType;
@@ -20,6 +22,9 @@ type Props = {
 /** Analysis type, its params, and Start — which becomes Cancel while the job runs. */
 export function AnalysisControls({ analysisType, params, running, canceling = false, busy, disabled, onType, onParams, onStart, onCancel }: Props) {
   const info = analysisTypeInfo[analysisType];
+  const { start, cancel } = useFocusFollowsAction(running);
+  // Not `disabled` while starting: a disabled button drops the keyboard focus to the page body.
+  const unavailable = disabled || busy;
   return (
     <section className="card" aria-labelledby="analysis-heading">
       <h2 id="analysis-heading">2 · Choose an analysis</h2>
@@ -34,10 +39,10 @@ export function AnalysisControls({ analysisType, params, running, canceling = fa
             ))}
           </select>
         </label>
-        {info.params.map((field) => (
-          <label className="field" key={field.name}>
-            <span>{field.label}</span>
-            {field.kind === "select" ? (
+        {info.params.map((field) =>
+          field.kind === "select" ? (
+            <label className="field" key={field.name}>
+              <span>{field.label}</span>
               <select value={String(params[field.name] ?? field.default)} disabled={running} onChange={(e) => onParams({ ...params, [field.name]: e.target.value })}>
                 {field.options.map((o) => (
                   <option key={o.value} value={o.value}>
@@ -45,25 +50,26 @@ export function AnalysisControls({ analysisType, params, running, canceling = fa
                   </option>
                 ))}
               </select>
-            ) : (
-              <input
-                type="number"
-                min={field.min}
-                max={field.max}
-                value={Number(params[field.name] ?? field.default)}
-                disabled={running}
-                onChange={(e) => onParams({ ...params, [field.name]: Math.min(field.max, Math.max(field.min, Number(e.target.value) || field.min)) })}
-              />
-            )}
-          </label>
-        ))}
+            </label>
+          ) : (
+            <NumberField
+              key={field.name}
+              label={field.label}
+              value={Number(params[field.name] ?? field.default)}
+              min={field.min}
+              max={field.max}
+              disabled={running}
+              onChange={(n) => onParams({ ...params, [field.name]: n })}
+            />
+          ),
+        )}
         <div className="action">
           {running ? (
-            <button type="button" data-testid="cancel" className="danger" onClick={onCancel} aria-disabled={canceling} data-canceling={canceling || undefined}>
+            <button type="button" data-testid="cancel" className="danger" onClick={onCancel} aria-disabled={canceling} data-canceling={canceling || undefined} {...cancel}>
               {canceling ? "Canceling…" : "Cancel"}
             </button>
           ) : (
-            <button type="button" data-testid="start" className="primary" onClick={onStart} disabled={disabled || busy}>
+            <button type="button" data-testid="start" className="primary" onClick={() => !unavailable && onStart()} aria-disabled={unavailable} {...start}>
               {busy ? "Starting…" : "Start analysis"}
             </button>
           )}
@@ -72,4 +78,27 @@ export function AnalysisControls({ analysisType, params, running, canceling = fa
       <p className="hint">{info.blurb} You can close or switch tabs: the analysis keeps running and this page picks it up again.</p>
     </section>
   );
+}
+
+/**
+ * Start and Cancel take each other's place. A person on one of them (keyboard or screen
+ * reader) lands on the other when it appears, instead of on the page body, where the next Tab
+ * starts over at the top (18 Tabs back to Cancel). Focus is "on the action" from the moment
+ * either button gets it until it goes to another element; the button's own removal (blur
+ * with no element taking over) does not count as leaving. `preventScroll`: a mouse user who
+ * has scrolled down to the report is not pulled back up when the job ends.
+ */
+function useFocusFollowsAction(running: boolean) {
+  const onAction = useRef(false);
+  const start = useRef<HTMLButtonElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (onAction.current && lost) (running ? cancel : start).current?.focus({ preventScroll: true });
+  }, [running]);
+  const handlers = {
+    onFocus: () => void (onAction.current = true),
+    onBlur: (e: { relatedTarget: EventTarget | null }) => void (e.relatedTarget !== null && (onAction.current = false)),
+  };
+  return { start: { ref: start, ...handlers }, cancel: { ref: cancel, ...handlers } };
 }

@@ -1,11 +1,12 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useAnalysis } from "@/hooks/useAnalysis";
-import { currentIdentity } from "@/hooks/analysis/storage";
+import { currentIdentity, identityKey } from "@/hooks/analysis/storage";
 import { analysisTypes, type AnalysisType, type Params } from "@/lib/jobs/schema";
 import type { ListingSummary } from "@/lib/listings/schema";
 import { AnalysisControls } from "./AnalysisControls";
+import { announcement } from "./announcement";
 import { defaultParams } from "./analysis-types";
 import { JobHistory } from "./JobHistory";
 import { JobView } from "./JobView";
@@ -18,6 +19,8 @@ export function AnalysisWorkbench({ initialListings }: { initialListings: Listin
   const [analysisType, setAnalysisType] = useState<AnalysisType>("business_analysis");
   const [paramsByType, setParamsByType] = useState(() => Object.fromEntries(analysisTypes.map((t) => [t, defaultParams(t)])) as Record<AnalysisType, Params>);
   const [starting, setStarting] = useState(false);
+  // Clicks that land before React re-renders (a triple click) see `starting` still false.
+  const startingNow = useRef(false);
   const analysis = useAnalysis();
   const { job, attach } = analysis;
 
@@ -31,11 +34,23 @@ export function AnalysisWorkbench({ initialListings }: { initialListings: Listin
     void attach(last.listingId, last.analysisType, last.params);
   }, [attach]);
 
+  /**
+   * Start runs what is selected. When that is the analysis just canceled, it picks that job up
+   * again with the steps it had finished (the hook's retry) rather than paying them again in
+   * a new job: so a canceled analysis needs no "Start again" button of its own.
+   */
   async function start() {
-    if (!listingId) return;
+    if (!listingId || startingNow.current) return;
+    startingNow.current = true;
     setStarting(true);
-    await analysis.start(listingId, analysisType, paramsByType[analysisType]);
-    setStarting(false);
+    const selected = { listingId, analysisType, params: paramsByType[analysisType] };
+    const resumesCanceled = job?.status === "canceled" && identityKey(job) === identityKey(selected);
+    try {
+      await (resumesCanceled ? analysis.retry() : analysis.start(listingId, analysisType, selected.params));
+    } finally {
+      startingNow.current = false;
+      setStarting(false);
+    }
   }
 
   return (
@@ -67,8 +82,12 @@ export function AnalysisWorkbench({ initialListings }: { initialListings: Listin
           {analysis.error.message}
         </p>
       ) : null}
+      {/* Always in the page, so a screen reader hears each change: the milestones, not every percent. */}
+      <p className="sr-only" role="status" data-testid="announcer">
+        {job ? announcement(job) : ""}
+      </p>
       {job ? <JobView job={job} offline={analysis.isOffline} connectionError={analysis.error?.message ?? null} canceling={analysis.isCanceling} onRetry={() => void analysis.retry()} /> : null}
-      <JobHistory listings={listings} currentJobId={job?.id ?? null} refreshKey={`${job?.id ?? ""}:${job?.status ?? ""}`} onOpen={(j) => analysis.open(j.id)} />
+      <JobHistory listings={listings} current={job} refreshKey={`${job?.id ?? ""}:${job?.status ?? ""}`} onOpen={(j) => analysis.open(j.id)} />
     </>
   );
 }

@@ -6,6 +6,7 @@ import { BATCH_MAX } from "@/lib/jobs/batch-view";
 import { analysisTypes, type AnalysisType } from "@/lib/jobs/schema";
 import type { ListingSummary } from "@/lib/listings/schema";
 import { analysisTypeInfo, defaultParams } from "./analysis-types";
+import { NumberField } from "./NumberField";
 
 const STATUS_TEXT = { running: "Running", succeeded: "Succeeded", failed: "Failed", canceled: "Canceled" } as const;
 
@@ -46,10 +47,7 @@ export function BatchPanel({ listings }: { listings: ListingSummary[] }) {
                 ))}
               </select>
             </label>
-            <label>
-              Succeeds when at least{" "}
-              <input type="number" min={1} max={100} value={minSuccessPct} onChange={(e) => setMinSuccessPct(Math.min(100, Math.max(1, Number(e.target.value) || 1)))} data-testid="batch-min" style={{ width: "4.5rem" }} /> % succeed
-            </label>
+            <NumberField label="Succeeds when at least (% of listings)" value={minSuccessPct} min={1} max={100} onChange={setMinSuccessPct} testId="batch-min" />
             <button type="submit" className="primary" disabled={busy || picked.length === 0} data-testid="batch-start">
               Start batch of {picked.length}
             </button>

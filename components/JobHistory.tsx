@@ -2,16 +2,29 @@
 
 import useSWR from "swr";
 import { fetchJson } from "@/lib/http/fetcher";
+import { isTerminal, type PublicJob } from "@/lib/jobs/schema";
 import type { JobSummary } from "@/lib/jobs/store";
 import type { ListingSummary } from "@/lib/listings/schema";
 import { analysisTypeInfo } from "./analysis-types";
 
-type Props = { listings: ListingSummary[]; currentJobId: string | null; refreshKey: string; onOpen: (job: JobSummary) => void };
+type Props = { listings: ListingSummary[]; current: PublicJob | null; refreshKey: string; onOpen: (job: JobSummary) => void };
 
-/** This visitor's recent analyses, newest first; refreshed when the current job changes state. */
-export function JobHistory({ listings, currentJobId, refreshKey, onOpen }: Props) {
-  const { data } = useSWR(["/api/analysis/history", refreshKey], ([url]) => fetchJson<{ jobs: JobSummary[] }>(url), { revalidateOnFocus: false });
-  const jobs = data?.jobs ?? [];
+/** How often the list is read again while a job it shows runs that this page does not follow, ms. */
+const OTHERS_REFRESH_MS = 10_000;
+
+/**
+ * This visitor's recent analyses, newest first. The list is read when the current job changes
+ * state, so on its own its row of the current job would keep the progress of that moment (the
+ * 14 % of the first step while the card is at step 4/7): that row shows the job the card shows,
+ * as the hook polls it. Another job still running is re-read every 10 s while the tab is
+ * visible (SWR's refreshInterval pauses in hidden tabs).
+ */
+export function JobHistory({ listings, current, refreshKey, onOpen }: Props) {
+  const { data } = useSWR(["/api/analysis/history", refreshKey], ([url]) => fetchJson<{ jobs: JobSummary[] }>(url), {
+    revalidateOnFocus: false,
+    refreshInterval: (latest) => (latest?.jobs.some((j) => j.id !== current?.id && !isTerminal(j.status)) ? OTHERS_REFRESH_MS : 0),
+  });
+  const jobs = (data?.jobs ?? []).map((j) => (j.id === current?.id ? { ...j, status: current.status, progress: current.progress } : j));
   return (
     <section className="card" aria-labelledby="history-heading">
       <h2 id="history-heading">Your analyses</h2>
@@ -20,14 +33,16 @@ export function JobHistory({ listings, currentJobId, refreshKey, onOpen }: Props
       ) : (
         <ul className="history" data-testid="history">
           {jobs.map((j) => (
-            <li key={j.id}>
-              <button type="button" className={j.id === currentJobId ? "history-item current" : "history-item"} onClick={() => onOpen(j)}>
+            <li key={j.id} data-job-id={j.id}>
+              <button type="button" className={j.id === current?.id ? "history-item current" : "history-item"} aria-current={j.id === current?.id ? "true" : undefined} onClick={() => onOpen(j)}>
                 <span>
                   <strong>{analysisTypeInfo[j.analysisType]?.label ?? j.analysisType}</strong> · {listings.find((l) => l.id === j.listingId)?.title ?? "Pasted listing"}
                 </span>
                 <span className="row">
                   <span className="hint">{new Date(j.createdAt).toLocaleString("en", { dateStyle: "short", timeStyle: "short" })}</span>
-                  <span className={`chip status-${j.status}`}>{j.status === "running" ? `${j.progress}%` : j.status}</span>
+                  <span className={`chip status-${j.status}`} data-testid="history-status">
+                    {j.status === "running" ? `${j.progress}%` : j.status}
+                  </span>
                 </span>
               </button>
             </li>

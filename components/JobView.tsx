@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { errorCodeInfo } from "@/lib/jobs/error-codes";
 import type { PublicJob } from "@/lib/jobs/schema";
 import { ResultReport } from "./ResultReport";
 
@@ -40,7 +41,8 @@ export function JobView({ job, offline, connectionError, canceling = false, onRe
       <div className="progress" role="progressbar" aria-label="Analysis progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={job.progress}>
         <div className={`bar status-${job.status}`} style={{ width: `${job.progress}%` }} />
       </div>
-      <div className="row spread meta" aria-live="polite">
+      {/* Not a live region: the elapsed time ticks every second. The announcer speaks the milestones. */}
+      <div className="row spread meta">
         <span data-testid="step-label">
           {stepText(job)}
         </span>
@@ -62,15 +64,38 @@ export function JobView({ job, offline, connectionError, canceling = false, onRe
         </p>
       ) : null}
       {job.status === "succeeded" ? <ResultReport type={job.analysisType} result={job.result} /> : null}
-      {job.status === "failed" || job.status === "canceled" ? (
-        <div className="failure" data-testid="job-error" role="alert">
-          <p>{job.status === "canceled" ? "You canceled this analysis." : (job.error?.message ?? "The analysis failed.")}</p>
-          <button type="button" data-testid="retry" className="primary" onClick={onRetry}>
-            {job.status === "canceled" ? "Start again" : "Retry"}
-          </button>
-        </div>
+      {job.status === "failed" ? <Failure job={job} onRetry={onRetry} /> : null}
+      {job.status === "canceled" ? (
+        <p className="ended-note" data-testid="job-canceled">
+          You canceled this analysis. Starting the same analysis again picks up from the steps it had finished.
+        </p>
       ) : null}
     </section>
+  );
+}
+
+/**
+ * A failed job: what went wrong and Retry, or, when retrying cannot help (the same listing
+ * would get the same answer), why not and what to do instead (lib/jobs/error-codes.ts).
+ */
+function Failure({ job, onRetry }: { job: PublicJob; onRetry: () => void }) {
+  const { personRetry, advice } = errorCodeInfo(job.error?.code ?? "");
+  return (
+    <div className="failure" data-testid="job-error" data-code={job.error?.code ?? ""}>
+      <div>
+        <p>{job.error?.message ?? "The analysis failed."}</p>
+        {!personRetry && advice ? (
+          <p className="advice" data-testid="job-error-advice">
+            {advice}
+          </p>
+        ) : null}
+      </div>
+      {personRetry ? (
+        <button type="button" data-testid="retry" className="primary" onClick={onRetry}>
+          Retry
+        </button>
+      ) : null}
+    </div>
   );
 }
 

@@ -7,6 +7,7 @@ import type { DlqPage, DlqReplay } from "@/lib/ops/types";
 import { StatusBadge } from "./Badge";
 import { formatTime, truncate } from "./format";
 import { Loading, Problem } from "./Problem";
+import { TableScroll } from "./TableScroll";
 import { opsFetch, query, useOps } from "./useOps";
 
 /**
@@ -81,7 +82,7 @@ export function DlqTable() {
       <Problem error={actionError} what="the DLQ action" />
       <Problem error={error} what="the DLQ" />
       {isLoading && !data ? <Loading what="the DLQ" /> : null}
-      <div className="ops-table-wrap">
+      <TableScroll label="Dead-letter queue table">
         <table className="ops-table" data-testid="dlq">
           <thead>
             <tr>
@@ -122,12 +123,13 @@ export function DlqTable() {
                       {r.job.errorCode ? <span className="mono">{r.job.errorCode}</span> : null}
                     </div>
                   ) : null}
+                  {r.inputCaused ? <div className="hint" data-testid="dlq-input-caused">caused by the listing: not alerted</div> : null}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <div className="row ops-pager">
         <button type="button" disabled={cursors.length === 1} onClick={() => turn(cursors.slice(0, -1))}>Previous page</button>
         {data?.cursor ? (

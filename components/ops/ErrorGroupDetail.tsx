@@ -6,6 +6,7 @@ import type { ApiError } from "@/lib/http/fetcher";
 import type { ErrorGroup } from "@/lib/ops/types";
 import { GroupStatusBadge, SeverityBadge } from "./Badge";
 import { formatCount, formatTime, humanize } from "./format";
+import { Pattern } from "./Pattern";
 import { Loading, Problem } from "./Problem";
 import { opsFetch, useOps } from "./useOps";
 
@@ -52,11 +53,15 @@ export function ErrorGroupDetail({ fingerprint }: { fingerprint: string }) {
             </div>
             <Problem error={resolveError} what="the resolution" />
             <dl className="ops-fields">
-              <dt>Message</dt><dd>{g.message}</dd>
+              <dt>Message</dt><dd><Pattern text={g.message} /></dd>
               <dt>Shown to people</dt><dd>{g.userMessage}</dd>
               <dt>Category</dt><dd>{humanize(g.category)}</dd>
               <dt>Severity</dt><dd><SeverityBadge severity={g.severity} /></dd>
               <dt>Retryable</dt><dd>{g.retryable ? "yes" : "no"}</dd>
+              <dt>Caused by</dt>
+              <dd data-testid="group-cause">
+                {g.cause === "input" ? "the listing (its content, or it is empty or gone): not counted in the error rate, health or alerts" : "the service or its providers"}
+              </dd>
               <dt>Where</dt><dd className="mono">{g.where}</dd>
               <dt>Count</dt><dd>{formatCount(g.count)}</dd>
               <dt>First seen</dt><dd>{formatTime(g.firstSeen)}</dd>

@@ -6,12 +6,16 @@ import { errorCategories } from "@/lib/jobs/schema";
 import { severities, type ErrorGroupSummary } from "@/lib/ops/types";
 import { GroupStatusBadge, SeverityBadge } from "./Badge";
 import { errorStatuses, type ErrorFilters } from "./filters";
-import { formatCount, formatTime, humanize, truncate } from "./format";
+import { formatCount, formatTime, humanize } from "./format";
+import { Pattern } from "./Pattern";
 import { Loading, Problem } from "./Problem";
+import { TableScroll } from "./TableScroll";
 import { query, replaceQuery, useOps } from "./useOps";
 
-
 const groupHref = (fingerprint: string) => `/ops/errors/${encodeURIComponent(fingerprint)}`;
+
+/** "consume:synthesize" may wrap after its colon (a <wbr>, so copying it gives the text as is). */
+const breakable = (where: string) => where.split(":").map((part, i) => (i === 0 ? part : <span key={i}>:<wbr />{part}</span>));
 
 /** /ops/errors: errors grouped by fingerprint (same code, place and normalized message), filterable. */
 export function ErrorGroups({ initial }: { initial: ErrorFilters }) {
@@ -61,17 +65,15 @@ export function ErrorGroups({ initial }: { initial: ErrorFilters }) {
       </div>
       <Problem error={error} what="error groups" />
       {isLoading && !data ? <Loading what="error groups" /> : null}
-      <div className="ops-table-wrap">
-        <table className="ops-table" data-testid="error-groups" aria-busy={isLoading}>
+      <TableScroll label="Error groups table">
+        <table className="ops-table stack" data-testid="error-groups" aria-busy={isLoading}>
           <thead>
             <tr>
-              <th>Category</th>
-              <th>Severity</th>
               <th>Code</th>
-              <th>Where</th>
+              <th>Severity</th>
+              <th>Category</th>
               <th>Message</th>
               <th className="num">Count</th>
-              <th>First seen</th>
               <th>Last seen</th>
               <th>Analysis types</th>
               <th>Status</th>
@@ -80,28 +82,35 @@ export function ErrorGroups({ initial }: { initial: ErrorFilters }) {
           <tbody>
             {data && groups.length === 0 ? (
               <tr>
-                <td colSpan={10} className="hint">No error groups match these filters.</td>
+                <td colSpan={8} className="hint">No error groups match these filters.</td>
               </tr>
             ) : null}
             {groups.map((g) => (
               <tr key={g.fingerprint} data-testid="error-group" data-fingerprint={g.fingerprint}>
-                <td className="nowrap">{humanize(g.category)}</td>
-                <td><SeverityBadge severity={g.severity} /></td>
-                <td><Link href={groupHref(g.fingerprint)} className="mono">{g.code}</Link></td>
-                <td className="mono">{g.where}</td>
-                <td className="wide" title={g.message}>
-                  <Link href={groupHref(g.fingerprint)}>{truncate(g.message, 90)}</Link>
+                <td data-label="Code" className="nowrap">
+                  <Link href={groupHref(g.fingerprint)} className="mono">{g.code}</Link>
+                  <div className="hint mono">{breakable(g.where)}</div>
                 </td>
-                <td className="num">{formatCount(g.count)}</td>
-                <td className="nowrap">{formatTime(g.firstSeen)}</td>
-                <td className="nowrap">{formatTime(g.lastSeen)}</td>
-                <td>{g.analysisTypes.map(humanize).join(", ") || "—"}</td>
-                <td><GroupStatusBadge status={g.status} /></td>
+                <td data-label="Severity"><SeverityBadge severity={g.severity} /></td>
+                <td data-label="Category">
+                  {humanize(g.category)}
+                  {g.cause === "input" ? <div className="hint" data-testid="group-cause">caused by the listing</div> : null}
+                </td>
+                <td data-label="Message" className="wide" title={g.message}>
+                  <Link href={groupHref(g.fingerprint)} className="ops-clamp"><Pattern text={g.message} /></Link>
+                </td>
+                <td data-label="Count" className="num">{formatCount(g.count)}</td>
+                <td data-label="Last seen">
+                  {formatTime(g.lastSeen)}
+                  <div className="hint">first {formatTime(g.firstSeen)}</div>
+                </td>
+                <td data-label="Analysis types">{g.analysisTypes.map(humanize).join(", ") || "—"}</td>
+                <td data-label="Status"><GroupStatusBadge status={g.status} /></td>
               </tr>
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { StatusBadge } from "./Badge";
 import type { JobFilters } from "./filters";
 import { formatTime, humanize } from "./format";
 import { Loading, Problem } from "./Problem";
+import { TableScroll } from "./TableScroll";
 import { opsFetch, query, replaceQuery, useOps } from "./useOps";
 
 const LIMIT = 100;
@@ -67,7 +68,7 @@ export function JobsTable({ initial }: { initial: JobFilters }) {
       </form>
       <Problem error={error} what="jobs" />
       {isLoading && !data ? <Loading what="jobs" /> : null}
-      <div className="ops-table-wrap">
+      <TableScroll label="Jobs table">
         <table className="ops-table" data-testid="jobs" aria-busy={isLoading}>
           <thead>
             <tr>
@@ -103,7 +104,7 @@ export function JobsTable({ initial }: { initial: JobFilters }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

@@ -64,7 +64,7 @@ function Alerts({ alerts }: { alerts: OpsOverview["alerts"] }) {
       {sorted.length === 0 ? <p className="hint">No alert rules reported.</p> : null}
       <ul className="ops-alerts">
         {sorted.map((a) => (
-          <li key={a.rule} className={`ops-alert state-${a.state}`} data-testid="alert" data-state={a.state}>
+          <li key={a.rule} className={`ops-alert state-${a.state}`} data-testid="alert" data-rule={a.rule} data-state={a.state}>
             <div className="row spread">
               <strong>{a.title}</strong>
               <AlertBadge state={a.state} />

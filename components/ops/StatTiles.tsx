@@ -1,6 +1,9 @@
 import type { ReactNode } from "react";
+import { judgeErrorRate, judgeResponseTime, judgeSuccessRate, MIN_SAMPLES, type Judgement } from "@/lib/ops/alert-rules";
+import { endedByService } from "@/lib/ops/summarize";
 import type { OpsOverview } from "@/lib/ops/types";
 import { formatCount, formatDuration, formatMoney, formatRate, humanize } from "./format";
+import { TableScroll } from "./TableScroll";
 
 /** One number with its label; `tone` colors the value when it is worth a glance. */
 function Tile({ label, value, sub, tone, id }: { label: string; value: ReactNode; sub?: ReactNode; tone?: "ok" | "bad" | "warn"; id: string }) {
@@ -15,12 +18,18 @@ function Tile({ label, value, sub, tone, id }: { label: string; value: ReactNode
   );
 }
 
-/** A rate is good at or above `good`, bad below `bad` (both fractions). */
-const rateTone = (r: number | null, good: number, bad: number) => (r === null ? undefined : r >= good ? "ok" : r < bad ? "bad" : "warn");
+/** A tile's tone from the verdict of the alert rule watching the same number (lib/ops/alert-rules.ts). */
+const tone = (judgement: Judgement) => judgement ?? undefined;
+/** Under a rate the rules do not judge yet: why it is not colored. */
+const unjudged = (judgement: Judgement) => (judgement === null ? ` · not judged below ${MIN_SAMPLES}` : "");
 
 /** The headline numbers: live queue, outcomes, speed and the API's own response time. */
 export function StatTiles({ overview: o }: { overview: OpsOverview }) {
   const t = o.totals;
+  const ended = endedByService(t);
+  const success = judgeSuccessRate(o.successRate, ended);
+  const errors = judgeErrorRate(o.errorRate, t.deliveries);
+  const byInput = t.inputFailed ? ` · ${formatCount(t.inputFailed)} by their listing` : "";
   return (
     <section className="card" aria-labelledby="stats-heading">
       <h2 id="stats-heading">Last {formatDuration(o.windowMinutes * 60_000)}</h2>
@@ -30,14 +39,20 @@ export function StatTiles({ overview: o }: { overview: OpsOverview }) {
         <Tile id="stuck" label="Stuck" value={formatCount(o.live.stuck)} tone={o.live.stuck > 0 ? "bad" : undefined} />
         <Tile id="started" label="Started" value={formatCount(t.started)} sub={`${formatCount(t.deduplicated)} deduplicated · ${formatCount(t.cacheHits)} cache hits`} />
         <Tile id="succeeded" label="Succeeded" value={formatCount(t.succeeded)} />
-        <Tile id="failed" label="Failed" value={formatCount(t.failed)} tone={t.failed > 0 ? "bad" : undefined} sub={`${formatCount(t.canceled)} canceled · ${formatCount(t.retried)} retried`} />
-        <Tile id="success-rate" label="Success rate" value={formatRate(o.successRate)} tone={rateTone(o.successRate, 0.95, 0.8)} />
-        <Tile id="error-rate" label="Error rate" value={formatRate(o.errorRate)} tone={o.errorRate === null ? undefined : o.errorRate > 0.05 ? "bad" : "ok"} sub={`${formatCount(t.errors)} errors recorded`} />
+        <Tile id="failed" label="Failed" value={formatCount(t.failed)} tone={t.failed - t.inputFailed > 0 ? "bad" : undefined} sub={`${formatCount(t.canceled)} canceled · ${formatCount(t.retried)} retried${byInput}`} />
+        <Tile id="success-rate" label="Success rate" value={formatRate(o.successRate)} tone={tone(success)} sub={`of ${formatCount(ended)} ended jobs${unjudged(success)}${t.inputFailed ? " · failures their listing caused left out" : ""}`} />
+        <Tile
+          id="error-rate"
+          label="Error rate"
+          value={formatRate(o.errorRate)}
+          tone={tone(errors)}
+          sub={`${formatCount(t.errors)} errors in ${formatCount(t.deliveries)} deliveries${unjudged(errors)}${t.inputErrors ? ` · ${formatCount(t.inputErrors)} caused by listings, not counted` : ""}`}
+        />
         <Tile id="duration-p50" label="Duration p50" value={formatDuration(o.durationMs?.p50)} sub={o.durationMs ? `avg ${formatDuration(o.durationMs.avg)} over ${formatCount(o.durationMs.count)} jobs` : undefined} />
         <Tile id="duration-p95" label="Duration p95" value={formatDuration(o.durationMs?.p95)} sub="start to end" />
         <Tile id="throughput" label="Throughput" value={`${formatCount(o.throughputPerMin)} /min`} sub="jobs ended" />
         <Tile id="queue-wait" label="Queue wait p50" value={formatDuration(o.queueWaitMs?.p50)} sub={o.queueWaitMs ? `p95 ${formatDuration(o.queueWaitMs.p95)}` : undefined} />
-        <Tile id="api-response" label="API response avg" value={formatDuration(o.apiResponseMs?.avg)} sub={o.apiResponseMs ? `${formatCount(o.apiResponseMs.count)} requests · ${formatCount(t.polls)} polls` : undefined} />
+        <Tile id="api-response" label="API response avg" value={formatDuration(o.apiResponseMs?.avg)} tone={tone(judgeResponseTime(o.apiResponseMs?.avg))} sub={o.apiResponseMs ? `${formatCount(o.apiResponseMs.count)} requests · ${formatCount(t.polls)} polls` : undefined} />
         <Tile
           id="budget"
           label="AI tokens billed today"
@@ -55,8 +70,8 @@ export function ByTypeTable({ rows }: { rows: OpsOverview["byType"] }) {
   return (
     <section className="card" aria-labelledby="bytype-heading">
       <h2 id="bytype-heading">By analysis type</h2>
-      <div className="ops-table-wrap">
-        <table className="ops-table" data-testid="by-type">
+      <TableScroll label="By analysis type table">
+        <table className="ops-table stack" data-testid="by-type">
           <thead>
             <tr>
               <th>Type</th>
@@ -76,18 +91,18 @@ export function ByTypeTable({ rows }: { rows: OpsOverview["byType"] }) {
             ) : null}
             {rows.map((r) => (
               <tr key={r.analysisType}>
-                <td>{humanize(r.analysisType)}</td>
-                <td className="num">{formatCount(r.started)}</td>
-                <td className="num">{formatCount(r.succeeded)}</td>
-                <td className="num">{formatCount(r.failed)}</td>
-                <td className="num">{formatCount(r.canceled)}</td>
-                <td className="num">{formatDuration(r.durationMs?.p50)}</td>
-                <td className="num">{formatDuration(r.durationMs?.p95)}</td>
+                <td data-label="Type">{humanize(r.analysisType)}</td>
+                <td data-label="Started" className="num">{formatCount(r.started)}</td>
+                <td data-label="Succeeded" className="num">{formatCount(r.succeeded)}</td>
+                <td data-label="Failed" className="num">{formatCount(r.failed)}</td>
+                <td data-label="Canceled" className="num">{formatCount(r.canceled)}</td>
+                <td data-label="p50" className="num">{formatDuration(r.durationMs?.p50)}</td>
+                <td data-label="p95" className="num">{formatDuration(r.durationMs?.p95)}</td>
               </tr>
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }
@@ -98,8 +113,8 @@ export function TokenTable({ rows }: { rows: OpsOverview["tokens"] }) {
   return (
     <section className="card" aria-labelledby="tokens-heading">
       <h2 id="tokens-heading">Tokens and cost {rows.length ? <span className="hint">· {formatMoney(total)} in total</span> : null}</h2>
-      <div className="ops-table-wrap">
-        <table className="ops-table" data-testid="tokens">
+      <TableScroll label="Tokens and cost table">
+        <table className="ops-table stack" data-testid="tokens">
           <thead>
             <tr>
               <th>Model</th>
@@ -116,15 +131,15 @@ export function TokenTable({ rows }: { rows: OpsOverview["tokens"] }) {
             ) : null}
             {rows.map((r) => (
               <tr key={r.model}>
-                <td>{r.model}</td>
-                <td className="num">{formatCount(r.inputTokens)}</td>
-                <td className="num">{formatCount(r.outputTokens)}</td>
-                <td className="num">{formatMoney(r.costUsd)}</td>
+                <td data-label="Model">{r.model}</td>
+                <td data-label="Input tokens" className="num">{formatCount(r.inputTokens)}</td>
+                <td data-label="Output tokens" className="num">{formatCount(r.outputTokens)}</td>
+                <td data-label="Cost" className="num">{formatMoney(r.costUsd)}</td>
               </tr>
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

@@ -2,6 +2,7 @@ import "server-only";
 import OpenAI from "openai";
 import { z } from "zod";
 import { ProviderResponseError } from "@/lib/openai/stream";
+import type { JobErrorCode } from "@/lib/jobs/error-codes";
 import type { JobError } from "@/lib/jobs/schema";
 
 /** A failure the job engine knows how to answer: its JobError, and when to try again (s). */
@@ -10,7 +11,7 @@ export type Classified = { error: JobError; retryAfterS: number | null };
 /** Raised by the engine itself for outcomes that no retry can fix. */
 export class JobFailure extends Error {
   readonly jobError: JobError;
-  constructor(jobError: JobError) {
+  constructor(jobError: JobError & { code: JobErrorCode }) {
     super(jobError.message);
     this.name = "JobFailure";
     this.jobError = jobError;
@@ -28,7 +29,9 @@ export class StreamStalled extends Error {
 /**
  * Sorts a failure into retryable (QStash should deliver again: 429, 5xx, timeouts, network,
  * Redis) and non-retryable (bad request, auth, content policy, invalid output): the one table
- * of which is which. Messages are for people; no secrets or payloads go into them.
+ * of which is which. Messages are for people; no secrets or payloads go into them. What each
+ * code means to the person (may Retry help?) and to ops (did the input cause it?) is
+ * lib/jobs/error-codes.ts, which every code here must be in (the types say so).
  */
 export function classify(error: unknown): Classified {
   if (error instanceof JobFailure) return { error: error.jobError, retryAfterS: null };
@@ -69,7 +72,7 @@ export function classify(error: unknown): Classified {
   return { error: e("internal_error", "SYSTEM", "Something went wrong while running the analysis; retrying.", true), retryAfterS: null };
 }
 
-function e(code: string, category: JobError["category"], message: string, retryable: boolean): JobError {
+function e(code: JobErrorCode, category: JobError["category"], message: string, retryable: boolean): JobError {
   return { code, category, message, retryable };
 }
 
@@ -91,7 +94,7 @@ export function humanDuration(ms: number): string {
 
 /** A job that ran (under leases) longer than its type allows. */
 export function timeoutError(ms: number): JobError {
-  return { code: "timeout", category: "SYSTEM", message: `The analysis ran longer than ${humanDuration(ms)} and was stopped.`, retryable: false };
+  return { code: "timeout" satisfies JobErrorCode, category: "SYSTEM", message: `The analysis ran longer than ${humanDuration(ms)} and was stopped.`, retryable: false };
 }
 
 /**
@@ -102,7 +105,7 @@ export function timeoutError(ms: number): JobError {
 export function maxAgeError(maxAgeMs: number, last: JobError | null): JobError {
   const cause = last ? ` (last problem: ${last.message.replace(/;? ?retrying\.?$/i, "").replace(/\.$/, "")})` : "";
   return {
-    code: "max_age",
+    code: "max_age" satisfies JobErrorCode,
     category: "SYSTEM",
     message: `The analysis could not finish within ${humanDuration(maxAgeMs)} because the service was unavailable for too long${cause}. Retry continues from the steps already done.`,
     retryable: false,

@@ -189,6 +189,8 @@ ARGV[6] error JSON or ''  ARGV[7] job id
 ARGV[8] minute metrics TTL, s  ARGV[9] hour metrics TTL, s
 ARGV[10] model  ARGV[11] USD per 1M input tokens  ARGV[12] USD per 1M output tokens
 ARGV[13] result cache TTL, s (a success is stored under the job's cacheKey as "{job id} {result JSON}"; 0: off)
+ARGV[14] '1' when a failure was caused by the person's input (lib/jobs/error-codes.ts): also
+counted as inputFailed, which the success rate leaves out
 Counts the ending by type, the duration of a success (createdAt → now), tokens and cost.
 Returns {1, status} ended (a success becomes 'canceled' if a cancel was requested first:
 no result is written after a cancel is acknowledged); {-1} the lease is not ours;
@@ -228,6 +230,7 @@ redis.call('ZREM', KEYS[4], ARGV[7])
 local v = redis.call('HMGET', KEYS[1], 'analysisType', 'createdAt', 'usageIn', 'usageOut')
 local tin, tout = tonumber(v[3] or '0') or 0, tonumber(v[4] or '0') or 0
 local counts = {final .. ':' .. v[1], 1}
+if final == 'failed' and ARGV[14] == '1' then table.insert(counts, 'inputFailed'); table.insert(counts, 1) end
 if final == 'succeeded' then observe(counts, 'dur:' .. v[1], tonumber(ARGV[3]) - tonumber(v[2])) end
 if tin + tout > 0 then
   local cost = math.floor(tin * tonumber(ARGV[11]) + tout * tonumber(ARGV[12]) + 0.5)

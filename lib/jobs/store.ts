@@ -6,6 +6,7 @@ import { hgetallCounting } from "@/lib/ops/request-stats";
 import { keys, ttl } from "@/lib/redis/keys";
 import { fromHash, pairsToRecord, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
 import { budgetGate, budgetMeter } from "@/lib/jobs/budget";
+import { isInputCaused } from "@/lib/jobs/error-codes";
 import * as lua from "@/lib/jobs/scripts";
 import { metricKeys, metricTtls, modelPricing } from "@/lib/ops/metric-write";
 import { rememberForMs } from "@/lib/qstash/replay";
@@ -167,6 +168,7 @@ export async function finishJob(id: string, token: string | null, end: { status:
     token ?? "", end.status, now, env().JOB_RETENTION_SECONDS,
     end.status === "succeeded" ? JSON.stringify(end.result) : "", end.status === "failed" ? JSON.stringify(end.error) : "", id,
     ...metricTtls(), ...modelPricing(), env().RESULT_CACHE_SECONDS,
+    end.status === "failed" && isInputCaused(end.error.code) ? "1" : "0",
   ])) as [number, unknown?];
   const reasons = { [-1]: "lease_lost", [-3]: "lease_alive", [-4]: "missing" } as const;
   if (out[0] === 1) return { finished: true, status: out[1] as JobStatus };

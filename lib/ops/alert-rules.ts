@@ -1,16 +1,55 @@
+import { endedByService } from "@/lib/ops/summarize";
 import type { AlertRuleId, OpsOverview } from "@/lib/ops/types";
 
 /**
  * The alert rules and their thresholds (from the requirements). Pure: what each rule says
- * about one window of metrics; lib/ops/alerts.ts keeps the state and history.
+ * about one window of metrics; lib/ops/alerts.ts keeps the state and history. The /ops tiles
+ * color the same numbers with the same judge functions, so a tile is red exactly when its
+ * rule fires (over the tile's window). Client-safe: no server-only imports.
  * Rates need at least MIN_SAMPLES ended jobs (or deliveries) in the window, so one early
  * failure on a quiet night does not page anyone.
  */
 export const MIN_SAMPLES = 5;
 
+export const THRESHOLDS = {
+  /** API average response time above this, ms, fires. */
+  apiAvgMs: 5000,
+  /** Job success rate below this fraction fires. */
+  minSuccessRate: 0.95,
+  /** Delivery error rate above this fraction fires. */
+  maxErrorRate: 0.05,
+} as const;
+
+/** "bad" past the threshold, "ok" within it, null when there is too little to judge. */
+export type Judgement = "ok" | "bad" | null;
+
+/** `ended`: jobs the service ended (those the person's input failed are not counted). */
+export function judgeSuccessRate(rate: number | null, ended: number): Judgement {
+  if (rate === null || ended < MIN_SAMPLES) return null;
+  return rate < THRESHOLDS.minSuccessRate ? "bad" : "ok";
+}
+
+export function judgeErrorRate(rate: number | null, deliveries: number): Judgement {
+  if (rate === null || deliveries < MIN_SAMPLES) return null;
+  return rate > THRESHOLDS.maxErrorRate ? "bad" : "ok";
+}
+
+export function judgeResponseTime(avgMs: number | null | undefined): Judgement {
+  if (avgMs === null || avgMs === undefined) return null;
+  return avgMs > THRESHOLDS.apiAvgMs ? "bad" : "ok";
+}
+
+/**
+ * What the DLQ holds: every message, and of them those whose job the person's input failed
+ * (lib/ops/dlq-cause.ts). Only the others fire the rule: a content-policy refusal ends in the
+ * DLQ because the worker answers QStash "do not retry", not because a delivery was lost, and
+ * paging someone for it would teach the operator to ignore the alert. They stay in the DLQ,
+ * listed and counted, for the operator to see.
+ */
+export type DeadLetters = { total: number; inputCaused: number };
+
 export type RuleInput = Pick<OpsOverview, "apiResponseMs" | "successRate" | "errorRate" | "totals"> & {
-  deliveries: number;
-  dlqSize: number | null;
+  dlq: DeadLetters | null;
   stuck: number;
   /** Client addresses locked out of the operator sign-in in the window (wrong tokens past OPS_LOCKOUT). */
   lockouts: number;
@@ -23,35 +62,38 @@ export type RuleVerdict = { rule: AlertRuleId; title: string; threshold: string;
 const pct = (r: number | null) => (r === null ? "no data" : `${(r * 100).toFixed(1)} %`);
 
 export function evaluateRules(m: RuleInput): RuleVerdict[] {
-  const ended = m.totals.succeeded + m.totals.failed;
+  const ended = endedByService(m.totals);
+  const deliveries = m.totals.deliveries;
+  const serviceDeadLetters = m.dlq ? m.dlq.total - m.dlq.inputCaused : 0;
+  const inputNote = m.totals.inputFailed ? ` (${m.totals.inputFailed} failed by their listing, not counted)` : "";
   return [
     {
       rule: "avg_response_time",
       title: "API response time",
-      threshold: "avg > 5000 ms",
-      firing: (m.apiResponseMs?.avg ?? 0) > 5000,
+      threshold: `avg > ${THRESHOLDS.apiAvgMs} ms`,
+      firing: judgeResponseTime(m.apiResponseMs?.avg) === "bad",
       value: m.apiResponseMs ? `${m.apiResponseMs.avg} ms avg over ${m.apiResponseMs.count} requests` : "no requests",
     },
     {
       rule: "success_rate",
       title: "Job success rate",
-      threshold: `< 95 % (judged from ${MIN_SAMPLES} ended jobs)`,
-      firing: ended >= MIN_SAMPLES && m.successRate !== null && m.successRate < 0.95,
-      value: `${pct(m.successRate)} of ${ended} ended jobs`,
+      threshold: `< ${THRESHOLDS.minSuccessRate * 100} % (judged from ${MIN_SAMPLES} ended jobs)`,
+      firing: judgeSuccessRate(m.successRate, ended) === "bad",
+      value: `${pct(m.successRate)} of ${ended} ended jobs${inputNote}`,
     },
     {
       rule: "error_rate",
       title: "Delivery error rate",
-      threshold: `> 5 % (judged from ${MIN_SAMPLES} deliveries)`,
-      firing: m.deliveries >= MIN_SAMPLES && m.errorRate !== null && m.errorRate > 0.05,
-      value: `${pct(m.errorRate)} of ${m.deliveries} deliveries`,
+      threshold: `> ${THRESHOLDS.maxErrorRate * 100} % (judged from ${MIN_SAMPLES} deliveries)`,
+      firing: judgeErrorRate(m.errorRate, deliveries) === "bad",
+      value: `${pct(m.errorRate)} of ${deliveries} deliveries`,
     },
     {
       rule: "dlq_not_empty",
       title: "Dead-letter queue",
-      threshold: "not empty",
-      firing: (m.dlqSize ?? 0) > 0,
-      value: m.dlqSize === null ? "QStash unreachable" : `${m.dlqSize >= 100 ? "100+" : m.dlqSize} message(s)`,
+      threshold: "not empty (failures the listing caused aside)",
+      firing: serviceDeadLetters > 0,
+      value: m.dlq === null ? "QStash unreachable" : dlqValue(m.dlq),
     },
     {
       rule: "job_stuck",
@@ -75,4 +117,10 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
       value: `${m.lockouts} lockout(s)`,
     },
   ];
+}
+
+/** "3 message(s)", "3 message(s), 2 of them failures the listing caused"; the DLQ is read 100 at a time. */
+function dlqValue(d: DeadLetters): string {
+  const n = (x: number) => (x >= 100 ? "100+" : String(x));
+  return d.inputCaused ? `${n(d.total)} message(s), ${d.inputCaused} of them failures the listing caused` : `${n(d.total)} message(s)`;
 }

@@ -1,8 +1,8 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { budgetToday, type BudgetToday } from "@/lib/jobs/budget";
-import { evaluateRules, type RuleVerdict } from "@/lib/ops/alert-rules";
-import { dlqSize } from "@/lib/ops/dlq";
+import { evaluateRules, type DeadLetters, type RuleVerdict } from "@/lib/ops/alert-rules";
+import { deadLetters } from "@/lib/ops/dlq";
 import { liveCounts } from "@/lib/ops/jobs";
 import { log } from "@/lib/ops/log";
 import { readBuckets } from "@/lib/ops/metrics";
@@ -25,27 +25,27 @@ type Stored = { state: "active" | "resolved"; since: number; value: string };
  */
 export type Evaluation = {
   alerts: AlertState[];
-  dlqSize: number | null;
+  dlq: DeadLetters | null;
   /** What the rules were judged on, for callers that show it too (health, the overview). */
   live: Awaited<ReturnType<typeof liveCounts>>;
   budget: BudgetToday;
   metrics: ReturnType<typeof summarize>;
 };
 
-export async function evaluateAlerts(now = Date.now(), knownDlqSize?: number | null): Promise<Evaluation> {
+export async function evaluateAlerts(now = Date.now(), knownDlq?: DeadLetters | null): Promise<Evaluation> {
   const window = env().ALERT_WINDOW_MINUTES;
   const [{ buckets, resolution }, live, dlq, stored, budget] = await Promise.all([
     readBuckets(window, now),
     liveCounts(now),
-    knownDlqSize !== undefined ? knownDlqSize : dlqSize().catch(() => null),
+    knownDlq !== undefined ? knownDlq : deadLetters().catch(() => null),
     hgetallRecord(keys.alertState()),
     budgetToday(now),
   ]);
   const metrics = summarize(buckets, window, resolution);
   const sum = (field: string) => buckets.reduce((n, b) => n + (b.fields[field] ?? 0), 0);
-  const verdicts = evaluateRules({ ...metrics, deliveries: sum("deliveries"), dlqSize: dlq, stuck: live.stuck, lockouts: sum("opsLockouts"), budget });
+  const verdicts = evaluateRules({ ...metrics, dlq, stuck: live.stuck, lockouts: sum("opsLockouts"), budget });
   const alerts = await Promise.all(verdicts.map((v) => settle(v, stored?.[v.rule] ? (JSON.parse(stored[v.rule]) as Stored) : null, now)));
-  return { alerts, dlqSize: dlq, live, metrics, budget };
+  return { alerts, dlq, live, metrics, budget };
 }
 
 async function settle(v: RuleVerdict, old: Stored | null, now: number): Promise<AlertState> {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isInputCaused } from "@/lib/jobs/error-codes";
 import type { JobError } from "@/lib/jobs/schema";
 import { normalizeMessage, redact } from "@/lib/ops/sanitize";
 import type { ErrorCategory, ErrorGroupSummary, Severity } from "@/lib/ops/types";
@@ -51,7 +52,10 @@ export function technicalDetail(error: unknown): string {
   const extra = error as Error & { status?: unknown; code?: unknown };
   const status = typeof extra.status === "number" ? ` (HTTP ${extra.status})` : "";
   const code = typeof extra.code === "string" && extra.code ? ` [${extra.code}]` : "";
-  return `${error.name}${status}${code}: ${error.message}`;
+  // The openai SDK starts its messages with the status ("400 Invalid request"): said once
+  // above, and left in it would become a "<n>" on /ops when the message is normalized.
+  const message = typeof extra.status === "number" ? error.message.replace(new RegExp(`^${extra.status} `), "") : error.message;
+  return `${error.name}${status}${code}: ${message}`;
 }
 
 /**
@@ -66,7 +70,8 @@ export function errorEvent(jobError: JobError, where: string, raw: unknown, outc
   return {
     fingerprint,
     category: jobError.category,
-    severity: severityOf(jobError.category, outcome),
+    // The person's own input is LOW whatever refused it (see the table above).
+    severity: isInputCaused(jobError.code) ? "LOW" : severityOf(jobError.category, outcome),
     retryable: jobError.retryable,
     code: jobError.code,
     where: place,

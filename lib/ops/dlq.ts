@@ -1,5 +1,7 @@
 import "server-only";
 import { jobErrorSchema, type AnalysisType, type JobStatus } from "@/lib/jobs/schema";
+import type { DeadLetters } from "@/lib/ops/alert-rules";
+import { isInputDeadLetter } from "@/lib/ops/dlq-cause";
 import { redact } from "@/lib/ops/sanitize";
 import type { DlqPage, DlqReplay, DlqRow } from "@/lib/ops/types";
 import { qstash } from "@/lib/qstash/client";
@@ -47,6 +49,7 @@ export async function listDlq(cursor?: string): Promise<DlqPage> {
       createdAt: m.createdAt,
       responseStatus: m.responseStatus ?? null,
       responseBody: m.responseBody ? redact(m.responseBody, 300) : null,
+      inputCaused: isInputDeadLetter(m.responseBody),
       jobId: ids[i],
       job: status ? { status: status as JobStatus, analysisType: analysisType as AnalysisType, listingId: listingId ?? "", errorCode: parsedError?.success ? parsedError.data.code : null } : null,
     };
@@ -69,8 +72,11 @@ export async function deleteDlq(dlqIds: string[]): Promise<{ deleted: number }> 
   return { deleted };
 }
 
-/** How many messages the DLQ holds (first page is enough to tell empty from not), or null if QStash is unreachable. */
-export async function dlqSize(): Promise<number> {
+/**
+ * How many messages the DLQ holds, and how many of them a person's input failed (the first
+ * 100 are enough to tell empty from not); throws when QStash is unreachable.
+ */
+export async function deadLetters(): Promise<DeadLetters> {
   const page = await qstash().dlq.listMessages({ count: 100 });
-  return page.messages.length;
+  return { total: page.messages.length, inputCaused: page.messages.filter((m) => isInputDeadLetter(m.responseBody)).length };
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import { env } from "@/lib/env";
+import { errorCodeInfo, isInputCaused } from "@/lib/jobs/error-codes";
 import { analysisTypes, errorCategories, pairsToRecord, type AnalysisType } from "@/lib/jobs/schema";
 import { isProviderFault, type OpsErrorEvent } from "@/lib/ops/classify";
 import { log } from "@/lib/ops/log";
@@ -17,8 +18,9 @@ export type ErrorContext = Omit<ErrorSample, "at" | "detail">;
 
 /**
  * Records one occurrence: one script adds it to its group (reopening a resolved one), keeps a
- * few sanitized samples and counts it in the metrics; the same event goes to the log. Never
- * throws: failing to record an error must not turn into a second failure.
+ * few sanitized samples and counts it in the metrics (a failure the person's input caused as
+ * inputErrors, apart from the service's errors: lib/jobs/error-codes.ts); the same event goes
+ * to the log. Never throws: failing to record an error must not turn into a second failure.
  */
 export async function recordError(event: OpsErrorEvent, ctx: Partial<ErrorContext> = {}): Promise<void> {
   const now = Date.now();
@@ -37,6 +39,7 @@ export async function recordError(event: OpsErrorEvent, ctx: Partial<ErrorContex
       // Only a delivery's own failure counts against the provider: the failure callback and the
       // timeout sweep report a failure that was already counted.
       ...metricTtls(), isProviderFault(event.code) && event.where.startsWith("consume:") ? "1" : "0", env().CIRCUIT_FAILURE_THRESHOLD || 1, env().CIRCUIT_COOLDOWN_MS,
+      isInputCaused(event.code) ? "1" : "0",
       ...Object.entries(fields).flat(),
     ]);
   } catch (error) {
@@ -52,6 +55,7 @@ function summary(fingerprint: string, h: Record<string, string>): ErrorGroupSumm
     severity: pick(severities, h.severity, "MEDIUM"),
     retryable: h.retryable === "1",
     code: h.code ?? "",
+    cause: errorCodeInfo(h.code ?? "").cause,
     where: h.where ?? "",
     message: h.message ?? "",
     userMessage: h.userMessage ?? "",

@@ -2,7 +2,7 @@ import "server-only";
 import { env } from "@/lib/env";
 import { evaluateAlerts } from "@/lib/ops/alerts";
 import { isProviderFault } from "@/lib/ops/classify";
-import { dlqSize } from "@/lib/ops/dlq";
+import { deadLetters } from "@/lib/ops/dlq";
 import { readCircuit } from "@/lib/openai/circuit";
 import { listErrorGroups } from "@/lib/ops/error-store";
 import type { Health } from "@/lib/ops/types";
@@ -43,7 +43,7 @@ export async function checkHealth(): Promise<Health> {
       },
     };
   }
-  const qstashCheck = await timedCheck(dlqSize);
+  const qstashCheck = await timedCheck(deadLetters);
   // The alert window is the health window: the metrics the rules were judged on serve both.
   const [alerts, aiGroups, circuit] = await Promise.all([
     evaluateAlerts(Date.now(), qstashCheck.ok ? qstashCheck.value : null),
@@ -66,7 +66,7 @@ export async function checkHealth(): Promise<Health> {
     checkedAt: Date.now(),
     checks: {
       redis: { ok: true, latencyMs: ping.latencyMs },
-      qstash: qstashCheck.ok ? { ok: true, latencyMs: qstashCheck.latencyMs, dlqSize: qstashCheck.value } : { ok: false, latencyMs: null, dlqSize: null, error: qstashCheck.error },
+      qstash: qstashCheck.ok ? { ok: true, latencyMs: qstashCheck.latencyMs, dlqSize: qstashCheck.value.total } : { ok: false, latencyMs: null, dlqSize: null, error: qstashCheck.error },
       openai: { status: openaiStatus, recentFailures: aiFailures, lastError: lastAi ? `${lastAi.code}: ${lastAi.message}` : null, circuit },
       jobs: { successRate: metrics.successRate, windowMinutes: window },
     },

@@ -4,6 +4,8 @@
  *
  *   started, started:{type}, succeeded:{type}, failed:{type}, canceled:{type}   jobs
  *   deduplicated, retried, deliveries, cacheHits, polls, errors, errors:{category}
+ *   inputFailed, inputErrors        failures the person's input caused (lib/jobs/error-codes.ts):
+ *                                   inputFailed is also in failed:{type}; inputErrors is not in errors
  *   dur:{type}:n | :sum | :b{i}     end-to-end duration of succeeded jobs (start → result), ms
  *   wait:n | wait:sum | wait:b{i}   queue wait (start → first step), ms
  *   api:n | api:ms                  the app's own API routes (start, status, cancel): count, total ms

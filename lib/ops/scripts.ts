@@ -10,10 +10,13 @@ ARGV[1] now, ms  ARGV[2] fingerprint  ARGV[3] error retention, s  ARGV[4] sample
 ARGV[5] samples kept  ARGV[6] analysis type or ''  ARGV[7] category
 ARGV[8] minute metrics TTL, s  ARGV[9] hour metrics TTL, s
 ARGV[10] '1' when the AI provider itself failed (counted as providerFaults, and by its circuit)
-ARGV[11] circuit threshold (failures in a row)  ARGV[12] circuit cooldown, ms  ARGV[13..] group field, value pairs
+ARGV[11] circuit threshold (failures in a row)  ARGV[12] circuit cooldown, ms
+ARGV[13] '1' when the person's input caused it (content policy, a bad listing): counted as
+inputErrors, not in errors / errors:{category}, which the error rate and its alert read
+ARGV[14..] group field, value pairs
 Returns {count, reopened 0|1}. ]]
 local unpack = unpack or table.unpack
-${METRICS_LUA}redis.call('HSET', KEYS[1], unpack(ARGV, 13))
+${METRICS_LUA}redis.call('HSET', KEYS[1], unpack(ARGV, 14))
 redis.call('HSETNX', KEYS[1], 'firstSeen', ARGV[1])
 redis.call('HSETNX', KEYS[1], 'status', 'open')
 local reopened = 0
@@ -33,6 +36,7 @@ redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[3]) * 1000)
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 local counts = {'errors', 1, 'errors:' .. ARGV[7], 1}
+if ARGV[13] == '1' then counts = {'inputErrors', 1} end
 if ARGV[10] == '1' then
   table.insert(counts, 'providerFaults'); table.insert(counts, 1)
 ${CIRCUIT_LUA.failure("KEYS[6]", "ARGV[1]", "ARGV[11]", "ARGV[12]")}end

@@ -57,8 +57,14 @@ function counters(buckets: Bucket[]): Counters {
     cacheHits: sumOf(buckets, "cacheHits"),
     polls: sumOf(buckets, "polls"),
     errors: sumOf(buckets, "errors"),
+    deliveries: sumOf(buckets, "deliveries"),
+    inputFailed: sumOf(buckets, "inputFailed"),
+    inputErrors: sumOf(buckets, "inputErrors"),
   };
 }
+
+/** The jobs the service itself ended well or badly: those the person's input failed left out. */
+export const endedByService = (c: Counters) => c.succeeded + c.failed - c.inputFailed;
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
@@ -66,7 +72,6 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 export function summarize(buckets: Bucket[], windowMinutes: number, resolution: "minute" | "hour"): Omit<OpsOverview, "live" | "alerts" | "generatedAt" | "budget"> {
   const totals = counters(buckets);
   const merged = allDurations(buckets);
-  const deliveries = sumOf(buckets, "deliveries");
   const apiN = sumOf(buckets, "api:n");
   const models = new Set(buckets.flatMap((b) => Object.keys(b.fields).filter((k) => k.startsWith("tokIn:")).map((k) => k.slice(6))));
   const tokens: ModelUsage[] = [...models].sort().map((model) => ({
@@ -77,14 +82,14 @@ export function summarize(buckets: Bucket[], windowMinutes: number, resolution: 
   }));
   const series: SeriesPoint[] = buckets.map((b, i) => {
     const c = counters([b]);
-    return { t: b.t, ...c, durationMs: percentiles([merged[i]], "dur"), errorRate: ratio(c.failed, c.succeeded + c.failed) };
+    return { t: b.t, ...c, durationMs: percentiles([merged[i]], "dur"), errorRate: ratio(c.failed - c.inputFailed, endedByService(c)) };
   });
   return {
     windowMinutes,
     resolution,
     totals,
-    successRate: ratio(totals.succeeded, totals.succeeded + totals.failed),
-    errorRate: deliveries > 0 ? Math.min(1, totals.errors / deliveries) : null,
+    successRate: ratio(totals.succeeded, endedByService(totals)),
+    errorRate: totals.deliveries > 0 ? Math.min(1, totals.errors / totals.deliveries) : null,
     throughputPerMin: (totals.succeeded + totals.failed + totals.canceled) / windowMinutes,
     durationMs: percentiles(merged, "dur"),
     queueWaitMs: percentiles(buckets, "wait"),

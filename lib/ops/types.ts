@@ -22,14 +22,21 @@ export type Counters = {
   retried: number;
   cacheHits: number;
   polls: number;
+  /** Errors of the service recorded (retried or final); those the input caused are inputErrors. */
   errors: number;
+  /** Deliveries that leased a job: what the error rate divides by. */
+  deliveries: number;
+  /** Of `failed`, the jobs the person's input failed (content policy, a bad listing). */
+  inputFailed: number;
+  /** Failures the input caused, recorded as error groups but not counted in `errors`. */
+  inputErrors: number;
 };
 
 export type SeriesPoint = Counters & {
   /** Bucket start, epoch ms (a minute or an hour). */
   t: number;
   durationMs: Percentiles | null;
-  /** failed / (succeeded + failed). */
+  /** Failed by the service / jobs the service ended: (failed - inputFailed) / (succeeded + failed - inputFailed). */
   errorRate: number | null;
 };
 
@@ -42,9 +49,13 @@ export type OpsOverview = {
   resolution: "minute" | "hour";
   live: { queued: number; running: number; stuck: number };
   totals: Counters;
-  /** succeeded / (succeeded + failed) over the window. */
+  /**
+   * succeeded / (succeeded + failed - inputFailed) over the window: a job the person's own
+   * listing failed (content policy, an empty or missing listing) says nothing about whether
+   * the service works, as a declined card says nothing about a payment service's uptime.
+   */
   successRate: number | null;
-  /** failed deliveries (errors recorded, retried or final) / deliveries over the window. */
+  /** failed deliveries (errors of the service recorded, retried or final) / deliveries over the window. */
   errorRate: number | null;
   /** Jobs ended per minute over the window. */
   throughputPerMin: number;
@@ -117,6 +128,12 @@ export type ErrorGroupSummary = {
   severity: Severity;
   retryable: boolean;
   code: string;
+  /**
+   * "input": the person's listing caused it (content policy, an empty or missing listing);
+   * kept as a group to see, but not counted in the error rate, health or alerts. From the
+   * code (lib/jobs/error-codes.ts), so it holds for groups recorded before the table existed.
+   */
+  cause: "input" | "service";
   /** Where it happened: "consume:analyze", "start:publish", … */
   where: string;
   /** Normalized, sanitized message (ids and numbers replaced). */
@@ -176,6 +193,8 @@ export type DlqRow = {
   responseStatus: number | null;
   /** Sanitized, truncated. */
   responseBody: string | null;
+  /** The job failed for good because of the person's listing (content policy…): not the service's failure. */
+  inputCaused: boolean;
   jobId: string | null;
   job: { status: JobStatus; analysisType: AnalysisType; listingId: string; errorCode: string | null } | null;
 };

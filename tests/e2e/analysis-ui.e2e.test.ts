@@ -141,7 +141,7 @@ describe("the analysis page in a real browser", () => {
     await jobStatus(page, "succeeded");
   });
 
-  it("cancels: the model stream is aborted, the job shows canceled, and Start is available again", async () => {
+  it("cancels: the model stream is aborted, the job shows canceled, and Start picks it up again", async () => {
     app.openai.setKnobs({ latencyMsPerToken: 60 });
     const { page, jobId } = await startIn(await visitor(), LONG, "risk_assessment");
     await eventually(() => app.openai.calls().some((c) => c.metadata?.job_id === jobId && c.endedAt === undefined), { timeoutMs: 15_000 });
@@ -150,8 +150,8 @@ describe("the analysis page in a real browser", () => {
     await page.getByTestId("cancel").click();
 
     await jobStatus(page, "canceled", 10_000);
-    await page.getByTestId("job-error").waitFor();
-    await page.getByTestId("retry").waitFor();
+    await page.getByTestId("job-canceled").waitFor();
+    expect(await page.getByTestId("retry").count()).toBe(0); // Start is the one way on, no "Start again" beside it
     await expect.poll(() => page.getByTestId("start").isEnabled()).toBe(true);
     expect(await page.getByTestId("start").textContent()).toBe("Start analysis");
     expect(await page.getByTestId("cancel").count()).toBe(0);
@@ -164,9 +164,9 @@ describe("the analysis page in a real browser", () => {
     expect(stored?.status).toBe("canceled");
     expect(stored?.result ?? "").toBe(""); // nothing written after the cancel
 
-    // Retry runs the same job again (POST /api/analysis/retry), keeping the steps it had finished.
+    // Start on the same analysis runs the same job again (POST /api/analysis/retry), keeping the steps it had finished.
     app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN });
-    await page.getByTestId("retry").click();
+    await page.getByTestId("start").click();
     await jobStatus(page, "succeeded");
     expect((await jobState(page)).id).toBe(jobId);
     expect((await app.jobHash(jobId))?.retries).toBe("1");

@@ -52,11 +52,11 @@ export async function hydrated(page: Page): Promise<void> {
   });
 }
 
-/** Picks a listing by its title and an analysis type, as a person would. */
+/** Picks a listing by its title (an option of the listings' listbox) and an analysis type, as a person would. */
 export async function choose(page: Page, title: string, analysisType: string): Promise<void> {
-  const button = page.getByRole("listbox", { name: "Business listings" }).getByRole("button", { name: title });
-  await button.click();
-  await page.getByRole("option", { selected: true }).filter({ hasText: title }).waitFor();
+  const listings = page.getByRole("listbox", { name: "Business listings" });
+  await listings.getByRole("option", { name: title }).click();
+  await listings.getByRole("option", { name: title, selected: true }).waitFor();
   await page.getByTestId("analysis-type").selectOption(analysisType);
 }
 

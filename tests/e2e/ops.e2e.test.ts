@@ -121,6 +121,59 @@ describe("the ops dashboard", () => {
     await page.close();
   });
 
+  it("colors each rate tile exactly as its alert rule judges it, and a content-policy failure leaves health healthy", async () => {
+    const page = await open(await signedIn(), "/ops?window=15"); // the alert window: tiles and rules see the same jobs
+    await page.getByTestId("health-status").waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.getByTestId("stat-failed-value").textContent(), { timeout: 15_000 }).toBe("1");
+    for (const [tile, rule] of [["success-rate", "success_rate"], ["error-rate", "error_rate"], ["api-response", "avg_response_time"]]) {
+      const red = (await page.getByTestId(`stat-${tile}-value`).getAttribute("class"))?.includes("tone-text-bad");
+      const firing = (await page.locator(`[data-testid="alert"][data-rule="${rule}"]`).getAttribute("data-state")) === "active";
+      expect(red, tile).toBe(firing);
+    }
+    // The only failure was the listing's (content policy): no alert, not even the DLQ's, and healthy.
+    expect(await page.locator('[data-testid="alert"][data-state="active"]').count()).toBe(0);
+    expect(await page.getByTestId("health-status").textContent()).toBe("healthy");
+    expect(await page.getByTestId("stat-failed-value").getAttribute("class")).not.toContain("tone-text-bad");
+    await page.close();
+  });
+
+  for (const width of [1280, 390]) {
+    it(`fits the error groups, per-type and token tables at ${width} px, and the page does not scroll sideways`, async () => {
+      const context = await signedIn();
+      const fits = async (page: Page, table: string) => {
+        await page.getByTestId(table).locator("tbody tr").first().waitFor({ timeout: 15_000 });
+        const [scroll, client] = await page.getByTestId(table).evaluate((el) => [el.parentElement!.scrollWidth, el.parentElement!.clientWidth]);
+        expect(scroll, `${table} at ${width} px`).toBeLessThanOrEqual(client);
+      };
+      const pageFits = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+      const overview = await context.newPage();
+      await overview.setViewportSize({ width, height: 900 });
+      await overview.goto(`${app.url}/ops?window=15`);
+      await expect.poll(() => overview.getByTestId("tokens").locator("tbody tr td").count(), { timeout: 15_000 }).toBeGreaterThan(1);
+      for (const table of ["by-type", "tokens"]) await fits(overview, table);
+      expect(await pageFits(overview)).toBe(true);
+      await overview.close();
+
+      const errorsPage = await context.newPage();
+      await errorsPage.setViewportSize({ width, height: 900 });
+      await errorsPage.goto(`${app.url}/ops/errors`);
+      await errorsPage.getByTestId("error-group").first().waitFor({ timeout: 15_000 });
+      await fits(errorsPage, "error-groups");
+      expect(await pageFits(errorsPage)).toBe(true);
+      await errorsPage.close();
+    });
+  }
+
+  it("shows a group's message as a pattern with its placeholders drawn, never a literal <n>", async () => {
+    const page = await open(await signedIn(), "/ops/errors");
+    const group = page.getByTestId("error-group").filter({ hasText: failed.error!.code });
+    await group.first().waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId("error-groups").textContent()).not.toMatch(/<(n|id|uuid|hex|text)>/);
+    // A content-policy refusal is the listing's doing, and says so.
+    expect(await group.first().getByTestId("group-cause").textContent()).toBe("caused by the listing");
+    await page.close();
+  });
+
   it("lists the failure as an error group; its detail shows a sample of the failed job and can be marked resolved", async () => {
     const code = failed.error!.code;
     const page = await open(await signedIn(), "/ops/errors");

@@ -51,7 +51,7 @@ describe("switching tabs during a long analysis", () => {
     app.openai.setKnobs({ latencyMsPerToken: SLOW_MS_PER_TOKEN });
     const tab = await openApp();
     await tab.evaluate(`(() => {
-      [...document.querySelectorAll('[role="listbox"][aria-label="Business listings"] button')].find((b) => b.textContent.includes("Northwind Family Bakery")).click();
+      [...document.querySelectorAll('[role="listbox"][aria-label="Business listings"] [role="option"]')].find((o) => o.textContent.includes("Northwind Family Bakery")).click();
     })()`);
     await eventually(() => tab.evaluate<boolean>(`document.querySelector('[role="option"][aria-selected="true"]')?.textContent.includes("Northwind Family Bakery") ?? false`));
     expect(await tab.evaluate<string>(`document.querySelector('[data-testid="analysis-type"]').value`)).toBe("business_analysis");

@@ -17,7 +17,8 @@ describe("failure classification table", () => {
     ["OpenAI 429", "AI_PROVIDER", "openai_rate_limited", true, "LOW", apiError(429, "Rate limit reached")],
     ["OpenAI 500", "AI_PROVIDER", "openai_server_error", true, "LOW", apiError(500, "server error")],
     ["OpenAI 400", "AI_PROVIDER", "openai_bad_request", false, "HIGH", apiError(400, "bad request")],
-    ["OpenAI content policy", "AI_PROVIDER", "content_policy", false, "HIGH", apiError(400, "rejected by safety system", "content_policy_violation")],
+    // Refused because of the listing: the person's input, LOW whatever refused it.
+    ["OpenAI content policy", "AI_PROVIDER", "content_policy", false, "LOW", apiError(400, "rejected by safety system", "content_policy_violation")],
     ["OpenAI 401", "AUTH", "openai_auth", false, "CRITICAL", apiError(401, "Incorrect API key")],
     ["OpenAI unreachable", "NETWORK", "openai_unreachable", true, "LOW", new OpenAI.APIConnectionError({ message: "Connection error." })],
     ["OpenAI timeout", "NETWORK", "openai_timeout", true, "LOW", new OpenAI.APIConnectionTimeoutError()],
@@ -45,6 +46,13 @@ describe("failure classification table", () => {
 
   it("keeps HTTP statuses when normalizing: a 429 and a 500 are different problems", () => {
     expect(normalizeMessage("Error (HTTP 429): 429 Rate limit reached, retry in 20s")).toBe("Error (HTTP 429): <n> Rate limit reached, retry in <n>s");
+  });
+
+  it("says an OpenAI status once, so the group's message has no placeholder where the SDK repeated it", () => {
+    const raw = apiError(400, "Your request was rejected as a result of our safety system.", "content_policy_violation");
+    const event = errorEvent(classify(raw).error, "consume:analyze:0", raw, "final");
+    expect(event.message).toBe("Error (HTTP 400) [content_policy_violation]: Your request was rejected as a result of our safety system.");
+    expect(event.detail).toContain("HTTP 400");
   });
 
   it("groups occurrences that differ only in ids, numbers and step index under one fingerprint", () => {
@@ -134,7 +142,8 @@ describe("metric buckets", () => {
 });
 
 describe("alert rules", () => {
-  const quiet: RuleInput = { apiResponseMs: { avg: 40, count: 100 }, successRate: 1, errorRate: 0, totals: { started: 10, succeeded: 10, failed: 0, canceled: 0, deduplicated: 0, retried: 0, cacheHits: 0, polls: 0, errors: 0 }, deliveries: 10, dlqSize: 0, stuck: 0, lockouts: 0, budget: { billedTokens: 100, limitTokens: 1000 } };
+  const totals = { started: 10, succeeded: 10, failed: 0, canceled: 0, deduplicated: 0, retried: 0, cacheHits: 0, polls: 0, errors: 0, deliveries: 10, inputFailed: 0, inputErrors: 0 };
+  const quiet: RuleInput = { apiResponseMs: { avg: 40, count: 100 }, successRate: 1, errorRate: 0, totals, dlq: { total: 0, inputCaused: 0 }, stuck: 0, lockouts: 0, budget: { billedTokens: 100, limitTokens: 1000 } };
   const firing = (input: RuleInput) => evaluateRules(input).filter((v) => v.firing).map((v) => v.rule);
 
   it("stays quiet when everything is within its threshold", () => expect(firing(quiet)).toEqual([]));
@@ -143,7 +152,7 @@ describe("alert rules", () => {
     expect(firing({ ...quiet, apiResponseMs: { avg: 5001, count: 3 } })).toEqual(["avg_response_time"]);
     expect(firing({ ...quiet, successRate: 0.949, totals: { ...quiet.totals, succeeded: 95, failed: 5 } })).toEqual(["success_rate"]);
     expect(firing({ ...quiet, errorRate: 0.051 })).toEqual(["error_rate"]);
-    expect(firing({ ...quiet, dlqSize: 1 })).toEqual(["dlq_not_empty"]);
+    expect(firing({ ...quiet, dlq: { total: 1, inputCaused: 0 } })).toEqual(["dlq_not_empty"]);
     expect(firing({ ...quiet, stuck: 1 })).toEqual(["job_stuck"]);
     expect(firing({ ...quiet, lockouts: 1 })).toEqual(["ops_lockout"]);
     expect(firing({ ...quiet, budget: { billedTokens: 1000, limitTokens: 1000 } })).toEqual(["token_budget"]);
@@ -151,6 +160,6 @@ describe("alert rules", () => {
   });
 
   it("does not judge rates on fewer than five samples", () => {
-    expect(firing({ ...quiet, successRate: 0, errorRate: 1, deliveries: 4, totals: { ...quiet.totals, succeeded: 0, failed: 4 } })).toEqual([]);
+    expect(firing({ ...quiet, successRate: 0, errorRate: 1, totals: { ...totals, succeeded: 0, failed: 4, deliveries: 4 } })).toEqual([]);
   });
 });

@@ -100,9 +100,11 @@ describe("ops metrics, error groups and alerts from a scripted series of jobs", 
   });
 
   it("fires alerts past their thresholds and resolves them, keeping the history", async () => {
-    // Two more failures: 2 of 5 ended jobs succeeded (< 95 %), and the DLQ holds their messages.
+    // Two more failures of the service (requests the provider rejects; a content-policy refusal
+    // would not count, see input-failures.test.ts): 2 of 6 ended jobs succeeded (< 95 %), and
+    // the DLQ holds their messages.
     for (const listingId of [SHORT_LISTING, LONG_LISTING]) {
-      stack.openai.setKnobs({ latencyMsPerToken: 0, failNext: [{ kind: "content_filter", count: 1 }] });
+      stack.openai.setKnobs({ latencyMsPerToken: 0, failNext: [{ kind: "400", count: 1 }] });
       const { body } = await visitor.start({ listingId, analysisType: "risk_assessment" });
       await waitForStatus(visitor, body.job.id, ["failed"]);
     }
@@ -134,7 +136,7 @@ describe("ops metrics, error groups and alerts from a scripted series of jobs", 
     expect(health.status).toBe("degraded");
     expect(health.checks.redis.ok).toBe(true);
     expect(health.checks.qstash).toMatchObject({ ok: true, dlqSize: 0 });
-    // Only the 429 was the provider's own fault; the refusals (400, content policy) were not.
+    // Only the 429 was the provider's own fault; the requests it rejected (400) were not.
     expect(health.checks.openai).toMatchObject({ status: "degraded", recentFailures: 1 });
     expect(health.reasons.some((r) => r.includes("Job success rate"))).toBe(true);
     await eventually(async () => ((await stack.qstash.idle()) === undefined ? true : null));
