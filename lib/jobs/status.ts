@@ -22,13 +22,13 @@ export function etagOf(job: Job): string {
  * time left, within 1–15 s, so polls are rare mid-job and tighten geometrically toward the end —
  * never past the likely end, even when the estimate runs high (a poll then comes sooner than the
  * end, and the next one sooner still): completion shows within about a second. A job being
- * canceled is polled every 400 ms until it has stopped. 4 s while the ETA is not known yet.
+ * canceled is polled every 400 ms until it has stopped. 1 s while the ETA is not known yet (its
+ * first second or two of model work; the client backs off from there if it stays unknown).
  */
 export function nextPollMs(job: Pick<Job, "status" | "etaMs" | "cancelRequested">): number {
   if (isTerminal(job.status)) return 0;
   if (job.cancelRequested) return 400;
-  if (job.status === "queued") return 1_000;
-  if (job.etaMs === null) return 4_000;
+  if (job.status === "queued" || job.etaMs === null) return 1_000;
   return Math.max(1_000, Math.min(15_000, Math.round(job.etaMs * 0.35)));
 }
 

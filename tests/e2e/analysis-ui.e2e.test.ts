@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
 import { choose, jobState, jobStatus, launchBrowser, newVisitor, openTab, recorded, type ErrorLog } from "./browser.ts";
 import { FAST_MS_PER_TOKEN, startE2EApp, type E2EApp } from "./harness.ts";
+import { MAX_POLL_MS, MIN_POLL_MS } from "../../hooks/analysis/schedule.ts";
 
 /**
  * The analysis page in Chromium (Playwright), against `next build` + `next start` and the local
@@ -200,12 +201,12 @@ describe("the analysis page in a real browser", () => {
     expect(Math.max(...asked)).toBeGreaterThan(0);
     expect(app.requests.count(STATUS) - reachedBefore).toBe(Math.max(...asked));
     await second.getByTestId("result").waitFor();
-    // The polling tab kept to its schedule: never sooner than 0.5 s, never slower than 10 s (+ jitter).
+    // The polling tab kept to its schedule (hooks/analysis/schedule.ts): never sooner than 0.4 s, never slower than 15 s.
     const leader = asked[0] > 0 ? first : second;
     const times = (await recorded(leader)).polls.map((p) => p.at);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(450);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(12_000);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(MIN_POLL_MS - 20);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(MAX_POLL_MS + 500);
     // The long listing's three chunks showed as steps ("2/7 · analyzing chunk 1 of 3").
     const chunkSteps = (await recorded(first)).steps.filter((l) => /^\d\/7 · analyzing chunk \d of 3$/.test(l));
     expect(chunkSteps.length).toBeGreaterThan(0);

@@ -36,9 +36,7 @@ export async function openPersonTab(chrome: CdpChromium, url: string, errors: Er
       await tab.evaluate(`(() => {
         const list = document.querySelector('[role="listbox"][aria-label="Business listings"]');
         const has = (el) => el.textContent.includes(${JSON.stringify(listingTitle)});
-        // The clickable element of the listing: its button where options hold one, else the option itself.
-        const item = [...list.querySelectorAll("button")].find(has) ?? [...list.querySelectorAll('[role="option"]')].find(has);
-        item.click();
+        [...list.querySelectorAll('[role="option"]')].find(has).click();
         const select = document.querySelector('[data-testid="analysis-type"]');
         const set = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, "value").set;
         set.call(select, ${JSON.stringify(analysisType)});

@@ -62,7 +62,7 @@ describe("the server's hint", () => {
     expect(nextPollMs(running(100_000))).toBe(15_000);
     expect(nextPollMs(running(20_000))).toBe(7_000);
     expect(nextPollMs(running(1_000))).toBe(1_000);
-    expect(nextPollMs(running(null))).toBe(4_000);
+    expect(nextPollMs(running(null))).toBe(1_000);
     expect(nextPollMs(running(20_000, true))).toBe(400);
     expect(nextPollMs({ status: "succeeded", etaMs: 0, cancelRequested: false })).toBe(0);
   });
