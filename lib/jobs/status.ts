@@ -21,15 +21,19 @@ export function etagOf(job: Job): string {
  * When the client should poll again, in ms (0: the job ended, stop). From the ETA: 35 % of the
  * time left, within 1–15 s, so polls are rare mid-job and tighten geometrically toward the end —
  * never past the likely end, even when the estimate runs high (a poll then comes sooner than the
- * end, and the next one sooner still): completion shows within about a second. A job being
- * canceled is polled every 400 ms until it has stopped. 1 s while the ETA is not known yet (its
- * first second or two of model work; the client backs off from there if it stays unknown).
+ * end, and the next one sooner still): completion shows within about a second. Never longer
+ * than the job has been running either: the first estimates, from a second or two of work, can
+ * run several times high, and a short job would end unseen behind them. A job being canceled is
+ * polled every 400 ms until it has stopped; 1 s while queued, 2 s while running without an
+ * estimate yet (its first second or two of model work).
  */
-export function nextPollMs(job: Pick<Job, "status" | "etaMs" | "cancelRequested">): number {
+export function nextPollMs(job: Pick<Job, "status" | "etaMs" | "cancelRequested" | "startedAt">, now = Date.now()): number {
   if (isTerminal(job.status)) return 0;
   if (job.cancelRequested) return 400;
-  if (job.status === "queued" || job.etaMs === null) return 1_000;
-  return Math.max(1_000, Math.min(15_000, Math.round(job.etaMs * 0.35)));
+  if (job.status === "queued") return 1_000;
+  if (job.etaMs === null) return 2_000;
+  const running = job.startedAt === null ? Infinity : now - job.startedAt;
+  return Math.round(Math.max(1_000, Math.min(15_000, job.etaMs * 0.35, running)));
 }
 
 export function view(job: Job): StatusView {

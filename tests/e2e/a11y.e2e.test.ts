@@ -133,7 +133,7 @@ describe("the keyboard", () => {
 
 describe("the live region", () => {
   it("announces each step and the end, never the percent or the seconds ticking", async () => {
-    app.openai.setKnobs({ latencyMsPerToken: 40 });
+    app.openai.setKnobs({ latencyMsPerToken: 60 });
     // A new person: the page of one who ran a job before reattaches it (already done) and speaks its end first.
     const newcomer = await newVisitor(browser);
     const tab = await openTab(newcomer, app.url, errors);

@@ -57,14 +57,31 @@ describe("poll schedule", () => {
 });
 
 describe("the server's hint", () => {
-  const running = (etaMs: number | null, cancelRequested = false) => ({ status: "running" as const, etaMs, cancelRequested });
+  const NOW = 1_000_000;
+  /** A job that has been running for `ranMs` (a minute unless said). */
+  const running = (etaMs: number | null, cancelRequested = false, ranMs = 60_000) => ({ status: "running" as const, etaMs, cancelRequested, startedAt: NOW - ranMs });
   it("is 35 % of the time left within 1–15 s, 400 ms while a cancel is carried out, 0 once ended", () => {
-    expect(nextPollMs(running(100_000))).toBe(15_000);
-    expect(nextPollMs(running(20_000))).toBe(7_000);
-    expect(nextPollMs(running(1_000))).toBe(1_000);
-    expect(nextPollMs(running(null))).toBe(1_000);
-    expect(nextPollMs(running(20_000, true))).toBe(400);
-    expect(nextPollMs({ status: "succeeded", etaMs: 0, cancelRequested: false })).toBe(0);
+    expect(nextPollMs(running(100_000), NOW)).toBe(15_000);
+    expect(nextPollMs(running(20_000), NOW)).toBe(7_000);
+    expect(nextPollMs(running(1_000), NOW)).toBe(1_000);
+    expect(nextPollMs(running(null), NOW)).toBe(2_000);
+    expect(nextPollMs({ ...running(null), status: "queued" }, NOW)).toBe(1_000);
+    expect(nextPollMs(running(20_000, true), NOW)).toBe(400);
+    expect(nextPollMs({ status: "succeeded", etaMs: 0, cancelRequested: false, startedAt: NOW - 5_000 }, NOW)).toBe(0);
+  });
+
+  it("never waits longer than the job has been running: an early estimate that runs high cannot hide a short job's end", () => {
+    // Three seconds in, the pace so far says 40 s more; the job may well end in five.
+    expect(nextPollMs(running(40_000, false, 3_000), NOW)).toBe(3_000);
+    expect(nextPollMs(running(40_000, false, 300), NOW)).toBe(1_000);
+    // Polls grow with the job's age at most geometrically: about log₂ of its length, then the ETA's tightening.
+    let t = 2_000;
+    const at: number[] = [];
+    while (t < 100_000) {
+      at.push(t);
+      t += nextPollMs(running(100_000 - t, false, t), NOW);
+    }
+    expect(at.length).toBeLessThanOrEqual(15);
   });
 
   it("tightens toward the likely end even when the estimate runs 50 % high: a poll never lands past it", () => {
@@ -72,7 +89,7 @@ describe("the server's hint", () => {
     let left = 60_000;
     let polls = 0;
     while (left > 0 && polls < 40) {
-      const wait = Math.max(1_000, Math.min(15_000, Math.round(1.5 * left * 0.35)));
+      const wait = nextPollMs(running(1.5 * left), NOW);
       if (wait >= left) break; // the poll that sees the end, at most one floor interval after it
       left -= wait;
       polls++;
