@@ -45,11 +45,15 @@ function attacker(fresh: boolean) {
   };
 }
 
-/** Calls `probe` for SECONDS: what it accepted (its answer), how often it was refused (0), of how many tries. */
+/**
+ * Calls `probe` for SECONDS, and on until it is first refused (at most a minute: a slow machine
+ * must not pass for a limit): what it accepted (its answer), how often it was refused (0), of
+ * how many tries.
+ */
 async function forAWhile(probe: (i: number) => Promise<number>): Promise<{ accepted: number; refused: number; ms: number; tries: number }> {
   const started = Date.now();
   let [accepted, refused, tries] = [0, 0, 0];
-  while (Date.now() - started < SECONDS * 1000) {
+  while (Date.now() - started < (refused > 0 ? SECONDS * 1000 : 60_000)) {
     const got = await probe(tries++);
     accepted += got;
     if (got === 0) refused++;
@@ -107,8 +111,12 @@ it("one attacker's cost per minute, with the limits as shipped", async () => {
   const guesses = await forAWhile(async (i) => ((await guesser("/api/ops/alerts", undefined, { authorization: `Bearer guess-${i}-0123456789abcdef` })).status === 401 ? 1 : 0));
   row("operator-token guesses checked (answered 401, not 429)", `${guesses.accepted} of ${guesses.tries} in ${(guesses.ms / 1000).toFixed(1)} s`, "≤ OPS_AUTH_LIMIT");
 
-  expect(inAMinute(many)).toBeLessThanOrEqual(30);
-  expect(inAMinute(batches)).toBeLessThanOrEqual(30);
+  // The limits are sliding windows (@upstash/ratelimit): while a probe runs, the weight of the
+  // window before decays, so a probe of `ms` may get the limit plus limit × ms / window more.
+  const [limit, windowS] = shipped.START_RATE_LIMIT_PER_ADDRESS!.split("/").map(Number);
+  const bound = (p: { ms: number }) => limit + Math.ceil((limit * p.ms) / (windowS * 1000));
+  expect(inAMinute(many)).toBeLessThanOrEqual(bound(many));
+  expect(inAMinute(batches)).toBeLessThanOrEqual(bound(batches));
   expect(guesses.accepted).toBeLessThanOrEqual(20);
 });
 
