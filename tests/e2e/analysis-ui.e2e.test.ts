@@ -1,8 +1,9 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
-import { choose, jobState, jobStatus, launchBrowser, newVisitor, openTab, recorded, type ErrorLog } from "./browser.ts";
-import { FAST_MS_PER_TOKEN, startE2EApp, type E2EApp } from "./harness.ts";
+import { choose, jobState, jobStatus, openTab, recorded } from "./browser.ts";
+import { FAST_MS_PER_TOKEN } from "./harness.ts";
+import { startedJob, usePageSuite } from "./page-suite.ts";
 import { MAX_POLL_MS, MIN_POLL_MS } from "../../hooks/analysis/schedule.ts";
 
 /**
@@ -15,40 +16,15 @@ const SHORT = "Harbor Street Coffee Roasters";
 const LONG = "Northwind Family Bakery";
 const STATUS = "/api/analysis/status";
 
-let app: E2EApp;
-let browser: Browser;
-const errors: ErrorLog = [];
-const visitors: BrowserContext[] = [];
-
-beforeAll(async () => {
-  app = await startE2EApp();
-  browser = await launchBrowser();
-});
-afterEach(async () => {
-  for (const v of visitors.splice(0)) await v.close();
-  app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN });
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
-
-async function visitor(): Promise<BrowserContext> {
-  const context = await newVisitor(browser);
-  visitors.push(context);
-  return context;
-}
+const suite = usePageSuite();
+const { errors } = suite;
 
 /** Opens a tab, picks listing and type, clicks Start and returns once the job view shows the job. */
 async function startIn(context: BrowserContext, listing: string, analysisType: string): Promise<{ page: Page; jobId: string }> {
-  const page = await openTab(context, app.url, errors);
+  const page = await openTab(context, suite.app.url, errors);
   await choose(page, listing, analysisType);
   await page.getByTestId("start").click();
-  const { id } = await eventually(async () => {
-    const state = await jobState(page);
-    return state.id && (state.status === "queued" || state.status === "running") ? state : null;
-  });
-  return { page, jobId: id! };
+  return { page, jobId: await startedJob(page) };
 }
 
 /** The step number of a label such as "2/7 · analyzing chunk 1 of 3". */
@@ -63,12 +39,12 @@ const moving = (page: Page) =>
 
 describe("the analysis page in a real browser", () => {
   it("makes one job of a triple click on Start and of a second tab starting the same analysis", async () => {
-    const person = await visitor();
-    const first = await openTab(person, app.url, errors);
-    const second = await openTab(person, app.url, errors);
+    const person = await suite.visitor();
+    const first = await openTab(person, suite.app.url, errors);
+    const second = await openTab(person, suite.app.url, errors);
     await choose(first, SHORT, "risk_assessment");
     await choose(second, SHORT, "risk_assessment");
-    const jobsBefore = new Set(await app.jobIds());
+    const jobsBefore = new Set(await suite.app.jobIds());
     const since = Date.now();
 
     // A person's triple click in one tab (Playwright: three clicks, each awaited), and at the same
@@ -85,15 +61,15 @@ describe("the analysis page in a real browser", () => {
     await jobStatus(second, "succeeded");
     const [a, b] = [await jobState(first), await jobState(second)];
     expect(b.id).toBe(a.id);
-    const created = (await app.jobIds()).filter((id) => !jobsBefore.has(id));
+    const created = (await suite.app.jobIds()).filter((id) => !jobsBefore.has(id));
     expect(created).toEqual([a.id]);
-    expect(app.requests.count("/api/analysis/start", since)).toBeLessThanOrEqual(2); // one per tab at most
+    expect(suite.app.requests.count("/api/analysis/start", since)).toBeLessThanOrEqual(2); // one per tab at most
     for (const page of [first, second]) await expect.poll(() => page.getByTestId("history").getByRole("listitem").count()).toBe(1);
   });
 
   it("resumes after a refresh at the progress it had reached, never from 0, and finishes", async () => {
-    app.openai.setKnobs({ latencyMsPerToken: 25 }); // ~11 s for the long listing
-    const { page, jobId } = await startIn(await visitor(), LONG, "business_analysis");
+    suite.app.openai.setKnobs({ latencyMsPerToken: 25 }); // ~11 s for the long listing
+    const { page, jobId } = await startIn(await suite.visitor(), LONG, "business_analysis");
     const before = await moving(page);
 
     await page.reload();
@@ -117,8 +93,8 @@ describe("the analysis page in a real browser", () => {
   });
 
   it("goes quiet while offline, says so, and resumes and finishes when the network is back", async () => {
-    app.openai.setKnobs({ latencyMsPerToken: 40 }); // ~16 s: still running when the network returns
-    const person = await visitor();
+    suite.app.openai.setKnobs({ latencyMsPerToken: 40 }); // ~16 s: still running when the network returns
+    const person = await suite.visitor();
     const { page } = await startIn(person, LONG, "market_intelligence");
     const atCut = await moving(page);
 
@@ -130,22 +106,22 @@ describe("the analysis page in a real browser", () => {
 
     // The tab did not even try (a refused fetch would count here), and so nothing reached the server.
     expect((await recorded(page)).polls.length - askedBefore).toBe(0);
-    expect(app.requests.count(STATUS, offlineAt)).toBe(0);
+    expect(suite.app.requests.count(STATUS, offlineAt)).toBe(0);
     expect((await jobState(page)).status).toBe("running"); // a lost network never fails the job in the UI
 
     const onlineAt = Date.now(); // before the switch: the refresh it triggers can beat the call's own return
     await person.setOffline(false);
     await page.getByTestId("offline").waitFor({ state: "detached", timeout: 2_000 });
     // Reconnecting refreshes at once rather than waiting out the backoff.
-    await eventually(() => app.requests.count(STATUS, onlineAt) > 0, { timeoutMs: 2_000 });
+    await eventually(() => suite.app.requests.count(STATUS, onlineAt) > 0, { timeoutMs: 2_000 });
     await eventually(async () => (await jobState(page)).progress! > atCut.progress!, { timeoutMs: 10_000 });
     await jobStatus(page, "succeeded");
   });
 
   it("cancels: the model stream is aborted, the job shows canceled, and Start picks it up again", async () => {
-    app.openai.setKnobs({ latencyMsPerToken: 60 });
-    const { page, jobId } = await startIn(await visitor(), LONG, "risk_assessment");
-    await eventually(() => app.openai.calls().some((c) => c.metadata?.job_id === jobId && c.endedAt === undefined), { timeoutMs: 15_000 });
+    suite.app.openai.setKnobs({ latencyMsPerToken: 60 });
+    const { page, jobId } = await startIn(await suite.visitor(), LONG, "risk_assessment");
+    await eventually(() => suite.app.openai.calls().some((c) => c.metadata?.job_id === jobId && c.endedAt === undefined), { timeoutMs: 15_000 });
 
     expect(await page.getByTestId("cancel").textContent()).toBe("Cancel");
     await page.getByTestId("cancel").click();
@@ -157,34 +133,34 @@ describe("the analysis page in a real browser", () => {
     expect(await page.getByTestId("start").textContent()).toBe("Start analysis");
     expect(await page.getByTestId("cancel").count()).toBe(0);
     const calls = await eventually(() => {
-      const mine = app.openai.calls().filter((c) => c.metadata?.job_id === jobId);
+      const mine = suite.app.openai.calls().filter((c) => c.metadata?.job_id === jobId);
       return mine.every((c) => c.endedAt !== undefined) ? mine : null;
     });
     expect(calls.at(-1)!.outcome).toBe("aborted");
-    const stored = await app.jobHash(jobId);
+    const stored = await suite.app.jobHash(jobId);
     expect(stored?.status).toBe("canceled");
     expect(stored?.result ?? "").toBe(""); // nothing written after the cancel
 
     // Start on the same analysis runs the same job again (POST /api/analysis/retry), keeping the steps it had finished.
-    app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN });
+    suite.app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN });
     await page.getByTestId("start").click();
     await jobStatus(page, "succeeded");
     expect((await jobState(page)).id).toBe(jobId);
-    expect((await app.jobHash(jobId))?.retries).toBe("1");
+    expect((await suite.app.jobHash(jobId))?.retries).toBe("1");
   });
 
   it("shows the same progress in a second tab on the same job while only one tab polls", async () => {
-    app.openai.setKnobs({ latencyMsPerToken: 30 }); // ~12 s
-    const person = await visitor();
+    suite.app.openai.setKnobs({ latencyMsPerToken: 30 }); // ~12 s
+    const person = await suite.visitor();
     const { page: first, jobId } = await startIn(person, LONG, "market_intelligence");
     await moving(first);
     expect((await jobState(first)).step).toMatch(/^[1-7]\/7 · /);
-    const second = await openTab(person, app.url, errors); // the same person opens the app again
+    const second = await openTab(person, suite.app.url, errors); // the same person opens the app again
     await eventually(async () => (await jobState(second)).id === jobId, { timeoutMs: 10_000 });
 
     // From here on both tabs follow the job: compare what they show, and who asks the server.
     const [firstAsked, secondAsked] = [(await recorded(first)).polls.length, (await recorded(second)).polls.length];
-    const reachedBefore = app.requests.count(STATUS);
+    const reachedBefore = suite.app.requests.count(STATUS);
     let samples = 0;
     for (;;) {
       const same = await eventually(async () => {
@@ -199,7 +175,7 @@ describe("the analysis page in a real browser", () => {
     expect(samples).toBeGreaterThan(3);
     expect(Math.min(...asked)).toBe(0);
     expect(Math.max(...asked)).toBeGreaterThan(0);
-    expect(app.requests.count(STATUS) - reachedBefore).toBe(Math.max(...asked));
+    expect(suite.app.requests.count(STATUS) - reachedBefore).toBe(Math.max(...asked));
     await second.getByTestId("result").waitFor();
     // The polling tab kept to its schedule (hooks/analysis/schedule.ts): never sooner than 0.4 s, never slower than 15 s.
     const leader = asked[0] > 0 ? first : second;

@@ -1,8 +1,8 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../helpers/eventually.ts";
-import { choose, jobState, jobStatus, launchBrowser, newVisitor, openTab, type ErrorLog } from "./browser.ts";
-import { FAST_MS_PER_TOKEN, startE2EApp, type E2EApp } from "./harness.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { choose, jobState, jobStatus, openTab } from "./browser.ts";
+import { FAST_MS_PER_TOKEN } from "./harness.ts";
+import { startedJob, usePageSuite } from "./page-suite.ts";
 
 /**
  * The analysis page says what is true, in Chromium against the production build: a field that
@@ -14,39 +14,19 @@ const LONG = "Northwind Family Bakery";
 const SHORT = "Harbor Street Coffee Roasters";
 const WIDTHS = [1280, 390] as const;
 
-let app: E2EApp;
-let browser: Browser;
-const errors: ErrorLog = [];
-const visitors: BrowserContext[] = [];
-
-beforeAll(async () => {
-  app = await startE2EApp();
-  browser = await launchBrowser();
-});
-afterEach(async () => {
-  for (const v of visitors.splice(0)) await v.close();
-  app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN });
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = usePageSuite();
+const { errors } = suite;
 
 async function freshPage(width = 1280): Promise<Page> {
-  const context = await newVisitor(browser);
-  visitors.push(context);
-  const page = await openTab(context, app.url, errors);
+  const context = await suite.visitor();
+  const page = await openTab(context, suite.app.url, errors);
   await page.setViewportSize({ width, height: 900 });
   return page;
 }
 
 async function started(page: Page): Promise<string> {
   await page.getByTestId("start").click();
-  const { id } = await eventually(async () => {
-    const state = await jobState(page);
-    return state.id && (state.status === "queued" || state.status === "running") ? state : null;
-  });
-  return id!;
+  return startedJob(page);
 }
 
 describe("the analysis page tells the truth", () => {
@@ -76,7 +56,7 @@ describe("the analysis page tells the truth", () => {
 
     await horizon.fill("7");
     const jobId = await started(page); // clicking Start leaves the field first
-    expect(JSON.parse((await app.jobHash(jobId))!.params)).toMatchObject({ horizonYears: 7 });
+    expect(JSON.parse((await suite.app.jobHash(jobId))!.params)).toMatchObject({ horizonYears: 7 });
     await jobStatus(page, "succeeded");
   });
 
@@ -102,7 +82,7 @@ describe("the analysis page tells the truth", () => {
   it("offers no Retry on a content-policy failure, and says why and what to do instead", async () => {
     const page = await freshPage();
     await choose(page, SHORT, "risk_assessment");
-    app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "content_filter", count: 1 }] });
+    suite.app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "content_filter", count: 1 }] });
     await started(page);
     await jobStatus(page, "failed");
     const failure = page.getByTestId("job-error");
@@ -116,7 +96,7 @@ describe("the analysis page tells the truth", () => {
   it("offers no Retry either on a request the provider rejects: the same request gets the same answer", async () => {
     const page = await freshPage();
     await choose(page, SHORT, "business_analysis");
-    app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "400", count: 1 }] });
+    suite.app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "400", count: 1 }] });
     await started(page);
     await jobStatus(page, "failed");
     expect(await page.getByTestId("retry").count()).toBe(0);
@@ -127,7 +107,7 @@ describe("the analysis page tells the truth", () => {
     const page = await freshPage();
     await choose(page, SHORT, "market_intelligence");
     // The answer and its one repair both come back as broken JSON: invalid_output.
-    app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "invalid_json", count: 2 }] });
+    suite.app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "invalid_json", count: 2 }] });
     const jobId = await started(page);
     await jobStatus(page, "failed");
     expect(await page.getByTestId("job-error").getAttribute("data-code")).toBe("invalid_output");
@@ -138,7 +118,7 @@ describe("the analysis page tells the truth", () => {
   });
 
   it("draws a canceled job as neutral, with no Start again beside Start analysis", async () => {
-    app.openai.setKnobs({ latencyMsPerToken: 60 });
+    suite.app.openai.setKnobs({ latencyMsPerToken: 60 });
     const page = await freshPage();
     await choose(page, LONG, "risk_assessment");
     await started(page);
@@ -174,7 +154,7 @@ describe("the analysis page tells the truth", () => {
   });
 
   it("shows in the history the progress the card shows while the job runs", async () => {
-    app.openai.setKnobs({ latencyMsPerToken: 40 }); // ~16 s
+    suite.app.openai.setKnobs({ latencyMsPerToken: 40 }); // ~16 s
     const page = await freshPage();
     await choose(page, LONG, "business_analysis");
     const jobId = await started(page);
