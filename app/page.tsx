@@ -4,9 +4,12 @@ import { BatchPanel } from "@/components/BatchPanel";
 import { SimulatorBadge } from "@/components/SimulatorBadge";
 import { StackCheckPanel } from "@/components/StackCheckPanel";
 import { usesOpenAISimulator } from "@/lib/env";
+import { kinds } from "@/lib/kinds";
+import { describeKind } from "@/lib/kinds/describe";
 import { listCatalog } from "@/lib/listings/store";
 
 export default async function Home() {
+  const listingKinds = kinds.all.filter((k) => k.subject === "listing").map(describeKind);
   // Rendered per request: the badge depends on the running environment, not the build's.
   await connection();
   return (
@@ -18,8 +21,8 @@ export default async function Home() {
         </div>
         {usesOpenAISimulator() ? <SimulatorBadge /> : null}
       </header>
-      <AnalysisWorkbench initialListings={listCatalog()} />
-      <BatchPanel listings={listCatalog()} />
+      <AnalysisWorkbench initialListings={listCatalog()} kinds={listingKinds} />
+      <BatchPanel listings={listCatalog()} kinds={listingKinds} />
       <StackCheckPanel />
     </main>
   );

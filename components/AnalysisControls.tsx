@@ -1,11 +1,13 @@
 "use client";
 
 import { useEffect, useRef } from "react";
-import { analysisTypes, type AnalysisType, type Params } from "@/lib/jobs/schema";
-import { analysisTypeInfo } from "./analysis-types";
+import type { AnalysisType, Params } from "@/lib/jobs/schema";
+import type { KindView } from "@/lib/kinds/view";
 import { NumberField } from "./NumberField";
 
 type Props = {
+  /** The kinds offered here (their labels and params forms). */
+  kinds: readonly KindView[];
   analysisType: AnalysisType;
   params: Params;
   running: boolean;
@@ -20,8 +22,8 @@ type Props = {
 };
 
 /** Analysis type, its params, and Start — which becomes Cancel while the job runs. */
-export function AnalysisControls({ analysisType, params, running, canceling = false, busy, disabled, onType, onParams, onStart, onCancel }: Props) {
-  const info = analysisTypeInfo[analysisType];
+export function AnalysisControls({ kinds, analysisType, params, running, canceling = false, busy, disabled, onType, onParams, onStart, onCancel }: Props) {
+  const info = kinds.find((k) => k.kind === analysisType) ?? kinds[0];
   const { start, cancel } = useFocusFollowsAction(running);
   // Not `disabled` while starting: a disabled button drops the keyboard focus to the page body.
   const unavailable = disabled || busy;
@@ -32,9 +34,9 @@ export function AnalysisControls({ analysisType, params, running, canceling = fa
         <label className="field">
           <span>Analysis type</span>
           <select data-testid="analysis-type" value={analysisType} disabled={running} onChange={(e) => onType(e.target.value as AnalysisType)}>
-            {analysisTypes.map((t) => (
-              <option key={t} value={t}>
-                {analysisTypeInfo[t].label}
+            {kinds.map((k) => (
+              <option key={k.kind} value={k.kind}>
+                {k.label}
               </option>
             ))}
           </select>

@@ -3,21 +3,21 @@
 import { useEffect, useRef, useState } from "react";
 import { useAnalysis } from "@/hooks/useAnalysis";
 import { currentIdentity, identityKey } from "@/hooks/analysis/storage";
-import { analysisTypes, type AnalysisType, type Params } from "@/lib/jobs/schema";
+import type { AnalysisType, Params } from "@/lib/jobs/schema";
+import { defaultParams, type KindView } from "@/lib/kinds/view";
 import type { ListingSummary } from "@/lib/listings/schema";
 import { AnalysisControls } from "./AnalysisControls";
 import { announcement } from "./announcement";
-import { defaultParams } from "./analysis-types";
 import { JobHistory } from "./JobHistory";
 import { JobView } from "./JobView";
 import { ListingPicker } from "./ListingPicker";
 
 /** The analysis page: pick a listing and an analysis, start it, follow it, read the report. */
-export function AnalysisWorkbench({ initialListings }: { initialListings: ListingSummary[] }) {
+export function AnalysisWorkbench({ initialListings, kinds }: { initialListings: ListingSummary[]; kinds: readonly KindView[] }) {
   const [listings, setListings] = useState(initialListings);
   const [listingId, setListingId] = useState<string | null>(initialListings[0]?.id ?? null);
-  const [analysisType, setAnalysisType] = useState<AnalysisType>("business_analysis");
-  const [paramsByType, setParamsByType] = useState(() => Object.fromEntries(analysisTypes.map((t) => [t, defaultParams(t)])) as Record<AnalysisType, Params>);
+  const [analysisType, setAnalysisType] = useState<AnalysisType>(kinds[0]?.kind ?? "");
+  const [paramsByType, setParamsByType] = useState(() => Object.fromEntries(kinds.map((k) => [k.kind, defaultParams(k)])) as Record<AnalysisType, Params>);
   const [starting, setStarting] = useState(false);
   // Clicks that land before React re-renders (a triple click) see `starting` still false.
   const startingNow = useRef(false);
@@ -28,10 +28,10 @@ export function AnalysisWorkbench({ initialListings }: { initialListings: Listin
   useEffect(() => {
     const last = currentIdentity();
     if (!last) return;
-    setListingId(last.listingId);
+    if (typeof last.input.listingId === "string") setListingId(last.input.listingId);
     setAnalysisType(last.analysisType);
     if (last.params) setParamsByType((all) => ({ ...all, [last.analysisType]: { ...all[last.analysisType], ...last.params } }));
-    void attach(last.listingId, last.analysisType, last.params);
+    void attach(last.input, last.analysisType, last.params);
   }, [attach]);
 
   /**
@@ -43,7 +43,7 @@ export function AnalysisWorkbench({ initialListings }: { initialListings: Listin
     if (!listingId || startingNow.current) return;
     startingNow.current = true;
     setStarting(true);
-    const selected = { listingId, analysisType, params: paramsByType[analysisType] };
+    const selected = { input: { listingId }, analysisType, params: paramsByType[analysisType] };
     const resumesCanceled = job?.status === "canceled" && identityKey(job) === identityKey(selected);
     try {
       await (resumesCanceled ? analysis.retry() : analysis.start(listingId, analysisType, selected.params));
@@ -65,6 +65,7 @@ export function AnalysisWorkbench({ initialListings }: { initialListings: Listin
         }}
       />
       <AnalysisControls
+        kinds={kinds}
         analysisType={analysisType}
         params={paramsByType[analysisType]}
         running={analysis.isRunning}
@@ -87,7 +88,7 @@ export function AnalysisWorkbench({ initialListings }: { initialListings: Listin
         {job ? announcement(job) : ""}
       </p>
       {job ? <JobView job={job} offline={analysis.isOffline} connectionError={analysis.error?.message ?? null} canceling={analysis.isCanceling} onRetry={() => void analysis.retry()} /> : null}
-      <JobHistory listings={listings} current={job} refreshKey={`${job?.id ?? ""}:${job?.status ?? ""}`} onOpen={(j) => analysis.open(j.id)} />
+      <JobHistory kinds={kinds} subjects={listings} current={job} refreshKey={`${job?.id ?? ""}:${job?.status ?? ""}`} onOpen={(j) => analysis.open(j.id)} />
     </>
   );
 }

@@ -3,17 +3,17 @@
 import { useState } from "react";
 import { useBatch } from "@/hooks/useBatch";
 import { BATCH_MAX } from "@/lib/jobs/batch-view";
-import { analysisTypes, type AnalysisType } from "@/lib/jobs/schema";
+import type { AnalysisType } from "@/lib/jobs/schema";
+import { defaultParams, kindLabel, type KindView } from "@/lib/kinds/view";
 import type { ListingSummary } from "@/lib/listings/schema";
-import { analysisTypeInfo, defaultParams } from "./analysis-types";
 import { NumberField } from "./NumberField";
 
 const STATUS_TEXT = { running: "Running", succeeded: "Succeeded", failed: "Failed", canceled: "Canceled" } as const;
 
 /** Analyse several listings at once: pick them, start one batch, follow its progress. */
-export function BatchPanel({ listings }: { listings: ListingSummary[] }) {
+export function BatchPanel({ listings, kinds }: { listings: ListingSummary[]; kinds: readonly KindView[] }) {
   const [picked, setPicked] = useState<string[]>([]);
-  const [analysisType, setAnalysisType] = useState<AnalysisType>("business_analysis");
+  const [analysisType, setAnalysisType] = useState<AnalysisType>(kinds[0]?.kind ?? "");
   const [minSuccessPct, setMinSuccessPct] = useState(80);
   const { batch, error, busy, start, cancel, retryFailed, dismiss } = useBatch();
   const titles = new Map(listings.map((l) => [l.id, l.title]));
@@ -27,7 +27,7 @@ export function BatchPanel({ listings }: { listings: ListingSummary[] }) {
           className="batch-form"
           onSubmit={(e) => {
             e.preventDefault();
-            void start(picked, analysisType, defaultParams(analysisType), minSuccessPct / 100);
+            void start(picked, analysisType, defaultParams(kinds.find((k) => k.kind === analysisType)), minSuccessPct / 100);
           }}
         >
           <fieldset>
@@ -42,8 +42,8 @@ export function BatchPanel({ listings }: { listings: ListingSummary[] }) {
             <label>
               Analysis{" "}
               <select value={analysisType} onChange={(e) => setAnalysisType(e.target.value as AnalysisType)} data-testid="batch-type">
-                {analysisTypes.map((t) => (
-                  <option key={t} value={t}>{analysisTypeInfo[t].label}</option>
+                {kinds.map((k) => (
+                  <option key={k.kind} value={k.kind}>{k.label}</option>
                 ))}
               </select>
             </label>
@@ -59,7 +59,7 @@ export function BatchPanel({ listings }: { listings: ListingSummary[] }) {
         <div className="batch-status" data-testid="batch" data-status={batch.status}>
           <div className="row spread">
             <strong>
-              {analysisTypeInfo[batch.analysisType].label} of {batch.children.length} listings
+              {kindLabel(kinds, batch.analysisType)} of {batch.children.length} listings
             </strong>
             <span className={`chip status-${batch.status}`} data-testid="batch-status">{STATUS_TEXT[batch.status]}</span>
           </div>
@@ -73,7 +73,7 @@ export function BatchPanel({ listings }: { listings: ListingSummary[] }) {
           <ul className="batch-children">
             {batch.children.map((c) => (
               <li key={c.jobId} data-testid="batch-child" data-status={c.status}>
-                <span>{titles.get(c.listingId) ?? c.listingId}</span>
+                <span>{titles.get(c.subject) ?? c.subject}</span>
                 <span className="hint">{c.status === "running" ? `${c.progress} %` : c.errorCode ?? (c.cachedFrom ? "from cache" : "")}</span>
                 <span className={`chip status-${c.status}`}>{c.status}</span>
               </li>

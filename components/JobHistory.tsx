@@ -4,10 +4,10 @@ import useSWR from "swr";
 import { fetchJson } from "@/lib/http/fetcher";
 import { isTerminal, type PublicJob } from "@/lib/jobs/schema";
 import type { JobSummary } from "@/lib/jobs/store";
-import type { ListingSummary } from "@/lib/listings/schema";
-import { analysisTypeInfo } from "./analysis-types";
+import { kindLabel, type KindView } from "@/lib/kinds/view";
 
-type Props = { listings: ListingSummary[]; current: PublicJob | null; refreshKey: string; onOpen: (job: JobSummary) => void };
+/** `subjects`: what this page knows by title (listings, uploaded conversations). */
+type Props = { kinds: readonly KindView[]; subjects: ReadonlyArray<{ id: string; title: string }>; current: PublicJob | null; refreshKey: string; onOpen: (job: JobSummary) => void };
 
 /** How often the list is read again while a job it shows runs that this page does not follow, ms. */
 const OTHERS_REFRESH_MS = 10_000;
@@ -19,7 +19,7 @@ const OTHERS_REFRESH_MS = 10_000;
  * as the hook polls it. Another job still running is re-read every 10 s while the tab is
  * visible (SWR's refreshInterval pauses in hidden tabs).
  */
-export function JobHistory({ listings, current, refreshKey, onOpen }: Props) {
+export function JobHistory({ kinds, subjects, current, refreshKey, onOpen }: Props) {
   const { data } = useSWR(["/api/analysis/history", refreshKey], ([url]) => fetchJson<{ jobs: JobSummary[] }>(url), {
     revalidateOnFocus: false,
     refreshInterval: (latest) => (latest?.jobs.some((j) => j.id !== current?.id && !isTerminal(j.status)) ? OTHERS_REFRESH_MS : 0),
@@ -36,7 +36,7 @@ export function JobHistory({ listings, current, refreshKey, onOpen }: Props) {
             <li key={j.id} data-job-id={j.id}>
               <button type="button" className={j.id === current?.id ? "history-item current" : "history-item"} aria-current={j.id === current?.id ? "true" : undefined} onClick={() => onOpen(j)}>
                 <span>
-                  <strong>{analysisTypeInfo[j.analysisType]?.label ?? j.analysisType}</strong> · {listings.find((l) => l.id === j.listingId)?.title ?? "Pasted listing"}
+                  <strong>{kindLabel(kinds, j.analysisType)}</strong> · {subjects.find((s) => s.id === j.subject)?.title ?? untitled(kinds, j.analysisType)}
                 </span>
                 <span className="row">
                   <span className="hint">{new Date(j.createdAt).toLocaleString("en", { dateStyle: "short", timeStyle: "short" })}</span>
@@ -51,4 +51,9 @@ export function JobHistory({ listings, current, refreshKey, onOpen }: Props) {
       )}
     </section>
   );
+}
+
+/** What a job's subject is called when this page does not know its title. */
+function untitled(kinds: readonly KindView[], name: string): string {
+  return kinds.find((k) => k.kind === name)?.subject === "conversation" ? "Uploaded conversation" : "Pasted listing";
 }

@@ -8,7 +8,7 @@ import { useCompletionTitle, useOnline, useVisible } from "./analysis/browser-st
 import { fetchStatus, type StatusData } from "./analysis/fetch-status";
 import { SharedPoller, type StatusMessage } from "./analysis/leader";
 import { errorDelay, fingerprint, hiddenPollDelay, initialSchedule, nextDelay, observe } from "./analysis/schedule";
-import { forgetJob, recallJob, rememberJob, type Identity } from "./analysis/storage";
+import { forgetJob, inputOf, recallJob, rememberJob, type Identity, type Subject } from "./analysis/storage";
 
 export type UseAnalysis = {
   job: PublicJob | null;
@@ -20,8 +20,9 @@ export type UseAnalysis = {
   isCanceling: boolean;
   isDone: boolean;
   isOffline: boolean;
-  start(listingId: string, analysisType: AnalysisType, params?: Params): Promise<void>;
-  attach(listingId: string, analysisType: AnalysisType, params?: Params): Promise<void>;
+  /** `subject`: the kind's input ({ conversationId }), or a listing id for a listing analysis. */
+  start(subject: Subject, analysisType: AnalysisType, params?: Params): Promise<void>;
+  attach(subject: Subject, analysisType: AnalysisType, params?: Params): Promise<void>;
   cancel(): Promise<void>;
   retry(): Promise<void>;
   /** Follow a job by id (e.g. picked from the history list). */
@@ -140,8 +141,8 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
     }
   }, [swr.error, jobId, current]);
 
-  const attach = useCallback(async (listingId: string, analysisType: AnalysisType, params?: Params) => {
-    const id: Identity = { listingId, analysisType, params };
+  const attach = useCallback(async (subject: Subject, analysisType: AnalysisType, params?: Params) => {
+    const id: Identity = { input: inputOf(subject), analysisType, params };
     setCurrent(id);
     setActionError(null);
     schedule.current = initialSchedule();
@@ -150,7 +151,7 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
       setJobId(remembered);
       return;
     }
-    const query = new URLSearchParams({ listingId, analysisType, ...(params ? { params: JSON.stringify(params) } : {}) });
+    const query = new URLSearchParams({ analysisType, input: JSON.stringify(id.input), ...(params ? { params: JSON.stringify(params) } : {}) });
     try {
       const found = await fetchJson<{ job: PublicJob; nextPollMs: number }>(`/api/analysis/status?${query}`);
       rememberJob(id, found.job.id);
@@ -161,16 +162,16 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
     }
   }, [mutateKey]);
 
-  const start = useCallback(async (listingId: string, analysisType: AnalysisType, params?: Params) => {
+  const start = useCallback(async (subject: Subject, analysisType: AnalysisType, params?: Params) => {
     if (starting.current) return; // a double click is one start (the server dedupes too)
     starting.current = true;
-    const id: Identity = { listingId, analysisType, params };
+    const id: Identity = { input: inputOf(subject), analysisType, params };
     setCurrent(id);
     setActionError(null);
     try {
       const res = await fetchJson<{ job: PublicJob; nextPollMs: number }>("/api/analysis/start", {
         method: "POST",
-        body: JSON.stringify({ listingId, analysisType, ...(params ? { params } : {}) }),
+        body: JSON.stringify({ analysisType, input: id.input, ...(params ? { params } : {}) }),
       });
       rememberJob(id, res.job.id);
       schedule.current = initialSchedule();
@@ -227,7 +228,7 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
       }
     }
     const again = job ?? current;
-    if (again) await start(again.listingId, again.analysisType, again.params);
+    if (again) await start(again.input, again.analysisType, again.params);
   }, [job, current, start, mutateKey]);
 
   const open = useCallback((id: string) => {
@@ -239,7 +240,7 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
   // Attach on mount (and when the identity passed in changes).
   const identityKey = identity ? JSON.stringify(identity) : null;
   useEffect(() => {
-    if (identity) void attach(identity.listingId, identity.analysisType, identity.params);
+    if (identity) void attach(identity.input, identity.analysisType, identity.params);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [identityKey]);
 

@@ -9,6 +9,8 @@ export type ErrorCode =
   | "bad_request:listing"
   | "unsupported_media_type:body"
   | "bad_request:params"
+  | "bad_request:analysis"
+  | "bad_request:input"
   | "bad_request:query"
   | "not_found:listing"
   | "not_found:job"

@@ -38,7 +38,7 @@ export function JobDetail({ id }: { id: string }) {
               <StatusBadge status={job.status} />
             </div>
             <dl className="ops-fields">
-              <dt>Listing</dt><dd className="mono">{job.listingId}</dd>
+              <dt>Subject</dt><dd className="mono">{job.subject}</dd>
               <dt>Type</dt><dd>{humanize(job.analysisType)}</dd>
               <dt>Params</dt><dd className="mono">{JSON.stringify(job.params)}</dd>
               <dt>Progress</dt><dd>{job.progress} %{job.step ? ` · step ${job.step.index}/${job.step.total} ${job.step.label}` : ""}</dd>

@@ -92,7 +92,7 @@ export function JobsTable({ initial }: { initial: JobFilters }) {
             {jobs.map((j) => (
               <tr key={j.id} data-testid="job-row" data-job-id={j.id}>
                 <td><Link href={jobHref(j.id)} className="mono">{j.id}</Link></td>
-                <td className="mono">{j.listingId}</td>
+                <td className="mono">{j.subject}</td>
                 <td>{humanize(j.analysisType)}</td>
                 <td><StatusBadge status={j.status} /></td>
                 <td className="num">{j.progress} %</td>

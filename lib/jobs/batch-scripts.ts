@@ -15,14 +15,14 @@ return 1
 
 export const READ_BATCH = `--[[ READ_BATCH: (read-only) a batch and a few fields of each of its jobs, in one command.
 KEYS[1] batch key batch:{id}  ARGV[1] job key prefix
-Returns {} when there is no such batch, else {{batch pairs}, {{id, status, progress, listingId, error, cachedFrom, retries}, ...}}
+Returns {} when there is no such batch, else {{batch pairs}, {{id, status, progress, subject, error, cachedFrom, retries}, ...}}
 (a job that expired reads as status false). ]]
 local batch = redis.call('HGETALL', KEYS[1])
 if #batch == 0 then return {} end
 local ids = redis.call('HGET', KEYS[1], 'jobIds')
 local out = {}
 for id in string.gmatch(ids or '', '[^,]+') do
-  local v = redis.call('HMGET', ARGV[1] .. id, 'status', 'progress', 'listingId', 'error', 'cachedFrom', 'retries')
+  local v = redis.call('HMGET', ARGV[1] .. id, 'status', 'progress', 'subject', 'error', 'cachedFrom', 'retries')
   table.insert(out, {id, v[1], v[2], v[3], v[4], v[5], v[6]})
 end
 return {batch, out}

@@ -9,7 +9,8 @@ import type { Caller } from "@/lib/limits/caller";
 import { retryAnalysis } from "@/lib/jobs/retry";
 import type { BatchChild, BatchView } from "@/lib/jobs/batch-view";
 import { isTerminal, jobErrorSchema, pairsToRecord, type AnalysisType, type JobStatus, type Params } from "@/lib/jobs/schema";
-import { createAnalysisJob, needsPublish, parseParams, queueUnavailable, requireListing } from "@/lib/jobs/start";
+import type { JobKind } from "@/lib/jobs/kind";
+import { createKindJob, needsPublish, parseParams, queueUnavailable, resolveStart } from "@/lib/jobs/start";
 import { requestCancel } from "@/lib/jobs/store";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
@@ -17,33 +18,34 @@ import { runScript } from "@/lib/redis/script";
 
 export { BATCH_MAX, type BatchChild, type BatchView } from "@/lib/jobs/batch-view";
 
-export type BatchInput = { listingIds: string[]; analysisType: AnalysisType; params?: Params; minSuccess?: number };
+/** One kind, one params, many inputs (a batch of listings, say). */
+export type BatchInput = { kind: JobKind; inputs: unknown[]; params?: Params; minSuccess?: number };
 
 /**
- * Starts one analysis per listing as a batch: every listing is checked first (a missing one
- * fails the whole request, nothing created), each child is created like a start (deduplicated,
+ * Starts one job per input as a batch: every input is checked and resolved first (a missing
+ * listing fails the whole request, nothing created), each child is created like a start (deduplicated,
  * or answered by the result cache), and the new ones are queued with one request to QStash's
  * batch API. Each new child counts as a start against the visitor's and the network's limits.
  */
 export async function startBatch(caller: Caller, input: BatchInput): Promise<BatchView> {
   const owner = caller.owner.id;
-  const params = parseParams(input.analysisType, input.params);
-  const listings = await Promise.all(input.listingIds.map(requireListing));
+  const params = parseParams(input.kind, input.params);
+  const starts = await Promise.all(input.inputs.map((i) => resolveStart({ kind: input.kind, input: i, params })));
   // Every child is a start: the limit counts them all, and gives back the ones that made no work.
-  const slot = await takeStartSlot(caller, listings.length);
+  const slot = await takeStartSlot(caller, starts.length);
   if (!slot.ok) throw slot.error;
-  const settled = await Promise.allSettled(listings.map((l) => createAnalysisJob(owner, l, input.analysisType, params)));
+  const settled = await Promise.allSettled(starts.map((s) => createKindJob(owner, s)));
   const created = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const refused = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
   // The token budget ran out part-way: the children created go ahead, the rest are left out.
   const budgetRanOut = refused?.reason instanceof AppError && refused.reason.code.endsWith(":budget");
   if (refused && (!budgetRanOut || created.length === 0)) throw refused.reason;
-  await slot.giveBack(listings.length - created.filter((c) => !c.deduplicated && !c.cached).length);
+  await slot.giveBack(starts.length - created.filter((c) => !c.deduplicated && !c.cached).length);
   const id = `b_${nanoid(14)}`;
   const now = Date.now();
   const e = env();
   const fields = {
-    owner, analysisType: input.analysisType, params: JSON.stringify(params), createdAt: String(now),
+    owner, analysisType: input.kind.kind, params: JSON.stringify(params), createdAt: String(now),
     minSuccess: String(input.minSuccess ?? e.BATCH_MIN_SUCCESS), cancelRequested: "0",
     jobIds: created.map((c) => c.job.id).join(","),
   };
@@ -67,10 +69,10 @@ export async function getBatch(owner: string, id: string): Promise<BatchView | n
   if (out.length === 0) return null;
   const b = pairsToRecord(out[0]);
   if (b.owner !== owner) return null;
-  const children: BatchChild[] = out[1].map(([jobId, status, progress, listingId, error, cachedFrom, retries]) => {
+  const children: BatchChild[] = out[1].map(([jobId, status, progress, subject, error, cachedFrom, retries]) => {
     const parsed = error ? jobErrorSchema.safeParse(JSON.parse(error)) : null;
     return {
-      jobId: String(jobId), listingId: listingId ?? "", status: (status as JobStatus | null) ?? "expired", progress: Number(progress) || 0,
+      jobId: String(jobId), subject: subject ?? "", status: (status as JobStatus | null) ?? "expired", progress: Number(progress) || 0,
       errorCode: parsed?.success ? parsed.data.code : null, cachedFrom: cachedFrom || null, retries: Number(retries) || 0,
     };
   });

@@ -50,12 +50,12 @@ export function classify(error: unknown): Classified {
     }
     const policy = /content|policy|safety/i.test(`${error.code ?? ""} ${error.message}`);
     return policy
-      ? { error: e("content_policy", "AI_PROVIDER", "The AI provider declined to analyse this listing (content policy).", false), retryAfterS: null }
+      ? { error: e("content_policy", "AI_PROVIDER", "The AI provider declined to analyse this text (content policy).", false), retryAfterS: null }
       : { error: e("openai_bad_request", "AI_PROVIDER", "The AI provider rejected the request for this analysis.", false), retryAfterS: null };
   }
   if (error instanceof ProviderResponseError) {
     const policy = /content|policy|filter/i.test(error.code);
-    return { error: e(policy ? "content_policy" : "openai_incomplete", "AI_PROVIDER", policy ? "The AI provider declined to analyse this listing (content policy)." : "The AI provider stopped before finishing; retrying.", !policy), retryAfterS: null };
+    return { error: e(policy ? "content_policy" : "openai_incomplete", "AI_PROVIDER", policy ? "The AI provider declined to analyse this text (content policy)." : "The AI provider stopped before finishing; retrying.", !policy), retryAfterS: null };
   }
   if (error instanceof Error && error.name === "UpstashError") {
     return { error: e("redis_error", "DATABASE", "Temporary storage problem; retrying.", true), retryAfterS: null };

@@ -1,7 +1,7 @@
 import "server-only";
 import { reviveJob } from "@/lib/jobs/revive";
 import { recheckLater, type ConsumeOutcome } from "@/lib/jobs/runner";
-import { analysisTypeSchema, jobErrorSchema, type JobError } from "@/lib/jobs/schema";
+import { DEFAULT_TIMEOUT_MS, jobErrorSchema, type JobError } from "@/lib/jobs/schema";
 import { log } from "@/lib/ops/log";
 import { qstash } from "@/lib/qstash/client";
 import { redis } from "@/lib/redis/client";
@@ -21,14 +21,14 @@ export type GaveUp = { jobId: string; attempts: number; run: number | null; dlqI
  */
 export async function onDeliveryFailed({ jobId, attempts, run, dlqId }: GaveUp): Promise<ConsumeOutcome> {
   // Deserialization is off (lib/redis/client.ts): HMGET answers Redis's own [value, value].
-  const [raw, type, retries, attempt] = ((await redis().hmget(keys.job(jobId), "lastError", "analysisType", "retries", "attempt")) as unknown as Array<string | null> | null) ?? [];
+  const fields = ["lastError", "analysisType", "retries", "attempt", "timeoutMs"] as const;
+  const [raw, type, retries, attempt, timeoutMs] = ((await redis().hmget(keys.job(jobId), ...fields)) as unknown as Array<string | null> | null) ?? [];
   // A callback for a message of an earlier run: a person has retried the job since.
   if (run !== null && run !== (Number(retries) || 0)) return { kind: "ack", note: `stale failure callback (run ${run}; the job was retried)` };
   if (!type) return { kind: "ack", note: "no such job (expired?)" };
-  const analysisType = analysisTypeSchema.catch("business_analysis").parse(type);
   const parsed = raw ? jobErrorSchema.safeParse(JSON.parse(raw)) : null;
   const last: JobError | null = parsed?.success ? parsed.data : null;
-  const job = { id: jobId, analysisType, retries: Number(retries) || 0, attempt: Number(attempt) || 0 };
+  const job = { id: jobId, analysisType: type, retries: Number(retries) || 0, attempt: Number(attempt) || 0, timeoutMs: Number(timeoutMs) || DEFAULT_TIMEOUT_MS };
   const revival = await reviveJob(job, { why: `qstash_gave_up:${attempts}`, staleMs: 0, lastError: last });
   const undeadLetter = () => (dlqId ? qstash().dlq.delete(dlqId).catch((error) => log("warn", "dlq_delete_failed", { jobId, dlqId, error: String(error) })) : undefined);
   switch (revival.kind) {
@@ -44,7 +44,7 @@ export async function onDeliveryFailed({ jobId, attempts, run, dlqId }: GaveUp):
     case "held": {
       // A worker holds the job: alive, or the last attempt died with its lease still running.
       // A recheck once the lease could have ended stands in for the spent message either way.
-      const outcome = await recheckLater(jobId, analysisType, job.attempt, revival.retryInMs, null);
+      const outcome = await recheckLater(jobId, job.analysisType, job.attempt, revival.retryInMs, null);
       if (outcome.kind === "ack") await undeadLetter();
       return outcome;
     }

@@ -80,3 +80,15 @@ export type JobContext<P extends Params = Params> = {
 export function defineKind<I, P extends Params, R>(kind: JobKind<I, P, R>): JobKind {
   return kind as unknown as JobKind;
 }
+
+/** The kinds an app runs, by name. Built once in lib/kinds/index.ts and handed to the engine. */
+export type Kinds = {
+  readonly all: readonly JobKind[];
+  get(name: string): JobKind | undefined;
+};
+
+export function kindRegistry(all: JobKind[]): Kinds {
+  const byName = new Map(all.map((k) => [k.kind, k]));
+  if (byName.size !== all.length) throw new Error("two job kinds share a name");
+  return { all, get: (name) => byName.get(name) };
+}

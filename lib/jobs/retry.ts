@@ -22,7 +22,7 @@ export async function retryAnalysis(caller: Caller, jobId: string): Promise<Job>
   if (!outcome.ok) {
     await slot.giveBack();
     if (outcome.reason === "missing") throw new AppError("not_found:job", "No such analysis (it may have expired).");
-    if (outcome.reason === "superseded") throw new AppError("conflict:job", `A newer analysis of this listing is already under way (${outcome.jobId}).`);
+    if (outcome.reason === "superseded") throw new AppError("conflict:job", `A newer run of this analysis is already under way (${outcome.jobId}).`);
     if (outcome.reason === "over_budget") throw budgetSpent(outcome.which);
     throw new AppError("conflict:job", `Only a failed or canceled analysis can be retried; this one is ${outcome.status}.`);
   }

@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { jobTimeoutMs } from "@/lib/jobs/definitions";
+import { jobTimeoutMs } from "@/lib/jobs/timeout";
 import { maxAgeError, timeoutError } from "@/lib/jobs/classify";
 import { flowControl, publishJob } from "@/lib/jobs/publish";
 import { isTerminal, type Job, type JobError } from "@/lib/jobs/schema";
@@ -45,11 +45,11 @@ export type Revival =
  * has just given up on its message (no wait). `lastError`: what its workers last reported, for
  * the message of a job that fails here. Never throws for an expected outcome.
  */
-export async function reviveJob(job: Pick<Job, "id" | "analysisType" | "retries" | "attempt">, o: { why: string; staleMs: number; lastError?: JobError | null }): Promise<Revival> {
+export async function reviveJob(job: Pick<Job, "id" | "analysisType" | "retries" | "attempt" | "timeoutMs">, o: { why: string; staleMs: number; lastError?: JobError | null }): Promise<Revival> {
   const e = env();
   const flow = flowControl();
   if (o.staleMs > 0 && flow && (await flowHasWaiting(flow.key))) return { kind: "left", why: "deliveries wait in QStash's flow control" };
-  const timeoutMs = jobTimeoutMs(job.analysisType, e.JOB_TIMEOUT_MS);
+  const timeoutMs = jobTimeoutMs(job);
   const marked = await markRevived(job.id, { why: o.why, staleMs: o.staleMs, maxAgeMs: e.JOB_MAX_AGE_MS, timeoutMs });
   if (marked.revived) {
     try {

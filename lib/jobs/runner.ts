@@ -2,19 +2,17 @@ import "server-only";
 import { nanoid } from "nanoid";
 import { env } from "@/lib/env";
 import { classify, JobFailure, maxAgeError, StreamStalled, timeoutError } from "@/lib/jobs/classify";
-import { definitions, jobTimeoutMs, type AnalysisDefinition } from "@/lib/jobs/definitions";
-import { ProgressWriter, type StopReason } from "@/lib/jobs/progress";
+import { jobTimeoutMs } from "@/lib/jobs/timeout";
+import type { JobContext, JobKind, Kinds, ModelRequest, PlannedStep } from "@/lib/jobs/kind";
+import { PROGRESS_INTERVAL_MS, ProgressWriter, type StopReason } from "@/lib/jobs/progress";
 import { publishJob, retryPolicy, type ConsumeMessage } from "@/lib/jobs/publish";
 import { retryDelayMs } from "@/lib/jobs/retry-policy";
 import type { Delivery } from "@/lib/qstash/verify";
 import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
-import * as steps from "@/lib/jobs/steps";
 import { BillMeter, estimateTokens } from "@/lib/jobs/budget";
 import { remainingMs } from "@/lib/jobs/eta";
 import { checkpoint, finishJob, leaseJob, releaseLease, type Billing } from "@/lib/jobs/store";
-import { getListing } from "@/lib/listings/store";
-import type { Listing } from "@/lib/listings/schema";
-import { streamResponse, type StreamRequest, type StreamResult } from "@/lib/openai/stream";
+import { streamResponse, type StreamResult } from "@/lib/openai/stream";
 import { errorEvent } from "@/lib/ops/classify";
 import { recordError } from "@/lib/ops/error-store";
 import { log } from "@/lib/ops/log";
@@ -28,6 +26,28 @@ export type ConsumeOutcome =
   | { kind: "retry"; retryAfterS: number | null; note: string }
   | { kind: "fatal"; note: string };
 
+/** The last step of every plan: the engine's own write of the result. */
+const SAVE: PlannedStep = { name: "save", label: "saving the result" };
+
+const addUsage = (a: Usage, b: Usage): Usage => ({ inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens });
+
+/** Stored data the job's kind cannot read (its input, or the result its code returned). */
+function invalidStored(what: "input" | "result", error: { issues: Array<{ path: PropertyKey[]; message: string }> }): JobFailure {
+  const issue = error.issues[0];
+  const where = issue?.path.map(String).join(".") || what;
+  if (what === "result") {
+    return new JobFailure({ code: "invalid_output", category: "VALIDATION", message: `The analysis produced a result of the wrong shape (${where}: ${issue?.message}).`, retryable: false });
+  }
+  return new JobFailure({ code: "invalid_data", category: "VALIDATION", message: `The job's stored input cannot be read (${where}: ${issue?.message}).`, retryable: false });
+}
+
+/** A job whose kind this build does not run (renamed or removed): it fails for good, as data it cannot read. */
+async function unknownKind(job: Job, token: string): Promise<ConsumeOutcome> {
+  const error = { code: "invalid_data", category: "VALIDATION", message: `This app no longer runs analyses of the type "${job.analysisType}".`, retryable: false } as const;
+  const outcome = await finishJob(job.id, token, { status: "failed", error });
+  return outcome.finished ? { kind: "fatal", note: "failed: unknown kind" } : { kind: "ack", note: "job already ended" };
+}
+
 class Stopped extends Error {
   constructor(readonly reason: StopReason) {
     super(`stopped: ${reason}`);
@@ -35,7 +55,7 @@ class Stopped extends Error {
 }
 
 /** Leases the job named by a consume message and runs its remaining steps. */
-export async function runDelivery(message: ConsumeMessage, delivery: Pick<Delivery, "messageId" | "retried" | "signature">): Promise<ConsumeOutcome> {
+export async function runDelivery(kinds: Kinds, message: ConsumeMessage, delivery: Pick<Delivery, "messageId" | "retried" | "signature">): Promise<ConsumeOutcome> {
   const { jobId, analysisType } = message;
   const messageId = delivery.messageId;
   const started = Date.now();
@@ -58,7 +78,9 @@ export async function runDelivery(message: ConsumeMessage, delivery: Pick<Delive
       outcome = { kind: "fatal", note: "the job failed for good on this message" };
     } else outcome = { kind: "ack", note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}` };
   } else {
-    outcome = await new JobRun(lease.job, token, lease.checkpoints, { messageId, retried: delivery.retried, lastError: lease.lastError }).execute();
+    const kind = kinds.get(lease.job.analysisType);
+    const run = { messageId, retried: delivery.retried, lastError: lease.lastError };
+    outcome = kind ? await new JobRun(kind, lease.job, token, lease.checkpoints, run).execute() : await unknownKind(lease.job, token);
   }
   const attempt = lease.leased ? lease.job.attempt : undefined;
   log(outcome.kind === "ack" ? "info" : "warn", "delivery", { jobId, attempt, messageId, durationMs: Date.now() - started, outcome: outcome.kind, note: outcome.note });
@@ -103,34 +125,47 @@ async function waitForCircuit(jobId: string, analysisType: Job["analysisType"], 
   return { kind: "ack", note: `the AI provider's circuit is open; trying again in ${delayS} s` };
 }
 
-/** One delivery's work on one job, under its lease. */
+/** Thrown by a step that finds the delivery's time budget spent: the rest goes to a continuation. */
+class ContinueLater extends Error {}
+/** Thrown by a step when the job has run longer under leases than its kind allows. */
+class TimedOut extends Error {}
+
+/** The step under way: its name and its place in the plan. */
+type Current = { name: string; index: number };
+
+/** One delivery's work on one job, under its lease: runs its kind's code with a JobContext. */
 class JobRun {
   private readonly started = Date.now();
-  private readonly def: AnalysisDefinition;
   private readonly params: Params;
   private readonly done = new Map<string, unknown>();
+  /** Aborted when the job must stop (canceled, lease lost, ended elsewhere): the kind's ctx.signal. */
+  private readonly stop = new AbortController();
   private usage: Usage;
   private stepsRun = 0;
-  private plan: string[] = [];
-  private chunkCount = 0;
-  /** The step under way, for error reports. */
-  private current = "prepare";
+  /** The steps ahead as the kind declared them, then the engine's save. */
+  private plan: PlannedStep[] = [SAVE];
+  /** The step under way, for error reports and progress writes; null between steps. */
+  private current: Current | null = null;
+  private lastStep = "start";
   /** Answers received from the AI provider in this delivery (a checkpoint after one closes its circuit). */
   private providerAnswers = 0;
   /** Billed tokens of finished calls still to be written to the budget (see takeUnbilled). */
   private unbilled = 0;
+  /** A ctx.progress write in flight, if any (one at a time, at most every PROGRESS_INTERVAL_MS). */
+  private progressWrite: Promise<void> | null = null;
+  private lastProgressAt = 0;
 
   private readonly messageId: string | null;
 
   constructor(
+    private readonly kind: JobKind,
     private readonly job: Job,
     private readonly token: string,
     checkpoints: Record<string, string>,
     private readonly delivery: { messageId: string | null; retried: number; lastError: JobError | null },
   ) {
     this.messageId = delivery.messageId;
-    this.def = definitions[job.analysisType];
-    this.params = this.def.params.parse(job.params) as Params;
+    this.params = kind.params.parse(job.params) as Params;
     this.usage = job.usage;
     for (const [name, value] of Object.entries(checkpoints)) this.done.set(name, JSON.parse(value));
   }
@@ -140,69 +175,104 @@ class JobRun {
     // Queued longer ago than any job may live (the app, Redis or the provider was down): stop here.
     if (Date.now() - this.job.enqueuedAt > env().JOB_MAX_AGE_MS) return this.fail(maxAgeError(env().JOB_MAX_AGE_MS, this.delivery.lastError), undefined);
     try {
-      const listing = await getListing(this.job.listingId);
-      if (!listing) throw new JobFailure({ code: "listing_missing", category: "USER_INPUT", message: "The listing no longer exists (pasted listings expire after 7 days).", retryable: false });
-      const { checkpoint: prepared, chunks } = steps.prepare(listing);
-      const before = this.done.get("prepare") as steps.PrepareCheckpoint | undefined;
-      if (before && before.textHash !== prepared.textHash) {
-        throw new JobFailure({ code: "listing_changed", category: "FILE_PROCESSING", message: "The listing changed while it was being analysed. Start a new analysis.", retryable: false });
-      }
-      this.chunkCount = chunks.length;
-      this.plan = steps.planSteps(chunks.length);
-      for (const [index, name] of this.plan.entries()) {
-        if (this.done.has(name)) continue;
-        if (this.timedOut()) return this.fail(timeoutError(this.timeoutMs()), undefined);
-        // Saving is one quick write: never worth a continuation of its own.
-        if (name === "save") return this.end({ status: "succeeded", result: (this.done.get("validate") as steps.ValidateCheckpoint).result });
-        if (this.stepsRun > 0 && this.outOfTime()) return this.continueLater();
-        this.current = name;
-        const stepStarted = Date.now();
-        const answersBefore = this.providerAnswers;
-        const result = await this.runStep(name, index, listing, chunks, prepared);
-        this.stepsRun++;
-        log("info", "step_done", { jobId: this.job.id, step: name, attempt: this.job.attempt, messageId: this.messageId, durationMs: Date.now() - stepStarted });
-        const outcome = await checkpoint(this.job.id, this.token, this.fields(index + 1, 0, ""), { name, checkpoint: result, providerOk: this.providerAnswers > answersBefore }, this.takeUnbilled());
-        if (!outcome.ok) throw new Stopped(outcome.reason === "lease_lost" ? "lease_lost" : "ended");
-        this.done.set(name, result);
-        if (outcome.cancelRequested) throw new Stopped("canceled");
-      }
-      return { kind: "ack", note: "nothing left to do" };
+      const input = this.kind.input.safeParse(this.job.input);
+      if (!input.success) throw invalidStored("input", input.error);
+      const value = await this.kind.run(this.context(), input.data);
+      if (this.timedOut()) return this.fail(timeoutError(this.timeoutMs()), undefined);
+      const result = this.kind.result.safeParse(value);
+      if (!result.success) throw invalidStored("result", result.error);
+      // Saving is one quick write: never worth a continuation of its own.
+      return this.end({ status: "succeeded", result: result.data });
     } catch (error) {
+      if (error instanceof ContinueLater) return this.continueLater();
+      if (error instanceof TimedOut) return this.fail(timeoutError(this.timeoutMs()), undefined);
       return this.handle(error);
     }
   }
 
-  private async runStep(name: string, index: number, listing: Listing, chunks: string[], prepared: steps.PrepareCheckpoint): Promise<unknown> {
-    if (name === "prepare") return prepared;
-    if (name.startsWith("analyze:")) {
-      const i = Number(name.slice(8));
-      const input = `Listing: ${listing.title}\n\nPart ${i + 1} of ${chunks.length}:\n${chunks[i]}`;
-      return this.stream(name, index, { instructions: this.def.chunkInstructions(this.params), input });
+  /** What the kind's code sees: its params, the stop signal and the step primitives. */
+  private context(): JobContext<Params> {
+    return {
+      jobId: this.job.id,
+      params: this.params,
+      signal: this.stop.signal,
+      plan: (steps) => {
+        this.plan = [...steps.filter((s) => s.name !== SAVE.name), SAVE];
+      },
+      step: (name, fn) => this.step(name, fn),
+      model: (name, request) => (this.current ? this.stream(this.current, request) : this.step(name, () => this.stream(this.current!, request))),
+      progress: (fraction) => this.progress(fraction),
+    };
+  }
+
+  /** Runs one step unless its checkpoint exists, then checkpoints it (renewing the lease, reading cancel). */
+  private async step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+    if (this.current) throw new Error(`ctx.step("${name}") inside ctx.step("${this.current.name}"): steps do not nest`);
+    if (this.done.has(name)) return this.done.get(name) as T;
+    if (this.timedOut()) throw new TimedOut();
+    if (this.stepsRun > 0 && this.outOfTime()) throw new ContinueLater();
+    const index = this.indexOf(name);
+    this.current = { name, index };
+    this.lastStep = name;
+    const stepStarted = Date.now();
+    const answersBefore = this.providerAnswers;
+    let result: T;
+    try {
+      result = await fn();
+      if (this.stop.signal.aborted) throw this.stop.signal.reason;
+    } finally {
+      this.current = null;
+      await this.progressWrite;
     }
-    const notes = chunks.map((_, i) => (this.done.get(`analyze:${i}`) as steps.TextCheckpoint).text);
-    const input = steps.synthesisInput(listing, notes);
-    const format = { name: this.job.analysisType, schema: this.def.output };
-    if (name === "synthesize") return this.stream(name, index, { instructions: this.def.synthesisInstructions(this.params), input, format });
-    // validate: one repair attempt on output that is not valid JSON of the type's schema.
-    const draft = this.done.get("synthesize") as steps.TextCheckpoint;
-    const first = steps.validateOutput(this.def, draft.text);
-    if (first.ok) return { result: first.result, repaired: false, usage: { inputTokens: 0, outputTokens: 0 } } satisfies steps.ValidateCheckpoint;
-    const repair = await this.stream(name, index, {
-      instructions: steps.repairInstructions(this.def, this.params, first.problem),
-      input: `${input}\n\nRejected answer:\n${draft.text.slice(0, 4_000)}`,
-      format,
-    });
-    const second = steps.validateOutput(this.def, repair.text);
-    if (!second.ok) throw steps.invalidOutput(second.problem);
-    return { result: second.result, repaired: true, usage: repair.usage } satisfies steps.ValidateCheckpoint;
+    this.stepsRun++;
+    log("info", "step_done", { jobId: this.job.id, step: name, attempt: this.job.attempt, messageId: this.messageId, durationMs: Date.now() - stepStarted });
+    const outcome = await checkpoint(this.job.id, this.token, this.fields(index + 1, 0, ""), { name, checkpoint: result, providerOk: this.providerAnswers > answersBefore }, this.takeUnbilled());
+    if (!outcome.ok) throw this.halt(outcome.reason === "lease_lost" ? "lease_lost" : "ended");
+    this.done.set(name, result);
+    if (outcome.cancelRequested) throw this.halt("canceled");
+    return result;
+  }
+
+  /** The step's place in the plan; a step the kind did not plan goes before save. */
+  private indexOf(name: string): number {
+    const at = this.plan.findIndex((s) => s.name === name);
+    if (at >= 0) return at;
+    this.plan.splice(this.plan.length - 1, 0, { name, label: name });
+    return this.plan.length - 2;
+  }
+
+  /** Stops the run: the signal the kind sees, and the error that unwinds it. */
+  private halt(reason: StopReason): Stopped {
+    const stopped = new Stopped(reason);
+    if (!this.stop.signal.aborted) this.stop.abort(stopped);
+    return stopped;
+  }
+
+  /** A kind's own progress within the step under way: written at most every PROGRESS_INTERVAL_MS. */
+  private progress(fraction: number): void {
+    const current = this.current;
+    if (!current || this.progressWrite || Date.now() - this.lastProgressAt < PROGRESS_INTERVAL_MS) return;
+    this.lastProgressAt = Date.now();
+    this.progressWrite = checkpoint(this.job.id, this.token, this.fields(current.index, fraction, ""))
+      .then((outcome) => {
+        if (!outcome.ok) this.halt(outcome.reason === "lease_lost" ? "lease_lost" : "ended");
+        else if (outcome.cancelRequested) this.halt("canceled");
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.progressWrite = null;
+      });
   }
 
   /** Streams one OpenAI call with throttled partial-output writes that can abort it. */
-  private async stream(name: string, index: number, req: Pick<StreamRequest, "instructions" | "input" | "format">): Promise<StreamResult> {
+  private async stream({ name, index }: Current, req: ModelRequest): Promise<StreamResult> {
     const controller = new AbortController();
+    if (this.stop.signal.aborted) throw this.stop.signal.reason;
+    const onStop = () => controller.abort(this.stop.signal.reason);
+    this.stop.signal.addEventListener("abort", onStop, { once: true });
     const meter = new BillMeter(estimateTokens(req.instructions.length + req.input.length));
     const bill = (): Billing => ({ owner: this.job.owner, tokens: meter.streaming(writer.streamed) });
-    const writer = new ProgressWriter(this.job.id, this.token, (partial, fraction) => this.fields(index, fraction, partial), req.format ? 1_500 : 800, (reason) => controller.abort(new Stopped(reason)), bill);
+    const writer = new ProgressWriter(this.job.id, this.token, (partial, fraction) => this.fields(index, fraction, partial), req.format ? 1_500 : 800, (reason) => controller.abort(this.halt(reason)), bill);
     // Keeps the lease alive while the model thinks, and gives up on a stream that went silent.
     const heartbeat = setInterval(() => {
       if (Date.now() - writer.lastActivity > env().OPENAI_STALL_TIMEOUT_MS) controller.abort(new StreamStalled());
@@ -216,7 +286,7 @@ class JobRun {
       // The provider's own figure corrects the estimates written while streaming: with the step's checkpoint.
       this.unbilled += meter.settle(result.usage);
       if (writer.stopReason) throw new Stopped(writer.stopReason);
-      this.usage = steps.addUsage(this.usage, result.usage);
+      this.usage = addUsage(this.usage, result.usage);
       return result;
     } catch (error) {
       await writer.settle();
@@ -224,6 +294,7 @@ class JobRun {
       throw controller.signal.reason instanceof StreamStalled ? controller.signal.reason : error;
     } finally {
       clearInterval(heartbeat);
+      this.stop.signal.removeEventListener("abort", onStop);
     }
   }
 
@@ -237,14 +308,14 @@ class JobRun {
   /** Job fields for a progress write: `index` steps done plus `fraction` of the next. */
   private fields(index: number, fraction: number, partial: string): Record<string, string | number> {
     const total = this.plan.length;
-    const name = this.plan[Math.min(index, total - 1)];
+    const { name, label } = this.plan[Math.min(index, total - 1)];
     const done = (index + fraction) / total;
     // ETA from the job's own pace over its model work, in time run under leases (lib/jobs/eta.ts).
     const ran = this.job.runMs + (Date.now() - (this.job.leasedAt ?? this.started));
-    const etaMs = remainingMs(this.plan, index, fraction, ran) ?? "";
+    const etaMs = remainingMs(this.plan.map((s) => s.weight ?? 0), index, fraction, ran) ?? "";
     return {
       progress: Math.min(99, Math.floor(100 * done)),
-      step: JSON.stringify({ name, index: Math.min(index + 1, total), total, label: steps.stepLabel(name, this.chunkCount) }),
+      step: JSON.stringify({ name, index: Math.min(index + 1, total), total, label }),
       etaMs,
       partialOutput: partial,
       usageIn: this.usage.inputTokens,
@@ -253,7 +324,7 @@ class JobRun {
   }
 
   private timeoutMs(): number {
-    return jobTimeoutMs(this.job.analysisType, env().JOB_TIMEOUT_MS);
+    return jobTimeoutMs(this.job);
   }
 
   /** Has the job run longer than its type allows? Only time under leases counts (earlier deliveries' and this one's). */
@@ -317,7 +388,7 @@ class JobRun {
 
   /** Files the failure with its error group (ops), sanitized; never throws. */
   private report(jobError: JobError, raw: unknown): Promise<void> {
-    return recordError(errorEvent(jobError, `consume:${this.current}`, raw, jobError.retryable ? "retrying" : "final"), {
+    return recordError(errorEvent(jobError, `consume:${this.current?.name ?? this.lastStep}`, raw, jobError.retryable ? "retrying" : "final"), {
       jobId: this.job.id, analysisType: this.job.analysisType, attempt: this.job.attempt, messageId: this.messageId, visitor: visitorHash(this.job.owner),
     });
   }

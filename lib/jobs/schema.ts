@@ -5,9 +5,16 @@ import { z } from "zod";
  * In Redis (`job:{id}`) every field is a readable string: numbers as decimals, timestamps as
  * epoch milliseconds, objects as JSON — see `toHash`/`fromHash`.
  */
-export const analysisTypes = ["business_analysis", "market_intelligence", "risk_assessment"] as const;
-export const analysisTypeSchema = z.enum(analysisTypes);
-export type AnalysisType = z.infer<typeof analysisTypeSchema>;
+/**
+ * A kind of job by name ("business_analysis", "conversation_analysis"): the kinds themselves are
+ * registered in lib/kinds/index.ts; the engine only carries the name.
+ */
+export const analysisTypeSchema = z.string().regex(/^[a-z][a-z0-9_]{2,39}$/, "not an analysis type");
+export type AnalysisType = string;
+
+/** What a job's kind takes as input: a small flat map of ids ({ listingId }, { conversationId }). */
+export const jobInputSchema = z.record(z.string().max(40), z.union([z.string().max(200), z.number(), z.boolean()]));
+export type JobInput = z.infer<typeof jobInputSchema>;
 
 export const jobStatuses = ["queued", "running", "succeeded", "failed", "canceled"] as const;
 export const jobStatusSchema = z.enum(jobStatuses);
@@ -40,8 +47,11 @@ export type Params = z.infer<typeof paramsSchema>;
 export const jobSchema = z.object({
   id: z.string(),
   owner: z.string(),
-  listingId: z.string(),
+  /** The id of what the job works on (a listing's, a conversation's): for history, ops and search. */
+  subject: z.string(),
   analysisType: analysisTypeSchema,
+  /** The kind's input, as the start gave it (parsed by the kind's schema). */
+  input: jobInputSchema,
   params: paramsSchema,
   status: jobStatusSchema,
   progress: z.number().min(0).max(100),
@@ -73,12 +83,17 @@ export const jobSchema = z.object({
   revives: z.number().int(),
   /** Tokens the AI provider billed for it, cut-off and canceled calls included (its usage counts only the results). */
   billed: z.number().int(),
+  /** How long it may run under leases before it times out, ms (its kind's, fixed when created). */
+  timeoutMs: z.number(),
   version: z.number().int(),
 });
 export type Job = z.infer<typeof jobSchema>;
 
 /** What a browser receives: the owner stays on the server. */
 export type PublicJob = Omit<Job, "owner">;
+
+/** The timeout of a job stored without one. */
+export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
 const json = (v: string | undefined) => (v ? (JSON.parse(v) as unknown) : null);
 const num = (v: string | undefined) => (v === undefined || v === "" ? null : Number(v));
@@ -88,8 +103,9 @@ export function fromHash(id: string, h: Record<string, string>): Job {
   return jobSchema.parse({
     id,
     owner: h.owner,
-    listingId: h.listingId,
+    subject: h.subject ?? "",
     analysisType: h.analysisType,
+    input: json(h.input) ?? {},
     params: json(h.params) ?? {},
     status: h.status,
     progress: num(h.progress) ?? 0,
@@ -112,6 +128,7 @@ export function fromHash(id: string, h: Record<string, string>): Job {
     waitUntil: num(h.waitUntil),
     revives: num(h.revives) ?? 0,
     billed: num(h.billed) ?? 0,
+    timeoutMs: num(h.timeoutMs) ?? DEFAULT_TIMEOUT_MS,
     cachedFrom: h.cachedFrom || null,
     version: num(h.version) ?? 0,
   });

@@ -17,7 +17,7 @@ const prelude = `local unpack = unpack or table.unpack
 const counting = `${prelude}${METRICS_LUA}`;
 
 export const CREATE_JOB = `--[[ CREATE_JOB: create a job unless its identity already has a live one.
-KEYS[1] dedupe key  job:byListing:{listingId}:{type}:{identityHash}
+KEYS[1] dedupe key  job:byIdentity:{type}:{identityHash}
 KEYS[2] job key     job:{id}
 KEYS[3] owner index jobs:owner:{owner}
 KEYS[4] ops: live jobs jobs:active   KEYS[5] ops: all recent jobs jobs:recent
@@ -284,12 +284,12 @@ Also lists the ops indexes jobs:recent and jobs:active. ]]
 ${prelude}local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 local out = {}
 for _, id in ipairs(ids) do
-  local v = redis.call('HMGET', ARGV[1] .. id, 'listingId', 'analysisType', 'status', 'progress', 'createdAt', 'finishedAt', 'attempt', 'startedAt', 'error',
-    'updatedAt', 'enqueuedAt', 'runMs', 'leasedAt')
+  local v = redis.call('HMGET', ARGV[1] .. id, 'subject', 'analysisType', 'status', 'progress', 'createdAt', 'finishedAt', 'attempt', 'startedAt', 'error',
+    'updatedAt', 'enqueuedAt', 'runMs', 'leasedAt', 'timeoutMs')
   if v[3] then
-    table.insert(out, {id, {'listingId', v[1], 'analysisType', v[2], 'status', v[3], 'progress', v[4] or '0', 'createdAt', v[5] or '0', 'finishedAt', v[6] or '',
+    table.insert(out, {id, {'subject', v[1] or '', 'analysisType', v[2], 'status', v[3], 'progress', v[4] or '0', 'createdAt', v[5] or '0', 'finishedAt', v[6] or '',
       'attempt', v[7] or '0', 'startedAt', v[8] or '', 'error', v[9] or '', 'updatedAt', v[10] or '', 'enqueuedAt', v[11] or '', 'runMs', v[12] or '0',
-      'leasedAt', v[13] or ''}})
+      'leasedAt', v[13] or '', 'timeoutMs', v[14] or ''}})
   end
 end
 return out

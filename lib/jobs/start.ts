@@ -1,17 +1,15 @@
 import "server-only";
 import { nanoid } from "nanoid";
-import { AppError } from "@/lib/errors";
-import { definitions } from "@/lib/jobs/definitions";
+import { AppError, type ErrorCode } from "@/lib/errors";
 import { env } from "@/lib/env";
 import { identityHash, resultHash } from "@/lib/jobs/identity";
+import type { JobKind } from "@/lib/jobs/kind";
 import { publishJob } from "@/lib/jobs/publish";
 import { budgetSpent } from "@/lib/jobs/budget";
 import { takeStartSlot } from "@/lib/jobs/rate-limit";
 import type { Caller } from "@/lib/limits/caller";
-import type { AnalysisType, Job, Params } from "@/lib/jobs/schema";
+import type { Job, JobInput, Params } from "@/lib/jobs/schema";
 import { createJob, findJobByIdentity, finishJob } from "@/lib/jobs/store";
-import { getListing } from "@/lib/listings/store";
-import type { Listing } from "@/lib/listings/schema";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
 import { errorEvent } from "@/lib/ops/classify";
@@ -21,33 +19,57 @@ import { visitorHash } from "@/lib/ops/visitor";
 /** A queued job older than this with no worker yet gets its message published again (same dedup id), in ms. */
 const REPUBLISH_AFTER_MS = 30_000;
 
-export type StartInput = { listingId: string; analysisType: AnalysisType; params?: Params };
+/** A start as the browser asks for it: a kind, its input and params (both checked by the kind). */
+export type StartInput = { kind: JobKind; input: unknown; params?: Params };
 
-/** Validates params for the type, returning them with defaults filled in; 400 when they do not fit. */
-export function parseParams(analysisType: AnalysisType, params: Params | undefined): Params {
-  const parsed = definitions[analysisType].params.safeParse(params ?? {});
-  if (parsed.success) return parsed.data as Params;
+/** Checks `value` against one of the kind's schemas; a 400 naming the field when it does not fit. */
+function parseFor<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, value: unknown, field: "params" | "input", code: ErrorCode): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new AppError("bad_request:params", `params${issue.path.length ? `.${issue.path.join(".")}` : ""}: ${issue.message}`);
+  throw new AppError(code, `${field}${issue.path.length ? `.${issue.path.map(String).join(".")}` : ""}: ${issue.message}`);
 }
 
-export function dedupeKeyFor(owner: string, listingId: string, analysisType: AnalysisType, params: Params): string {
-  return keys.jobByListing(listingId, analysisType, identityHash(owner, params));
+/** Validates params for the kind, returning them with defaults filled in; 400 when they do not fit. */
+export function parseParams(kind: JobKind, params: Params | undefined): Params {
+  return parseFor(kind.params, params ?? {}, "params", "bad_request:params") as Params;
 }
+
+/** Validates the kind's input; 400 when it does not fit. */
+export function parseInput(kind: JobKind, input: unknown): JobInput {
+  return parseFor(kind.input, input ?? {}, "input", "bad_request:input") as JobInput;
+}
+
+export function dedupeKeyFor(owner: string, kind: JobKind, input: JobInput, params: Params): string {
+  return keys.jobByIdentity(kind.kind, identityHash(owner, input, params));
+}
+
+/** A start whose input was checked and resolved: what CREATE_JOB needs to know of it. */
+export type Resolved = { kind: JobKind; input: JobInput; params: Params; subject: { id: string; content: string } };
+
+/** Parses and resolves a start (400 for bad input or params, 404 when its subject is gone). */
+export async function resolveStart(start: StartInput): Promise<Resolved> {
+  const params = parseParams(start.kind, start.params);
+  const input = parseInput(start.kind, start.input);
+  return { kind: start.kind, input, params, subject: await start.kind.resolve(input) };
+}
+
+const cacheKeyFor = (r: Resolved) => keys.resultCache(r.kind.kind, resultHash(r.subject.content, env().OPENAI_MODEL, r.params));
 
 export type Created = { job: Job; deduplicated: boolean; cached: boolean; orphaned: boolean };
 
 /**
- * Creates the job of one analysis of a listing that exists (or finds the live one with the same
- * identity, or serves it from the result cache) without queueing it. `orphaned`: a live queued
- * job that never got going — its message should be published again (same dedup id). Throws the
- * 429/503 of a spent token budget when it would be new work (nothing was written then).
+ * Creates the job of one resolved start (or finds the live one with the same identity, or
+ * serves it from the result cache) without queueing it. `orphaned`: a live queued job that never
+ * got going — its message should be published again (same dedup id). Throws the 429/503 of a
+ * spent token budget when it would be new work (nothing was written then).
  */
-export async function createAnalysisJob(owner: string, listing: Listing, analysisType: AnalysisType, params: Params): Promise<Created> {
+export async function createKindJob(owner: string, r: Resolved): Promise<Created> {
   const outcome = await createJob({
-    id: nanoid(16), owner, listingId: listing.id, analysisType, params, createdAt: Date.now(),
-    dedupeKey: dedupeKeyFor(owner, listing.id, analysisType, params),
-    cacheKey: keys.resultCache(analysisType, resultHash(listing, env().OPENAI_MODEL, params)),
+    id: nanoid(16), owner, subject: r.subject.id, analysisType: r.kind.kind, input: r.input, params: r.params,
+    createdAt: Date.now(), timeoutMs: r.kind.timeoutMs,
+    dedupeKey: dedupeKeyFor(owner, r.kind, r.input, r.params),
+    cacheKey: cacheKeyFor(r),
   });
   if ("overBudget" in outcome) throw budgetSpent(outcome.overBudget);
   const { job, deduplicated, cached } = outcome;
@@ -71,24 +93,17 @@ export async function queueUnavailable(owner: string, jobs: Job[], error: unknow
   return new AppError("unavailable:queue", "The analysis could not be queued right now. Please try again in a moment.");
 }
 
-export async function requireListing(listingId: string): Promise<Listing> {
-  const listing = await getListing(listingId);
-  if (!listing) throw new AppError("not_found:listing", `No listing with the id ${listingId} (pasted listings expire after 7 days).`);
-  return listing;
-}
-
 /**
- * Starts an analysis: one Lua script creates the job (or finds the live one with the same
+ * Starts a job of any kind: one Lua script creates it (or finds the live one with the same
  * identity, or answers from the result cache), then one QStash publish queues it. If the
  * publish fails the job is marked failed and the caller gets a 503.
  */
-export async function startAnalysis(caller: Caller, input: StartInput): Promise<{ job: Job; deduplicated: boolean }> {
+export async function startJob(caller: Caller, start: StartInput): Promise<{ job: Job; deduplicated: boolean }> {
   const owner = caller.owner.id;
-  const params = parseParams(input.analysisType, input.params);
-  const listing = await requireListing(input.listingId);
+  const resolved = await resolveStart(start);
   const slot = await takeStartSlot(caller);
-  if (!slot.ok) return answerOverLimit(owner, listing, input.analysisType, params, slot.error);
-  const created = await createAnalysisJob(owner, listing, input.analysisType, params);
+  if (!slot.ok) return answerOverLimit(owner, resolved, slot.error);
+  const created = await createKindJob(owner, resolved);
   if (created.deduplicated || created.cached) await slot.giveBack();
   if (!needsPublish(created)) return { job: created.job, deduplicated: created.deduplicated };
   try {
@@ -105,12 +120,11 @@ export async function startAnalysis(caller: Caller, input: StartInput): Promise<
  * live job of the same analysis (a duplicate click), or a job served from the result cache.
  * Only when it would start something new is the 429 the answer.
  */
-async function answerOverLimit(owner: string, listing: Listing, analysisType: AnalysisType, params: Params, refused: AppError): Promise<{ job: Job; deduplicated: boolean }> {
-  const live = await findJobByIdentity(dedupeKeyFor(owner, listing.id, analysisType, params));
+async function answerOverLimit(owner: string, r: Resolved, refused: AppError): Promise<{ job: Job; deduplicated: boolean }> {
+  const live = await findJobByIdentity(dedupeKeyFor(owner, r.kind, r.input, r.params));
   if (live && live.owner === owner && (live.status === "queued" || live.status === "running" || live.status === "succeeded")) return { job: live, deduplicated: true };
-  const cacheKey = keys.resultCache(analysisType, resultHash(listing, env().OPENAI_MODEL, params));
-  if (env().RESULT_CACHE_SECONDS > 0 && (await redis().exists(cacheKey)) === 1) {
-    const created = await createAnalysisJob(owner, listing, analysisType, params);
+  if (env().RESULT_CACHE_SECONDS > 0 && (await redis().exists(cacheKeyFor(r))) === 1) {
+    const created = await createKindJob(owner, r);
     if (created.cached || created.deduplicated) return { job: created.job, deduplicated: created.deduplicated };
     // The cached result expired in between: the job exists now, so it is queued like any other.
     await publishJob(created.job).catch(async (error) => {

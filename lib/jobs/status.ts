@@ -1,6 +1,7 @@
 import "server-only";
 import { isTerminal, toPublic, type Job, type PublicJob } from "@/lib/jobs/schema";
-import { dedupeKeyFor, parseParams } from "@/lib/jobs/start";
+import type { JobKind } from "@/lib/jobs/kind";
+import { dedupeKeyFor, parseInput, parseParams } from "@/lib/jobs/start";
 import type { AnalysisType, Params } from "@/lib/jobs/schema";
 import { reviveIfStranded } from "@/lib/jobs/revive";
 import { findJobByIdentity, getJob } from "@/lib/jobs/store";
@@ -52,9 +53,10 @@ export async function jobStatus(owner: string, jobId: string): Promise<StatusVie
 }
 
 /** The owner's current job for an identity (what a start with the same input would return). */
-export async function findJobStatus(owner: string, identity: { listingId: string; analysisType: AnalysisType; params?: Params }): Promise<StatusView | null> {
-  const params = parseParams(identity.analysisType, identity.params);
-  const job = await findJobByIdentity(dedupeKeyFor(owner, identity.listingId, identity.analysisType, params));
+export async function findJobStatus(owner: string, identity: { kind: JobKind; input: unknown; params?: Params }): Promise<StatusView | null> {
+  const params = parseParams(identity.kind, identity.params);
+  const input = parseInput(identity.kind, identity.input);
+  const job = await findJobByIdentity(dedupeKeyFor(owner, identity.kind, input, params));
   if (!job || job.owner !== owner) return null;
   return view(await reviveIfStranded(job));
 }

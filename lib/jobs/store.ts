@@ -4,7 +4,7 @@ import { hgetallRecord } from "@/lib/redis/client";
 import { runScript } from "@/lib/redis/script";
 import { hgetallCounting } from "@/lib/ops/request-stats";
 import { keys, ttl } from "@/lib/redis/keys";
-import { fromHash, pairsToRecord, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
+import { DEFAULT_TIMEOUT_MS, fromHash, pairsToRecord, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
 import { budgetGate, budgetMeter } from "@/lib/jobs/budget";
 import { isInputCaused } from "@/lib/jobs/error-codes";
 import * as lua from "@/lib/jobs/scripts";
@@ -20,7 +20,7 @@ const run = runScript;
 
 const flat = (fields: Record<string, string | number>) => Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
 
-export type NewJob = Pick<Job, "id" | "owner" | "listingId" | "analysisType" | "params" | "createdAt"> & {
+export type NewJob = Pick<Job, "id" | "owner" | "subject" | "analysisType" | "input" | "params" | "createdAt" | "timeoutMs"> & {
   dedupeKey: string;
   /** Where a success is cached for identical analyses (lib/jobs/identity.ts resultCacheKey); '' for none. */
   cacheKey: string;
@@ -35,7 +35,7 @@ export type CreateOutcome = { job: Job; deduplicated: boolean; cached: boolean }
 export async function createJob(job: NewJob): Promise<CreateOutcome> {
   const e = env();
   const fields = {
-    owner: job.owner, listingId: job.listingId, analysisType: job.analysisType, params: JSON.stringify(job.params),
+    owner: job.owner, subject: job.subject, analysisType: job.analysisType, input: JSON.stringify(job.input), params: JSON.stringify(job.params), timeoutMs: job.timeoutMs,
     status: "queued", progress: 0, attempt: 0, createdAt: job.createdAt, updatedAt: job.createdAt, enqueuedAt: job.createdAt,
     cancelRequested: 0, usageIn: 0, usageOut: 0, version: 1, dedupeKey: job.dedupeKey, cacheKey: job.cacheKey,
   };
@@ -210,7 +210,7 @@ export async function retryJob(id: string, owner: string): Promise<RetryOutcome>
 
 export type JobSummary = Pick<
   Job,
-  "id" | "listingId" | "analysisType" | "status" | "progress" | "createdAt" | "finishedAt" | "startedAt" | "attempt" | "updatedAt" | "enqueuedAt" | "runMs" | "leasedAt"
+  "id" | "subject" | "analysisType" | "status" | "progress" | "createdAt" | "finishedAt" | "startedAt" | "attempt" | "updatedAt" | "enqueuedAt" | "runMs" | "leasedAt" | "timeoutMs"
 > & { errorCode: string | null };
 
 /** An owner's most recent jobs, newest first, in one round trip. Expired jobs drop out. */
@@ -225,7 +225,7 @@ export async function listIndexedJobs(index: string, limit: number): Promise<Job
     const h = pairsToRecord(pairs);
     return {
       id,
-      listingId: h.listingId,
+      subject: h.subject ?? "",
       analysisType: h.analysisType as Job["analysisType"],
       status: h.status as Job["status"],
       progress: Number(h.progress) || 0,
@@ -237,6 +237,7 @@ export async function listIndexedJobs(index: string, limit: number): Promise<Job
       enqueuedAt: Number(h.enqueuedAt) || Number(h.createdAt),
       runMs: Number(h.runMs) || 0,
       leasedAt: h.leasedAt ? Number(h.leasedAt) : null,
+      timeoutMs: Number(h.timeoutMs) || DEFAULT_TIMEOUT_MS,
       errorCode: h.error ? (JSON.parse(h.error) as JobError).code : null,
     };
   });

@@ -39,6 +39,13 @@ export async function getListing(id: string): Promise<Listing | null> {
   return { id, title: hash.title ?? "Untitled", text: hash.text, source: "pasted" };
 }
 
+/** A listing that exists, or the 404 a person is answered with. */
+export async function requireListing(listingId: string): Promise<Listing> {
+  const listing = await getListing(listingId);
+  if (!listing) throw new AppError("not_found:listing", `No listing with the id ${listingId} (pasted listings expire after 7 days).`);
+  return listing;
+}
+
 /**
  * Stores a pasted listing with its TTL, within its caller's limits: how many listings the visitor
  * and the client address may paste per window (LISTING_RATE_LIMIT*), and how much the ones still

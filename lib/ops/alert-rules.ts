@@ -65,7 +65,7 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
   const ended = endedByService(m.totals);
   const deliveries = m.totals.deliveries;
   const serviceDeadLetters = m.dlq ? m.dlq.total - m.dlq.inputCaused : 0;
-  const inputNote = m.totals.inputFailed ? ` (${m.totals.inputFailed} failed by their listing, not counted)` : "";
+  const inputNote = m.totals.inputFailed ? ` (${m.totals.inputFailed} failed by their input, not counted)` : "";
   return [
     {
       rule: "avg_response_time",
@@ -91,7 +91,7 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
     {
       rule: "dlq_not_empty",
       title: "Dead-letter queue",
-      threshold: "not empty (failures the listing caused aside)",
+      threshold: "not empty (failures the input caused aside)",
       firing: serviceDeadLetters > 0,
       value: m.dlq === null ? "QStash unreachable" : dlqValue(m.dlq),
     },
@@ -119,8 +119,8 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
   ];
 }
 
-/** "3 message(s)", "3 message(s), 2 of them failures the listing caused"; the DLQ is read 100 at a time. */
+/** "3 message(s)", "3 message(s), 2 of them failures the input caused"; the DLQ is read 100 at a time. */
 function dlqValue(d: DeadLetters): string {
   const n = (x: number) => (x >= 100 ? "100+" : String(x));
-  return d.inputCaused ? `${n(d.total)} message(s), ${d.inputCaused} of them failures the listing caused` : `${n(d.total)} message(s)`;
+  return d.inputCaused ? `${n(d.total)} message(s), ${d.inputCaused} of them failures the input caused` : `${n(d.total)} message(s)`;
 }

@@ -35,10 +35,10 @@ export async function listDlq(cursor?: string): Promise<DlqPage> {
   const page = await qstash().dlq.listMessages({ count: PAGE, ...(cursor ? { cursor } : {}) });
   const ids = page.messages.map(jobIdOf);
   const pipe = redis().pipeline();
-  for (const id of ids) pipe.hmget(keys.job(id ?? "-"), "status", "analysisType", "listingId", "error");
+  for (const id of ids) pipe.hmget(keys.job(id ?? "-"), "status", "analysisType", "subject", "error");
   const jobs = (ids.length ? await pipe.exec() : []) as Array<Array<string | null> | null>;
   const messages: DlqRow[] = page.messages.map((m, i) => {
-    const [status, analysisType, listingId, error] = jobs[i] ?? [];
+    const [status, analysisType, subject, error] = jobs[i] ?? [];
     const parsedError = error ? jobErrorSchema.safeParse(JSON.parse(error)) : null;
     const label = (m as { label?: string }).label;
     return {
@@ -51,7 +51,7 @@ export async function listDlq(cursor?: string): Promise<DlqPage> {
       responseBody: m.responseBody ? redact(m.responseBody, 300) : null,
       inputCaused: isInputDeadLetter(m.responseBody),
       jobId: ids[i],
-      job: status ? { status: status as JobStatus, analysisType: analysisType as AnalysisType, listingId: listingId ?? "", errorCode: parsedError?.success ? parsedError.data.code : null } : null,
+      job: status ? { status: status as JobStatus, analysisType: analysisType as AnalysisType, subject: subject ?? "", errorCode: parsedError?.success ? parsedError.data.code : null } : null,
     };
   });
   return { messages, cursor: page.cursor ?? null };

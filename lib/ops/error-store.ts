@@ -1,7 +1,7 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { errorCodeInfo, isInputCaused } from "@/lib/jobs/error-codes";
-import { analysisTypes, errorCategories, pairsToRecord, type AnalysisType } from "@/lib/jobs/schema";
+import { errorCategories, pairsToRecord } from "@/lib/jobs/schema";
 import { isProviderFault, type OpsErrorEvent } from "@/lib/ops/classify";
 import { log } from "@/lib/ops/log";
 import { metricKeys, metricTtls } from "@/lib/ops/metric-write";
@@ -62,7 +62,7 @@ function summary(fingerprint: string, h: Record<string, string>): ErrorGroupSumm
     count: Number(h.count) || 0,
     firstSeen: Number(h.firstSeen) || 0,
     lastSeen: Number(h.lastSeen) || 0,
-    analysisTypes: analysisTypes.filter((t) => h[`type:${t}`] === "1") as AnalysisType[],
+    analysisTypes: Object.keys(h).filter((f) => f.startsWith("type:") && h[f] === "1").map((f) => f.slice(5)).sort(),
     status: h.status === "resolved" ? "resolved" : "open",
     resolvedAt: h.resolvedAt ? Number(h.resolvedAt) : null,
   };

@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { jobTimeoutMs } from "@/lib/jobs/definitions";
+import { jobTimeoutMs } from "@/lib/jobs/timeout";
 import { fromHash, jobErrorSchema, pairsToRecord, type Job, type JobStatus } from "@/lib/jobs/schema";
 import { listIndexedJobs, splitSteps, type JobSummary } from "@/lib/jobs/store";
 import type { OpsJobDetail, OpsJobRow } from "@/lib/ops/types";
@@ -12,11 +12,11 @@ import { keys } from "@/lib/redis/keys";
 const LIVE_MAX = 1000;
 
 const row = (j: JobSummary): OpsJobRow => ({
-  id: j.id, listingId: j.listingId, analysisType: j.analysisType, status: j.status, progress: j.progress,
+  id: j.id, subject: j.subject, analysisType: j.analysisType, status: j.status, progress: j.progress,
   attempt: j.attempt, createdAt: j.createdAt, finishedAt: j.finishedAt, errorCode: j.errorCode,
 });
 
-type Bounded = Pick<JobSummary, "status" | "analysisType" | "updatedAt" | "enqueuedAt" | "runMs" | "leasedAt">;
+type Bounded = Pick<JobSummary, "status" | "timeoutMs" | "updatedAt" | "enqueuedAt" | "runMs" | "leasedAt">;
 
 /**
  * Is a live job over one of its bounds: run under leases longer than its type allows (a
@@ -26,7 +26,7 @@ type Bounded = Pick<JobSummary, "status" | "analysisType" | "updatedAt" | "enque
 export function isStuck(j: Bounded, now = Date.now()): boolean {
   if (j.status !== "running" && j.status !== "queued") return false;
   const run = j.runMs + (j.leasedAt !== null ? Math.max(0, j.updatedAt - j.leasedAt) : 0);
-  return run > jobTimeoutMs(j.analysisType, env().JOB_TIMEOUT_MS) || now - j.enqueuedAt > env().JOB_MAX_AGE_MS;
+  return run > jobTimeoutMs(j) || now - j.enqueuedAt > env().JOB_MAX_AGE_MS;
 }
 
 /** Queued, running and stuck jobs right now, from the live index in one command. */
@@ -53,7 +53,7 @@ export async function searchJobs(search: JobSearch): Promise<OpsJobRow[]> {
   }
   const recent = await listIndexedJobs(keys.recentJobs(), 1000);
   return recent
-    .filter((j) => (!search.status || j.status === search.status) && (!search.listing || j.listingId === search.listing) && (!q || j.id.includes(q) || j.listingId.includes(q)))
+    .filter((j) => (!search.status || j.status === search.status) && (!search.listing || j.subject === search.listing) && (!q || j.id.includes(q) || j.subject.includes(q)))
     .slice(0, limit)
     .map(row);
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { kinds } from "@/lib/kinds";
 import { pairsToRecord } from "@/lib/jobs/schema";
 import { HOUR_MS, hourId, MINUTE_MS, minuteId } from "@/lib/ops/metric-keys";
 import { flushApiStats } from "@/lib/ops/request-stats";
@@ -30,5 +31,5 @@ export async function readBuckets(windowMinutes: number, now = Date.now()): Prom
 
 export async function readMetrics(windowMinutes: number, now = Date.now()) {
   const { buckets, resolution } = await readBuckets(windowMinutes, now);
-  return summarize(buckets, windowMinutes, resolution);
+  return summarize(buckets, windowMinutes, resolution, kinds.all.map((k) => k.kind));
 }

@@ -1,4 +1,4 @@
-import { analysisTypes, errorCategories } from "@/lib/jobs/schema";
+import { errorCategories } from "@/lib/jobs/schema";
 import { HISTOGRAM_BOUNDS_MS } from "@/lib/ops/metric-keys";
 import type { Counters, ModelUsage, OpsOverview, Percentiles, SeriesPoint } from "@/lib/ops/types";
 
@@ -69,7 +69,18 @@ export const endedByService = (c: Counters) => c.succeeded + c.failed - c.inputF
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
 /** The metric part of the overview from its buckets (oldest first); `live` and `alerts` come from elsewhere. */
-export function summarize(buckets: Bucket[], windowMinutes: number, resolution: "minute" | "hour"): Omit<OpsOverview, "live" | "alerts" | "generatedAt" | "budget"> {
+/** The job types a window's counters name (`started:{type}`…), in name order. */
+function typesIn(buckets: Bucket[]): string[] {
+  const seen = new Set<string>();
+  for (const b of buckets) for (const field of Object.keys(b.fields)) {
+    const m = /^(?:started|succeeded|failed|canceled):(.+)$/.exec(field);
+    if (m) seen.add(m[1]);
+  }
+  return [...seen].sort();
+}
+
+/** `types`: the job types to report even when idle (the registered kinds); others seen are added. */
+export function summarize(buckets: Bucket[], windowMinutes: number, resolution: "minute" | "hour", types: readonly string[] = []): Omit<OpsOverview, "live" | "alerts" | "generatedAt" | "budget"> {
   const totals = counters(buckets);
   const merged = allDurations(buckets);
   const apiN = sumOf(buckets, "api:n");
@@ -94,7 +105,7 @@ export function summarize(buckets: Bucket[], windowMinutes: number, resolution: 
     durationMs: percentiles(merged, "dur"),
     queueWaitMs: percentiles(buckets, "wait"),
     apiResponseMs: apiN > 0 ? { avg: Math.round(sumOf(buckets, "api:ms") / apiN), count: apiN } : null,
-    byType: analysisTypes.map((analysisType) => ({
+    byType: [...new Set([...types, ...typesIn(buckets)])].map((analysisType) => ({
       analysisType,
       started: sumOf(buckets, `started:${analysisType}`),
       succeeded: sumOf(buckets, `succeeded:${analysisType}`),

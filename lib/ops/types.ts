@@ -152,7 +152,8 @@ export type ErrorGroup = ErrorGroupSummary & { samples: ErrorSample[] };
 
 export type OpsJobRow = {
   id: string;
-  listingId: string;
+  /** What the job works on (a listing's or a conversation's id). */
+  subject: string;
   analysisType: AnalysisType;
   status: JobStatus;
   progress: number;
@@ -196,7 +197,7 @@ export type DlqRow = {
   /** The job failed for good because of the person's listing (content policy…): not the service's failure. */
   inputCaused: boolean;
   jobId: string | null;
-  job: { status: JobStatus; analysisType: AnalysisType; listingId: string; errorCode: string | null } | null;
+  job: { status: JobStatus; analysisType: AnalysisType; subject: string; errorCode: string | null } | null;
 };
 
 export type DlqPage = { messages: DlqRow[]; cursor: string | null };

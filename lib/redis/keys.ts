@@ -9,7 +9,7 @@ import { env } from "@/lib/env";
  *   job:{id}                                              hash    the job                          24 h after it ends
  *   job:{id}:steps                                        hash    one checkpoint per finished step same as the job
  *   job:{id}:lease                                        string  lease token of the running worker lease deadline
- *   job:byListing:{listingId}:{analysisType}:{paramsHash} string  job id (dedupe)                  1 h
+ *   job:byIdentity:{analysisType}:{identityHash}          string  job id (dedupe)                  1 h
  *   jobs:owner:{owner}                                    zset    job ids by createdAt              rolling
  *   stackcheck:{nonce}                                    string  proof a QStash delivery arrived   60 s
  *   jobs:active                                           zset    live (queued/running) job ids    rolling
@@ -46,9 +46,8 @@ export const keys = {
   jobPrefix: () => `${p()}job:`,
   jobSteps: (id: string) => `${p()}job:${id}:steps`,
   jobLease: (id: string) => `${p()}job:${id}:lease`,
-  /** `identityHash` covers the owner and the canonical params (see lib/jobs/identity.ts). */
-  jobByListing: (listingId: string, analysisType: string, identityHash: string) =>
-    `${p()}job:byListing:${listingId}:${analysisType}:${identityHash}`,
+  /** `identityHash` covers the owner, the kind's canonical input and params (lib/jobs/identity.ts). */
+  jobByIdentity: (analysisType: string, identityHash: string) => `${p()}job:byIdentity:${analysisType}:${identityHash}`,
   ownerJobs: (owner: string) => `${p()}jobs:owner:${owner}`,
   stackCheck: (nonce: string) => `${p()}stackcheck:${nonce}`,
   activeJobs: () => `${p()}jobs:active`,
@@ -59,7 +58,7 @@ export const keys = {
   errorGroups: () => `${p()}errors:groups`,
   errorGroup: (fingerprint: string) => `${p()}errors:group:${fingerprint}`,
   errorSamples: (fingerprint: string) => `${p()}errors:group:${fingerprint}:samples`,
-  /** `hash` covers the listing's title and text, the model and the canonical params. */
+  /** `hash` covers the content the kind's result depends on, the model and the canonical params. */
   resultCache: (analysisType: string, hash: string) => `${p()}cache:result:${analysisType}:${hash}`,
   /** @upstash/ratelimit appends who is limited (a visitor, a hashed address) and the window to this prefix. */
   rateLimitPrefix: (limit: string) => `${p()}ratelimit:${limit}`,

@@ -87,7 +87,7 @@ describe("the analysis page tells the truth", () => {
     await jobStatus(page, "failed");
     const failure = page.getByTestId("job-error");
     expect(await failure.getAttribute("data-code")).toBe("content_policy");
-    expect(await failure.textContent()).toContain("The AI provider declined to analyse this listing");
+    expect(await failure.textContent()).toContain("The AI provider declined to analyse this text");
     expect(await page.getByTestId("job-error-advice").textContent()).toBe("Retrying would get the same answer. Edit the listing or pick another.");
     expect(await page.getByTestId("retry").count()).toBe(0);
     await expect.poll(() => page.getByTestId("start").isEnabled()).toBe(true); // another listing can be started

@@ -88,8 +88,8 @@ describe("ops counting of failures the listing caused", () => {
   it("fires no alert for them, the DLQ rule included, and says they were left out", () => {
     expect(firing(input())).toEqual([]);
     const verdicts = evaluateRules(input());
-    expect(verdicts.find((v) => v.rule === "dlq_not_empty")?.value).toBe("5 message(s), 5 of them failures the listing caused");
-    expect(verdicts.find((v) => v.rule === "success_rate")?.value).toBe("100.0 % of 1 ended jobs (5 failed by their listing, not counted)");
+    expect(verdicts.find((v) => v.rule === "dlq_not_empty")?.value).toBe("5 message(s), 5 of them failures the input caused");
+    expect(verdicts.find((v) => v.rule === "success_rate")?.value).toBe("100.0 % of 1 ended jobs (5 failed by their input, not counted)");
   });
 
   it("still fires for the service's own failures beside them", () => {

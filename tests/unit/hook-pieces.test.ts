@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LEASE_MS, SharedPoller } from "@/hooks/analysis/leader";
 import { errorDelay, fingerprint, hiddenPollDelay, initialSchedule, MAX_POLL_MS, MIN_POLL_MS, nextDelay, observe } from "@/hooks/analysis/schedule";
 import { remainingMs } from "@/lib/jobs/eta";
+import { listingStepWeight } from "@/lib/kinds/listing/steps";
 import { nextPollMs } from "@/lib/jobs/status";
 import { currentIdentity, forgetJob, recallJob, rememberJob } from "@/hooks/analysis/storage";
 
@@ -100,7 +101,8 @@ describe("the server's hint", () => {
 });
 
 describe("the ETA", () => {
-  const plan = ["prepare", "analyze:0", "analyze:1", "analyze:2", "synthesize", "validate", "save"];
+  const names = ["prepare", "analyze:0", "analyze:1", "analyze:2", "synthesize", "validate", "save"];
+  const plan = names.map(listingStepWeight);
   it("comes from the model work alone, the synthesis weighing four chunks, the quick last steps nothing", () => {
     expect(remainingMs(plan, 4, 0, 30_000)).toBe(40_000); // 3 chunks in 30 s; the synthesis is 4 more
     expect(remainingMs(plan, 4, 0.5, 50_000)).toBe(20_000); // 5 of 7 in 50 s
@@ -111,13 +113,13 @@ describe("the ETA", () => {
 
 describe("reattach storage", () => {
   afterEach(() => localStorage.clear());
-  const id = { listingId: "lst_a", analysisType: "risk_assessment" as const, params: { riskTolerance: "low" } };
+  const id = { input: { listingId: "lst_a" }, analysisType: "risk_assessment", params: { riskTolerance: "low" } };
 
   it("remembers the job of an identity and the page's current one, and forgets it", () => {
     rememberJob(id, "job1");
     expect(recallJob({ ...id, params: { riskTolerance: "low" } })).toBe("job1");
     expect(recallJob({ ...id, params: { riskTolerance: "high" } })).toBeNull();
-    expect(currentIdentity()).toMatchObject({ jobId: "job1", listingId: "lst_a" });
+    expect(currentIdentity()).toMatchObject({ jobId: "job1", input: { listingId: "lst_a" } });
     forgetJob(id, "job1");
     expect(recallJob(id)).toBeNull();
     expect(currentIdentity()).toBeNull();

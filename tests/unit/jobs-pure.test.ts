@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { chunkText } from "@/lib/jobs/chunk";
+import { chunkText } from "@/lib/kinds/listing/chunk";
 import { canonicalParams, identityHash } from "@/lib/jobs/identity";
 import * as scripts from "@/lib/jobs/scripts";
-import { planSteps, stepLabel } from "@/lib/jobs/steps";
+import { planSteps, stepLabel } from "@/lib/kinds/listing/steps";
 import { fromHash } from "@/lib/jobs/schema";
 
 describe("chunkText", () => {
@@ -24,10 +24,12 @@ describe("chunkText", () => {
 describe("identity", () => {
   it("is the same for params in any order, and differs by owner and by value", () => {
     expect(canonicalParams({ b: 1, a: "x" })).toBe('{"a":"x","b":1}');
-    expect(identityHash("o1", { a: 1, b: 2 })).toBe(identityHash("o1", { b: 2, a: 1 }));
-    expect(identityHash("o1", { a: 1 })).not.toBe(identityHash("o2", { a: 1 }));
-    expect(identityHash("o1", { a: 1 })).not.toBe(identityHash("o1", { a: 2 }));
-    expect(identityHash("o1", {})).toMatch(/^[0-9a-f]{16}$/);
+    const input = { listingId: "lst_a" };
+    expect(identityHash("o1", input, { a: 1, b: 2 })).toBe(identityHash("o1", input, { b: 2, a: 1 }));
+    expect(identityHash("o1", input, { a: 1 })).not.toBe(identityHash("o2", input, { a: 1 }));
+    expect(identityHash("o1", input, { a: 1 })).not.toBe(identityHash("o1", input, { a: 2 }));
+    expect(identityHash("o1", input, { a: 1 })).not.toBe(identityHash("o1", { listingId: "lst_b" }, { a: 1 }));
+    expect(identityHash("o1", input, {})).toMatch(/^[0-9a-f]{16}$/);
   });
 });
 
@@ -64,11 +66,11 @@ describe("Lua scripts", () => {
     expect(pinned).toMatchInlineSnapshot(`
       {
         "CHECKPOINT_STEP": "1fc32d8063741f96e1cd438e24db64dfa44afbac",
-        "CREATE_JOB": "6a2ae5e8a1ffed97ef31978a1d80aa1f4923b7a0",
+        "CREATE_JOB": "8967719bbfad8e55fda3b2385d2007bb123aeedf",
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
         "FINISH_JOB": "75995ee04e1694584314f8dc665cc0a6fd2ae693",
         "LEASE_JOB": "92550b6ef4dbea07f88fc7687969819dec49782d",
-        "LIST_OWNER_JOBS": "0779eff566a4ab3605d9301ac0167735b90df1e2",
+        "LIST_OWNER_JOBS": "a7ce2c7b9b22e7d879c7c41e5abc52b1b016fdda",
         "RELEASE_LEASE": "1c2dc34769bb5fcddead7aa58df274c0b4e4e439",
         "REQUEST_CANCEL": "530928e1feabd4e9c97732b3adf3c53416efbc24",
         "RETRY_JOB": "3aa1354da8123b3875217fdc29a66f256247c770",

@@ -172,15 +172,15 @@ describe("useAnalysis", () => {
   });
 
   it("reattaches after a refresh, cleaning a stale remembered id and falling back to the server's lookup", async () => {
-    rememberJob({ listingId: "lst_harbor-coffee", analysisType: "risk_assessment" }, "job_stale_12345");
-    const hook = renderHook(() => useAnalysis({ listingId: "lst_harbor-coffee", analysisType: "risk_assessment" }), { wrapper });
+    rememberJob({ input: { listingId: "lst_harbor-coffee" }, analysisType: "risk_assessment" }, "job_stale_12345");
+    const hook = renderHook(() => useAnalysis({ input: { listingId: "lst_harbor-coffee" }, analysisType: "risk_assessment" }), { wrapper });
     await advance(100);
     expect(hook.result.current.job).toBeNull(); // the stale id answered 404: forgotten, not an error
     expect(hook.result.current.error).toBeNull();
     await act(() => hook.result.current.attach("lst_harbor-coffee", "risk_assessment"));
     await advance(100);
     expect(hook.result.current.job?.id).toBe(job.id);
-    expect(requests.some((r) => r.url.includes("listingId=lst_harbor-coffee"))).toBe(true);
+    expect(requests.some((r) => r.url.includes(`input=${encodeURIComponent(JSON.stringify({ listingId: "lst_harbor-coffee" }))}`))).toBe(true);
   });
 
   it("reports a rate-limited start with the server's message, and starts nothing", async () => {

@@ -34,7 +34,7 @@ describe("batch analysis", () => {
     const res = await visitor.post("/api/analysis/batch", { listingIds: ids.slice(0, 5), analysisType: "business_analysis", minSuccess: 0.8 });
     expect(res.status).toBe(202);
     const { batch } = (await res.json()) as { batch: BatchView };
-    expect(batch.children.map((c) => c.listingId)).toEqual(ids.slice(0, 5));
+    expect(batch.children.map((c) => c.subject)).toEqual(ids.slice(0, 5));
     expect(stack.qstash.stats().published - published).toBe(5);
 
     const done = await ended(visitor, batch.id);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { definitions } from "@/lib/jobs/definitions";
-import { chunkText } from "@/lib/jobs/chunk";
+import { kinds } from "@/lib/kinds";
+import { chunkText } from "@/lib/kinds/listing/chunk";
 import { catalog } from "@/lib/listings/catalog";
 import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
 import { keysWithTtl } from "../../helpers/redis-scan.ts";
@@ -12,7 +12,7 @@ const stack = useTestStack();
 const callsFor = (jobId: string) => stack.openai.calls().filter((c) => c.metadata?.job_id === jobId);
 
 describe("an analysis runs start → queued → running → succeeded through QStash", () => {
-  it.each(Object.keys(definitions))("%s on a long listing: one OpenAI call per chunk plus the synthesis, a schema-valid result", async (analysisType) => {
+  it.each(kinds.all.filter((k) => k.subject === "listing").map((k) => k.kind))("%s on a long listing: one OpenAI call per chunk plus the synthesis, a schema-valid result", async (analysisType) => {
     const visitor = new Visitor(stack.app.url);
     const { res, body } = await visitor.start({ listingId: LONG_LISTING, analysisType });
     expect(res.status).toBe(202);
@@ -23,7 +23,7 @@ describe("an analysis runs start → queued → running → succeeded through QS
     expect(job.error).toBeNull();
     expect(job.status).toBe("succeeded");
     expect(job.progress).toBe(100);
-    expect(definitions[analysisType as keyof typeof definitions].output.safeParse(job.result).success).toBe(true);
+    expect(kinds.get(analysisType)!.result.safeParse(job.result).success).toBe(true);
 
     const chunks = chunkText(catalog.find((l) => l.id === LONG_LISTING)!.text).length;
     expect(chunks).toBeGreaterThanOrEqual(3);

@@ -50,7 +50,7 @@ describe("failures the listing caused, seen from /ops", () => {
     const { alerts, history } = await ops().get<Alerts>("/api/ops/alerts");
     expect(alerts.filter((a) => a.state !== "ok")).toEqual([]);
     expect(history).toEqual([]);
-    expect(alerts.find((a) => a.rule === "dlq_not_empty")?.value).toBe(`${REFUSALS} message(s), ${REFUSALS} of them failures the listing caused`);
+    expect(alerts.find((a) => a.rule === "dlq_not_empty")?.value).toBe(`${REFUSALS} message(s), ${REFUSALS} of them failures the input caused`);
   });
 
   it("leave health healthy", async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CONSUME_PATH } from "@/lib/jobs/publish";
 import { analysisTypeSchema } from "@/lib/jobs/schema";
+import { kinds } from "@/lib/kinds";
 import { runDelivery } from "@/lib/jobs/runner";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
 import { parseBody, verifyDelivery } from "@/lib/qstash/verify";
@@ -17,5 +18,5 @@ export const POST = webhook(async (req: Request) => {
   if (!verified.ok) return unauthorizedDelivery(verified.reason, "consume");
   const message = messageSchema.safeParse(parseBody(verified.delivery));
   if (!message.success) return qstashAnswer({ kind: "fatal", note: "not a consume message" });
-  return qstashAnswer(await runDelivery(message.data, verified.delivery));
+  return qstashAnswer(await runDelivery(kinds, message.data, verified.delivery));
 });

@@ -3,15 +3,20 @@ import { workCaller } from "@/lib/limits/caller";
 import { readJson } from "@/lib/http/parse";
 import { json, route } from "@/lib/http/respond";
 import { timed } from "@/lib/ops/request-stats";
-import { startAnalysis } from "@/lib/jobs/start";
+import { startJob } from "@/lib/jobs/start";
 import { view } from "@/lib/jobs/status";
-import { MAX_START_BODY_BYTES, startSchema } from "./schema";
+import { kindNamed } from "@/lib/kinds";
+import { inputOf, MAX_START_BODY_BYTES, startSchema } from "./schema";
 
-/** POST /api/analysis/start { listingId, analysisType, params? } → 202 { job, deduplicated, nextPollMs }. */
+/**
+ * POST /api/analysis/start { analysisType, input, params? } (or { listingId, analysisType, params? })
+ * → 202 { job, deduplicated, nextPollMs }.
+ */
 export const POST = timed("start", route(async (req: Request) => {
-  const input = await readJson(req, startSchema, MAX_START_BODY_BYTES);
+  const body = await readJson(req, startSchema, MAX_START_BODY_BYTES);
   const caller = await workCaller(req);
-  const { job, deduplicated } = await startAnalysis(caller, input);
+  const start = { kind: kindNamed(body.analysisType), input: inputOf(body), params: body.params };
+  const { job, deduplicated } = await startJob(caller, start);
   const { job: publicJob, etag, nextPollMs } = view(job);
   return withSession(json({ job: publicJob, deduplicated, nextPollMs }, 202, { etag }), caller.owner);
 }));

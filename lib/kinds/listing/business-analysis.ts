@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { defineAnalysis } from "./types";
+import { defineAnalysis } from "./definition";
+import { listingAnalysis } from "./family";
 
-const params = z.strictObject({ perspective: z.enum(["buyer", "seller"]).default("buyer") });
+const params = z.strictObject({ perspective: z.enum(["buyer", "seller"]).default("buyer").meta({ title: "Perspective" }) });
 
 const output = z.object({
   summary: z.string().describe("Two or three sentences on what the business is and how it performs"),
@@ -15,7 +16,7 @@ const output = z.object({
   score: z.number().int().min(0).max(100).describe("Overall attractiveness, 0–100"),
 });
 
-export const businessAnalysis = defineAnalysis({
+export const businessAnalysis = listingAnalysis(defineAnalysis({
   type: "business_analysis",
   title: "Business analysis",
   description: "Strengths, weaknesses, valuation and a recommendation.",
@@ -26,4 +27,4 @@ export const businessAnalysis = defineAnalysis({
   synthesisInstructions: (p) =>
     `From the notes on each part of the listing, write a business analysis for a ${p.perspective}: summary, strengths, weaknesses, an assessment of the asking price, a recommendation and a 0–100 score.`,
   timeoutMs: 5 * 60_000,
-});
+}));

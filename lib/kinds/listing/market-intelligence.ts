@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { defineAnalysis } from "./types";
+import { defineAnalysis } from "./definition";
+import { listingAnalysis } from "./family";
 
-const params = z.strictObject({ horizonYears: z.number().int().min(1).max(10).default(3) });
+const params = z.strictObject({ horizonYears: z.number().int().min(1).max(10).default(3).meta({ title: "Horizon (years)" }) });
 
 const output = z.object({
   marketSummary: z.string(),
@@ -11,7 +12,7 @@ const output = z.object({
   opportunities: z.array(z.string()).min(1).max(6),
 });
 
-export const marketIntelligence = defineAnalysis({
+export const marketIntelligence = listingAnalysis(defineAnalysis({
   type: "market_intelligence",
   title: "Market intelligence",
   description: "Demand outlook, competitors, trends and opportunities.",
@@ -22,4 +23,4 @@ export const marketIntelligence = defineAnalysis({
   synthesisInstructions: (p) =>
     `From the notes, write market intelligence for the next ${p.horizonYears} years: a summary, the demand outlook, competitors with their threat level, trends and opportunities.`,
   timeoutMs: 5 * 60_000,
-});
+}));

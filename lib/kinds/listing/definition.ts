@@ -1,13 +1,13 @@
 import type { z } from "zod";
-import type { AnalysisType, Params } from "@/lib/jobs/schema";
+import type { Params } from "@/lib/jobs/schema";
 
 /**
- * A declarative analysis type: what it asks, what shape its answer must have, how long it may
- * run. The job engine turns it into steps: prepare → analyze each chunk → synthesize → validate
- * → save.
+ * One analysis of a business listing: what it asks, what shape its answer must have, how long it
+ * may run. The listing family (./family.ts) turns it into a job kind whose steps are prepare →
+ * analyze each chunk → synthesize → validate (and the engine's save).
  */
 export type AnalysisDefinition<P extends Params = Params, R = unknown> = {
-  type: AnalysisType;
+  type: string;
   title: string;
   description: string;
   /** Strict: unknown keys are a 400. Defaults fill in what the client left out. */
@@ -24,7 +24,7 @@ export type AnalysisDefinition<P extends Params = Params, R = unknown> = {
 
 /**
  * Keeps each definition precisely typed where it is written, and erases P and R for the
- * registry: the engine only ever passes a definition its own parsed params and output.
+ * family: the kind only ever passes a definition its own parsed params and output.
  */
 export function defineAnalysis<P extends Params, R>(definition: AnalysisDefinition<P, R>): AnalysisDefinition {
   return definition as unknown as AnalysisDefinition;

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { defineAnalysis } from "./types";
+import { defineAnalysis } from "./definition";
+import { listingAnalysis } from "./family";
 
-const params = z.strictObject({ riskTolerance: z.enum(["low", "medium", "high"]).default("medium") });
+const params = z.strictObject({ riskTolerance: z.enum(["low", "medium", "high"]).default("medium").meta({ title: "Risk tolerance" }) });
 
 const output = z.object({
   overallRisk: z.enum(["low", "medium", "high", "critical"]),
@@ -20,7 +21,7 @@ const output = z.object({
   dueDiligence: z.array(z.string()).min(1).max(8),
 });
 
-export const riskAssessment = defineAnalysis({
+export const riskAssessment = listingAnalysis(defineAnalysis({
   type: "risk_assessment",
   title: "Risk assessment",
   description: "Risks by area and severity, deal-breakers and a due-diligence list.",
@@ -31,4 +32,4 @@ export const riskAssessment = defineAnalysis({
   synthesisInstructions: (p) =>
     `From the notes, write a risk assessment for a buyer with ${p.riskTolerance} risk tolerance: overall risk, each risk with area, severity and mitigation, deal-breakers and a due-diligence checklist.`,
   timeoutMs: 5 * 60_000,
-});
+}));

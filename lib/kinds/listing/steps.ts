@@ -1,15 +1,16 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { chunkText } from "@/lib/jobs/chunk";
+import { chunkText } from "@/lib/kinds/listing/chunk";
 import { JobFailure } from "@/lib/jobs/classify";
-import type { AnalysisDefinition } from "@/lib/jobs/definitions";
+import type { AnalysisDefinition } from "@/lib/kinds/listing/definition";
+import type { PlannedStep } from "@/lib/jobs/kind";
 import type { Params, Usage } from "@/lib/jobs/schema";
 import type { Listing } from "@/lib/listings/schema";
 
 /**
- * The steps of an analysis: prepare → analyze:0 … analyze:n-1 → synthesize → validate → save.
- * Each returns the checkpoint the engine stores before the next begins; a redelivery reads the
- * checkpoints back and skips those steps.
+ * The steps of a listing analysis: prepare → analyze:0 … analyze:n-1 → synthesize → validate →
+ * (the engine's) save. Each returns the checkpoint the engine stores before the next begins; a
+ * redelivery reads the checkpoints back and skips those steps.
  */
 export type PrepareCheckpoint = { chunks: number; textHash: string };
 export type TextCheckpoint = { text: string; usage: Usage };
@@ -17,6 +18,22 @@ export type ValidateCheckpoint = { result: unknown; repaired: boolean; usage: Us
 
 export function planSteps(chunks: number): string[] {
   return ["prepare", ...Array.from({ length: chunks }, (_, i) => `analyze:${i}`), "synthesize", "validate", "save"];
+}
+
+/** The synthesis, in chunk analyses (the high end of what was measured: see lib/jobs/eta.ts). */
+export const SYNTHESIS_WEIGHT = 4;
+
+/** How much of the model work each step is, in chunk analyses. */
+export function listingStepWeight(name: string): number {
+  if (name.startsWith("analyze:")) return 1;
+  return name === "synthesize" ? SYNTHESIS_WEIGHT : 0;
+}
+
+/** The plan the engine shows progress and the estimate by (it adds "save" itself). */
+export function plannedSteps(chunks: number): PlannedStep[] {
+  return planSteps(chunks)
+    .filter((name) => name !== "save")
+    .map((name) => ({ name, label: stepLabel(name, chunks), weight: listingStepWeight(name) }));
 }
 
 /** "analyzing chunk 3 of 8": what the UI shows next to the step counter. */
