@@ -38,7 +38,7 @@ export async function startLedger(redisUrl: string, prefix: string): Promise<Led
 
   monitor.on("monitor", (time: string, args: string[]) => {
     const [command, key] = [String(args[0]).toUpperCase(), String(args[1] ?? "")];
-    if (!key.startsWith(jobKey) || key.startsWith(`${jobKey}byListing:`)) return;
+    if (!key.startsWith(jobKey) || key.startsWith(`${jobKey}byIdentity:`)) return;
     const [id, sub] = key.slice(jobKey.length).split(":");
     const at = Number(time) * 1000;
     if (command === "SET" && sub === "lease") bump(ledger.leases, id);

@@ -123,7 +123,7 @@ export async function startE2EApp(): Promise<E2EApp> {
           cursor = String(nextCursor);
           for (const key of found) {
             const rest = key.slice(`${prefix}job:`.length);
-            if (!rest.includes(":")) ids.push(rest); // job:{id} only, not :steps, :lease, byListing:…
+            if (!rest.includes(":")) ids.push(rest); // job:{id} only, not :steps, :lease, byIdentity:…
           }
         } while (cursor !== "0");
         return ids;

@@ -49,7 +49,7 @@ describe("an analysis runs start → queued → running → succeeded through QS
     expect(keys.length).toBeGreaterThan(10);
     expect(keys.filter((k) => k.ttl <= 0)).toEqual([]);
     expect(keys.some((k) => /job:[^:]+:steps$/.test(k.key))).toBe(true);
-    expect(keys.some((k) => k.key.includes("job:byListing:"))).toBe(true);
+    expect(keys.some((k) => k.key.includes("job:byIdentity:"))).toBe(true);
     expect(keys.some((k) => k.key.includes("jobs:owner:"))).toBe(true);
   });
 });
