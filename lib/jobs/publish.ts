@@ -68,8 +68,10 @@ function consumeRequest(job: Publishable, follow?: FollowUp) {
     ...(flow ? { flowControl: flow } : {}),
     retries: env().QSTASH_RETRIES,
     retryDelay: retryDelayExpression(retryPolicy()),
-    // `run`: which run of the job this message serves, so a late callback cannot fail a retried job.
-    failureCallback: webhookUrl(`${FAILED_PATH}?job=${encodeURIComponent(job.id)}&run=${job.retries ?? 0}`),
+    // `run`: which run of the job this message serves, so a late callback cannot fail a retried
+    // job. A recheck or circuit wait is published without it (the run is not known there): its
+    // callback then acts, which REVIVE_JOB's own guards (live lease, ended, waiting) keep safe.
+    failureCallback: webhookUrl(`${FAILED_PATH}?job=${encodeURIComponent(job.id)}${job.retries === undefined ? "" : `&run=${job.retries}`}`),
   };
 }
 
