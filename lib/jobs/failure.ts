@@ -1,6 +1,7 @@
 import "server-only";
 import { reviveJob } from "@/lib/jobs/revive";
-import { recheckLater, type ConsumeOutcome } from "@/lib/jobs/runner";
+import type { ConsumeOutcome } from "@/lib/jobs/runner";
+import { recheckLater } from "@/lib/jobs/waits";
 import { DEFAULT_TIMEOUT_MS, jobErrorSchema, type JobError } from "@/lib/jobs/schema";
 import { log } from "@/lib/ops/log";
 import { qstash } from "@/lib/qstash/client";

@@ -6,6 +6,7 @@ import { jobTimeoutMs } from "@/lib/jobs/timeout";
 import type { JobContext, JobKind, Kinds, ModelRequest, PlannedStep } from "@/lib/jobs/kind";
 import { PROGRESS_INTERVAL_MS, ProgressWriter, type StopReason } from "@/lib/jobs/progress";
 import { publishJob, retryPolicy, type ConsumeMessage } from "@/lib/jobs/publish";
+import { recheckLater, waitForCircuit } from "@/lib/jobs/waits";
 import { retryDelayMs } from "@/lib/jobs/retry-policy";
 import type { Delivery } from "@/lib/qstash/verify";
 import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
@@ -85,44 +86,6 @@ export async function runDelivery(kinds: Kinds, message: ConsumeMessage, deliver
   const attempt = lease.leased ? lease.job.attempt : undefined;
   log(outcome.kind === "ack" ? "info" : "warn", "delivery", { jobId, attempt, messageId, durationMs: Date.now() - started, outcome: outcome.kind, note: outcome.note });
   return outcome;
-}
-
-/**
- * Another worker holds the job. Acknowledging outright could lose the job if that worker dies
- * (this may be a duplicate of its own message); failing would burn QStash retries while it is
- * healthy. So: queue a recheck for when its lease could have expired, then acknowledge. One
- * recheck per holder and lease deadline (deduplicated); if publishing fails, QStash retries us.
- */
-export async function recheckLater(jobId: string, analysisType: Job["analysisType"], holderAttempt: number, leaseLeftMs: number, messageId: string | null): Promise<ConsumeOutcome> {
-  const delayS = Math.ceil(leaseLeftMs / 1000) + 1;
-  // Keyed by the holder, its lease deadline and the message that found it: copies of one message
-  // share one recheck; a holder that renewed its lease (still alive) gets a fresh one when that
-  // recheck lands; and a recheck that lands early (clocks differ) is not swallowed by dedup.
-  const deadlineS = Math.ceil((Date.now() + leaseLeftMs) / 1000);
-  try {
-    await publishJob({ id: jobId, analysisType }, { kind: "recheck", seq: `${holderAttempt}-${deadlineS}.${(messageId ?? "none").slice(-12)}`, delayS, ...(messageId ? { origin: messageId } : {}) });
-  } catch {
-    return { kind: "held", retryAfterS: delayS, note: "another worker holds the lease; recheck could not be queued" };
-  }
-  return { kind: "ack", note: `another worker holds the lease; rechecking in ${delayS} s` };
-}
-
-/**
- * The AI provider's circuit is open: nothing was touched. Queue the job again for when the
- * circuit may let a probe through and acknowledge — the job waits in QStash, not in function
- * time, and no QStash retry is spent. If that publish fails, a 503 with Retry-After does it.
- */
-async function waitForCircuit(jobId: string, analysisType: Job["analysisType"], waitMs: number, messageId: string | null): Promise<ConsumeOutcome> {
-  const delayS = Math.max(1, Math.ceil(waitMs / 1000));
-  // One wait per delivered message: duplicates of this message share it, and a wait message that
-  // arrives early (clocks differ) makes a new one instead of being swallowed by deduplication.
-  const seq = `${Math.ceil((Date.now() + waitMs) / 1000)}.${(messageId ?? "none").slice(-12)}`;
-  try {
-    await publishJob({ id: jobId, analysisType }, { kind: "circuit", seq, delayS });
-  } catch {
-    return { kind: "retry", retryAfterS: delayS, note: "the AI provider's circuit is open; could not queue the wait" };
-  }
-  return { kind: "ack", note: `the AI provider's circuit is open; trying again in ${delayS} s` };
 }
 
 /** Thrown by a step that finds the delivery's time budget spent: the rest goes to a continuation. */

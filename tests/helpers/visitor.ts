@@ -23,7 +23,8 @@ export class Visitor {
     return this.request(path, { method: "POST", body: JSON.stringify(body) });
   }
 
-  async start(body: { listingId: string; analysisType: string; params?: Record<string, unknown> }) {
+  /** A start of any kind (`input`), or of a listing analysis by `listingId`. */
+  async start(body: { listingId?: string; input?: Record<string, unknown>; analysisType: string; params?: Record<string, unknown> }) {
     const res = await this.post("/api/analysis/start", body);
     return { res, body: (await res.json()) as { job: JobView; deduplicated: boolean; nextPollMs: number; error?: { code: string } } };
   }
@@ -50,6 +51,7 @@ export type JobView = {
   retries: number;
   revives: number;
   createdAt: number;
-  listingId: string;
+  subject: string;
+  input: Record<string, unknown>;
   analysisType: string;
 };
