@@ -26,7 +26,7 @@ export const newListingSchema = z.strictObject({
     .trim()
     .min(LISTING_TEXT_MIN, `text needs at least ${LISTING_TEXT_MIN} characters to analyse`)
     .max(LISTING_TEXT_MAX, `text is at most ${LISTING_TEXT_MAX} characters`)
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what the rule refuses
     .refine((t) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(t), "text contains control characters"),
 });
 export type NewListing = z.infer<typeof newListingSchema>;
