@@ -9,6 +9,7 @@ import { webhookTargets } from "./webhooks.ts";
  * Every fuzz target, by the test file that runs it (`<group>.fuzz.test.ts`, one test stack
  * each). routes.fuzz.test.ts checks that together they cover every route under app/api.
  */
+// biome-ignore lint/suspicious/noExplicitAny: one list holds targets of different input types (T is both made and read)
 export const fuzzGroups: Record<string, Array<FuzzTarget<any>>> = {
   public: publicTargets,
   analysis: [...analysisTargets, ...batchTargets],

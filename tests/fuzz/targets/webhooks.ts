@@ -166,4 +166,5 @@ const malformedTargets: FuzzTarget<Delivery>[] = [
   },
 ];
 
+// biome-ignore lint/suspicious/noExplicitAny: one list holds targets of different input types (T is both made and read)
 export const webhookTargets: Array<FuzzTarget<any>> = [...forgedTargets, ...malformedTargets];
