@@ -54,7 +54,8 @@ export function JobView({ job, offline, connectionError, canceling = false, onRe
         </span>
       </div>
       {active && job.partialOutput ? (
-        <pre className="partial" aria-label="Streaming output">
+        // biome-ignore lint/a11y/useSemanticElements: a labelled region that stays a <pre>, which keeps the stream's whitespace
+        <pre className="partial" role="region" aria-label="Streaming output">
           {job.partialOutput}
         </pre>
       ) : null}

@@ -92,10 +92,13 @@ function ListingOptions({ listings, selected, onSelect }: Omit<Props, "onAdded">
   }
 
   return (
+    // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the APG listbox pattern described above
     <ul className="listing-grid" role="listbox" aria-label="Business listings" ref={list} onKeyDown={onKeyDown}>
       {listings.map((l, i) => (
+        // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox's onKeyDown moves and selects
         <li
           key={l.id}
+          // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: an option of the listbox above
           role="option"
           aria-selected={selected === l.id}
           tabIndex={i === current ? 0 : -1}
