@@ -92,8 +92,14 @@ function ListingOptions({ listings, selected, onSelect }: Omit<Props, "onAdded">
   }
 
   return (
-    // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the APG listbox pattern described above
-    <ul className="listing-grid" role="listbox" aria-label="Business listings" ref={list} onKeyDown={onKeyDown}>
+    <ul
+      className="listing-grid"
+      // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the APG listbox pattern described above
+      role="listbox"
+      aria-label="Business listings"
+      ref={list}
+      onKeyDown={onKeyDown}
+    >
       {listings.map((l, i) => (
         // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox's onKeyDown moves and selects
         <li

@@ -7,6 +7,7 @@ import fc from "fast-check";
  */
 
 /** Strings chosen to break parsers, regexes, key builders and logs. */
+// biome-ignore format: one kind of attack a line (unicode, number-likes, keys, paths, injections)
 const nastyConstants = [
   "", " ", "\u0000", "\u0000abc", "\r\n", "\t\v\f", "\u001b[31mred", "\u202etxt.exe", "\u200b\u200c\u200d\ufeff",
   "😀", "👩‍👩‍👧‍👦", "🏳️‍🌈", "\ud800", "\udfff", "a\ud83dz", "\ud83d", "é", "ｆｕｌｌ", "İ", "ß", "\u0301", "𝕏",
