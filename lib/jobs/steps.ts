@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { chunkText } from "@/lib/jobs/chunk";
-import { JobFailure } from "@/lib/jobs/classify";
+import { JobFailure } from "@/lib/telemetry/classify";
 import type { AnalysisDefinition } from "@/lib/jobs/definitions";
 import type { Params, Usage } from "@/lib/jobs/schema";
 import type { Listing } from "@/lib/listings/schema";

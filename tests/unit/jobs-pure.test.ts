@@ -66,7 +66,7 @@ describe("Lua scripts", () => {
         "CHECKPOINT_STEP": "1fc32d8063741f96e1cd438e24db64dfa44afbac",
         "CREATE_JOB": "6a2ae5e8a1ffed97ef31978a1d80aa1f4923b7a0",
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
-        "FINISH_JOB": "75995ee04e1694584314f8dc665cc0a6fd2ae693",
+        "FINISH_JOB": "09837befef84e0dc50185ebfd9d225638586e9fe",
         "LEASE_JOB": "92550b6ef4dbea07f88fc7687969819dec49782d",
         "LIST_OWNER_JOBS": "0779eff566a4ab3605d9301ac0167735b90df1e2",
         "RELEASE_LEASE": "1c2dc34769bb5fcddead7aa58df274c0b4e4e439",
