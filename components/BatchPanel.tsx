@@ -22,7 +22,7 @@ export function BatchPanel({ listings, kinds }: { listings: ListingSummary[]; ki
   return (
     <section className="card batch" aria-labelledby="batch-heading" data-testid="batch-panel">
       <h2 id="batch-heading">Batch · analyse several listings</h2>
-      {!batch || batch.status !== "running" ? (
+      {batch?.status !== "running" ? (
         <form
           className="batch-form"
           onSubmit={(e) => {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { errorCodeInfo } from "@/lib/jobs/error-codes";
+import { errorCodeInfo } from "@/lib/telemetry/error-codes";
 import type { PublicJob } from "@/lib/jobs/schema";
 import { ResultReport } from "./ResultReport";
 
@@ -54,7 +54,8 @@ export function JobView({ job, offline, connectionError, canceling = false, onRe
         </span>
       </div>
       {active && job.partialOutput ? (
-        <pre className="partial" aria-label="Streaming output">
+        // biome-ignore lint/a11y/useSemanticElements: a labelled region that stays a <pre>, which keeps the stream's whitespace
+        <pre className="partial" role="region" aria-label="Streaming output">
           {job.partialOutput}
         </pre>
       ) : null}
@@ -76,7 +77,7 @@ export function JobView({ job, offline, connectionError, canceling = false, onRe
 
 /**
  * A failed job: what went wrong and Retry, or, when retrying cannot help (the same listing
- * would get the same answer), why not and what to do instead (lib/jobs/error-codes.ts).
+ * would get the same answer), why not and what to do instead (lib/telemetry/error-codes.ts).
  */
 function Failure({ job, onRetry }: { job: PublicJob; onRetry: () => void }) {
   const { personRetry, advice } = errorCodeInfo(job.error?.code ?? "");

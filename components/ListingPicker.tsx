@@ -92,10 +92,19 @@ function ListingOptions({ listings, selected, onSelect }: Omit<Props, "onAdded">
   }
 
   return (
-    <ul className="listing-grid" role="listbox" aria-label="Business listings" ref={list} onKeyDown={onKeyDown}>
+    <ul
+      className="listing-grid"
+      // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the APG listbox pattern described above
+      role="listbox"
+      aria-label="Business listings"
+      ref={list}
+      onKeyDown={onKeyDown}
+    >
       {listings.map((l, i) => (
+        // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox's onKeyDown moves and selects
         <li
           key={l.id}
+          // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: an option of the listbox above
           role="option"
           aria-selected={selected === l.id}
           tabIndex={i === current ? 0 : -1}

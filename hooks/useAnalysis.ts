@@ -120,6 +120,7 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
   const hiddenSince = useRef<number | null>(null);
   const [hiddenPolls, setHiddenPolls] = useState(0);
   const etaMs = data?.job.etaMs ?? null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: hiddenPolls is the trigger: each hidden answer re-arms the timer
   useEffect(() => {
     if (visible || !active) {
       hiddenSince.current = null;
@@ -239,6 +240,7 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
 
   // Attach on mount (and when the identity passed in changes).
   const identityKey = identity ? JSON.stringify(identity) : null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: identityKey stands for identity's content, so a new object with the same fields does not attach again
   useEffect(() => {
     if (identity) void attach(identity.input, identity.analysisType, identity.params);
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -46,6 +46,7 @@ export function JobsTable({ initial }: { initial: JobFilters }) {
         <h2 id="jobs-heading">Jobs</h2>
         <span className="hint">{data ? `${jobs.length}${jobs.length === LIMIT ? "+" : ""} shown, newest first` : null}</span>
       </div>
+      {/* biome-ignore lint/a11y/useSemanticElements: role="search" on the form is the landmark every browser maps; <search> is too new */}
       <form className="controls ops-filters" onSubmit={search} role="search">
         <label className="field ops-grow">
           <span>Search (job id opens the job)</span>

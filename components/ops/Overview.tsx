@@ -24,6 +24,7 @@ export function Overview({ initialWindow }: { initialWindow: number }) {
   return (
     <div className="ops-stack" data-testid="ops-overview">
       <div className="row spread ops-toolbar">
+        {/* biome-ignore lint/a11y/useSemanticElements: a segmented row of toggle buttons; a fieldset would bring a border and a legend */}
         <div className="ops-segmented" role="group" aria-label="Time window">
           {WINDOWS.map((w) => (
             <button key={w.minutes} type="button" aria-pressed={w.minutes === windowMinutes} onClick={() => choose(w.minutes)}>

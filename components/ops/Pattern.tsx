@@ -1,6 +1,6 @@
 import { Fragment } from "react";
 
-/** The placeholders lib/ops/sanitize.ts normalizeMessage puts in a group's message, as people read them. */
+/** The placeholders lib/telemetry/sanitize.ts normalizeMessage puts in a group's message, as people read them. */
 const PLACEHOLDERS: Record<string, { shown: string; title: string }> = {
   "<n>": { shown: "#", title: "a number" },
   "<id>": { shown: "id", title: "an id" },

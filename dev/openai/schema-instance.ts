@@ -50,7 +50,7 @@ export function instanceOf(schema: Schema, words: string[], rng: Rng): unknown {
       case "object":
         return objectFor(s, depth, visit, words, rng);
       case "array":
-        return arrayFor(s, depth, key, visit, rng);
+        return arrayFor(s, depth, key, visit);
       case "integer":
         return numberFor(s, true, rng);
       case "number":
@@ -90,7 +90,7 @@ function objectFor(s: Schema, depth: number, visit: Visit, words: string[], rng:
   return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, visit(v, depth + 1, k)]));
 }
 
-function arrayFor(s: Schema, depth: number, key: string | undefined, visit: Visit, rng: Rng): unknown[] {
+function arrayFor(s: Schema, depth: number, key: string | undefined, visit: Visit): unknown[] {
   const min = Number(s.minItems ?? 0);
   const max = Number(s.maxItems ?? Infinity);
   const length = depth > MAX_DEPTH ? min : Math.max(min, Math.min(max, DEFAULT_ITEMS));

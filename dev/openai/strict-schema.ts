@@ -40,7 +40,7 @@ function children(s: Schema): Array<[string[], unknown]> {
     for (const [k, v] of Object.entries((s[map] ?? {}) as Schema)) out.push([[map, k], v]);
   }
   for (const list of ["anyOf", "allOf", "oneOf", "prefixItems"]) {
-    if (Array.isArray(s[list])) (s[list] as unknown[]).forEach((v, i) => out.push([[list, String(i)], v]));
+    if (Array.isArray(s[list])) (s[list] as unknown[]).forEach((v, i) => void out.push([[list, String(i)], v]));
   }
   if (s.items && typeof s.items === "object" && !Array.isArray(s.items)) out.push([["items"], s.items]);
   return out;

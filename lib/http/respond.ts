@@ -1,11 +1,8 @@
 import "server-only";
 import { AppError, type ErrorBody } from "@/lib/errors";
-import { classify } from "@/lib/jobs/classify";
-import { errorEvent } from "@/lib/ops/classify";
-import { recordError } from "@/lib/ops/error-store";
-import { log } from "@/lib/ops/log";
-import { qstashAnswer } from "@/lib/qstash/answer";
 import { isRedisUnreachable, isStoreFull, isUnreachable } from "@/lib/redis/unreachable";
+import { reportUnexpected } from "@/lib/telemetry/error-record";
+import { log } from "@/lib/telemetry/log";
 
 /** A JSON response; `init.headers` are merged over the JSON content type. */
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
@@ -21,7 +18,7 @@ const UNAVAILABLE_RETRY_S = 5;
  * the job it follows is safe in Redis and QStash keeps delivering; a script refused for OOM wrote
  * nothing (Redis runs a script's writes all or none). Null when `error` is something else.
  */
-function unavailable(error: unknown): AppError | null {
+export function unavailable(error: unknown): AppError | null {
   if (isStoreFull(error)) {
     return new AppError("unavailable:store_full", "tabsafe's storage is full right now, so nothing new can be saved. Nothing was changed; please try again later.", { "retry-after": "60" });
   }
@@ -51,28 +48,8 @@ export function route<Args extends unknown[]>(handler: (...args: Args) => Promis
       const where = args[0] instanceof Request ? `route:${new URL(args[0].url).pathname}` : "route";
       // Storage down: recording the error would only wait for the same outage; the log has it.
       if (unavailable(error)) log("warn", "service_unreachable", { where, error: error instanceof Error ? String(error.cause ?? error.message) : String(error) });
-      else if (!(error instanceof AppError)) await recordError(errorEvent(classify(error).error, where, error, "final"));
+      else if (!(error instanceof AppError)) await reportUnexpected(error, where);
       return errorResponse(error);
-    }
-  };
-}
-
-/**
- * Wraps a QStash webhook. A failure the handler did not decide itself (storage unreachable, a
- * bug) is answered as a retry on QStash's own schedule — a 503 without Retry-After, so a long
- * outage is waited out by the retry policy's growing delays instead of spending every retry at
- * the same short interval.
- */
-export function webhook(handler: (req: Request) => Promise<Response>) {
-  return async (req: Request): Promise<Response> => {
-    try {
-      return await handler(req);
-    } catch (error) {
-      if (error instanceof AppError) return errorResponse(error);
-      const where = `webhook:${new URL(req.url).pathname}`;
-      if (unavailable(error)) log("warn", "service_unreachable", { where, error: String((error as Error).cause ?? error) });
-      else await recordError(errorEvent(classify(error).error, where, error, "final"));
-      return qstashAnswer({ kind: "retry", retryAfterS: null, note: unavailable(error) ? "a service was unreachable" : "unexpected error" });
     }
   };
 }

@@ -1,8 +1,8 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { hourId, minuteId } from "@/lib/ops/metric-keys";
-import { visitorHash } from "@/lib/ops/visitor";
+import { hourId, minuteId } from "@/lib/telemetry/metric-keys";
+import { visitorHash } from "@/lib/telemetry/visitor";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
 

@@ -1,9 +1,9 @@
 import "server-only";
 import { reviveJob } from "@/lib/jobs/revive";
-import type { ConsumeOutcome } from "@/lib/jobs/runner";
+import type { ConsumeOutcome } from "@/lib/qstash/answer";
 import { recheckLater } from "@/lib/jobs/waits";
 import { DEFAULT_TIMEOUT_MS, jobErrorSchema, type JobError } from "@/lib/jobs/schema";
-import { log } from "@/lib/ops/log";
+import { log } from "@/lib/telemetry/log";
 import { qstash } from "@/lib/qstash/client";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";

@@ -1,13 +1,13 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { jobTimeoutMs } from "@/lib/jobs/timeout";
-import { maxAgeError, timeoutError } from "@/lib/jobs/classify";
+import { maxAgeError, timeoutError } from "@/lib/telemetry/classify";
 import { flowControl, publishJob } from "@/lib/jobs/publish";
 import { isTerminal, type Job, type JobError } from "@/lib/jobs/schema";
 import { finishJob, getJob, markRevived } from "@/lib/jobs/store";
-import { errorEvent } from "@/lib/ops/classify";
-import { recordError } from "@/lib/ops/error-store";
-import { log } from "@/lib/ops/log";
+import { errorEvent } from "@/lib/telemetry/error-event";
+import { recordError } from "@/lib/telemetry/error-record";
+import { log } from "@/lib/telemetry/log";
 import { flowHasWaiting } from "@/lib/qstash/flow-waiting";
 
 /**

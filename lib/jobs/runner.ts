@@ -1,31 +1,24 @@
 import "server-only";
 import { nanoid } from "nanoid";
 import { env } from "@/lib/env";
-import { classify, JobFailure, maxAgeError, StreamStalled, timeoutError } from "@/lib/jobs/classify";
+import { classify, JobFailure, maxAgeError, StreamStalled, timeoutError } from "@/lib/telemetry/classify";
 import { jobTimeoutMs } from "@/lib/jobs/timeout";
 import type { JobContext, JobKind, Kinds, ModelRequest, PlannedStep } from "@/lib/jobs/kind";
 import { PROGRESS_INTERVAL_MS, ProgressWriter, type StopReason } from "@/lib/jobs/progress";
 import { publishJob, retryPolicy, type ConsumeMessage } from "@/lib/jobs/publish";
 import { recheckLater, waitForCircuit } from "@/lib/jobs/waits";
 import { retryDelayMs } from "@/lib/jobs/retry-policy";
+import type { ConsumeOutcome } from "@/lib/qstash/answer";
 import type { Delivery } from "@/lib/qstash/verify";
 import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
 import { BillMeter, estimateTokens } from "@/lib/jobs/budget";
 import { remainingMs } from "@/lib/jobs/eta";
 import { checkpoint, finishJob, leaseJob, releaseLease, type Billing } from "@/lib/jobs/store";
 import { streamResponse, type StreamResult } from "@/lib/openai/stream";
-import { errorEvent } from "@/lib/ops/classify";
-import { recordError } from "@/lib/ops/error-store";
-import { log } from "@/lib/ops/log";
-import { visitorHash } from "@/lib/ops/visitor";
-
-/** What one delivery ended in; lib/qstash/answer.ts turns it into QStash's answer. */
-export type ConsumeOutcome =
-  | { kind: "ack"; note: string }
-  | { kind: "refused"; note: string }
-  | { kind: "held"; retryAfterS: number; note: string }
-  | { kind: "retry"; retryAfterS: number | null; note: string }
-  | { kind: "fatal"; note: string };
+import { errorEvent } from "@/lib/telemetry/error-event";
+import { recordError } from "@/lib/telemetry/error-record";
+import { log } from "@/lib/telemetry/log";
+import { visitorHash } from "@/lib/telemetry/visitor";
 
 /** The last step of every plan: the engine's own write of the result. */
 const SAVE: PlannedStep = { name: "save", label: "saving the result" };

@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { jobErrorSchema } from "@/lib/telemetry/job-error";
+
+// A job's `error` is telemetry's failure shape; the Job's readers take it from here too.
+export { errorCategories, jobErrorSchema, type ErrorCategory, type JobError } from "@/lib/telemetry/job-error";
 
 /**
  * The Job: one zod schema is the source of truth for the server, the client and the Redis hash.
@@ -21,18 +25,6 @@ export const jobStatusSchema = z.enum(jobStatuses);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 export const terminalStatuses: readonly JobStatus[] = ["succeeded", "failed", "canceled"];
 export const isTerminal = (s: JobStatus) => terminalStatuses.includes(s);
-
-export const errorCategories = [
-  "AI_PROVIDER", "DATABASE", "AUTH", "FILE_PROCESSING", "JSON_PARSING", "VALIDATION", "NETWORK", "SYSTEM", "USER_INPUT",
-] as const;
-export type ErrorCategory = (typeof errorCategories)[number];
-export const jobErrorSchema = z.object({
-  code: z.string(),
-  category: z.enum(errorCategories),
-  message: z.string(),
-  retryable: z.boolean(),
-});
-export type JobError = z.infer<typeof jobErrorSchema>;
 
 export const stepInfoSchema = z.object({ name: z.string(), index: z.number().int(), total: z.number().int(), label: z.string() });
 export type StepInfo = z.infer<typeof stepInfoSchema>;
@@ -132,14 +124,6 @@ export function fromHash(id: string, h: Record<string, string>): Job {
     cachedFrom: h.cachedFrom || null,
     version: num(h.version) ?? 0,
   });
-}
-
-/** Redis returns a hash as [field, value, field, value, …] inside Lua results. */
-export function pairsToRecord(pairs: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!Array.isArray(pairs)) return out;
-  for (let i = 0; i + 1 < pairs.length; i += 2) out[String(pairs[i])] = String(pairs[i + 1]);
-  return out;
 }
 
 export function toPublic(job: Job): PublicJob {

@@ -8,12 +8,12 @@
  */
 import { BUDGET_LUA } from "@/lib/jobs/budget-lua";
 import { CIRCUIT_LUA } from "@/lib/openai/circuit-lua";
-import { METRICS_LUA } from "@/lib/ops/metric-keys";
+import { METRICS_LUA } from "@/lib/telemetry/metric-keys";
 
 // Lua 5.1 (Redis) has a global unpack; 5.3 engines (the in-process fallback) have table.unpack.
 const prelude = `local unpack = unpack or table.unpack
 `;
-/** For scripts that also count ops metrics (lib/ops/metric-keys.ts): same round trip, no extra command. */
+/** For scripts that also count ops metrics (lib/telemetry/metric-keys.ts): same round trip, no extra command. */
 const counting = `${prelude}${METRICS_LUA}`;
 
 export const CREATE_JOB = `--[[ CREATE_JOB: create a job unless its identity already has a live one.
@@ -189,7 +189,7 @@ ARGV[6] error JSON or ''  ARGV[7] job id
 ARGV[8] minute metrics TTL, s  ARGV[9] hour metrics TTL, s
 ARGV[10] model  ARGV[11] USD per 1M input tokens  ARGV[12] USD per 1M output tokens
 ARGV[13] result cache TTL, s (a success is stored under the job's cacheKey as "{job id} {result JSON}"; 0: off)
-ARGV[14] '1' when a failure was caused by the person's input (lib/jobs/error-codes.ts): also
+ARGV[14] '1' when a failure was caused by the person's input (lib/telemetry/error-codes.ts): also
 counted as inputFailed, which the success rate leaves out
 Counts the ending by type, the duration of a success (createdAt → now), tokens and cost.
 Returns {1, status} ended (a success becomes 'canceled' if a cancel was requested first:

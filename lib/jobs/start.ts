@@ -12,9 +12,9 @@ import type { Job, JobInput, Params } from "@/lib/jobs/schema";
 import { createJob, findJobByIdentity, finishJob } from "@/lib/jobs/store";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
-import { errorEvent } from "@/lib/ops/classify";
-import { recordError } from "@/lib/ops/error-store";
-import { visitorHash } from "@/lib/ops/visitor";
+import { errorEvent } from "@/lib/telemetry/error-event";
+import { recordError } from "@/lib/telemetry/error-record";
+import { visitorHash } from "@/lib/telemetry/visitor";
 
 /** A queued job older than this with no worker yet gets its message published again (same dedup id), in ms. */
 const REPUBLISH_AFTER_MS = 30_000;

@@ -2,13 +2,14 @@ import "server-only";
 import { env } from "@/lib/env";
 import { hgetallRecord } from "@/lib/redis/client";
 import { runScript } from "@/lib/redis/script";
-import { hgetallCounting } from "@/lib/ops/request-stats";
+import { hgetallCounting } from "@/lib/telemetry/request-stats";
 import { keys, ttl } from "@/lib/redis/keys";
-import { DEFAULT_TIMEOUT_MS, fromHash, pairsToRecord, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
+import { DEFAULT_TIMEOUT_MS, fromHash, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
+import { pairsToRecord } from "@/lib/redis/script";
 import { budgetGate, budgetMeter } from "@/lib/jobs/budget";
-import { isInputCaused } from "@/lib/jobs/error-codes";
+import { isInputCaused } from "@/lib/telemetry/error-codes";
 import * as lua from "@/lib/jobs/scripts";
-import { metricKeys, metricTtls, modelPricing } from "@/lib/ops/metric-write";
+import { metricKeys, metricTtls, modelPricing } from "@/lib/telemetry/metric-write";
 import { rememberForMs } from "@/lib/qstash/replay";
 import type { SignatureId } from "@/lib/qstash/verify";
 
@@ -54,7 +55,7 @@ export async function createJob(job: NewJob): Promise<CreateOutcome> {
 
 /**
  * One HGETALL. `pollBy`: the owner of a status poll, which also carries the API counters when
- * due (lib/ops/request-stats.ts).
+ * due (lib/telemetry/request-stats.ts).
  */
 export async function getJob(id: string, pollBy?: string): Promise<Job | null> {
   const hash = await (pollBy ? hgetallCounting(keys.job(id), pollBy) : hgetallRecord(keys.job(id)));

@@ -1,6 +1,6 @@
 import "server-only";
 import { publishJob } from "@/lib/jobs/publish";
-import type { ConsumeOutcome } from "@/lib/jobs/runner";
+import type { ConsumeOutcome } from "@/lib/qstash/answer";
 import type { Job } from "@/lib/jobs/schema";
 
 /*

@@ -5,6 +5,10 @@ export const LISTING_TITLE_MAX = 120;
 export const LISTING_TEXT_MIN = 40;
 export const LISTING_TEXT_MAX = 60_000;
 
+/** Control characters other than newline (\n), tab (\t) and carriage return (\r). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these characters are what a listing may not contain
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+
 export const listingIdSchema = z.string().regex(/^lst_[A-Za-z0-9_-]{3,64}$/, "not a listing id");
 
 export const listingSchema = z.object({
@@ -26,7 +30,6 @@ export const newListingSchema = z.strictObject({
     .trim()
     .min(LISTING_TEXT_MIN, `text needs at least ${LISTING_TEXT_MIN} characters to analyse`)
     .max(LISTING_TEXT_MAX, `text is at most ${LISTING_TEXT_MAX} characters`)
-    // eslint-disable-next-line no-control-regex
-    .refine((t) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(t), "text contains control characters"),
+    .refine((t) => !CONTROL_CHARACTERS.test(t), "text contains control characters"),
 });
 export type NewListing = z.infer<typeof newListingSchema>;

@@ -3,7 +3,6 @@ import { zodTextFormat } from "openai/helpers/zod";
 import type { z } from "zod";
 import { env } from "@/lib/env";
 import { openai } from "@/lib/openai/client";
-import type { Usage } from "@/lib/jobs/schema";
 
 export type StreamRequest = {
   instructions: string;
@@ -20,6 +19,9 @@ export type StreamRequest = {
   metadata: Record<string, string>;
 };
 
+/** Tokens of one answer, as the Job counts them (lib/jobs/schema.ts usageSchema). */
+type Usage = { inputTokens: number; outputTokens: number };
+
 export type StreamResult = { text: string; usage: Usage };
 
 /** Thrown when the provider reports a failed or incomplete response inside a 200 stream. */
@@ -34,7 +36,7 @@ export class ProviderResponseError extends Error {
 
 /**
  * One streamed Responses API call. Returns the full text and token usage; SDK errors (rate
- * limits, 5xx, connection, abort) propagate for lib/jobs/classify.ts to sort out.
+ * limits, 5xx, connection, abort) propagate for lib/telemetry/classify.ts to sort out.
  */
 export async function streamResponse(req: StreamRequest): Promise<StreamResult> {
   const stream = await openai().responses.create(

@@ -4,7 +4,7 @@ import { budgetToday, type BudgetToday } from "@/lib/jobs/budget";
 import { evaluateRules, type DeadLetters, type RuleVerdict } from "@/lib/ops/alert-rules";
 import { deadLetters } from "@/lib/ops/dlq";
 import { liveCounts } from "@/lib/ops/jobs";
-import { log } from "@/lib/ops/log";
+import { log } from "@/lib/telemetry/log";
 import { readBuckets } from "@/lib/ops/metrics";
 import { SET_ALERT } from "@/lib/ops/scripts";
 import { summarize } from "@/lib/ops/summarize";

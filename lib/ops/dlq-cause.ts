@@ -1,4 +1,4 @@
-import { isInputCaused } from "@/lib/jobs/error-codes";
+import { isInputCaused } from "@/lib/telemetry/error-codes";
 
 /**
  * Whether a dead letter is the trace of a failure the person's input caused. A worker that

@@ -2,7 +2,7 @@ import "server-only";
 import { jobErrorSchema, type AnalysisType, type JobStatus } from "@/lib/jobs/schema";
 import type { DeadLetters } from "@/lib/ops/alert-rules";
 import { isInputDeadLetter } from "@/lib/ops/dlq-cause";
-import { redact } from "@/lib/ops/sanitize";
+import { redact } from "@/lib/telemetry/sanitize";
 import type { DlqPage, DlqReplay, DlqRow } from "@/lib/ops/types";
 import { qstash } from "@/lib/qstash/client";
 import { redis } from "@/lib/redis/client";

@@ -1,51 +1,16 @@
 import "server-only";
-import { env } from "@/lib/env";
-import { errorCodeInfo, isInputCaused } from "@/lib/jobs/error-codes";
-import { errorCategories, pairsToRecord } from "@/lib/jobs/schema";
-import { isProviderFault, type OpsErrorEvent } from "@/lib/ops/classify";
-import { log } from "@/lib/ops/log";
-import { metricKeys, metricTtls } from "@/lib/ops/metric-write";
-import { READ_HASHES, RECORD_ERROR, RESOLVE_ERROR } from "@/lib/ops/scripts";
+import { errorCategories } from "@/lib/jobs/schema";
+import { READ_HASHES, RESOLVE_ERROR } from "@/lib/ops/scripts";
 import { severities, type ErrorGroup, type ErrorGroupSummary, type ErrorSample } from "@/lib/ops/types";
 import { hgetallRecord, redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
-import { runScript } from "@/lib/redis/script";
+import { pairsToRecord, runScript } from "@/lib/redis/script";
+import { errorCodeInfo } from "@/lib/telemetry/error-codes";
 
-/** Samples kept per group (newest first). */
-const SAMPLES_KEPT = 5;
-
-export type ErrorContext = Omit<ErrorSample, "at" | "detail">;
-
-/**
- * Records one occurrence: one script adds it to its group (reopening a resolved one), keeps a
- * few sanitized samples and counts it in the metrics (a failure the person's input caused as
- * inputErrors, apart from the service's errors: lib/jobs/error-codes.ts); the same event goes
- * to the log. Never throws: failing to record an error must not turn into a second failure.
+/*
+ * The error groups as /ops reads them: list, one with its samples, resolve. They are written
+ * by lib/telemetry/error-record.ts (recordError), below the job engine that reports them.
  */
-export async function recordError(event: OpsErrorEvent, ctx: Partial<ErrorContext> = {}): Promise<void> {
-  const now = Date.now();
-  const sample: ErrorSample = {
-    at: now, jobId: ctx.jobId ?? null, analysisType: ctx.analysisType ?? null, attempt: ctx.attempt ?? null,
-    messageId: ctx.messageId ?? null, visitor: ctx.visitor ?? null, detail: event.detail,
-  };
-  log(event.severity === "LOW" ? "warn" : "error", "error_recorded", { ...sample, code: event.code, category: event.category, severity: event.severity, where: event.where, fingerprint: event.fingerprint });
-  const fields = {
-    category: event.category, severity: event.severity, retryable: event.retryable ? "1" : "0", code: event.code,
-    where: event.where, message: event.message, userMessage: event.userMessage,
-  };
-  try {
-    await runScript(RECORD_ERROR, [keys.errorGroup(event.fingerprint), keys.errorSamples(event.fingerprint), keys.errorGroups(), ...metricKeys(now), keys.circuit()], [
-      now, event.fingerprint, env().ERROR_RETENTION_DAYS * 86_400, JSON.stringify(sample), SAMPLES_KEPT, ctx.analysisType ?? "", event.category,
-      // Only a delivery's own failure counts against the provider: the failure callback and the
-      // timeout sweep report a failure that was already counted.
-      ...metricTtls(), isProviderFault(event.code) && event.where.startsWith("consume:") ? "1" : "0", env().CIRCUIT_FAILURE_THRESHOLD || 1, env().CIRCUIT_COOLDOWN_MS,
-      isInputCaused(event.code) ? "1" : "0",
-      ...Object.entries(fields).flat(),
-    ]);
-  } catch (error) {
-    log("error", "error_record_failed", { fingerprint: event.fingerprint, message: String(error) });
-  }
-}
 
 function summary(fingerprint: string, h: Record<string, string>): ErrorGroupSummary {
   const pick = <T extends string>(list: readonly T[], v: string, fallback: T): T => (list.includes(v as T) ? (v as T) : fallback);

@@ -1,10 +1,11 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { jobTimeoutMs } from "@/lib/jobs/timeout";
-import { fromHash, jobErrorSchema, pairsToRecord, type Job, type JobStatus } from "@/lib/jobs/schema";
+import { fromHash, jobErrorSchema, type Job, type JobStatus } from "@/lib/jobs/schema";
+import { pairsToRecord } from "@/lib/redis/script";
 import { listIndexedJobs, splitSteps, type JobSummary } from "@/lib/jobs/store";
 import type { OpsJobDetail, OpsJobRow } from "@/lib/ops/types";
-import { visitorHash } from "@/lib/ops/visitor";
+import { visitorHash } from "@/lib/telemetry/visitor";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
 

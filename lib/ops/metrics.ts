@@ -1,8 +1,8 @@
 import "server-only";
 import { kinds } from "@/lib/kinds";
-import { pairsToRecord } from "@/lib/jobs/schema";
-import { HOUR_MS, hourId, MINUTE_MS, minuteId } from "@/lib/ops/metric-keys";
-import { flushApiStats } from "@/lib/ops/request-stats";
+import { pairsToRecord } from "@/lib/redis/script";
+import { HOUR_MS, hourId, MINUTE_MS, minuteId } from "@/lib/telemetry/metric-keys";
+import { flushApiStats } from "@/lib/telemetry/request-stats";
 import { summarize, type Bucket } from "@/lib/ops/summarize";
 import { READ_HASHES } from "@/lib/ops/scripts";
 import { runScript } from "@/lib/redis/script";

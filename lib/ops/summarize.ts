@@ -1,5 +1,5 @@
 import { errorCategories } from "@/lib/jobs/schema";
-import { HISTOGRAM_BOUNDS_MS } from "@/lib/ops/metric-keys";
+import { HISTOGRAM_BOUNDS_MS } from "@/lib/telemetry/metric-keys";
 import type { Counters, ModelUsage, OpsOverview, Percentiles, SeriesPoint } from "@/lib/ops/types";
 
 /** One metric bucket as read: its start time and its counters. */

@@ -3,12 +3,12 @@
  * Shared by server and client (no server-only imports). Times are epoch ms, durations ms,
  * rates fractions 0–1 (null when there is nothing to divide by), money US dollars.
  */
-import type { AnalysisType, ErrorCategory, JobError, JobStatus, StepInfo } from "@/lib/jobs/schema";
+import type { AnalysisType, JobError, JobStatus, StepInfo } from "@/lib/jobs/schema";
+import type { ErrorSample as RecordedSample } from "@/lib/telemetry/error-record";
+import type { OpsErrorEvent } from "@/lib/telemetry/error-event";
+import type { ErrorCategory } from "@/lib/telemetry/job-error";
 
-export type { ErrorCategory };
-
-export const severities = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
-export type Severity = (typeof severities)[number];
+export { severities, type ErrorCategory, type Severity } from "@/lib/telemetry/job-error";
 
 /** p50/p95 estimated from a histogram (upper bounds of log-spaced buckets), avg exact. */
 export type Percentiles = { p50: number; p95: number; avg: number; count: number };
@@ -110,36 +110,17 @@ export type Health = {
   };
 };
 
-export type ErrorSample = {
-  at: number;
-  jobId: string | null;
-  analysisType: AnalysisType | null;
-  attempt: number | null;
-  messageId: string | null;
-  /** Keyed hash of the job's owner, never the raw session id. */
-  visitor: string | null;
-  /** Sanitized technical detail (secrets and personal data redacted, truncated). */
-  detail: string;
-};
+/** One occurrence as recorded (lib/telemetry/error-record.ts), of one of our analysis types. */
+export type ErrorSample = RecordedSample & { analysisType: AnalysisType | null };
 
-export type ErrorGroupSummary = {
-  fingerprint: string;
-  category: ErrorCategory;
-  severity: Severity;
-  retryable: boolean;
-  code: string;
+/** An error group: the event it groups (without one occurrence's detail) and its counts. */
+export type ErrorGroupSummary = Omit<OpsErrorEvent, "detail"> & {
   /**
    * "input": the person's listing caused it (content policy, an empty or missing listing);
    * kept as a group to see, but not counted in the error rate, health or alerts. From the
-   * code (lib/jobs/error-codes.ts), so it holds for groups recorded before the table existed.
+   * code (lib/telemetry/error-codes.ts), so it holds for groups recorded before the table existed.
    */
   cause: "input" | "service";
-  /** Where it happened: "consume:analyze", "start:publish", … */
-  where: string;
-  /** Normalized, sanitized message (ids and numbers replaced). */
-  message: string;
-  /** What a person was told. */
-  userMessage: string;
   count: number;
   firstSeen: number;
   lastSeen: number;

@@ -1,6 +1,13 @@
 import "server-only";
-import type { ConsumeOutcome } from "@/lib/jobs/runner";
-import { log } from "@/lib/ops/log";
+import { log } from "@/lib/telemetry/log";
+
+/** What one delivery ended in (lib/jobs/runner.ts); qstashAnswer turns it into QStash's answer. */
+export type ConsumeOutcome =
+  | { kind: "ack"; note: string }
+  | { kind: "refused"; note: string }
+  | { kind: "held"; retryAfterS: number; note: string }
+  | { kind: "retry"; retryAfterS: number | null; note: string }
+  | { kind: "fatal"; note: string };
 
 /**
  * The one place that decides what QStash hears back:

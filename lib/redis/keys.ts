@@ -52,7 +52,7 @@ export const keys = {
   stackCheck: (nonce: string) => `${p()}stackcheck:${nonce}`,
   activeJobs: () => `${p()}jobs:active`,
   recentJobs: () => `${p()}jobs:recent`,
-  /** `minute` as from lib/ops/metric-keys.ts minuteId(): "2026-12-01T07:05". */
+  /** `minute` as from lib/telemetry/metric-keys.ts minuteId(): "2026-12-01T07:05". */
   metricsMinute: (minute: string) => `${p()}metrics:minute:${minute}`,
   metricsHour: (hour: string) => `${p()}metrics:hour:${hour}`,
   errorGroups: () => `${p()}errors:groups`,

@@ -14,3 +14,11 @@ export function runScript(source: string, keyList: string[], args: Array<string 
   if (!script) scripts.set(source, (script = redis().createScript(source)));
   return script.exec(keyList, args.map(String));
 }
+
+/** Redis returns a hash as [field, value, field, value, …] inside Lua results. */
+export function pairsToRecord(pairs: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(pairs)) return out;
+  for (let i = 0; i + 1 < pairs.length; i += 2) out[String(pairs[i])] = String(pairs[i + 1]);
+  return out;
+}

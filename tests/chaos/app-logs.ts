@@ -1,5 +1,5 @@
 /**
- * The app logs one JSON line per warning or error (lib/ops/log.ts), and under chaos every
+ * The app logs one JSON line per warning or error (lib/telemetry/log.ts), and under chaos every
  * injected fault is one: hundreds of lines that bury the figures. This keeps them while a run
  * lasts — counted for the figures, and the lines of jobs named in a finding printed with it.
  */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
-import { type ErrorLog } from "./browser.ts";
+import type { ErrorLog } from "./browser.ts";
 import { launchCdpChromium, type CdpChromium } from "./cdp.ts";
 import { startE2EApp, type E2EApp } from "./harness.ts";
 import { openPersonTab } from "./person.ts";

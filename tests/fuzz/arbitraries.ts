@@ -7,12 +7,14 @@ import fc from "fast-check";
  */
 
 /** Strings chosen to break parsers, regexes, key builders and logs. */
+// biome-ignore format: one kind of attack a line (unicode, number-likes, keys, paths, injections)
 const nastyConstants = [
   "", " ", "\u0000", "\u0000abc", "\r\n", "\t\v\f", "\u001b[31mred", "\u202etxt.exe", "\u200b\u200c\u200d\ufeff",
   "😀", "👩‍👩‍👧‍👦", "🏳️‍🌈", "\ud800", "\udfff", "a\ud83dz", "\ud83d", "é", "ｆｕｌｌ", "İ", "ß", "\u0301", "𝕏",
   "null", "undefined", "NaN", "Infinity", "-1", "0x10", "1e309", "true", "[]", "{}", "\"", "\\", "'", "`",
   "__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf",
   "../../etc/passwd", "%00", "%", "%zz", "%E0%A4%A", "*", "?", "[", "{}*", "\\u0000", "'; DROP TABLE jobs;--",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent as text
   "<script>alert(1)</script>", "${7*7}", "{{7*7}}", "job:*", "lst_*", "\n\nkey:evil", "a".repeat(33), "A".repeat(1024),
 ] as const;
 

@@ -73,7 +73,7 @@ async function dispatch(routes: RouteEntry[], req: IncomingMessage, res: ServerR
   const body = chunks.length && req.method !== "GET" && req.method !== "HEAD" ? Buffer.concat(chunks) : undefined;
   const response = await handler(new Request(url, { method: req.method, headers, body }), { params: Promise.resolve(params) });
   const outHeaders: Record<string, string | string[]> = {};
-  response.headers.forEach((v, k) => (outHeaders[k] = v));
+  response.headers.forEach((v, k) => void (outHeaders[k] = v));
   const cookies = response.headers.getSetCookie();
   if (cookies.length) outHeaders["set-cookie"] = cookies;
   res.writeHead(response.status, outHeaders);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES, errorCodeInfo, isInputCaused } from "@/lib/jobs/error-codes";
+import { ERROR_CODES, errorCodeInfo, isInputCaused } from "@/lib/telemetry/error-codes";
 import { evaluateRules, judgeErrorRate, judgeSuccessRate, MIN_SAMPLES, type RuleInput } from "@/lib/ops/alert-rules";
 import { isInputDeadLetter } from "@/lib/ops/dlq-cause";
 import { summarize, type Bucket } from "@/lib/ops/summarize";

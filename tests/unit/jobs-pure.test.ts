@@ -68,7 +68,7 @@ describe("Lua scripts", () => {
         "CHECKPOINT_STEP": "1fc32d8063741f96e1cd438e24db64dfa44afbac",
         "CREATE_JOB": "8967719bbfad8e55fda3b2385d2007bb123aeedf",
         "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
-        "FINISH_JOB": "75995ee04e1694584314f8dc665cc0a6fd2ae693",
+        "FINISH_JOB": "09837befef84e0dc50185ebfd9d225638586e9fe",
         "LEASE_JOB": "92550b6ef4dbea07f88fc7687969819dec49782d",
         "LIST_OWNER_JOBS": "a7ce2c7b9b22e7d879c7c41e5abc52b1b016fdda",
         "RELEASE_LEASE": "1c2dc34769bb5fcddead7aa58df274c0b4e4e439",

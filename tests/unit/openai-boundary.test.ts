@@ -10,7 +10,7 @@ Object.assign(process.env, {
   APP_BASE_URL: "http://localhost:3000", SESSION_SECRET: "unit-test-secret-123",
 });
 const { streamResponse } = await import("@/lib/openai/stream");
-const { classify } = await import("@/lib/jobs/classify");
+const { classify } = await import("@/lib/telemetry/classify");
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledFrame: "error" }));

@@ -1,11 +1,11 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { classify, JobFailure, StreamStalled } from "@/lib/jobs/classify";
+import { classify, JobFailure, StreamStalled } from "@/lib/telemetry/classify";
 import { evaluateRules, type RuleInput } from "@/lib/ops/alert-rules";
-import { errorEvent, severityOf } from "@/lib/ops/classify";
-import { minuteId, hourId } from "@/lib/ops/metric-keys";
-import { normalizeMessage, redact } from "@/lib/ops/sanitize";
+import { errorEvent, severityOf } from "@/lib/telemetry/error-event";
+import { minuteId, hourId } from "@/lib/telemetry/metric-keys";
+import { normalizeMessage, redact } from "@/lib/telemetry/sanitize";
 import { percentiles, summarize, type Bucket } from "@/lib/ops/summarize";
 
 const apiError = (status: number, message: string, code?: string) =>

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { JobFailure } from "@/lib/jobs/classify";
+import { JobFailure } from "@/lib/telemetry/classify";
 import { defineKind, type JobContext, type JobKind } from "@/lib/jobs/kind";
 import type { Params } from "@/lib/jobs/schema";
 import { getListing, requireListing } from "@/lib/listings/store";

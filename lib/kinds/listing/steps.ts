@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { chunkText } from "@/lib/kinds/listing/chunk";
-import { JobFailure } from "@/lib/jobs/classify";
+import { JobFailure } from "@/lib/telemetry/classify";
 import type { AnalysisDefinition } from "@/lib/kinds/listing/definition";
 import type { PlannedStep } from "@/lib/jobs/kind";
 import type { Params, Usage } from "@/lib/jobs/schema";

@@ -21,7 +21,7 @@ const notA = (ok: (v: unknown) => boolean, nearMisses: string[]) =>
   fc.oneof(junkJson, nastyString, hugeString, fc.constantFrom(...nearMisses)).filter((v) => !ok(v));
 
 export const badJobId = notA(isJobId, ["", "abc", "a".repeat(33), "abcdefg", "abcdefgh ", " abcdefgh", "abcd efgh", "abcdefgh\n", "abcdéfgh", "abcdefg😀", "../../../x", "job:abcdefgh"]);
-export const badListingId = notA(isListingId, ["lst_", "lst_ab", "LST_abc", "lst-abc", "lst_abc ", "lst_" + "a".repeat(65), "lst_ab/c", "lst_abc\u0000", "harbor-coffee"]);
+export const badListingId = notA(isListingId, ["lst_", "lst_ab", "LST_abc", "lst-abc", "lst_abc ", `lst_${"a".repeat(65)}`, "lst_ab/c", "lst_abc\u0000", "harbor-coffee"]);
 export const badAnalysisType = notA((v) => analysisTypes.includes(v as string), ["", "Business_Analysis", "business_analysis ", "business-analysis", "all", "__proto__"]);
 
 /** Params no analysis type accepts ({} and absent are valid for all; each type knows one key). */

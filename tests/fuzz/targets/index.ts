@@ -1,4 +1,4 @@
-import type { FuzzTarget } from "../harness.ts";
+import type { AnyFuzzTarget } from "../harness.ts";
 import { analysisTargets } from "./analysis.ts";
 import { batchTargets } from "./batch.ts";
 import { opsTargets } from "./ops.ts";
@@ -9,7 +9,7 @@ import { webhookTargets } from "./webhooks.ts";
  * Every fuzz target, by the test file that runs it (`<group>.fuzz.test.ts`, one test stack
  * each). routes.fuzz.test.ts checks that together they cover every route under app/api.
  */
-export const fuzzGroups: Record<string, Array<FuzzTarget<any>>> = {
+export const fuzzGroups: Record<string, AnyFuzzTarget[]> = {
   public: publicTargets,
   analysis: [...analysisTargets, ...batchTargets],
   webhooks: webhookTargets,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { expect } from "vitest";
 import { codePoints, hugeString, invalidJsonText, junkJson, percentEncode, rawQueryPart, toQuery } from "../arbitraries.ts";
-import { brief, expectRejected, parseJson, short, type Answer, type FuzzRequest, type FuzzTarget } from "../harness.ts";
+import { brief, expectRejected, parseJson, short, type Answer, type AnyFuzzTarget, type FuzzRequest, type FuzzTarget } from "../harness.ts";
 import { wrongMethods } from "../requests.ts";
 import { deliveryHeaders, deliveryRequest, forgery, type Delivery } from "../signatures.ts";
 
@@ -166,4 +166,4 @@ const malformedTargets: FuzzTarget<Delivery>[] = [
   },
 ];
 
-export const webhookTargets: Array<FuzzTarget<any>> = [...forgedTargets, ...malformedTargets];
+export const webhookTargets: AnyFuzzTarget[] = [...forgedTargets, ...malformedTargets];

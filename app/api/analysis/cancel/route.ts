@@ -3,7 +3,7 @@ import { resolveOwner, withSession } from "@/lib/auth";
 import { AppError } from "@/lib/errors";
 import { readJson } from "@/lib/http/parse";
 import { json, route } from "@/lib/http/respond";
-import { timed } from "@/lib/ops/request-stats";
+import { timed } from "@/lib/telemetry/request-stats";
 import { requestCancel } from "@/lib/jobs/store";
 
 const cancelSchema = z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/, "not a job id") });

@@ -5,7 +5,7 @@ import { kinds } from "@/lib/kinds";
 import { runDelivery } from "@/lib/jobs/runner";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
 import { parseBody, verifyDelivery } from "@/lib/qstash/verify";
-import { webhook } from "@/lib/http/respond";
+import { webhook } from "@/lib/qstash/webhook";
 
 const messageSchema = z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/), analysisType: analysisTypeSchema, origin: z.string().max(200).optional() });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { webhook } from "@/lib/http/respond";
+import { webhook } from "@/lib/qstash/webhook";
 import { onDeliveryFailed } from "@/lib/jobs/failure";
 import { FAILED_PATH } from "@/lib/jobs/publish";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";

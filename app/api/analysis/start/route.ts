@@ -2,7 +2,7 @@ import { withSession } from "@/lib/auth";
 import { workCaller } from "@/lib/limits/caller";
 import { readJson } from "@/lib/http/parse";
 import { json, route } from "@/lib/http/respond";
-import { timed } from "@/lib/ops/request-stats";
+import { timed } from "@/lib/telemetry/request-stats";
 import { startJob } from "@/lib/jobs/start";
 import { view } from "@/lib/jobs/status";
 import { kindNamed } from "@/lib/kinds";

@@ -1,7 +1,7 @@
 import { resolveOwner, withSession } from "@/lib/auth";
 import { AppError } from "@/lib/errors";
 import { json, route } from "@/lib/http/respond";
-import { timed } from "@/lib/ops/request-stats";
+import { timed } from "@/lib/telemetry/request-stats";
 import { findJobStatus, jobStatus } from "@/lib/jobs/status";
 import { kindNamed } from "@/lib/kinds";
 import { inputOf } from "../start/schema";

@@ -1,9 +1,8 @@
 import "server-only";
-import { pairsToRecord } from "@/lib/jobs/schema";
-import { metricKeys, metricTtls } from "@/lib/ops/metric-write";
-import { ADD_METRICS } from "@/lib/ops/scripts";
+import { metricKeys, metricTtls } from "@/lib/telemetry/metric-write";
+import { ADD_METRICS } from "@/lib/telemetry/scripts";
 import { hgetallRecord, redis } from "@/lib/redis/client";
-import { runScript } from "@/lib/redis/script";
+import { pairsToRecord, runScript } from "@/lib/redis/script";
 
 /**
  * Counters of the app's own API traffic (status polls served, response times of start, status

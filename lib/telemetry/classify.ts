@@ -2,8 +2,8 @@ import "server-only";
 import OpenAI from "openai";
 import { z } from "zod";
 import { ProviderResponseError } from "@/lib/openai/stream";
-import type { JobErrorCode } from "@/lib/jobs/error-codes";
-import type { JobError } from "@/lib/jobs/schema";
+import type { JobErrorCode } from "@/lib/telemetry/error-codes";
+import type { JobError } from "@/lib/telemetry/job-error";
 
 /** A failure the job engine knows how to answer: its JobError, and when to try again (s). */
 export type Classified = { error: JobError; retryAfterS: number | null };
@@ -31,7 +31,7 @@ export class StreamStalled extends Error {
  * Redis) and non-retryable (bad request, auth, content policy, invalid output): the one table
  * of which is which. Messages are for people; no secrets or payloads go into them. What each
  * code means to the person (may Retry help?) and to ops (did the input cause it?) is
- * lib/jobs/error-codes.ts, which every code here must be in (the types say so).
+ * lib/telemetry/error-codes.ts, which every code here must be in (the types say so).
  */
 export function classify(error: unknown): Classified {
   if (error instanceof JobFailure) return { error: error.jobError, retryAfterS: null };

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { isInputCaused } from "@/lib/jobs/error-codes";
-import type { JobError } from "@/lib/jobs/schema";
-import { normalizeMessage, redact } from "@/lib/ops/sanitize";
-import type { ErrorCategory, ErrorGroupSummary, Severity } from "@/lib/ops/types";
+import { isInputCaused } from "@/lib/telemetry/error-codes";
+import type { ErrorCategory, JobError, Severity } from "@/lib/telemetry/job-error";
+import { normalizeMessage, redact } from "@/lib/telemetry/sanitize";
 
 /**
  * How bad a failure is, from what it is and whether it ended a job. The base table: a broken
@@ -41,7 +40,19 @@ export function isProviderFault(code: string): boolean {
 }
 
 /** One occurrence of a failure, ready to group: everything in it is already sanitized. */
-export type OpsErrorEvent = Pick<ErrorGroupSummary, "fingerprint" | "category" | "severity" | "retryable" | "code" | "where" | "message" | "userMessage"> & {
+export type OpsErrorEvent = {
+  /** The group it belongs to: category, code, place and normalized message, hashed. */
+  fingerprint: string;
+  category: ErrorCategory;
+  severity: Severity;
+  retryable: boolean;
+  code: string;
+  /** Where it happened: "consume:analyze", "start:publish", … */
+  where: string;
+  /** Normalized, sanitized message (ids and numbers replaced). */
+  message: string;
+  /** What a person was told. */
+  userMessage: string;
   /** This occurrence's technical detail, redacted and truncated. */
   detail: string;
 };

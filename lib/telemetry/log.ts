@@ -1,5 +1,5 @@
 import { env } from "@/lib/env";
-import { redactDeep } from "@/lib/ops/sanitize";
+import { redactDeep } from "@/lib/telemetry/sanitize";
 
 /**
  * Structured logs: one JSON line per event, with the fields an operator filters on (jobId,

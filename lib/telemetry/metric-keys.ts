@@ -4,7 +4,7 @@
  *
  *   started, started:{type}, succeeded:{type}, failed:{type}, canceled:{type}   jobs
  *   deduplicated, retried, deliveries, cacheHits, polls, errors, errors:{category}
- *   inputFailed, inputErrors        failures the person's input caused (lib/jobs/error-codes.ts):
+ *   inputFailed, inputErrors        failures the person's input caused (lib/telemetry/error-codes.ts):
  *                                   inputFailed is also in failed:{type}; inputErrors is not in errors
  *   dur:{type}:n | :sum | :b{i}     end-to-end duration of succeeded jobs (start → result), ms
  *   wait:n | wait:sum | wait:b{i}   queue wait (start → first step), ms

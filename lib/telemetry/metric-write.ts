@@ -1,8 +1,8 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { keys } from "@/lib/redis/keys";
-import { hourId, minuteId } from "@/lib/ops/metric-keys";
-import { pricePerMTok } from "@/lib/ops/pricing";
+import { hourId, minuteId } from "@/lib/telemetry/metric-keys";
+import { pricePerMTok } from "@/lib/telemetry/pricing";
 
 /** The minute and hour metric buckets for `now`: the KEYS a counting script is given. */
 export function metricKeys(now = Date.now()): [string, string] {
