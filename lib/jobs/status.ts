@@ -2,7 +2,7 @@ import "server-only";
 import { isTerminal, toPublic, type Job, type PublicJob } from "@/lib/jobs/schema";
 import type { JobKind } from "@/lib/jobs/kind";
 import { dedupeKeyFor, parseInput, parseParams } from "@/lib/jobs/start";
-import type { AnalysisType, Params } from "@/lib/jobs/schema";
+import type { Params } from "@/lib/jobs/schema";
 import { reviveIfStranded } from "@/lib/jobs/revive";
 import { findJobByIdentity, getJob } from "@/lib/jobs/store";
 
