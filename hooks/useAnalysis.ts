@@ -243,7 +243,6 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
   // biome-ignore lint/correctness/useExhaustiveDependencies: identityKey stands for identity's content, so a new object with the same fields does not attach again
   useEffect(() => {
     if (identity) void attach(identity.input, identity.analysisType, identity.params);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [identityKey]);
 
   useCompletionTitle(job?.status, visible);
