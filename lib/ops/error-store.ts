@@ -9,7 +9,6 @@ import { READ_HASHES, RECORD_ERROR, RESOLVE_ERROR } from "@/lib/ops/scripts";
 import { severities, type ErrorGroup, type ErrorGroupSummary, type ErrorSample } from "@/lib/ops/types";
 import { hgetallRecord, redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
-import { runScript } from "@/lib/redis/script";
 
 /** Samples kept per group (newest first). */
 const SAMPLES_KEPT = 5;
@@ -34,14 +33,25 @@ export async function recordError(event: OpsErrorEvent, ctx: Partial<ErrorContex
     where: event.where, message: event.message, userMessage: event.userMessage,
   };
   try {
-    await runScript(RECORD_ERROR, [keys.errorGroup(event.fingerprint), keys.errorSamples(event.fingerprint), keys.errorGroups(), ...metricKeys(now), keys.circuit()], [
-      now, event.fingerprint, env().ERROR_RETENTION_DAYS * 86_400, JSON.stringify(sample), SAMPLES_KEPT, ctx.analysisType ?? "", event.category,
-      // Only a delivery's own failure counts against the provider: the failure callback and the
-      // timeout sweep report a failure that was already counted.
-      ...metricTtls(), isProviderFault(event.code) && event.where.startsWith("consume:") ? "1" : "0", env().CIRCUIT_FAILURE_THRESHOLD || 1, env().CIRCUIT_COOLDOWN_MS,
-      isInputCaused(event.code) ? "1" : "0",
-      ...Object.entries(fields).flat(),
-    ]);
+    // Only a delivery's own failure counts against the provider: the failure callback and the
+    // timeout sweep report a failure that was already counted.
+    const providerFault = isProviderFault(event.code) && event.where.startsWith("consume:");
+    await RECORD_ERROR.run({
+      keys: {
+        group: keys.errorGroup(event.fingerprint), samples: keys.errorSamples(event.fingerprint),
+        groups: keys.errorGroups(), ...metricKeys(now), circuit: keys.circuit(),
+      },
+      args: {
+        now, fingerprint: event.fingerprint, retentionTtl: env().ERROR_RETENTION_DAYS * 86_400,
+        sample: JSON.stringify(sample), samplesKept: SAMPLES_KEPT,
+        analysisType: ctx.analysisType ?? "", category: event.category, ...metricTtls(),
+        providerFault: providerFault ? "1" : "0",
+        circuitThreshold: env().CIRCUIT_FAILURE_THRESHOLD || 1,
+        circuitCooldownMs: env().CIRCUIT_COOLDOWN_MS,
+        inputCaused: isInputCaused(event.code) ? "1" : "0",
+      },
+      rest: Object.entries(fields).flat(),
+    });
   } catch (error) {
     log("error", "error_record_failed", { fingerprint: event.fingerprint, message: String(error) });
   }
@@ -74,7 +84,8 @@ export type GroupFilter = { category?: string; severity?: string; status?: "open
 export async function listErrorGroups(filter: GroupFilter = {}): Promise<ErrorGroupSummary[]> {
   const fps = (await redis().zrange(keys.errorGroups(), 0, 499, { rev: true })) as string[];
   if (fps.length === 0) return [];
-  const hashes = (await runScript(READ_HASHES, fps.map((fp) => keys.errorGroup(fp)), [])) as unknown[];
+  const groupKeys = fps.map((fp) => keys.errorGroup(fp));
+  const hashes = (await READ_HASHES.run({ keys: {}, args: {}, keyRest: groupKeys })) as unknown[];
   const groups = fps.flatMap((fp, i) => {
     const h = pairsToRecord(hashes[i]);
     return Object.keys(h).length ? [summary(fp, h)] : [];
@@ -93,6 +104,9 @@ export async function getErrorGroup(fingerprint: string): Promise<ErrorGroup | n
 
 /** Marks a group resolved; null when there is no such group. It reopens by itself when it recurs. */
 export async function resolveErrorGroup(fingerprint: string): Promise<ErrorGroup | null> {
-  const done = await runScript(RESOLVE_ERROR, [keys.errorGroup(fingerprint)], [Date.now()]);
-  return done === 1 ? getErrorGroup(fingerprint) : null;
+  const { outcome } = await RESOLVE_ERROR.run({
+    keys: { group: keys.errorGroup(fingerprint) },
+    args: { now: Date.now() },
+  });
+  return outcome === "resolved" ? getErrorGroup(fingerprint) : null;
 }

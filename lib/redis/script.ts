@@ -92,12 +92,8 @@ export function decodeReply<C extends Codes>(name: string, codes: C, reply: unkn
  * loads it) on NOSCRIPT. One round trip, billed by Upstash as one command however many Redis
  * calls the script makes.
  */
-export function runScript(
-  source: string,
-  keyList: string[],
-  args: Array<string | number>,
-): Promise<unknown> {
+function runScript(source: string, keyList: string[], args: string[]): Promise<unknown> {
   let script = scripts.get(source);
   if (!script) scripts.set(source, (script = redis().createScript(source)));
-  return script.exec(keyList, args.map(String));
+  return script.exec(keyList, args);
 }

@@ -1,8 +1,6 @@
-import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { chunkText } from "@/lib/jobs/chunk";
 import { canonicalParams, identityHash } from "@/lib/jobs/identity";
-import * as scripts from "@/lib/jobs/scripts";
 import { planSteps, stepLabel } from "@/lib/jobs/steps";
 import { fromHash } from "@/lib/jobs/schema";
 
@@ -46,34 +44,5 @@ describe("job hash", () => {
       attempt: "2", createdAt: "1000", updatedAt: "2000", startedAt: "1500", cancelRequested: "0", etaMs: "", usageIn: "10", usageOut: "4", version: "7",
     });
     expect(job).toMatchObject({ id: "abc", progress: 40, step: { index: 2, total: 5 }, attempt: 2, startedAt: 1500, finishedAt: null, etaMs: null, cancelRequested: false, usage: { inputTokens: 10, outputTokens: 4 }, result: null, error: null });
-  });
-});
-
-describe("Lua scripts", () => {
-  // Pinned so a change to a script is a deliberate, reviewed change: EVALSHA caches by this hash.
-  const pinned: Record<string, string> = {};
-  it("each opens with its contract and has a pinned SHA-1", () => {
-    const entries = Object.entries(scripts);
-    expect(entries.length).toBe(10);
-    for (const [name, source] of entries) {
-      expect(source).toContain(`--[[ ${name}:`);
-      expect(source).toMatch(/KEYS\[1\]/);
-      expect(source).toMatch(/Returns/);
-      pinned[name] = createHash("sha1").update(source).digest("hex");
-    }
-    expect(pinned).toMatchInlineSnapshot(`
-      {
-        "CHECKPOINT_STEP": "1fc32d8063741f96e1cd438e24db64dfa44afbac",
-        "CREATE_JOB": "6a2ae5e8a1ffed97ef31978a1d80aa1f4923b7a0",
-        "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
-        "FINISH_JOB": "75995ee04e1694584314f8dc665cc0a6fd2ae693",
-        "LEASE_JOB": "92550b6ef4dbea07f88fc7687969819dec49782d",
-        "LIST_OWNER_JOBS": "0779eff566a4ab3605d9301ac0167735b90df1e2",
-        "RELEASE_LEASE": "1c2dc34769bb5fcddead7aa58df274c0b4e4e439",
-        "REQUEST_CANCEL": "530928e1feabd4e9c97732b3adf3c53416efbc24",
-        "RETRY_JOB": "3aa1354da8123b3875217fdc29a66f256247c770",
-        "REVIVE_JOB": "d660e87a61a2c166056c819961b0f6b12d7a5280",
-      }
-    `);
   });
 });
