@@ -5,6 +5,14 @@ import { z } from "zod";
  * In Redis (`job:{id}`) every field is a readable string: numbers as decimals, timestamps as
  * epoch milliseconds, objects as JSON — see `toHash`/`fromHash`.
  */
+/**
+ * A job id as the app makes them (nanoid: URL- and key-safe) and accepts them anywhere — routes,
+ * QStash messages, the DLQ, /ops. Shared with the browser: one definition of what an id is.
+ */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{8,32}$/;
+export const jobIdSchema = z.string().regex(JOB_ID_PATTERN, "not a job id");
+export const isJobId = (value: unknown): value is string => jobIdSchema.safeParse(value).success;
+
 export const analysisTypes = ["business_analysis", "market_intelligence", "risk_assessment"] as const;
 export const analysisTypeSchema = z.enum(analysisTypes);
 export type AnalysisType = z.infer<typeof analysisTypeSchema>;

@@ -1,7 +1,9 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { jobTimeoutMs } from "@/lib/jobs/definitions";
-import { fromHash, jobErrorSchema, pairsToRecord, type Job, type JobStatus } from "@/lib/jobs/schema";
+import {
+  fromHash, isJobId, jobErrorSchema, pairsToRecord, type Job, type JobStatus,
+} from "@/lib/jobs/schema";
 import { listIndexedJobs, splitSteps, type JobSummary } from "@/lib/jobs/store";
 import type { OpsJobDetail, OpsJobRow } from "@/lib/ops/types";
 import { visitorHash } from "@/lib/ops/visitor";
@@ -60,7 +62,7 @@ export async function searchJobs(search: JobSearch): Promise<OpsJobRow[]> {
 
 /** A job as an operator sees it: fields, step timeline and deliveries, in one round trip. */
 export async function jobDetail(id: string): Promise<OpsJobDetail | null> {
-  if (!/^[A-Za-z0-9_-]{8,32}$/.test(id)) return null;
+  if (!isJobId(id)) return null;
   const pipe = redis().pipeline();
   pipe.hgetall(keys.job(id));
   pipe.hgetall(keys.jobSteps(id));

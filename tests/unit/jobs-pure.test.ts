@@ -1,8 +1,11 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { chunkText } from "@/lib/jobs/chunk";
 import { canonicalParams, identityHash } from "@/lib/jobs/identity";
 import { planSteps, stepLabel } from "@/lib/jobs/steps";
-import { fromHash } from "@/lib/jobs/schema";
+import { fromHash, isJobId, JOB_ID_PATTERN, jobIdSchema } from "@/lib/jobs/schema";
 
 describe("chunkText", () => {
   it("keeps short text whole and splits long text on paragraph boundaries, losing nothing", () => {
@@ -44,5 +47,33 @@ describe("job hash", () => {
       attempt: "2", createdAt: "1000", updatedAt: "2000", startedAt: "1500", cancelRequested: "0", etaMs: "", usageIn: "10", usageOut: "4", version: "7",
     });
     expect(job).toMatchObject({ id: "abc", progress: 40, step: { index: 2, total: 5 }, attempt: 2, startedAt: 1500, finishedAt: null, etaMs: null, cancelRequested: false, usage: { inputTokens: 10, outputTokens: 4 }, result: null, error: null });
+  });
+});
+
+describe("job ids", () => {
+  it("are 8 to 32 URL- and key-safe characters, by one schema", () => {
+    for (const id of ["abcdefgh", "V1StGXR8_Z5jdHi6B-myT", "a".repeat(32)]) {
+      expect(isJobId(id), id).toBe(true);
+    }
+    const bad = ["abcdefg", "a".repeat(33), "abcd efgh", "job:abcdefgh", "abcdéfgh", 12345678];
+    for (const id of bad) {
+      expect(isJobId(id), String(id)).toBe(false);
+    }
+    expect(jobIdSchema.safeParse("../../x").error?.issues[0].message).toBe("not a job id");
+  });
+
+  it("are checked by no pattern of their own elsewhere (routes, messages, DLQ, /ops)", () => {
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const path = join(dir, e.name);
+        return e.isDirectory() ? files(path) : /\.tsx?$/.test(e.name) ? [path] : [];
+      });
+    const pattern = JOB_ID_PATTERN.source.slice(1, -1);
+    const writers = ["app", "lib", "hooks", "components", "dev", "tests"]
+      .flatMap((dir) => files(join(root, dir)))
+      .filter((f) => readFileSync(f, "utf8").includes(pattern))
+      .map((f) => relative(root, f));
+    expect(writers).toEqual(["lib/jobs/schema.ts"]);
   });
 });

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { analysisTypeSchema, paramsSchema } from "@/lib/jobs/schema";
+import { analysisTypeSchema, jobIdSchema, paramsSchema } from "@/lib/jobs/schema";
 import { listingIdSchema } from "@/lib/listings/schema";
 
 /** Either a job id, or an identity (listing, type, params as JSON) to find the current job for. */
 export const statusQuerySchema = z.union([
-  z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/, "not a job id") }),
+  z.strictObject({ jobId: jobIdSchema }),
   z.strictObject({
     listingId: listingIdSchema,
     analysisType: analysisTypeSchema,
