@@ -1,8 +1,8 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { errorCodeInfo, isInputCaused } from "@/lib/jobs/error-codes";
+import { errorCodeInfo, isInputCaused, isProviderFault } from "@/lib/jobs/error-codes";
 import { analysisTypes, errorCategories, pairsToRecord, type AnalysisType } from "@/lib/jobs/schema";
-import { isProviderFault, type OpsErrorEvent } from "@/lib/ops/classify";
+import type { OpsErrorEvent } from "@/lib/ops/classify";
 import { log } from "@/lib/ops/log";
 import { metricKeys, metricTtls } from "@/lib/ops/metric-write";
 import { READ_HASHES, RECORD_ERROR, RESOLVE_ERROR } from "@/lib/ops/scripts";
