@@ -12,7 +12,7 @@ import { expectAnswered } from "./checks.ts";
  * input itself must be refused) and not (whatever the input: 401, or 405 for a wrong method).
  */
 
-/** Credentials that are not the operator's (cookies that break parsing are in targets/cookies.ts). */
+/** Credentials that are not the operator's (cookies that break parsing: withJunkCookie, below). */
 const notTheOperator = fc.oneof(
   fc.constant({}),
   junkAuthorization.filter((a) => a.trim() !== `Bearer ${TEST_OPS_TOKEN}`).map((authorization) => ({ authorization })),
