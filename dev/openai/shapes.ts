@@ -2,8 +2,9 @@ import type { Plan } from "./types.ts";
 
 /**
  * The JSON the simulator answers with, field for field as the openai SDK's types describe
- * Response, ResponseOutputMessage, ChatCompletion and ChatCompletionChunk (node_modules/openai/
- * resources/responses/responses.d.ts, resources/chat/completions/completions.d.ts).
+ * Response, ResponseOutputMessage, ChatCompletion and ChatCompletionChunk (in node_modules:
+ * openai/resources/responses/responses.d.ts and
+ * openai/resources/chat/completions/completions.d.ts).
  */
 type Json = Record<string, unknown>;
 

@@ -1,29 +1,46 @@
+import { UNPACK_LUA } from "@/lib/redis/lua";
+import { defineScript } from "@/lib/redis/script";
+
 /** Lua scripts of batches (contracts first, as in lib/jobs/scripts.ts). */
 
-export const CREATE_BATCH = `--[[ CREATE_BATCH: record a batch of analyses and index it for its owner.
-KEYS[1] batch key batch:{id}  KEYS[2] owner's batches batches:owner:{owner}
-ARGV[1] batch id  ARGV[2] createdAt, ms  ARGV[3] TTL, s  ARGV[4..] field, value pairs
+export const CREATE_BATCH = defineScript({
+  keys: ["batch", "ownerBatches"],
+  args: ["batchId", "createdAt", "ttl"],
+  rest: "fields",
+  lua: `--[[ CREATE_BATCH: record a batch of analyses and index it for its owner.
 Returns 1. ]]
-local unpack = unpack or table.unpack
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -51)
-redis.call('EXPIRE', KEYS[2], ARGV[3])
+local batchKey = KEYS[1] -- batch:{id}
+local ownerBatchesKey = KEYS[2] -- the owner's batches batches:owner:{owner}
+local batchId = ARGV[1]
+local createdAt = ARGV[2] -- ms
+local ttl = ARGV[3] -- s
+local fieldsAt = 4 -- ARGV[4..]: field, value pairs of the batch
+${UNPACK_LUA}redis.call('HSET', batchKey, unpack(ARGV, fieldsAt))
+redis.call('EXPIRE', batchKey, ttl)
+redis.call('ZADD', ownerBatchesKey, createdAt, batchId)
+redis.call('ZREMRANGEBYRANK', ownerBatchesKey, 0, -51)
+redis.call('EXPIRE', ownerBatchesKey, ttl)
 return 1
-`;
+`,
+});
 
-export const READ_BATCH = `--[[ READ_BATCH: (read-only) a batch and a few fields of each of its jobs, in one command.
-KEYS[1] batch key batch:{id}  ARGV[1] job key prefix
-Returns {} when there is no such batch, else {{batch pairs}, {{id, status, progress, subject, error, cachedFrom, retries}, ...}}
-(a job that expired reads as status false). ]]
-local batch = redis.call('HGETALL', KEYS[1])
+export const READ_BATCH = defineScript({
+  keys: ["batch"],
+  args: ["jobPrefix"],
+  lua: `--[[ READ_BATCH: (read-only) a batch and a few fields of each of its jobs, in one command.
+Returns {} when there is no such batch, else {{batch pairs}, {{id, status, progress, subject,
+error, cachedFrom, retries}, ...}} (a job that expired reads as status false). ]]
+local batchKey = KEYS[1] -- batch:{id}
+local jobPrefix = ARGV[1] -- job key prefix
+local batch = redis.call('HGETALL', batchKey)
 if #batch == 0 then return {} end
-local ids = redis.call('HGET', KEYS[1], 'jobIds')
+local ids = redis.call('HGET', batchKey, 'jobIds')
 local out = {}
 for id in string.gmatch(ids or '', '[^,]+') do
-  local v = redis.call('HMGET', ARGV[1] .. id, 'status', 'progress', 'subject', 'error', 'cachedFrom', 'retries')
+  local v = redis.call('HMGET', jobPrefix .. id, 'status', 'progress', 'subject', 'error',
+    'cachedFrom', 'retries')
   table.insert(out, {id, v[1], v[2], v[3], v[4], v[5], v[6]})
 end
 return {batch, out}
-`;
+`,
+});

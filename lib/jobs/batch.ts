@@ -15,7 +15,6 @@ import { createKindJob, needsPublish, parseParams, queueUnavailable, resolveStar
 import { requestCancel } from "@/lib/jobs/store";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
-import { runScript } from "@/lib/redis/script";
 
 export { BATCH_MAX, type BatchChild, type BatchView } from "@/lib/jobs/batch-view";
 
@@ -50,7 +49,11 @@ export async function startBatch(caller: Caller, input: BatchInput): Promise<Bat
     minSuccess: String(input.minSuccess ?? e.BATCH_MIN_SUCCESS), cancelRequested: "0",
     jobIds: created.map((c) => c.job.id).join(","),
   };
-  await runScript(CREATE_BATCH, [keys.batch(id), keys.ownerBatches(owner)], [id, now, batchTtl(), ...Object.entries(fields).flat()]);
+  await CREATE_BATCH.run({
+    keys: { batch: keys.batch(id), ownerBatches: keys.ownerBatches(owner) },
+    args: { batchId: id, createdAt: now, ttl: batchTtl() },
+    rest: Object.entries(fields).flat(),
+  });
   const toQueue = created.filter(needsPublish);
   try {
     await publishJobs(toQueue.map((c) => c.job));
@@ -66,7 +69,9 @@ const batchTtl = () => 2 * env().JOB_RETENTION_SECONDS + 3600;
 
 /** The batch with its children's state, in one command; null when missing or not this owner's. */
 export async function getBatch(owner: string, id: string): Promise<BatchView | null> {
-  const out = (await runScript(READ_BATCH, [keys.batch(id)], [keys.jobPrefix()])) as [unknown, Array<Array<string | null>>] | [];
+  const jobPrefix = keys.jobPrefix();
+  const reply = await READ_BATCH.run({ keys: { batch: keys.batch(id) }, args: { jobPrefix } });
+  const out = reply as [unknown, Array<Array<string | null>>] | [];
   if (out.length === 0) return null;
   const b = pairsToRecord(out[0]);
   if (b.owner !== owner) return null;

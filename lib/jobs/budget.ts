@@ -23,16 +23,36 @@ export const dayId = (ms: number) => minuteId(ms).slice(0, 10);
 /** About 4 characters per token (OpenAI's rule of thumb): the estimate of a call still streaming. */
 export const estimateTokens = (chars: number) => Math.ceil(chars / 4);
 
-/** What CREATE_JOB and RETRY_JOB take to refuse work past the budget: the day key, then the limits. */
-export function budgetGate(owner: string, now = Date.now()): { key: string; args: [number, number, string] } {
+/** What CREATE_JOB and RETRY_JOB take to refuse work past the budget: the day key, the limits. */
+export function budgetGate(owner: string, now = Date.now()) {
   const e = env();
-  return { key: keys.budgetDay(dayId(now)), args: [e.OPENAI_BUDGET_TOKENS_PER_DAY, e.OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY, visitorHash(owner)] };
+  return {
+    keys: { budgetDay: keys.budgetDay(dayId(now)) },
+    args: {
+      budgetTotal: e.OPENAI_BUDGET_TOKENS_PER_DAY,
+      budgetPerVisitor: e.OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY,
+      budgetVisitor: visitorHash(owner),
+    },
+  };
 }
 
-/** What a write that bills tokens takes: the day and hour keys, then the visitor's field and the TTLs. */
-export function budgetMeter(owner: string, now = Date.now()): { keys: [string, string]; args: [string, number, number] } {
-  return { keys: [keys.budgetDay(dayId(now)), keys.budgetHour(hourId(now))], args: [visitorHash(owner), BUDGET_TTL.day, BUDGET_TTL.hour] };
+/** What a write that bills tokens takes: the day and hour keys, the visitor's field, the TTLs. */
+export function budgetMeter(owner: string, now = Date.now()) {
+  return {
+    keys: { budgetDay: keys.budgetDay(dayId(now)), budgetHour: keys.budgetHour(hourId(now)) },
+    args: {
+      budgetVisitor: visitorHash(owner),
+      budgetDayTtl: BUDGET_TTL.day,
+      budgetHourTtl: BUDGET_TTL.hour,
+    },
+  };
 }
+
+/** A write that bills nothing: no budget keys ('' in Lua), nothing to add. */
+export const NO_BILLING = {
+  keys: { budgetDay: "", budgetHour: "" },
+  args: { budgetVisitor: "", budgetDayTtl: 0, budgetHourTtl: 0 },
+} satisfies ReturnType<typeof budgetMeter>;
 
 /** The answer to new work refused because `which` budget of today is spent. */
 export function budgetSpent(which: "total" | "visitor", now = Date.now()): AppError {

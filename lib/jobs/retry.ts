@@ -3,6 +3,7 @@ import { AppError } from "@/lib/errors";
 import { publishJob } from "@/lib/jobs/publish";
 import type { Job } from "@/lib/jobs/schema";
 import { budgetSpent } from "@/lib/jobs/budget";
+import { jobError } from "@/lib/telemetry/error-codes";
 import { takeStartSlot } from "@/lib/jobs/rate-limit";
 import { finishJob, getJob, retryJob } from "@/lib/jobs/store";
 import type { Caller } from "@/lib/limits/caller";
@@ -31,7 +32,9 @@ export async function retryAnalysis(caller: Caller, jobId: string): Promise<Job>
   try {
     await publishJob(job, { kind: "retry", seq: outcome.retries });
   } catch {
-    await finishJob(jobId, null, { status: "failed", error: { code: "queue_unavailable", category: "NETWORK", message: "The analysis could not be queued. Please try again.", retryable: true } });
+    const message = "The analysis could not be queued. Please try again.";
+    const error = jobError("queue_unavailable", "NETWORK", message);
+    await finishJob(jobId, null, { status: "failed", error });
     throw new AppError("unavailable:queue", "The analysis could not be queued right now. Please try again in a moment.");
   }
   return job;

@@ -4,11 +4,19 @@ import { jobErrorSchema } from "@/lib/telemetry/job-error";
 // A job's `error` is telemetry's failure shape; the Job's readers take it from here too.
 export { errorCategories, jobErrorSchema, type ErrorCategory, type JobError } from "@/lib/telemetry/job-error";
 
-/**
+/*
  * The Job: one zod schema is the source of truth for the server, the client and the Redis hash.
  * In Redis (`job:{id}`) every field is a readable string: numbers as decimals, timestamps as
  * epoch milliseconds, objects as JSON — see `toHash`/`fromHash`.
  */
+/**
+ * A job id as the app makes them (nanoid: URL- and key-safe) and accepts them anywhere — routes,
+ * QStash messages, the DLQ, /ops. Shared with the browser: one definition of what an id is.
+ */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{8,32}$/;
+export const jobIdSchema = z.string().regex(JOB_ID_PATTERN, "not a job id");
+export const isJobId = (value: unknown): value is string => jobIdSchema.safeParse(value).success;
+
 /**
  * A kind of job by name ("business_analysis", "conversation_analysis"): the kinds themselves are
  * registered in lib/kinds/index.ts; the engine only carries the name.

@@ -1,23 +1,28 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { hgetallRecord } from "@/lib/redis/client";
-import { runScript } from "@/lib/redis/script";
 import { hgetallCounting } from "@/lib/telemetry/request-stats";
 import { keys, ttl } from "@/lib/redis/keys";
 import { DEFAULT_TIMEOUT_MS, fromHash, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
 import { pairsToRecord } from "@/lib/redis/script";
-import { budgetGate, budgetMeter } from "@/lib/jobs/budget";
+import { budgetGate, budgetMeter, NO_BILLING } from "@/lib/jobs/budget";
 import { isInputCaused } from "@/lib/telemetry/error-codes";
-import * as lua from "@/lib/jobs/scripts";
+import {
+  CREATE_JOB, FIND_JOB, LIST_OWNER_JOBS, REQUEST_CANCEL, RETRY_JOB,
+} from "@/lib/jobs/scripts";
+import {
+  CHECKPOINT_STEP, FINISH_JOB, LEASE_JOB, RELEASE_LEASE, REVIVE_JOB,
+} from "@/lib/jobs/worker-scripts";
 import { metricKeys, metricTtls, modelPricing } from "@/lib/telemetry/metric-write";
+import { probeWindowMs } from "@/lib/openai/circuit";
 import { rememberForMs } from "@/lib/qstash/replay";
 import type { SignatureId } from "@/lib/qstash/verify";
 
 /**
  * Job state in Redis: every change is one Lua script (one round trip); reads are one command.
- * Expected outcomes come back as values; only broken infrastructure throws.
+ * Each script's reply code is named where the script is declared, and each function below turns
+ * the named outcome into a value; only broken infrastructure throws.
  */
-const run = runScript;
 
 const flat = (fields: Record<string, string | number>) => Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
 
@@ -44,13 +49,34 @@ export async function createJob(job: NewJob): Promise<CreateOutcome> {
   const liveTtl = e.JOB_RETENTION_SECONDS + 3600;
   const cacheKey = e.RESULT_CACHE_SECONDS > 0 ? job.cacheKey : "";
   const budget = budgetGate(job.owner, job.createdAt);
-  const out = (await run(lua.CREATE_JOB, [job.dedupeKey, keys.job(job.id), keys.ownerJobs(job.owner), keys.activeJobs(), keys.recentJobs(), ...metricKeys(job.createdAt), cacheKey, budget.key], [
-    job.id, keys.jobPrefix(), e.JOB_DEDUPE_SECONDS, liveTtl, ttl.ownerJobs, 100, job.createdAt, job.analysisType, ...metricTtls(), liveTtl, ...budget.args, ...flat(fields),
-  ])) as [number, string, unknown?];
-  if (out[0] === -1) return { overBudget: out[1] as "total" | "visitor" };
-  if (out[0] === 1) return { job: fromHash(job.id, pairsToRecord(flat(fields))), deduplicated: false, cached: false };
-  if (out[0] === 2) return { job: fromHash(job.id, pairsToRecord(out[2])), deduplicated: false, cached: true };
-  return { job: fromHash(out[1], pairsToRecord(out[2])), deduplicated: true, cached: false };
+  const { outcome, values } = await CREATE_JOB.run({
+    keys: {
+      dedupe: job.dedupeKey, job: keys.job(job.id), ownerJobs: keys.ownerJobs(job.owner),
+      activeJobs: keys.activeJobs(), recentJobs: keys.recentJobs(), ...metricKeys(job.createdAt),
+      resultCache: cacheKey, ...budget.keys,
+    },
+    args: {
+      jobId: job.id, jobPrefix: keys.jobPrefix(), dedupeTtl: e.JOB_DEDUPE_SECONDS, liveTtl,
+      ownerJobsTtl: ttl.ownerJobs, ownerJobsMax: 100, createdAt: job.createdAt,
+      analysisType: job.analysisType, ...metricTtls(), recentWindow: liveTtl, ...budget.args,
+    },
+    rest: flat(fields),
+  });
+  const [foundId, pairs] = values;
+  switch (outcome) {
+    case "over_budget":
+      return { overBudget: foundId as "total" | "visitor" };
+    case "created": {
+      const created = fromHash(job.id, pairsToRecord(flat(fields)));
+      return { job: created, deduplicated: false, cached: false };
+    }
+    case "cached":
+      return { job: fromHash(job.id, pairsToRecord(pairs)), deduplicated: false, cached: true };
+    case "deduplicated": {
+      const live = fromHash(String(foundId), pairsToRecord(pairs));
+      return { job: live, deduplicated: true, cached: false };
+    }
+  }
 }
 
 /**
@@ -63,7 +89,9 @@ export async function getJob(id: string, pollBy?: string): Promise<Job | null> {
 }
 
 export async function findJobByIdentity(dedupeKey: string): Promise<Job | null> {
-  const out = (await run(lua.FIND_JOB, [dedupeKey], [keys.jobPrefix()])) as [string, unknown] | [];
+  const jobPrefix = keys.jobPrefix();
+  const reply = await FIND_JOB.run({ keys: { dedupe: dedupeKey }, args: { jobPrefix } });
+  const out = reply as [string, unknown] | [];
   return out.length ? fromHash(out[0], pairsToRecord(out[1])) : null;
 }
 
@@ -90,16 +118,42 @@ export type Lease =
 export async function leaseJob(id: string, token: string, messageId: string, signature: SignatureId | null = null): Promise<Lease> {
   const now = Date.now();
   const seen = signature ? keys.seenSignature(signature.id) : "";
-  const out = (await run(lua.LEASE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id), ...metricKeys(now), keys.circuit(), seen], [
-    token, env().JOB_LEASE_MS, now, messageId, ...metricTtls(), env().JOB_LEASE_MS, signature ? rememberForMs(signature, now) : 0,
-  ])) as [number, unknown?, unknown?, unknown?];
-  if (out[0] === -6) return { leased: false, reason: "replayed" };
-  if (out[0] === -1) return { leased: false, reason: "missing" };
-  if (out[0] === -2) return { leased: false, reason: "ended", status: out[1] as JobStatus, lastMessageId: String(out[2] ?? "") };
-  if (out[0] === -5) return { leased: false, reason: "circuit_open", retryInMs: Math.max(0, Number(out[1])) };
-  if (out[0] === -3) return { leased: false, reason: "held", retryInMs: Math.max(0, Number(out[1])), holderAttempt: Number(out[2] ?? 0), holderMessageId: String(out[3] ?? "") };
-  const hash = pairsToRecord(out[1]);
-  return { leased: true, job: fromHash(id, hash), lastError: hash.lastError ? JSON.parse(hash.lastError) : null, checkpoints: splitSteps(out[2]).checkpoints };
+  const { outcome, values } = await LEASE_JOB.run({
+    keys: {
+      job: keys.job(id), lease: keys.jobLease(id), steps: keys.jobSteps(id), ...metricKeys(now),
+      circuit: keys.circuit(), seen,
+    },
+    args: {
+      token, leaseMs: env().JOB_LEASE_MS, now, messageId, ...metricTtls(), probeMs: probeWindowMs(),
+      rememberMs: signature ? rememberForMs(signature, now) : 0,
+    },
+  });
+  switch (outcome) {
+    case "replayed":
+    case "missing":
+      return { leased: false, reason: outcome };
+    case "ended": {
+      const [status, lastMessageId] = values;
+      const ended = { status: status as JobStatus, lastMessageId: String(lastMessageId ?? "") };
+      return { leased: false, reason: "ended", ...ended };
+    }
+    case "circuit_open":
+      return { leased: false, reason: "circuit_open", retryInMs: Math.max(0, Number(values[0])) };
+    case "held": {
+      const [pttl, attempt, messageId] = values;
+      return {
+        leased: false, reason: "held", retryInMs: Math.max(0, Number(pttl)),
+        holderAttempt: Number(attempt ?? 0), holderMessageId: String(messageId ?? ""),
+      };
+    }
+    case "leased": {
+      const [jobPairs, stepPairs] = values;
+      const hash = pairsToRecord(jobPairs);
+      const lastError = hash.lastError ? (JSON.parse(hash.lastError) as JobError) : null;
+      const { checkpoints } = splitSteps(stepPairs);
+      return { leased: true, job: fromHash(id, hash), lastError, checkpoints };
+    }
+  }
 }
 
 export type WriteOutcome = { ok: true; cancelRequested: boolean } | { ok: false; reason: "lease_lost" } | { ok: false; reason: "ended"; status: string };
@@ -115,23 +169,41 @@ export type Billing = { owner: string; tokens: number };
 export async function checkpoint(id: string, token: string, fields: Record<string, string | number>, step?: { name: string; checkpoint: unknown; providerOk?: boolean }, bill?: Billing): Promise<WriteOutcome> {
   const e = env();
   const now = Date.now();
-  const meter = bill ? budgetMeter(bill.owner, now) : { keys: ["", ""], args: ["", 0, 0] };
-  const out = (await run(lua.CHECKPOINT_STEP, [keys.job(id), keys.jobSteps(id), keys.jobLease(id), keys.circuit(), ...meter.keys], [
-    token, e.JOB_LEASE_MS, now, step?.name ?? "", step ? JSON.stringify(step.checkpoint) : "", e.JOB_RETENTION_SECONDS + 3600,
-    step?.providerOk ? "1" : "0", bill?.tokens ?? 0, ...meter.args, ...flat(fields),
-  ])) as [number, unknown?];
-  if (out[0] === -1) return { ok: false, reason: "lease_lost" };
-  if (out[0] === -2) return { ok: false, reason: "ended", status: String(out[1]) };
-  return { ok: true, cancelRequested: out[1] === 1 };
+  const meter = bill ? budgetMeter(bill.owner, now) : NO_BILLING;
+  const { outcome, values } = await CHECKPOINT_STEP.run({
+    keys: {
+      job: keys.job(id), steps: keys.jobSteps(id), lease: keys.jobLease(id),
+      circuit: keys.circuit(), ...meter.keys,
+    },
+    args: {
+      token, leaseMs: e.JOB_LEASE_MS, now, stepName: step?.name ?? "",
+      checkpoint: step ? JSON.stringify(step.checkpoint) : "",
+      jobTtl: e.JOB_RETENTION_SECONDS + 3600, providerOk: step?.providerOk ? "1" : "0",
+      billedTokens: bill?.tokens ?? 0, ...meter.args,
+    },
+    rest: flat(fields),
+  });
+  switch (outcome) {
+    case "lease_lost":
+      return { ok: false, reason: "lease_lost" };
+    case "ended":
+      return { ok: false, reason: "ended", status: String(values[0]) };
+    case "written":
+      return { ok: true, cancelRequested: values[0] === 1 };
+  }
 }
 
 /** `waitUntil`: when QStash will deliver the job again (ms), so it is not taken for stranded meanwhile. */
 export async function releaseLease(id: string, token: string, lastError: JobError | null, waitUntil?: number): Promise<boolean> {
   const now = Date.now();
-  const out = await run(lua.RELEASE_LEASE, [keys.job(id), keys.jobLease(id), ...metricKeys(now)], [
-    token, now, lastError ? JSON.stringify(lastError) : "", ...metricTtls(), waitUntil ?? "",
-  ]);
-  return out === 1;
+  const { outcome } = await RELEASE_LEASE.run({
+    keys: { job: keys.job(id), lease: keys.jobLease(id), ...metricKeys(now) },
+    args: {
+      token, now, lastError: lastError ? JSON.stringify(lastError) : "", ...metricTtls(),
+      waitUntil: waitUntil ?? "",
+    },
+  });
+  return outcome === "released";
 }
 
 export type ReviveOutcome =
@@ -148,13 +220,27 @@ export type ReviveOutcome =
  * fails it). One round trip.
  */
 export async function markRevived(id: string, o: { why: string; staleMs: number; maxAgeMs: number; timeoutMs: number }): Promise<ReviveOutcome> {
-  const out = (await run(lua.REVIVE_JOB, [keys.job(id), keys.jobLease(id), keys.jobSteps(id)], [Date.now(), o.staleMs, o.why, o.maxAgeMs, o.timeoutMs])) as [number, unknown?, unknown?];
-  if (out[0] === 1) return { revived: true, n: Number(out[1]) };
-  if (out[0] === -2) return { revived: false, reason: "ended", status: out[1] as JobStatus };
-  if (out[0] === -3) return { revived: false, reason: "held", retryInMs: Math.max(0, Number(out[1])) };
-  if (out[0] === -4) return { revived: false, reason: "not_stale", inMs: Number(out[1]) };
-  if (out[0] === -5) return { revived: false, reason: "over_bound", bound: out[1] as "max_age" | "timeout", ms: Number(out[2]) };
-  return { revived: false, reason: "missing" };
+  const { outcome, values } = await REVIVE_JOB.run({
+    keys: { job: keys.job(id), lease: keys.jobLease(id), steps: keys.jobSteps(id) },
+    args: {
+      now: Date.now(), staleMs: o.staleMs, why: o.why, maxAgeMs: o.maxAgeMs, timeoutMs: o.timeoutMs,
+    },
+  });
+  const [first, second] = values;
+  switch (outcome) {
+    case "revived":
+      return { revived: true, n: Number(first) };
+    case "missing":
+      return { revived: false, reason: "missing" };
+    case "ended":
+      return { revived: false, reason: "ended", status: first as JobStatus };
+    case "held":
+      return { revived: false, reason: "held", retryInMs: Math.max(0, Number(first)) };
+    case "not_stale":
+      return { revived: false, reason: "not_stale", inMs: Number(first) };
+    case "over_bound":
+      return { revived: false, reason: "over_bound", bound: first as "max_age" | "timeout", ms: Number(second) };
+  }
 }
 
 export type FinishOutcome =
@@ -165,26 +251,51 @@ export type FinishOutcome =
 /** Ends the job. `token` null: the caller holds no lease, and must not end a job a live worker holds. */
 export async function finishJob(id: string, token: string | null, end: { status: "succeeded"; result: unknown } | { status: "failed"; error: JobError } | { status: "canceled" }): Promise<FinishOutcome> {
   const now = Date.now();
-  const out = (await run(lua.FINISH_JOB, [keys.job(id), keys.jobSteps(id), keys.jobLease(id), keys.activeJobs(), ...metricKeys(now)], [
-    token ?? "", end.status, now, env().JOB_RETENTION_SECONDS,
-    end.status === "succeeded" ? JSON.stringify(end.result) : "", end.status === "failed" ? JSON.stringify(end.error) : "", id,
-    ...metricTtls(), ...modelPricing(), env().RESULT_CACHE_SECONDS,
-    end.status === "failed" && isInputCaused(end.error.code) ? "1" : "0",
-  ])) as [number, unknown?];
-  const reasons = { [-1]: "lease_lost", [-3]: "lease_alive", [-4]: "missing" } as const;
-  if (out[0] === 1) return { finished: true, status: out[1] as JobStatus };
-  if (out[0] === -2) return { finished: false, reason: "ended", status: out[1] as JobStatus };
-  return { finished: false, reason: reasons[out[0] as -1 | -3 | -4] };
+  const { outcome, values } = await FINISH_JOB.run({
+    keys: {
+      job: keys.job(id), steps: keys.jobSteps(id), lease: keys.jobLease(id),
+      activeJobs: keys.activeJobs(), ...metricKeys(now),
+    },
+    args: {
+      token: token ?? "", ending: end.status, now, retentionTtl: env().JOB_RETENTION_SECONDS,
+      resultJson: end.status === "succeeded" ? JSON.stringify(end.result) : "",
+      errorJson: end.status === "failed" ? JSON.stringify(end.error) : "", jobId: id,
+      ...metricTtls(), ...modelPricing(), resultCacheTtl: env().RESULT_CACHE_SECONDS,
+      inputCaused: end.status === "failed" && isInputCaused(end.error.code) ? "1" : "0",
+    },
+  });
+  switch (outcome) {
+    case "finished":
+      return { finished: true, status: values[0] as JobStatus };
+    case "ended":
+      return { finished: false, reason: "ended", status: values[0] as JobStatus };
+    case "lease_lost":
+    case "lease_alive":
+    case "missing":
+      return { finished: false, reason: outcome };
+  }
 }
 
 export type CancelOutcome = { found: false } | { found: true; state: "already_ended"; status: JobStatus } | { found: true; state: "canceled" | "stopping" };
 
 export async function requestCancel(id: string, owner: string): Promise<CancelOutcome> {
   const now = Date.now();
-  const out = (await run(lua.REQUEST_CANCEL, [keys.job(id), keys.jobSteps(id), keys.activeJobs(), ...metricKeys(now)], [owner, now, env().JOB_RETENTION_SECONDS, id, ...metricTtls()])) as [number, unknown?];
-  if (out[0] === -1) return { found: false };
-  if (out[0] === 0) return { found: true, state: "already_ended", status: out[1] as JobStatus };
-  return { found: true, state: out[0] === 1 ? "canceled" : "stopping" };
+  const { outcome, values } = await REQUEST_CANCEL.run({
+    keys: {
+      job: keys.job(id), steps: keys.jobSteps(id), activeJobs: keys.activeJobs(),
+      ...metricKeys(now),
+    },
+    args: { owner, now, retentionTtl: env().JOB_RETENTION_SECONDS, jobId: id, ...metricTtls() },
+  });
+  switch (outcome) {
+    case "missing":
+      return { found: false };
+    case "already_ended":
+      return { found: true, state: "already_ended", status: values[0] as JobStatus };
+    case "canceled":
+    case "stopping":
+      return { found: true, state: outcome };
+  }
 }
 
 export type RetryOutcome =
@@ -199,14 +310,29 @@ export async function retryJob(id: string, owner: string): Promise<RetryOutcome>
   const e = env();
   const now = Date.now();
   const budget = budgetGate(owner, now);
-  const out = (await run(lua.RETRY_JOB, [keys.job(id), keys.jobSteps(id), keys.activeJobs(), ...metricKeys(now), budget.key], [
-    owner, now, e.JOB_RETENTION_SECONDS + 3600, e.JOB_DEDUPE_SECONDS, id, ...metricTtls(), keys.jobPrefix(), ...budget.args,
-  ])) as [number, unknown?];
-  if (out[0] === 1) return { ok: true, retries: Number(out[1]) };
-  if (out[0] === -4) return { ok: false, reason: "over_budget", which: out[1] as "total" | "visitor" };
-  if (out[0] === -2) return { ok: false, reason: "not_retryable", status: out[1] as JobStatus };
-  if (out[0] === -3) return { ok: false, reason: "superseded", jobId: String(out[1]) };
-  return { ok: false, reason: "missing" };
+  const { outcome, values } = await RETRY_JOB.run({
+    keys: {
+      job: keys.job(id), steps: keys.jobSteps(id), activeJobs: keys.activeJobs(),
+      ...metricKeys(now), ...budget.keys,
+    },
+    args: {
+      owner, now, liveTtl: e.JOB_RETENTION_SECONDS + 3600, dedupeTtl: e.JOB_DEDUPE_SECONDS,
+      jobId: id, ...metricTtls(), jobPrefix: keys.jobPrefix(), ...budget.args,
+    },
+  });
+  const [value] = values;
+  switch (outcome) {
+    case "queued":
+      return { ok: true, retries: Number(value) };
+    case "over_budget":
+      return { ok: false, reason: "over_budget", which: value as "total" | "visitor" };
+    case "not_retryable":
+      return { ok: false, reason: "not_retryable", status: value as JobStatus };
+    case "superseded":
+      return { ok: false, reason: "superseded", jobId: String(value) };
+    case "missing":
+      return { ok: false, reason: "missing" };
+  }
 }
 
 export type JobSummary = Pick<
@@ -221,7 +347,9 @@ export async function listOwnerJobs(owner: string, limit = 20): Promise<JobSumma
 
 /** The newest `limit` jobs of an index (an owner's history, jobs:recent, jobs:active), one round trip. */
 export async function listIndexedJobs(index: string, limit: number): Promise<JobSummary[]> {
-  const rows = (await run(lua.LIST_OWNER_JOBS, [index], [keys.jobPrefix(), limit])) as Array<[string, unknown]>;
+  const jobPrefix = keys.jobPrefix();
+  const reply = await LIST_OWNER_JOBS.run({ keys: { index }, args: { jobPrefix, limit } });
+  const rows = reply as Array<[string, unknown]>;
   return rows.map(([id, pairs]) => {
     const h = pairsToRecord(pairs);
     return {

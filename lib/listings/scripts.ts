@@ -1,18 +1,34 @@
+import { UNPACK_LUA } from "@/lib/redis/lua";
+import { defineScript } from "@/lib/redis/script";
+
 /** Lua scripts of pasted listings (contract first, as in lib/jobs/scripts.ts). */
 
-export const CREATE_LISTING = `--[[ CREATE_LISTING: store a pasted listing within the storage quotas of its visitor and address.
-KEYS[1] listing hash listing:{id}  KEYS[2] the visitor's listings listings:owner:{owner}
-KEYS[3] the address's listings listings:address:{address hash}
-ARGV[1] listing id  ARGV[2] now, ms  ARGV[3] listing TTL, s  ARGV[4] its size, bytes
-ARGV[5] visitor quota: listings  ARGV[6] visitor quota: bytes  ARGV[7] address quota: listings
-ARGV[8] address quota: bytes (0: no quota)  ARGV[9..] field, value pairs of the listing
-The two indexes hold "{id} {bytes}" scored by creation time; entries older than the TTL (their
-listing expired) are dropped first, so a quota frees itself as listings expire.
+export const CREATE_LISTING = defineScript({
+  keys: ["listing", "ownerListings", "addressListings"],
+  args: [
+    "listingId", "now", "listingTtl", "size", "visitorMaxCount", "visitorMaxBytes",
+    "addressMaxCount", "addressMaxBytes",
+  ],
+  rest: "fields",
+  codes: { 1: "stored", [-1]: "visitor_full", [-2]: "address_full" },
+  lua: `--[[ CREATE_LISTING: store a pasted listing within the storage quotas of its visitor and
+address. The two indexes hold "{id} {bytes}" scored by creation time; entries older than the TTL
+(their listing expired) are dropped first, so a quota frees itself as listings expire.
 Returns {1} stored; {-1, count, bytes, oldest ms} the visitor's quota is full;
 {-2, count, bytes, oldest ms} the address's quota is full (then nothing is written). ]]
-local unpack = unpack or table.unpack
-local now, ttlMs = tonumber(ARGV[2]), tonumber(ARGV[3]) * 1000
-local size = tonumber(ARGV[4])
+local listingKey = KEYS[1] -- listing:{id}
+local ownerListingsKey = KEYS[2] -- the visitor's listings listings:owner:{owner}
+local addressListingsKey = KEYS[3] -- the address's listings listings:address:{address hash}
+local listingId = ARGV[1]
+local now = tonumber(ARGV[2]) -- ms
+local listingTtl = ARGV[3] -- s
+local size = tonumber(ARGV[4]) -- the listing's size, bytes
+local visitorMaxCount = tonumber(ARGV[5]) -- the visitor's quota: listings (0: none)
+local visitorMaxBytes = tonumber(ARGV[6]) -- bytes (0: none)
+local addressMaxCount = tonumber(ARGV[7]) -- the address's quota: listings (0: none)
+local addressMaxBytes = tonumber(ARGV[8]) -- bytes (0: none)
+local fieldsAt = 9 -- ARGV[9..]: field, value pairs of the listing
+${UNPACK_LUA}local ttlMs = tonumber(listingTtl) * 1000
 local function usage(key)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - ttlMs)
   local members = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
@@ -27,15 +43,16 @@ end
 local function full(count, bytes, maxCount, maxBytes)
   return (maxCount > 0 and count + 1 > maxCount) or (maxBytes > 0 and bytes + size > maxBytes)
 end
-local vc, vb, vo = usage(KEYS[2])
-if full(vc, vb, tonumber(ARGV[5]), tonumber(ARGV[6])) then return {-1, vc, vb, vo} end
-local ac, ab, ao = usage(KEYS[3])
-if full(ac, ab, tonumber(ARGV[7]), tonumber(ARGV[8])) then return {-2, ac, ab, ao} end
-redis.call('HSET', KEYS[1], unpack(ARGV, 9))
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-for _, key in ipairs({KEYS[2], KEYS[3]}) do
-  redis.call('ZADD', key, now, ARGV[1] .. ' ' .. size)
-  redis.call('EXPIRE', key, ARGV[3])
+local vc, vb, vo = usage(ownerListingsKey)
+if full(vc, vb, visitorMaxCount, visitorMaxBytes) then return {-1, vc, vb, vo} end
+local ac, ab, ao = usage(addressListingsKey)
+if full(ac, ab, addressMaxCount, addressMaxBytes) then return {-2, ac, ab, ao} end
+redis.call('HSET', listingKey, unpack(ARGV, fieldsAt))
+redis.call('EXPIRE', listingKey, listingTtl)
+for _, key in ipairs({ownerListingsKey, addressListingsKey}) do
+  redis.call('ZADD', key, now, listingId .. ' ' .. size)
+  redis.call('EXPIRE', key, listingTtl)
 end
 return {1}
-`;
+`,
+});

@@ -9,7 +9,6 @@ import { takeAll } from "@/lib/limits/limiter";
 import { CREATE_LISTING } from "@/lib/listings/scripts";
 import { keys, ttl } from "@/lib/redis/keys";
 import { hgetallRecord } from "@/lib/redis/client";
-import { runScript } from "@/lib/redis/script";
 
 // URL- and key-safe ids without "-" or "_" at the edges, so they read well in the data browser.
 const newId = customAlphabet("0123456789abcdefghijklmnopqrstuvwxyz", 12);
@@ -67,12 +66,23 @@ export async function createListing(input: NewListing, caller: Caller): Promise<
   const bytes = Buffer.byteLength(listing.title) + Buffer.byteLength(listing.text);
   const [v, a] = [e.LISTING_QUOTA_PER_VISITOR, e.LISTING_QUOTA_PER_ADDRESS];
   const fields = { title: listing.title, text: listing.text, source: listing.source, createdAt: new Date(now).toISOString(), bytes };
-  const out = (await runScript(CREATE_LISTING, [keys.listing(listing.id), keys.ownerListings(caller.owner.id), keys.addressListings(caller.address)], [
-    listing.id, now, ttl.listing, bytes, v.count, v.bytes, a.count, a.bytes, ...Object.entries(fields).flatMap(([k, x]) => [k, String(x)]),
-  ])) as [number, number?, number?, number?];
-  if (out[0] === 1) return listing;
+  const { outcome, values } = await CREATE_LISTING.run({
+    keys: {
+      listing: keys.listing(listing.id), ownerListings: keys.ownerListings(caller.owner.id),
+      addressListings: keys.addressListings(caller.address),
+    },
+    args: {
+      listingId: listing.id, now, listingTtl: ttl.listing, size: bytes, visitorMaxCount: v.count,
+      visitorMaxBytes: v.bytes, addressMaxCount: a.count, addressMaxBytes: a.bytes,
+    },
+    rest: Object.entries(fields).flatMap(([k, x]) => [k, String(x)]),
+  });
+  if (outcome === "stored") return listing;
   await rate.giveBack();
-  throw quotaFull(out[0] === -1 ? "Your pasted listings" : "The listings pasted from your network", { count: Number(out[1]), bytes: Number(out[2]), oldest: Number(out[3]) }, out[0] === -1 ? v : a, now);
+  const [count, used, oldest] = values.map(Number);
+  const byVisitor = outcome === "visitor_full";
+  const whose = byVisitor ? "Your pasted listings" : "The listings pasted from your network";
+  throw quotaFull(whose, { count, bytes: used, oldest }, byVisitor ? v : a, now);
 }
 
 function quotaFull(whose: string, used: { count: number; bytes: number; oldest: number }, quota: { count: number; bytes: number }, now: number): AppError {

@@ -7,7 +7,7 @@ import { keys } from "@/lib/redis/keys";
  * The circuit breaker on the AI provider, shared by every function instance through one Redis
  * hash (`circuit:openai`: state, failures, openUntil, probeUntil, opens). It lives inside the
  * job scripts, so it costs no command of its own:
- * - RECORD_ERROR counts a provider fault (lib/telemetry/error-event.ts isProviderFault); after
+ * - RECORD_ERROR counts a provider fault (`providerFault` in lib/telemetry/error-codes.ts); after
  *   CIRCUIT_FAILURE_THRESHOLD in a row it opens for CIRCUIT_COOLDOWN_MS (a fault while
  *   half-open reopens it at once);
  * - LEASE_JOB refuses to start work while it is open; once the cooldown is over it lets one

@@ -11,7 +11,6 @@ import { summarize } from "@/lib/ops/summarize";
 import type { AlertEvent, AlertState } from "@/lib/ops/types";
 import { hgetallRecord, redis } from "@/lib/redis/client";
 import { keys, ttl } from "@/lib/redis/keys";
-import { runScript } from "@/lib/redis/script";
 
 const HISTORY_KEPT = 200;
 
@@ -54,7 +53,13 @@ async function settle(v: RuleVerdict, old: Stored | null, now: number): Promise<
   if (v.firing === wasActive) return { ...base, state: old ? old.state : "ok", since: old?.since ?? null };
   const next: Stored = { state: v.firing ? "active" : "resolved", since: now, value: v.value };
   const event: AlertEvent = { rule: v.rule, title: v.title, state: next.state, value: v.value, at: now };
-  await runScript(SET_ALERT, [keys.alertState(), keys.alertHistory()], [v.rule, JSON.stringify(next), v.firing ? "active" : "ok", JSON.stringify(event), ttl.alerts, HISTORY_KEPT]);
+  await SET_ALERT.run({
+    keys: { alertState: keys.alertState(), alertHistory: keys.alertHistory() },
+    args: {
+      rule: v.rule, stateJson: JSON.stringify(next), nextState: v.firing ? "active" : "ok",
+      entry: JSON.stringify(event), ttl: ttl.alerts, historyKept: HISTORY_KEPT,
+    },
+  });
   log(v.firing ? "error" : "info", v.firing ? "alert_fired" : "alert_resolved", { rule: v.rule, value: v.value, threshold: v.threshold });
   return { ...base, state: next.state, since: now };
 }

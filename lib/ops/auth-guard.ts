@@ -7,7 +7,6 @@ import { metricKeys, metricTtls } from "@/lib/telemetry/metric-write";
 import { ADD_METRICS } from "@/lib/telemetry/scripts";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
-import { runScript } from "@/lib/redis/script";
 
 /**
  * The door of /ops against guessing. Each wrong operator token costs the client address one
@@ -36,7 +35,11 @@ export async function countFailure(address: string): Promise<AppError> {
     const seconds = lockout.window.seconds;
     await redis().set(keys.opsLockout(address), "1", { ex: seconds });
     const now = Date.now();
-    await runScript(ADD_METRICS, metricKeys(now), [...metricTtls(), "", "opsLockouts", 1]).catch(() => {});
+    await ADD_METRICS.run({
+      keys: { ...metricKeys(now), polledJob: "" },
+      args: { ...metricTtls(), pollOwner: "" },
+      rest: ["opsLockouts", 1],
+    }).catch(() => {});
     log("error", "ops_lockout", { address, failures: lockout.window.requests, lockedForS: seconds });
     return lockoutError(seconds);
   }

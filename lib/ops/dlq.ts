@@ -1,5 +1,5 @@
 import "server-only";
-import { jobErrorSchema, type AnalysisType, type JobStatus } from "@/lib/jobs/schema";
+import { isJobId, jobErrorSchema, type AnalysisType, type JobStatus } from "@/lib/jobs/schema";
 import type { DeadLetters } from "@/lib/ops/alert-rules";
 import { isInputDeadLetter } from "@/lib/ops/dlq-cause";
 import { redact } from "@/lib/telemetry/sanitize";
@@ -15,13 +15,13 @@ const PAGE = 50;
 export function jobIdOf(message: { body?: string; url: string }): string | null {
   try {
     const id = (JSON.parse(message.body ?? "") as { jobId?: unknown }).jobId;
-    if (typeof id === "string" && /^[A-Za-z0-9_-]{8,32}$/.test(id)) return id;
+    if (isJobId(id)) return id;
   } catch {
     // Not a consume message body (a failure callback, say): fall back to the URL.
   }
   try {
     const id = new URL(message.url).searchParams.get("job");
-    return id && /^[A-Za-z0-9_-]{8,32}$/.test(id) ? id : null;
+    return isJobId(id) ? id : null;
   } catch {
     return null;
   }

@@ -4,7 +4,7 @@ import { READ_HASHES, RESOLVE_ERROR } from "@/lib/ops/scripts";
 import { severities, type ErrorGroup, type ErrorGroupSummary, type ErrorSample } from "@/lib/ops/types";
 import { hgetallRecord, redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
-import { pairsToRecord, runScript } from "@/lib/redis/script";
+import { pairsToRecord } from "@/lib/redis/script";
 import { errorCodeInfo } from "@/lib/telemetry/error-codes";
 
 /*
@@ -39,7 +39,8 @@ export type GroupFilter = { category?: string; severity?: string; status?: "open
 export async function listErrorGroups(filter: GroupFilter = {}): Promise<ErrorGroupSummary[]> {
   const fps = (await redis().zrange(keys.errorGroups(), 0, 499, { rev: true })) as string[];
   if (fps.length === 0) return [];
-  const hashes = (await runScript(READ_HASHES, fps.map((fp) => keys.errorGroup(fp)), [])) as unknown[];
+  const groupKeys = fps.map((fp) => keys.errorGroup(fp));
+  const hashes = (await READ_HASHES.run({ keys: {}, args: {}, keyRest: groupKeys })) as unknown[];
   const groups = fps.flatMap((fp, i) => {
     const h = pairsToRecord(hashes[i]);
     return Object.keys(h).length ? [summary(fp, h)] : [];
@@ -58,6 +59,9 @@ export async function getErrorGroup(fingerprint: string): Promise<ErrorGroup | n
 
 /** Marks a group resolved; null when there is no such group. It reopens by itself when it recurs. */
 export async function resolveErrorGroup(fingerprint: string): Promise<ErrorGroup | null> {
-  const done = await runScript(RESOLVE_ERROR, [keys.errorGroup(fingerprint)], [Date.now()]);
-  return done === 1 ? getErrorGroup(fingerprint) : null;
+  const { outcome } = await RESOLVE_ERROR.run({
+    keys: { group: keys.errorGroup(fingerprint) },
+    args: { now: Date.now() },
+  });
+  return outcome === "resolved" ? getErrorGroup(fingerprint) : null;
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { evaluateAlerts } from "@/lib/ops/alerts";
-import { isProviderFault } from "@/lib/telemetry/error-event";
+import { isProviderFault } from "@/lib/telemetry/error-codes";
 import { deadLetters } from "@/lib/ops/dlq";
 import { readCircuit } from "@/lib/openai/circuit";
 import { listErrorGroups } from "@/lib/ops/error-store";

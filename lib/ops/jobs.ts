@@ -1,7 +1,7 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { jobTimeoutMs } from "@/lib/jobs/timeout";
-import { fromHash, jobErrorSchema, type Job, type JobStatus } from "@/lib/jobs/schema";
+import { fromHash, isJobId, jobErrorSchema, type Job, type JobStatus } from "@/lib/jobs/schema";
 import { pairsToRecord } from "@/lib/redis/script";
 import { listIndexedJobs, splitSteps, type JobSummary } from "@/lib/jobs/store";
 import type { OpsJobDetail, OpsJobRow } from "@/lib/ops/types";
@@ -61,7 +61,7 @@ export async function searchJobs(search: JobSearch): Promise<OpsJobRow[]> {
 
 /** A job as an operator sees it: fields, step timeline and deliveries, in one round trip. */
 export async function jobDetail(id: string): Promise<OpsJobDetail | null> {
-  if (!/^[A-Za-z0-9_-]{8,32}$/.test(id)) return null;
+  if (!isJobId(id)) return null;
   const pipe = redis().pipeline();
   pipe.hgetall(keys.job(id));
   pipe.hgetall(keys.jobSteps(id));

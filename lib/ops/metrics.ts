@@ -5,7 +5,6 @@ import { HOUR_MS, hourId, MINUTE_MS, minuteId } from "@/lib/telemetry/metric-key
 import { flushApiStats } from "@/lib/telemetry/request-stats";
 import { summarize, type Bucket } from "@/lib/ops/summarize";
 import { READ_HASHES } from "@/lib/ops/scripts";
-import { runScript } from "@/lib/redis/script";
 import { keys } from "@/lib/redis/keys";
 
 /** Windows up to this long read minute buckets; longer ones read hour buckets. */
@@ -20,7 +19,7 @@ export async function readBuckets(windowMinutes: number, now = Date.now()): Prom
   const last = Math.floor(now / step) * step;
   const starts = Array.from({ length: n }, (_, i) => last - (n - 1 - i) * step);
   const bucketKeys = starts.map((t) => (resolution === "minute" ? keys.metricsMinute(minuteId(t)) : keys.metricsHour(hourId(t))));
-  const replies = (await runScript(READ_HASHES, bucketKeys, [])) as unknown[];
+  const replies = (await READ_HASHES.run({ keys: {}, args: {}, keyRest: bucketKeys })) as unknown[];
   const buckets = starts.map((t, i) => {
     const fields: Record<string, number> = {};
     for (const [k, v] of Object.entries(pairsToRecord(replies[i]))) fields[k] = Number(v) || 0;

@@ -2,7 +2,7 @@ import { env } from "@/lib/env";
 
 /**
  * The only place Redis key names are made. Names are a contract with the operator reading the
- * Upstash data browser (see design.md), so each says what it holds:
+ * Upstash data browser (README.md, "Reading the Upstash console"), so each says what it holds:
  *
  *   listing:{id}                                          hash    a pasted listing (title, text)   7 d
  *   listings:owner:{owner} · listings:address:{hash}      zset    "{id} {bytes}" of pasted listings (quotas)  7 d

@@ -28,17 +28,6 @@ export function severityOf(category: ErrorCategory, outcome: "retrying" | "final
   return ORDER[outcome === "final" ? base + 1 : base - 1];
 }
 
-/**
- * Failures that say the AI provider itself is unwell (rate limits, 5xx, stalls, timeouts, no
- * connection, a rejected key), as opposed to one request it refused (content policy, a bad
- * request): the provider's health on /ops counts only these.
- */
-const PROVIDER_FAULTS = new Set(["openai_rate_limited", "openai_server_error", "openai_stalled", "openai_timeout", "openai_unreachable", "openai_incomplete", "openai_auth"]);
-
-export function isProviderFault(code: string): boolean {
-  return PROVIDER_FAULTS.has(code);
-}
-
 /** One occurrence of a failure, ready to group: everything in it is already sanitized. */
 export type OpsErrorEvent = {
   /** The group it belongs to: category, code, place and normalized message, hashed. */

@@ -1,10 +1,9 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { keys } from "@/lib/redis/keys";
-import { runScript } from "@/lib/redis/script";
 import { classify } from "@/lib/telemetry/classify";
-import { isInputCaused } from "@/lib/telemetry/error-codes";
-import { errorEvent, isProviderFault, type OpsErrorEvent } from "@/lib/telemetry/error-event";
+import { isInputCaused, isProviderFault } from "@/lib/telemetry/error-codes";
+import { errorEvent, type OpsErrorEvent } from "@/lib/telemetry/error-event";
 import { log } from "@/lib/telemetry/log";
 import { metricKeys, metricTtls } from "@/lib/telemetry/metric-write";
 import { RECORD_ERROR } from "@/lib/telemetry/scripts";
@@ -45,14 +44,25 @@ export async function recordError(event: OpsErrorEvent, ctx: Partial<ErrorContex
     where: event.where, message: event.message, userMessage: event.userMessage,
   };
   try {
-    await runScript(RECORD_ERROR, [keys.errorGroup(event.fingerprint), keys.errorSamples(event.fingerprint), keys.errorGroups(), ...metricKeys(now), keys.circuit()], [
-      now, event.fingerprint, env().ERROR_RETENTION_DAYS * 86_400, JSON.stringify(sample), SAMPLES_KEPT, ctx.analysisType ?? "", event.category,
-      // Only a delivery's own failure counts against the provider: the failure callback and the
-      // timeout sweep report a failure that was already counted.
-      ...metricTtls(), isProviderFault(event.code) && event.where.startsWith("consume:") ? "1" : "0", env().CIRCUIT_FAILURE_THRESHOLD || 1, env().CIRCUIT_COOLDOWN_MS,
-      isInputCaused(event.code) ? "1" : "0",
-      ...Object.entries(fields).flat(),
-    ]);
+    // Only a delivery's own failure counts against the provider: the failure callback and the
+    // timeout sweep report a failure that was already counted.
+    const providerFault = isProviderFault(event.code) && event.where.startsWith("consume:");
+    await RECORD_ERROR.run({
+      keys: {
+        group: keys.errorGroup(event.fingerprint), samples: keys.errorSamples(event.fingerprint),
+        groups: keys.errorGroups(), ...metricKeys(now), circuit: keys.circuit(),
+      },
+      args: {
+        now, fingerprint: event.fingerprint, retentionTtl: env().ERROR_RETENTION_DAYS * 86_400,
+        sample: JSON.stringify(sample), samplesKept: SAMPLES_KEPT,
+        analysisType: ctx.analysisType ?? "", category: event.category, ...metricTtls(),
+        providerFault: providerFault ? "1" : "0",
+        circuitThreshold: env().CIRCUIT_FAILURE_THRESHOLD || 1,
+        circuitCooldownMs: env().CIRCUIT_COOLDOWN_MS,
+        inputCaused: isInputCaused(event.code) ? "1" : "0",
+      },
+      rest: Object.entries(fields).flat(),
+    });
   } catch (error) {
     log("error", "error_record_failed", { fingerprint: event.fingerprint, message: String(error) });
   }

@@ -33,17 +33,19 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 
 /**
- * Lua helpers every script that counts something shares (prepended to the script):
- * `bump(mkey, hkey, mttl, httl, {field, n, …})` adds to both buckets and renews their TTLs;
- * `bucket(ms)` is the histogram index of a duration.
+ * Lua helpers every script that counts something shares (spliced in after the script's named
+ * inputs): `bump({field, n, …})` adds to the minute and hour buckets and renews their TTLs;
+ * `observe(fields, name, ms)` adds a duration to a histogram (`bucket(ms)` is its index). Reads
+ * the host's locals minuteMetricsKey, hourMetricsKey, minuteTtl and hourTtl (s).
  */
-export const METRICS_LUA = `local function bump(mkey, hkey, mttl, httl, fields)
+export const METRICS_LUA = `-- needs: minuteMetricsKey, hourMetricsKey, minuteTtl, hourTtl
+local function bump(fields)
   for i = 1, #fields, 2 do
-    redis.call('HINCRBY', mkey, fields[i], fields[i + 1])
-    redis.call('HINCRBY', hkey, fields[i], fields[i + 1])
+    redis.call('HINCRBY', minuteMetricsKey, fields[i], fields[i + 1])
+    redis.call('HINCRBY', hourMetricsKey, fields[i], fields[i + 1])
   end
-  redis.call('EXPIRE', mkey, mttl)
-  redis.call('EXPIRE', hkey, httl)
+  redis.call('EXPIRE', minuteMetricsKey, minuteTtl)
+  redis.call('EXPIRE', hourMetricsKey, hourTtl)
 end
 local bounds = {${HISTOGRAM_BOUNDS_MS.join(", ")}}
 local function bucket(ms)

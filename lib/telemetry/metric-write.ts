@@ -4,19 +4,29 @@ import { keys } from "@/lib/redis/keys";
 import { hourId, minuteId } from "@/lib/telemetry/metric-keys";
 import { pricePerMTok } from "@/lib/telemetry/pricing";
 
-/** The minute and hour metric buckets for `now`: the KEYS a counting script is given. */
-export function metricKeys(now = Date.now()): [string, string] {
-  return [keys.metricsMinute(minuteId(now)), keys.metricsHour(hourId(now))];
+/**
+ * The minute and hour metric buckets for `now`: the keys a counting script is given, by the
+ * names its Lua binds (METRICS_LUA in lib/telemetry/metric-keys.ts).
+ */
+export function metricKeys(now = Date.now()): { minuteMetrics: string; hourMetrics: string } {
+  return {
+    minuteMetrics: keys.metricsMinute(minuteId(now)),
+    hourMetrics: keys.metricsHour(hourId(now)),
+  };
 }
 
 /** TTLs of the minute and hour buckets, in seconds (retention by TTL, configurable). */
-export function metricTtls(): [number, number] {
+export function metricTtls(): { minuteTtl: number; hourTtl: number } {
   const e = env();
-  return [e.METRICS_MINUTE_RETENTION_DAYS * 86_400, e.METRICS_HOUR_RETENTION_DAYS * 86_400];
+  return {
+    minuteTtl: e.METRICS_MINUTE_RETENTION_DAYS * 86_400,
+    hourTtl: e.METRICS_HOUR_RETENTION_DAYS * 86_400,
+  };
 }
 
-/** The configured model and its prices, as FINISH_JOB takes them. */
-export function modelPricing(): [string, number, number] {
+/** The configured model and its prices (USD per 1M tokens), as FINISH_JOB takes them. */
+export function modelPricing() {
   const model = env().OPENAI_MODEL;
-  return [model, ...pricePerMTok(model)];
+  const [inputUsdPerMTok, outputUsdPerMTok] = pricePerMTok(model);
+  return { model, inputUsdPerMTok, outputUsdPerMTok };
 }

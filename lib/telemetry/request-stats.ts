@@ -2,7 +2,7 @@ import "server-only";
 import { metricKeys, metricTtls } from "@/lib/telemetry/metric-write";
 import { ADD_METRICS } from "@/lib/telemetry/scripts";
 import { hgetallRecord, redis } from "@/lib/redis/client";
-import { pairsToRecord, runScript } from "@/lib/redis/script";
+import { pairsToRecord } from "@/lib/redis/script";
 
 /**
  * Counters of the app's own API traffic (status polls served, response times of start, status
@@ -50,9 +50,14 @@ export async function hgetallCounting(key: string, owner: string): Promise<Recor
   if (!due) return hgetallRecord(key);
   const pipe = redis().pipeline();
   pipe.hgetall(key);
-  pipe.eval(ADD_METRICS, [...metricKeys(), key], [...metricTtls(), owner, ...due]);
+  const input = {
+    keys: { ...metricKeys(), polledJob: key },
+    args: { ...metricTtls(), pollOwner: owner },
+    rest: due,
+  };
+  pipe.eval(ADD_METRICS.lua, ...ADD_METRICS.lists(input));
   const [hash, added] = await pipe.exec({ keepErrors: true });
-  if (added.error || added.result !== 1) giveBack(due);
+  if (added.error || ADD_METRICS.decode(added.result).outcome !== "added") giveBack(due);
   if (hash.error) throw new Error(`HGETALL failed: ${hash.error}`);
   const record = pairsToRecord(hash.result);
   return Object.keys(record).length ? record : null;
@@ -63,7 +68,11 @@ export async function flushApiStats(): Promise<void> {
   const due = takeDue(true);
   if (!due) return;
   try {
-    await runScript(ADD_METRICS, [...metricKeys(), metricKeys()[0]], [...metricTtls(), "", ...due]);
+    await ADD_METRICS.run({
+      keys: { ...metricKeys(), polledJob: "" },
+      args: { ...metricTtls(), pollOwner: "" },
+      rest: due,
+    });
   } catch (error) {
     giveBack(due);
     throw error;

@@ -1,4 +1,6 @@
 import { CIRCUIT_LUA } from "@/lib/openai/circuit-lua";
+import { UNPACK_LUA } from "@/lib/redis/lua";
+import { defineScript } from "@/lib/redis/script";
 import { METRICS_LUA } from "@/lib/telemetry/metric-keys";
 
 /**
@@ -6,55 +8,86 @@ import { METRICS_LUA } from "@/lib/telemetry/metric-keys";
  * occurrence, counters gathered in memory. The ops pages' own scripts are lib/ops/scripts.ts.
  */
 
-export const RECORD_ERROR = `--[[ RECORD_ERROR: add one occurrence to its error group; reopen the group if it was resolved.
-KEYS[1] group errors:group:{fp}  KEYS[2] samples errors:group:{fp}:samples  KEYS[3] index errors:groups
-KEYS[4] minute metrics  KEYS[5] hour metrics  KEYS[6] the AI provider's circuit circuit:openai
-ARGV[1] now, ms  ARGV[2] fingerprint  ARGV[3] error retention, s  ARGV[4] sample JSON
-ARGV[5] samples kept  ARGV[6] analysis type or ''  ARGV[7] category
-ARGV[8] minute metrics TTL, s  ARGV[9] hour metrics TTL, s
-ARGV[10] '1' when the AI provider itself failed (counted as providerFaults, and by its circuit)
-ARGV[11] circuit threshold (failures in a row)  ARGV[12] circuit cooldown, ms
-ARGV[13] '1' when the person's input caused it (content policy, a bad listing): counted as
-inputErrors, not in errors / errors:{category}, which the error rate and its alert read
-ARGV[14..] group field, value pairs
+export const RECORD_ERROR = defineScript({
+  keys: ["group", "samples", "groups", "minuteMetrics", "hourMetrics", "circuit"],
+  args: [
+    "now", "fingerprint", "retentionTtl", "sample", "samplesKept", "analysisType", "category",
+    "minuteTtl", "hourTtl", "providerFault", "circuitThreshold", "circuitCooldownMs", "inputCaused",
+  ],
+  rest: "groupFields",
+  lua: `--[[ RECORD_ERROR: add one occurrence to its error group; reopen the group if it was
+resolved.
+An error the person's input caused (content policy, a bad listing) counts as inputErrors, not in
+errors / errors:{category}, which the error rate and its alert read; a fault of the AI provider
+itself also counts as providerFaults, and against its circuit.
 Returns {count, reopened 0|1}. ]]
-local unpack = unpack or table.unpack
-${METRICS_LUA}redis.call('HSET', KEYS[1], unpack(ARGV, 14))
-redis.call('HSETNX', KEYS[1], 'firstSeen', ARGV[1])
-redis.call('HSETNX', KEYS[1], 'status', 'open')
+local groupKey = KEYS[1] -- errors:group:{fp}
+local samplesKey = KEYS[2] -- errors:group:{fp}:samples
+local groupsKey = KEYS[3] -- the index errors:groups
+local minuteMetricsKey = KEYS[4]
+local hourMetricsKey = KEYS[5]
+local circuitKey = KEYS[6] -- the AI provider's circuit circuit:openai
+local now = ARGV[1] -- ms
+local fingerprint = ARGV[2]
+local retentionTtl = ARGV[3] -- how long a group is kept after it was last seen, s
+local sample = ARGV[4] -- JSON
+local samplesKept = tonumber(ARGV[5])
+local analysisType = ARGV[6] -- or ''
+local category = ARGV[7]
+local minuteTtl = ARGV[8] -- s
+local hourTtl = ARGV[9] -- s
+local providerFault = ARGV[10] -- '1' when the AI provider itself failed
+local circuitThreshold = ARGV[11] -- failures in a row that open the circuit
+local circuitCooldownMs = ARGV[12] -- how long it stays open, ms
+local inputCaused = ARGV[13] -- '1' when the person's input caused it
+local groupFieldsAt = 14 -- ARGV[14..]: group field, value pairs
+${UNPACK_LUA}${METRICS_LUA}redis.call('HSET', groupKey, unpack(ARGV, groupFieldsAt))
+redis.call('HSETNX', groupKey, 'firstSeen', now)
+redis.call('HSETNX', groupKey, 'status', 'open')
 local reopened = 0
-if redis.call('HGET', KEYS[1], 'status') == 'resolved' then
-  redis.call('HSET', KEYS[1], 'status', 'open', 'reopenedAt', ARGV[1])
-  redis.call('HDEL', KEYS[1], 'resolvedAt')
+if redis.call('HGET', groupKey, 'status') == 'resolved' then
+  redis.call('HSET', groupKey, 'status', 'open', 'reopenedAt', now)
+  redis.call('HDEL', groupKey, 'resolvedAt')
   reopened = 1
 end
-local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
-redis.call('HSET', KEYS[1], 'lastSeen', ARGV[1])
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'type:' .. ARGV[6], '1') end
-redis.call('LPUSH', KEYS[2], ARGV[4])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[3]) * 1000)
-redis.call('EXPIRE', KEYS[3], ARGV[3])
-local counts = {'errors', 1, 'errors:' .. ARGV[7], 1}
-if ARGV[13] == '1' then counts = {'inputErrors', 1} end
-if ARGV[10] == '1' then
+local count = redis.call('HINCRBY', groupKey, 'count', 1)
+redis.call('HSET', groupKey, 'lastSeen', now)
+if analysisType ~= '' then redis.call('HSET', groupKey, 'type:' .. analysisType, '1') end
+redis.call('LPUSH', samplesKey, sample)
+redis.call('LTRIM', samplesKey, 0, samplesKept - 1)
+redis.call('EXPIRE', groupKey, retentionTtl)
+redis.call('EXPIRE', samplesKey, retentionTtl)
+redis.call('ZADD', groupsKey, now, fingerprint)
+redis.call('ZREMRANGEBYSCORE', groupsKey, '-inf', tonumber(now) - tonumber(retentionTtl) * 1000)
+redis.call('EXPIRE', groupsKey, retentionTtl)
+local counts = {'errors', 1, 'errors:' .. category, 1}
+if inputCaused == '1' then counts = {'inputErrors', 1} end
+if providerFault == '1' then
   table.insert(counts, 'providerFaults'); table.insert(counts, 1)
-${CIRCUIT_LUA.failure("KEYS[6]", "ARGV[1]", "ARGV[11]", "ARGV[12]")}end
-bump(KEYS[4], KEYS[5], ARGV[8], ARGV[9], counts)
+${CIRCUIT_LUA.failure}end
+bump(counts)
 return {count, reopened}
-`;
+`,
+});
 
-export const ADD_METRICS = `--[[ ADD_METRICS: add counters gathered in memory (API timings, polls) to the buckets.
-KEYS[1] minute metrics  KEYS[2] hour metrics  KEYS[3] (optional) the job a status poll read
-ARGV[1] minute TTL, s  ARGV[2] hour TTL, s  ARGV[3] that job's owner, or '' (no condition)
-ARGV[4..] field, increment pairs.
+export const ADD_METRICS = defineScript({
+  keys: ["minuteMetrics", "hourMetrics", "polledJob"],
+  args: ["minuteTtl", "hourTtl", "pollOwner"],
+  rest: "counts",
+  codes: { 1: "added", 0: "refused" },
+  lua: `--[[ ADD_METRICS: add counters gathered in memory (API timings, polls) to the buckets.
 Returns 1 added; 0 not added: the poll it rides along with is being rejected (no such job for
 this owner), and a rejected request writes nothing. ]]
-local unpack = unpack or table.unpack
-${METRICS_LUA}if ARGV[3] ~= '' and redis.call('HGET', KEYS[3], 'owner') ~= ARGV[3] then return 0 end
-bump(KEYS[1], KEYS[2], ARGV[1], ARGV[2], {unpack(ARGV, 4)})
+local minuteMetricsKey = KEYS[1]
+local hourMetricsKey = KEYS[2]
+local polledJobKey = KEYS[3] -- the job a status poll read (read only when pollOwner is given)
+local minuteTtl = ARGV[1] -- s
+local hourTtl = ARGV[2] -- s
+local pollOwner = ARGV[3] -- that job's owner, or '' (no condition)
+local countsAt = 4 -- ARGV[4..]: field, increment pairs
+${UNPACK_LUA}${METRICS_LUA}
+if pollOwner ~= '' and redis.call('HGET', polledJobKey, 'owner') ~= pollOwner then return 0 end
+bump({unpack(ARGV, countsAt)})
 return 1
-`;
+`,
+});

@@ -18,7 +18,7 @@ import { planJobs, rng, runWorkload } from "./workload.ts";
  * answer 429/500 and some streams stall, a few calls are refused for good (400), the app goes
  * down for two minutes (its port closed to QStash and to browsers alike, every delivery in
  * flight killed), the QStash stand-in is restarted once, and Redis is unreachable for 20 s
- * (CHAOS_APP_DOWN_MS, CHAOS_REDIS_DOWN_MS). Then the invariants of design.md are checked against
+ * (CHAOS_APP_DOWN_MS, CHAOS_REDIS_DOWN_MS). Then the invariants (audit.ts) are checked against
  * what Redis committed (ledger.ts), the simulator was paid for, the crashed deliveries
  * (crashing-front.ts) and the DLQ saw. The figures are printed at the end (CHAOS_SEED repeats a
  * run's plan and fault dice; the interleaving is the machine's).

@@ -26,9 +26,15 @@ export type DevStack = {
   output(): string;
   /** Resolves once the app answers GET /api/listings (next dev compiles a route on first use). */
   ready(timeoutMs?: number): Promise<void>;
-  /** Ctrl-C as a person does it: SIGTERM to the group, start.ts stops the stand-ins and redis-server. */
+  /**
+   * Ctrl-C as a person does it: SIGTERM to the group; dev/start.ts stops the stand-ins and
+   * redis-server.
+   */
   stop(): Promise<void>;
-  /** SIGKILL to every process of the stack at once (start.ts, next dev, redis-server); resolves with them once all are gone. */
+  /**
+   * SIGKILL to every process of the stack at once (dev/start.ts, next dev, redis-server);
+   * resolves with them once all are gone.
+   */
   crash(): Promise<Array<{ pid: number; command: string }>>;
 };
 
@@ -78,7 +84,7 @@ export function startDevStack(opts: { ports: DevPorts; dataDir: string; env?: Re
     stop: () => group.stop(),
     async crash() {
       // redis-server runs in a process group of its own (dev/redis-rest/redis-server.ts), so
-      // the whole stack is every descendant of start.ts, found before anyone is killed.
+      // the whole stack is every descendant of dev/start.ts, found before anyone is killed.
       const pids = [child.pid!, ...descendants(child.pid!)];
       const own = processGroup(process.pid);
       const groups = new Set(pids.map(processGroup).filter((g): g is number => g !== null && g !== own));

@@ -1,13 +1,18 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES, errorCodeInfo, isInputCaused } from "@/lib/telemetry/error-codes";
+import { z } from "zod";
+import { classify, maxAgeError, StreamStalled, timeoutError } from "@/lib/telemetry/classify";
+import { ERROR_CODES, errorCodeInfo, isInputCaused, isProviderFault } from "@/lib/telemetry/error-codes";
+import { ProviderResponseError } from "@/lib/openai/stream";
 import { evaluateRules, judgeErrorRate, judgeSuccessRate, MIN_SAMPLES, type RuleInput } from "@/lib/ops/alert-rules";
 import { isInputDeadLetter } from "@/lib/ops/dlq-cause";
 import { summarize, type Bucket } from "@/lib/ops/summarize";
 
 const LIB = fileURLToPath(new URL("../../lib", import.meta.url));
+const APP = fileURLToPath(new URL("../../app", import.meta.url));
 const sources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
 
@@ -18,9 +23,47 @@ function codesInLib(): string[] {
     const text = readFileSync(file, "utf8");
     for (const m of text.matchAll(/code: "([a-z_]+)"(?: satisfies JobErrorCode)?,\s*category/g)) found.add(m[1]);
     for (const m of text.matchAll(/\be\((?:[a-z]+ \? )?"([a-z_]+)"(?: : "([a-z_]+)")?/g)) for (const code of m.slice(1)) if (code) found.add(code);
+    for (const m of text.matchAll(/\bjobError\("([a-z_]+)"/g)) found.add(m[1]);
   }
   return [...found].sort();
 }
+
+/** `code: "x"`, and the `retryable: …` of the same object when it is written out. */
+const LITERAL = /\bcode: "([a-z_]+)"(?:[^}]*?\bretryable: (true|false))?/g;
+
+/** Every `code: "x"` literal in lib/ and app/ (AppError codes have a colon, so they are not x). */
+function literalCodes(): Array<{ file: string; code: string; retryable?: boolean }> {
+  return [...sources(LIB), ...sources(APP)].flatMap((file) =>
+    [...readFileSync(file, "utf8").matchAll(LITERAL)]
+      .filter((m) => m[1] !== "custom") // zod's issue code, not a job's
+      .map((m) => ({ file, code: m[1], retryable: m[2] ? m[2] === "true" : undefined })),
+  );
+}
+
+const apiError = (status: number, message: string, code?: string) => {
+  const body = { error: { message, code: code ?? null, type: "x" } };
+  return OpenAI.APIError.generate(status, body, message, new Headers());
+};
+
+/** One failure of each kind classify tells apart. */
+const FAILURES: unknown[] = [
+  new StreamStalled(),
+  apiError(429, "Rate limit reached"),
+  new OpenAI.APIConnectionTimeoutError(),
+  new OpenAI.APIConnectionError({ message: "Connection error." }),
+  apiError(401, "Incorrect API key"),
+  apiError(403, "Forbidden"),
+  apiError(500, "server error"),
+  apiError(400, "rejected by safety system", "content_policy_violation"),
+  apiError(400, "bad request"),
+  new ProviderResponseError("content_filter", "filtered"),
+  new ProviderResponseError("server_error", "incomplete"),
+  Object.assign(new Error("ECONNRESET"), { name: "UpstashError" }),
+  new z.ZodError([]),
+  new SyntaxError("Unexpected token"),
+  new TypeError("fetch failed"),
+  new Error("boom"),
+];
 
 describe("the error-code table (what a failure means to the person and to ops)", () => {
   it("knows every code a job can fail with", () => {
@@ -29,8 +72,53 @@ describe("the error-code table (what a failure means to the person and to ops)",
     expect(codes.filter((c) => !(c in ERROR_CODES))).toEqual([]);
   });
 
+  it("knows every code classify produces, and decides whether QStash retries it", () => {
+    const bounds = [timeoutError(1_000), maxAgeError(1_000, null)];
+    const produced = [...FAILURES.map((f) => classify(f).error), ...bounds];
+    expect(new Set(produced.map((e) => e.code)).size).toBe(16);
+    for (const error of produced) {
+      expect(Object.hasOwn(ERROR_CODES, error.code), error.code).toBe(true);
+      expect(error.retryable, error.code).toBe(errorCodeInfo(error.code).retryable);
+    }
+  });
+
+  it("knows every code written as a literal in lib/ and app/, and agrees on its retryable", () => {
+    const literals = literalCodes();
+    expect(literals.length).toBeGreaterThan(4);
+    expect(literals.filter((l) => !Object.hasOwn(ERROR_CODES, l.code))).toEqual([]);
+    const disagree = literals.filter(
+      (l) => l.retryable !== undefined && l.retryable !== errorCodeInfo(l.code).retryable,
+    );
+    expect(disagree).toEqual([]);
+  });
+
+  it("has QStash retry what can pass by itself, and fail at once what no delivery fixes", () => {
+    const retried = Object.keys(ERROR_CODES).filter((c) => errorCodeInfo(c).retryable).sort();
+    expect(retried).toEqual([
+      "internal_error", "network_error", "openai_incomplete", "openai_rate_limited",
+      "openai_server_error", "openai_stalled", "openai_timeout", "openai_unreachable",
+      "queue_unavailable", "redis_error",
+    ]);
+  });
+
+  it("counts against the AI provider only what says the provider itself is unwell", () => {
+    const faults = Object.keys(ERROR_CODES).filter(isProviderFault).sort();
+    expect(faults).toEqual([
+      "openai_auth", "openai_incomplete", "openai_rate_limited", "openai_server_error",
+      "openai_stalled", "openai_timeout", "openai_unreachable",
+    ]);
+    // One request refused is not the provider failing.
+    expect(isProviderFault("content_policy")).toBe(false);
+    expect(isProviderFault("openai_bad_request")).toBe(false);
+  });
+
   it("offers no Retry where the same input gets the same answer, and says why and what to do instead", () => {
-    for (const code of ["content_policy", "openai_bad_request", "listing_missing", "listing_empty", "listing_changed", "invalid_data", "unreadable_json"]) {
+    const listing = ["listing_missing", "listing_empty", "listing_changed"];
+    const same = [...listing, "invalid_data", "unreadable_json"];
+    const conversation = [
+      "conversation_missing", "conversation_unreadable", "conversation_changed",
+    ];
+    for (const code of ["content_policy", "openai_bad_request", ...same, ...conversation]) {
       expect(errorCodeInfo(code).personRetry, code).toBe(false);
       expect(errorCodeInfo(code).advice, code).toMatch(/\w/);
     }
@@ -43,16 +131,20 @@ describe("the error-code table (what a failure means to the person and to ops)",
     }
   });
 
-  it("blames the listing only for what the listing did: content policy and an empty, missing or changed listing", () => {
+  it("blames the input only for content policy and a listing or conversation gone or bad", () => {
     const byInput = Object.keys(ERROR_CODES).filter(isInputCaused).sort();
-    expect(byInput).toEqual(["content_policy", "listing_changed", "listing_empty", "listing_missing"]);
+    expect(byInput).toEqual([
+      "content_policy", "conversation_changed", "conversation_missing", "conversation_unreadable",
+      "listing_changed", "listing_empty", "listing_missing",
+    ]);
     // A request the provider rejects as malformed is ours to fix: it still alerts.
     expect(isInputCaused("openai_bad_request")).toBe(false);
   });
 
-  it("treats a code it does not know (an older job's) as the service's, and one a Retry may fix", () => {
-    expect(errorCodeInfo("something_new")).toEqual({ personRetry: true, cause: "service" });
-    expect(errorCodeInfo("toString")).toEqual({ personRetry: true, cause: "service" });
+  it("treats an unknown code (an older job's) as the service's, one Retry may fix", () => {
+    const unknown = { personRetry: true, cause: "service", retryable: true, providerFault: false };
+    expect(errorCodeInfo("something_new")).toEqual(unknown);
+    expect(errorCodeInfo("toString")).toEqual(unknown);
   });
 });
 

@@ -1,10 +1,11 @@
-import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { chunkText } from "@/lib/kinds/listing/chunk";
 import { canonicalParams, identityHash } from "@/lib/jobs/identity";
-import * as scripts from "@/lib/jobs/scripts";
 import { planSteps, stepLabel } from "@/lib/kinds/listing/steps";
-import { fromHash } from "@/lib/jobs/schema";
+import { fromHash, isJobId, JOB_ID_PATTERN, jobIdSchema } from "@/lib/jobs/schema";
 
 describe("chunkText", () => {
   it("keeps short text whole and splits long text on paragraph boundaries, losing nothing", () => {
@@ -51,31 +52,30 @@ describe("job hash", () => {
   });
 });
 
-describe("Lua scripts", () => {
-  // Pinned so a change to a script is a deliberate, reviewed change: EVALSHA caches by this hash.
-  const pinned: Record<string, string> = {};
-  it("each opens with its contract and has a pinned SHA-1", () => {
-    const entries = Object.entries(scripts);
-    expect(entries.length).toBe(10);
-    for (const [name, source] of entries) {
-      expect(source).toContain(`--[[ ${name}:`);
-      expect(source).toMatch(/KEYS\[1\]/);
-      expect(source).toMatch(/Returns/);
-      pinned[name] = createHash("sha1").update(source).digest("hex");
+describe("job ids", () => {
+  it("are 8 to 32 URL- and key-safe characters, by one schema", () => {
+    for (const id of ["abcdefgh", "V1StGXR8_Z5jdHi6B-myT", "a".repeat(32)]) {
+      expect(isJobId(id), id).toBe(true);
     }
-    expect(pinned).toMatchInlineSnapshot(`
-      {
-        "CHECKPOINT_STEP": "1fc32d8063741f96e1cd438e24db64dfa44afbac",
-        "CREATE_JOB": "8967719bbfad8e55fda3b2385d2007bb123aeedf",
-        "FIND_JOB": "48b69c4d2b0a32dd4b77898d420f2eb0716fb7d6",
-        "FINISH_JOB": "09837befef84e0dc50185ebfd9d225638586e9fe",
-        "LEASE_JOB": "92550b6ef4dbea07f88fc7687969819dec49782d",
-        "LIST_OWNER_JOBS": "a7ce2c7b9b22e7d879c7c41e5abc52b1b016fdda",
-        "RELEASE_LEASE": "1c2dc34769bb5fcddead7aa58df274c0b4e4e439",
-        "REQUEST_CANCEL": "530928e1feabd4e9c97732b3adf3c53416efbc24",
-        "RETRY_JOB": "3aa1354da8123b3875217fdc29a66f256247c770",
-        "REVIVE_JOB": "d660e87a61a2c166056c819961b0f6b12d7a5280",
-      }
-    `);
+    const bad = ["abcdefg", "a".repeat(33), "abcd efgh", "job:abcdefgh", "abcdéfgh", 12345678];
+    for (const id of bad) {
+      expect(isJobId(id), String(id)).toBe(false);
+    }
+    expect(jobIdSchema.safeParse("../../x").error?.issues[0].message).toBe("not a job id");
+  });
+
+  it("are checked by no pattern of their own elsewhere (routes, messages, DLQ, /ops)", () => {
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const path = join(dir, e.name);
+        return e.isDirectory() ? files(path) : /\.tsx?$/.test(e.name) ? [path] : [];
+      });
+    const pattern = JOB_ID_PATTERN.source.slice(1, -1);
+    const writers = ["app", "lib", "hooks", "components", "dev", "tests"]
+      .flatMap((dir) => files(join(root, dir)))
+      .filter((f) => readFileSync(f, "utf8").includes(pattern))
+      .map((f) => relative(root, f));
+    expect(writers).toEqual(["lib/jobs/schema.ts"]);
   });
 });

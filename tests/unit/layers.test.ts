@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 /**
- * Layers point down (style.md rule 16): a folder of lib/ imports only from its own layer or
+ * Layers point down (README.md, "Folders"): a folder of lib/ imports only from its own layer or
  * below, and no two folders import each other, even through others. The files at lib's root
  * are nodes of their own (lib/env.ts is "env"). A type-only import counts: it ties the two
  * folders as much as a value does. From the ground up:

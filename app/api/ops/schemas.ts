@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { errorCategories, jobStatuses } from "@/lib/jobs/schema";
+export { jobIdSchema } from "@/lib/jobs/schema";
 import { severities } from "@/lib/ops/types";
 
 /** Request schemas of the /api/ops/* routes. */
@@ -19,8 +20,6 @@ export const jobSearchSchema = z.strictObject({
   listing: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-
-export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,32}$/, "not a job id");
 
 export const dlqPageSchema = z.strictObject({ cursor: z.string().max(200).optional() });
 

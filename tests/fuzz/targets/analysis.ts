@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { isJobId, JOB_ID_PATTERN } from "@/lib/jobs/schema";
 import { hugeString, junkJson, nastyString, pollutedObject, protoKey, RawJson } from "../arbitraries.ts";
 import type { FuzzRequest, FuzzTarget } from "../harness.ts";
 import { jsonBodyRequests, noiseHeaders, queryRequests, withJunkCookie, type Fields } from "../requests.ts";
@@ -9,11 +10,10 @@ import { jsonBodyRequests, noiseHeaders, queryRequests, withJunkCookie, type Fie
  */
 
 export const analysisTypes = ["business_analysis", "market_intelligence", "risk_assessment"];
-const isJobId = (s: unknown) => typeof s === "string" && /^[A-Za-z0-9_-]{8,32}$/.test(s);
 const isListingId = (s: unknown) => typeof s === "string" && /^lst_[A-Za-z0-9_-]{3,64}$/.test(s);
 
 /** Well-formed ids that name nothing: no job or pasted listing exists in this suite. */
-export const unknownJobId = fc.stringMatching(/^[A-Za-z0-9_-]{8,32}$/);
+export const unknownJobId = fc.stringMatching(JOB_ID_PATTERN);
 export const unknownListingId = fc.stringMatching(/^[A-Za-z0-9_-]{3,60}$/).map((s) => `lst_fuzz${s}`);
 
 /** Anything but a string of the right shape: other types, near misses, huge and hostile strings. */

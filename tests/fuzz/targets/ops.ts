@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { errorCategories, jobStatuses } from "@/lib/jobs/schema";
+import { errorCategories, isJobId, JOB_ID_PATTERN, jobStatuses } from "@/lib/jobs/schema";
 import { severities } from "@/lib/ops/types";
 import { TEST_OPS_TOKEN } from "../../helpers/stack.ts";
 import { codePoints, junkAuthorization, junkJson, nastyString, stringsBut } from "../arbitraries.ts";
@@ -12,7 +12,7 @@ import { expectAnswered } from "./checks.ts";
  * input itself must be refused) and not (whatever the input: 401, or 405 for a wrong method).
  */
 
-/** Credentials that are not the operator's (cookies that break parsing are in targets/cookies.ts). */
+/** Credentials that are not the operator's (cookies that break parsing: withJunkCookie, below). */
 const notTheOperator = fc.oneof(
   fc.constant({}),
   junkAuthorization.filter((a) => a.trim() !== `Bearer ${TEST_OPS_TOKEN}`).map((authorization) => ({ authorization })),
@@ -36,7 +36,6 @@ const notSignedIn = (requests: fc.Arbitrary<FuzzRequest>) =>
 const withAndWithoutAuth = (requests: fc.Arbitrary<FuzzRequest>) => fc.oneof(signedIn(requests), notSignedIn(requests));
 
 const enumParam = (values: readonly string[]) => ({ valid: fc.constantFrom(...values), invalid: stringsBut((s) => values.includes(s), values.map((v) => v.toLowerCase()).concat(values.map((v) => ` ${v}`))) });
-const isJobId = (s: string) => /^[A-Za-z0-9_-]{8,32}$/.test(s);
 const isFingerprint = (s: string) => /^[0-9a-f]{16}$/.test(s);
 const isLimit = (s: string) => Number.isInteger(Number(s)) && Number(s) >= 1 && Number(s) <= 500;
 
@@ -87,7 +86,7 @@ export const opsTargets: Array<FuzzTarget> = [
   {
     route: "ops/jobs/[id]",
     title: "refuses a bad job id (400) and answers an unknown one 404, signed in or not, writing nothing",
-    inputs: withAndWithoutAuth(paramRequests("GET", (p) => `/api/ops/jobs/${p}`, isJobId, fc.stringMatching(/^[A-Za-z0-9_-]{8,32}$/), "abcdefgh")),
+    inputs: withAndWithoutAuth(paramRequests("GET", (p) => `/api/ops/jobs/${p}`, isJobId, fc.stringMatching(JOB_ID_PATTERN), "abcdefgh")),
   },
   {
     route: "ops/errors/[fingerprint]",

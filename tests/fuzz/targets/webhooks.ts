@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { isJobId, JOB_ID_PATTERN } from "@/lib/jobs/schema";
 import { expect } from "vitest";
 import { codePoints, hugeString, invalidJsonText, junkJson, percentEncode, rawQueryPart, toQuery } from "../arbitraries.ts";
 import { brief, expectRejected, parseJson, short, type Answer, type AnyFuzzTarget, type FuzzRequest, type FuzzTarget } from "../harness.ts";
@@ -11,7 +12,7 @@ import { deliveryHeaders, deliveryRequest, forgery, type Delivery } from "../sig
  * malformed gets 489 + Upstash-NonRetryable-Error (QStash must not retry it) and touches nothing.
  */
 
-const jobId = fc.stringMatching(/^[A-Za-z0-9_-]{8,32}$/);
+const jobId = fc.stringMatching(JOB_ID_PATTERN);
 const analysisType = fc.constantFrom("business_analysis", "market_intelligence", "risk_assessment");
 const base = () => process.env.APP_BASE_URL!;
 /** The query as the route sees it: WHATWG URL parsing re-encodes some characters. */
@@ -124,7 +125,6 @@ const notAMessage = (fields: Record<string, fc.Arbitrary<unknown>>, isMessage: (
 const signed = (d: Omit<Delivery, "forgery" | "headers">) =>
   fc.tuple(fc.constantFrom("current" as const, "next" as const), deliveryHeaders).map(([key, headers]): Delivery => ({ ...d, headers, forgery: { kind: "genuine", key } }));
 
-const isJobId = (v: unknown) => typeof v === "string" && /^[A-Za-z0-9_-]{8,32}$/.test(v);
 const badJobId = fc.oneof(fc.string({ maxLength: 40 }), junkJson.map((v) => (typeof v === "string" ? v : (JSON.stringify(v) ?? "null")).slice(0, 300))).filter((s) => !isJobId(s));
 const isConsumeMessage = (v: Record<string, unknown>) => isJobId(v.jobId) && ["business_analysis", "market_intelligence", "risk_assessment"].includes(v.analysisType as string);
 const isEcho = (v: Record<string, unknown>) => typeof v.nonce === "string" && v.nonce.length >= 1 && codePoints(v.nonce) <= 64;

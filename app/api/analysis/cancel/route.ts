@@ -4,9 +4,10 @@ import { AppError } from "@/lib/errors";
 import { readJson } from "@/lib/http/parse";
 import { json, route } from "@/lib/http/respond";
 import { timed } from "@/lib/telemetry/request-stats";
+import { jobIdSchema } from "@/lib/jobs/schema";
 import { requestCancel } from "@/lib/jobs/store";
 
-const cancelSchema = z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/, "not a job id") });
+const cancelSchema = z.strictObject({ jobId: jobIdSchema });
 
 /**
  * POST /api/analysis/cancel { jobId } → 202 { status: "canceled" | "canceling" }; a job that

@@ -1,13 +1,17 @@
 import { z } from "zod";
 import { CONSUME_PATH } from "@/lib/jobs/publish";
-import { analysisTypeSchema } from "@/lib/jobs/schema";
+import { analysisTypeSchema, jobIdSchema } from "@/lib/jobs/schema";
 import { kinds } from "@/lib/kinds";
 import { runDelivery } from "@/lib/jobs/runner";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
 import { parseBody, verifyDelivery } from "@/lib/qstash/verify";
 import { webhook } from "@/lib/qstash/webhook";
 
-const messageSchema = z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/), analysisType: analysisTypeSchema, origin: z.string().max(200).optional() });
+const messageSchema = z.object({
+  jobId: jobIdSchema,
+  analysisType: analysisTypeSchema,
+  origin: z.string().max(200).optional(),
+});
 
 /**
  * POST /api/analysis/consume — QStash only. Verifies the signature on the raw body against the

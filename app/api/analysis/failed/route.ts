@@ -2,11 +2,12 @@ import { z } from "zod";
 import { webhook } from "@/lib/qstash/webhook";
 import { onDeliveryFailed } from "@/lib/jobs/failure";
 import { FAILED_PATH } from "@/lib/jobs/publish";
+import { jobIdSchema } from "@/lib/jobs/schema";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
 import { claimSignature } from "@/lib/qstash/replay";
 import { verifyDelivery } from "@/lib/qstash/verify";
 
-const querySchema = z.object({ job: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/), run: z.coerce.number().int().min(0).optional() });
+const querySchema = z.object({ job: jobIdSchema, run: z.coerce.number().int().min(0).optional() });
 /** QStash's failure-callback body: how often it tried, and the DLQ entry it made. */
 const callbackSchema = z.object({ retried: z.number().int().nonnegative().optional(), dlqId: z.string().max(100).optional() }).loose();
 

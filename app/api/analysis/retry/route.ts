@@ -4,9 +4,10 @@ import { readJson } from "@/lib/http/parse";
 import { json, route } from "@/lib/http/respond";
 import { workCaller } from "@/lib/limits/caller";
 import { retryAnalysis } from "@/lib/jobs/retry";
+import { jobIdSchema } from "@/lib/jobs/schema";
 import { view } from "@/lib/jobs/status";
 
-const retrySchema = z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/, "not a job id") });
+const retrySchema = z.strictObject({ jobId: jobIdSchema });
 
 /**
  * POST /api/analysis/retry { jobId } → 202 { job, nextPollMs }: the failed or canceled job is

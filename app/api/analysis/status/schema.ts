@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jobInputSchema, paramsSchema } from "@/lib/jobs/schema";
+import { jobIdSchema, jobInputSchema, paramsSchema } from "@/lib/jobs/schema";
 import { kindNameSchema } from "@/lib/kinds";
 import { listingIdSchema } from "@/lib/listings/schema";
 
@@ -23,7 +23,7 @@ const jsonParam = <T extends z.ZodType>(schema: T, name: string) =>
  * (or a listing id, for a listing analysis) and params as JSON.
  */
 export const statusQuerySchema = z.union([
-  z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9_-]{8,32}$/, "not a job id") }),
+  z.strictObject({ jobId: jobIdSchema }),
   z
     .strictObject({
       listingId: listingIdSchema.optional(),
