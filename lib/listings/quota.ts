@@ -1,0 +1,88 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { AppError, type ErrorCode } from "@/lib/errors";
+import type { Caller } from "@/lib/limits/caller";
+import { takeAll } from "@/lib/limits/limiter";
+import { CREATE_LISTING } from "@/lib/listings/scripts";
+import { keys, ttl } from "@/lib/redis/keys";
+import { runScript } from "@/lib/redis/script";
+
+/**
+ * What a visitor stores for 7 days, pasted listings and uploaded conversations alike, is kept
+ * within one set of limits: how many they may add per window (LISTING_RATE_LIMIT*) and how much
+ * the ones still kept may hold (LISTING_QUOTA_PER_*: count and bytes). One set, so uploading
+ * cannot double what a visitor keeps; the 429 speaks of what the person was adding.
+ */
+export type QuotaItem = {
+  what: "listing" | "conversation";
+  /** The item's hash (keys.listing / keys.conversation) and its id. */
+  key: string;
+  id: string;
+  /** What it counts against the byte quotas. */
+  bytes: number;
+  fields: Record<string, string | number>;
+};
+
+const WORDS = {
+  listing: {
+    code: "rate_limited:listing",
+    added: (n: number) => `pasted ${n} listings`,
+    whose: ["Your pasted listings", "The listings pasted from your network"],
+    held: (n: number) => `${n} listing(s)`,
+  },
+  conversation: {
+    code: "rate_limited:conversation",
+    added: (n: number) => `added ${n} conversations and listings`,
+    whose: ["Your conversations and listings", "The conversations and listings from your network"],
+    held: (n: number) => `${n} conversation(s) and listing(s)`,
+  },
+} as const satisfies Record<QuotaItem["what"], { code: ErrorCode } & Record<string, unknown>>;
+
+/**
+ * Stores `item` with the listings' TTL within its caller's limits, or throws the 429 that says
+ * which limit is full. The quota check and the write are one script: over a quota nothing is
+ * written, and the rate-limit slot is given back.
+ */
+export async function storeWithinQuota(item: QuotaItem, caller: Caller): Promise<void> {
+  const e = env();
+  const words = WORDS[item.what];
+  const rate = await takeAll([
+    { name: "listing", window: e.LISTING_RATE_LIMIT, who: caller.owner.id },
+    { name: "listing:address", window: e.LISTING_RATE_LIMIT_PER_ADDRESS, who: caller.address },
+  ]);
+  if (!rate.ok) {
+    const who = rate.refused === 0 ? "You have" : "Your network has";
+    const { requests, seconds } = rate.window;
+    const message =
+      `${who} ${words.added(requests)} in the last ${seconds} s, the most we allow. ` +
+      `Try again in ${rate.waitS} s.`;
+    throw new AppError(words.code, message, { "retry-after": String(rate.waitS) });
+  }
+  const now = Date.now();
+  const [v, a] = [e.LISTING_QUOTA_PER_VISITOR, e.LISTING_QUOTA_PER_ADDRESS];
+  const indexes = [keys.ownerListings(caller.owner.id), keys.addressListings(caller.address)];
+  const pairs = Object.entries(item.fields).flatMap(([k, x]) => [k, String(x)]);
+  const quotas = [v.count, v.bytes, a.count, a.bytes];
+  const args = [item.id, now, ttl.listing, item.bytes, ...quotas, ...pairs];
+  const out = (await runScript(CREATE_LISTING, [item.key, ...indexes], args)) as number[];
+  if (out[0] === 1) return;
+  await rate.giveBack();
+  const visitorFull = out[0] === -1;
+  const used = { count: Number(out[1]), bytes: Number(out[2]), oldest: Number(out[3]) };
+  throw quotaFull(item.what, visitorFull ? 0 : 1, used, visitorFull ? v : a, now);
+}
+
+type Usage = { count: number; bytes: number; oldest: number };
+type Quota = { count: number; bytes: number };
+
+/** `whose`: 0 the visitor's quota, 1 the address's. */
+function quotaFull(what: QuotaItem["what"], whose: 0 | 1, used: Usage, quota: Quota, now: number) {
+  const words = WORDS[what];
+  const waitS = Math.max(1, Math.ceil((used.oldest + ttl.listing * 1000 - now) / 1000));
+  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+  const message =
+    `${words.whose[whose]} already hold ${words.held(used.count)}, ${mb(used.bytes)} ` +
+    `(at most ${quota.count} and ${mb(quota.bytes)} are kept, each for 7 days). ` +
+    `The oldest expires in ${Math.ceil(waitS / 3600)} h.`;
+  return new AppError(words.code, message, { "retry-after": String(waitS) });
+}
