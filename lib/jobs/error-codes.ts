@@ -45,6 +45,21 @@ export const ERROR_CODES = {
   listing_empty: { personRetry: false, cause: "input", advice: "Paste the listing with its text, or pick another." },
   listing_missing: { personRetry: false, cause: "input", advice: "Paste the listing again, or pick another." },
   listing_changed: { personRetry: false, cause: "input", advice: "A retry would mix the old and the new text: start the analysis again instead." },
+  conversation_missing: {
+    personRetry: false,
+    cause: "input",
+    advice: "Uploads are kept for 7 days: upload the conversation again, then start an analysis.",
+  },
+  conversation_unreadable: {
+    personRetry: false,
+    cause: "input",
+    advice: "Retrying would read the same file. Export the transcript again and upload it.",
+  },
+  conversation_changed: {
+    personRetry: false,
+    cause: "input",
+    advice: "A retry would mix the old and the new text: start the analysis again instead.",
+  },
   redis_error: passes,
   network_error: passes,
   internal_error: passes,

@@ -30,7 +30,12 @@ describe("the error-code table (what a failure means to the person and to ops)",
   });
 
   it("offers no Retry where the same input gets the same answer, and says why and what to do instead", () => {
-    for (const code of ["content_policy", "openai_bad_request", "listing_missing", "listing_empty", "listing_changed", "invalid_data", "unreadable_json"]) {
+    const sameAnswer = [
+      "content_policy", "openai_bad_request", "listing_missing", "listing_empty", "listing_changed",
+      "invalid_data", "unreadable_json", "conversation_missing", "conversation_unreadable",
+      "conversation_changed",
+    ];
+    for (const code of sameAnswer) {
       expect(errorCodeInfo(code).personRetry, code).toBe(false);
       expect(errorCodeInfo(code).advice, code).toMatch(/\w/);
     }
@@ -43,9 +48,13 @@ describe("the error-code table (what a failure means to the person and to ops)",
     }
   });
 
-  it("blames the listing only for what the listing did: content policy and an empty, missing or changed listing", () => {
+  it("blames the input only for content policy and a bad, gone or changed listing or upload", () => {
     const byInput = Object.keys(ERROR_CODES).filter(isInputCaused).sort();
-    expect(byInput).toEqual(["content_policy", "listing_changed", "listing_empty", "listing_missing"]);
+    expect(byInput).toEqual([
+      "content_policy",
+      "conversation_changed", "conversation_missing", "conversation_unreadable",
+      "listing_changed", "listing_empty", "listing_missing",
+    ]);
     // A request the provider rejects as malformed is ours to fix: it still alerts.
     expect(isInputCaused("openai_bad_request")).toBe(false);
   });
