@@ -12,10 +12,13 @@ import { tooLarge } from "@/lib/conversations/store";
 import { AppError } from "@/lib/errors";
 import { readForm, readJson } from "@/lib/http/parse";
 
-/** Room for the largest file plus the multipart envelope and a title around it. */
-const MAX_FORM_BYTES = CONVERSATION_MAX_BYTES + 64 * 1024;
-/** JSON escapes (`\n`, `\"`) may double pasted text: the body's bound, its text's checked after. */
-const MAX_JSON_BYTES = 2 * CONVERSATION_MAX_BYTES + 4 * 1024;
+/** Room for the largest file plus the multipart envelope and a title around it, bytes. */
+export const MAX_FORM_BYTES = CONVERSATION_MAX_BYTES + 64 * 1024;
+/**
+ * Room for pasted text of the largest size as JSON, bytes: escapes (`\n`, `\"`) lengthen a
+ * transcript by a few percent, a quarter is ample. The text's own bytes are checked after.
+ */
+export const MAX_JSON_BYTES = Math.ceil(CONVERSATION_MAX_BYTES * 1.25) + 4 * 1024;
 
 const isJson = (type: string) => /^application\/json\b/i.test(type);
 const isForm = (type: string) => /^multipart\/form-data\b/i.test(type);
