@@ -46,6 +46,10 @@ const WORDS = {
 export async function storeWithinQuota(item: QuotaItem, caller: Caller): Promise<void> {
   const e = env();
   const words = WORDS[item.what];
+  const [v, a] = [e.LISTING_QUOTA_PER_VISITOR, e.LISTING_QUOTA_PER_ADDRESS];
+  // Larger than a whole quota: no wait would make room, so it is not a 429 with a Retry-After.
+  const whole = [v, a].findIndex((q) => q.bytes > 0 && item.bytes > q.bytes);
+  if (whole >= 0) throw largerThanQuota(item, whole as 0 | 1, [v, a][whole]);
   const rate = await takeAll([
     { name: "listing", window: e.LISTING_RATE_LIMIT, who: caller.owner.id },
     { name: "listing:address", window: e.LISTING_RATE_LIMIT_PER_ADDRESS, who: caller.address },
@@ -59,7 +63,6 @@ export async function storeWithinQuota(item: QuotaItem, caller: Caller): Promise
     throw new AppError(words.code, message, { "retry-after": String(rate.waitS) });
   }
   const now = Date.now();
-  const [v, a] = [e.LISTING_QUOTA_PER_VISITOR, e.LISTING_QUOTA_PER_ADDRESS];
   const indexes = [keys.ownerListings(caller.owner.id), keys.addressListings(caller.address)];
   const pairs = Object.entries(item.fields).flatMap(([k, x]) => [k, String(x)]);
   const quotas = [v.count, v.bytes, a.count, a.bytes];
@@ -72,14 +75,24 @@ export async function storeWithinQuota(item: QuotaItem, caller: Caller): Promise
   throw quotaFull(item.what, visitorFull ? 0 : 1, used, visitorFull ? v : a, now);
 }
 
+const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+
 type Usage = { count: number; bytes: number; oldest: number };
 type Quota = { count: number; bytes: number };
+
+function largerThanQuota(item: QuotaItem, whose: 0 | 1, quota: Quota): AppError {
+  const holders = WORDS[item.what].whose[whose].replace(/^\w/, (c) => c.toLowerCase());
+  const message =
+    `This ${item.what} (${mb(item.bytes)}) is larger than the ${mb(quota.bytes)} ` +
+    `that ${holders} may hold together.`;
+  const code = item.what === "listing" ? "payload_too_large:body" : "payload_too_large:file";
+  return new AppError(code, message);
+}
 
 /** `whose`: 0 the visitor's quota, 1 the address's. */
 function quotaFull(what: QuotaItem["what"], whose: 0 | 1, used: Usage, quota: Quota, now: number) {
   const words = WORDS[what];
   const waitS = Math.max(1, Math.ceil((used.oldest + ttl.listing * 1000 - now) / 1000));
-  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
   const message =
     `${words.whose[whose]} already hold ${words.held(used.count)}, ${mb(used.bytes)} ` +
     `(at most ${quota.count} and ${mb(quota.bytes)} are kept, each for 7 days). ` +

@@ -3,8 +3,9 @@ import { dumpKeys, keysWithTtl, testRedis } from "../helpers/redis-scan.ts";
 import { useTestStack } from "../helpers/stack.ts";
 import { Visitor } from "../helpers/visitor.ts";
 
-// Three items per visitor (listings and conversations together): the quota test fills it.
-const stack = useTestStack({ env: { LISTING_QUOTA_PER_VISITOR: "3/4000000" } });
+// Three items and 2.04 MB per visitor (listings and conversations together): the quota tests
+// fill it, and a file of 2 MiB (the upload limit) is larger than it, as with the defaults.
+const stack = useTestStack({ env: { LISTING_QUOTA_PER_VISITOR: "3/2040000" } });
 
 type Summary = { id: string; title: string; speakers: string[]; turns: number };
 type Answer = { conversation?: Summary; error?: { code: string; message: string } };
@@ -198,6 +199,21 @@ describe("the quota shared with pasted listings", () => {
     const third = await ana.post("/api/listings", listing);
     expect(third.status).toBe(429);
     expect((await errorOf(third))?.message).toMatch(/^Your pasted listings already hold 3 listing/);
+    expect(await stored()).toEqual(before);
+  });
+
+  it("refuses a file larger than the whole quota: a 413 saying so, nothing written", async () => {
+    const before = await stored();
+    const big = file(`A: ${"x".repeat(1024 * 1024)}\nB: ${"y".repeat(1024 * 1024 - 7)}`, "big.txt");
+    expect(big.size).toBe(2 * 1024 * 1024);
+    const { res, body } = await upload(visitor(), { file: big });
+    expect(res.status).toBe(413);
+    expect(body.error).toEqual({
+      code: "payload_too_large:file",
+      message:
+        "This conversation (2.1 MB) is larger than the 2.0 MB " +
+        "that your conversations and listings may hold together.",
+    });
     expect(await stored()).toEqual(before);
   });
 });
