@@ -118,7 +118,7 @@ function messagesOf(data: unknown): unknown[] | string {
   return `The JSON is not a chat export tabsafe knows: expected ${SHAPES}.`;
 }
 
-export function readJson(raw: string): Draft {
+export function readChatExport(raw: string): Draft {
   let data: unknown;
   try {
     data = JSON.parse(raw);

@@ -92,7 +92,7 @@ export function speakerLine(line: string): SpeakerLine | null {
 
 const SKIPPED = /^(?:#{1,6}\s|(?:-{3,}|\*{3,}|_{3,})$)/;
 
-export function readText(raw: string): Draft {
+export function readTranscript(raw: string): Draft {
   const turns = new TurnBuilder();
   let named = false;
   for (const rawLine of raw.split(/\r\n|\r|\n/)) {

@@ -1,6 +1,6 @@
 import { readCues } from "@/lib/conversations/parse-cues";
-import { readJson } from "@/lib/conversations/parse-json";
-import { readText } from "@/lib/conversations/parse-text";
+import { readChatExport } from "@/lib/conversations/parse-json";
+import { readTranscript } from "@/lib/conversations/parse-text";
 import type { ConversationFormat, Turn } from "@/lib/conversations/schema";
 import { finish, type Parsed } from "@/lib/conversations/turns";
 
@@ -80,7 +80,7 @@ export function parseConversation(raw: string, format: ConversationFormat): Pars
   if (text.trim() === "") return { ok: false, problem: "The file is empty." };
   if (looksBinary(text)) return { ok: false, problem: `The file ${NOT_TEXT}` };
   const clean = text.replace(CONTROL, "");
-  if (format === "json") return finish(readJson(clean));
+  if (format === "json") return finish(readChatExport(clean));
   if (format === "vtt" || format === "srt") return finish(readCues(clean, format));
-  return finish(readText(clean));
+  return finish(readTranscript(clean));
 }
