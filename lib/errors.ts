@@ -7,12 +7,14 @@ export type ErrorCode =
   | "bad_request:body"
   | "bad_request:json"
   | "bad_request:listing"
+  | "bad_request:file"
   | "unsupported_media_type:body"
   | "bad_request:params"
   | "bad_request:analysis"
   | "bad_request:input"
   | "bad_request:query"
   | "not_found:listing"
+  | "not_found:conversation"
   | "not_found:job"
   | "unauthorized:signature"
   | "unauthorized:ops"
@@ -23,6 +25,7 @@ export type ErrorCode =
   | "rate_limited:ops"
   | "rate_limited:session"
   | "rate_limited:listing"
+  | "rate_limited:conversation"
   | "rate_limited:budget"
   | "unavailable:budget"
   | "unavailable:queue"
@@ -31,6 +34,7 @@ export type ErrorCode =
   | "unavailable:store_full"
   | "not_found:route"
   | "payload_too_large:body"
+  | "payload_too_large:file"
   | "internal:server";
 
 const statusByPrefix: Record<string, number> = {

@@ -12,11 +12,16 @@ export class ApiError extends Error {
   }
 }
 
-/** fetch + JSON for the browser: a non-2xx answer becomes an ApiError with the server's message. */
+/**
+ * fetch + JSON for the browser: a non-2xx answer becomes an ApiError with the server's message.
+ * A string body is sent as JSON; any other (FormData) keeps the type fetch gives it, which for
+ * multipart carries the boundary.
+ */
 export async function fetchJson<T>(input: string, init?: RequestInit): Promise<T> {
+  const isJson = typeof init?.body === "string";
   const res = await fetch(input, {
     ...init,
-    headers: { ...(init?.body ? { "content-type": "application/json" } : {}), ...init?.headers },
+    headers: { ...(isJson ? { "content-type": "application/json" } : {}), ...init?.headers },
   });
   const body = (await res.json().catch(() => null)) as (T & Partial<ErrorBody>) | null;
   if (!res.ok) {

@@ -37,9 +37,22 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S, max
  * (a signature over the raw body must see them all).
  */
 export async function readText(req: Request, maxBytes: number, keepBOM = false): Promise<string> {
+  return new TextDecoder("utf-8", { ignoreBOM: keepBOM }).decode(await readBytes(req, maxBytes));
+}
+
+/**
+ * The raw body, refusing more than `maxBytes`: a declared Content-Length over it is refused
+ * before anything is read, and the stream is cut as soon as the bytes read pass it. `tooBig`
+ * makes the 413 (a route may name what was too large).
+ */
+export async function readBytes(
+  req: Request,
+  maxBytes: number,
+  tooBig = () => tooLarge(maxBytes),
+): Promise<Buffer> {
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!req.body) return "";
+  if (declared > maxBytes) throw tooBig();
+  if (!req.body) return Buffer.alloc(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -49,11 +62,35 @@ export async function readText(req: Request, maxBytes: number, keepBOM = false):
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw tooLarge(maxBytes);
+      throw tooBig();
     }
     chunks.push(value);
   }
-  return new TextDecoder("utf-8", { ignoreBOM: keepBOM }).decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Reads a multipart/form-data body (a file upload) within `maxBytes`: wrong content type → 415,
+ * oversize → 413 (from `tooBig`), a malformed body → 400. The bytes are read, bounded, before
+ * they are parsed, so no part can be larger than the body allowed.
+ */
+export async function readForm(
+  req: Request,
+  maxBytes: number,
+  tooBig?: () => AppError,
+): Promise<FormData> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^multipart\/form-data\b/i.test(type)) {
+    throw new AppError("unsupported_media_type:body", "Send the body as multipart/form-data.");
+  }
+  const bytes = await readBytes(req, maxBytes, tooBig);
+  try {
+    const body = new Response(new Uint8Array(bytes), { headers: { "content-type": type } });
+    return await body.formData();
+  } catch {
+    const message = "The form data could not be read (a malformed multipart body).";
+    throw new AppError("bad_request:body", message);
+  }
 }
 
 function tooLarge(maxBytes: number) {

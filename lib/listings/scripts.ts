@@ -1,7 +1,7 @@
 import { UNPACK_LUA } from "@/lib/redis/lua";
 import { defineScript } from "@/lib/redis/script";
 
-/** Lua scripts of pasted listings (contract first, as in lib/jobs/scripts.ts). */
+/** Lua scripts of stored inputs: pasted listings and uploaded conversations (contract first). */
 
 export const CREATE_LISTING = defineScript({
   keys: ["listing", "ownerListings", "addressListings"],
@@ -11,12 +11,13 @@ export const CREATE_LISTING = defineScript({
   ],
   rest: "fields",
   codes: { 1: "stored", [-1]: "visitor_full", [-2]: "address_full" },
-  lua: `--[[ CREATE_LISTING: store a pasted listing within the storage quotas of its visitor and
-address. The two indexes hold "{id} {bytes}" scored by creation time; entries older than the TTL
+  lua: `--[[ CREATE_LISTING: store a pasted listing, or an uploaded conversation, within the storage
+quotas of its visitor and address (the two share them, so uploading cannot double what one
+visitor keeps). The two indexes hold "{id} {bytes}" scored by creation time; entries older than the TTL
 (their listing expired) are dropped first, so a quota frees itself as listings expire.
 Returns {1} stored; {-1, count, bytes, oldest ms} the visitor's quota is full;
 {-2, count, bytes, oldest ms} the address's quota is full (then nothing is written). ]]
-local listingKey = KEYS[1] -- listing:{id}
+local listingKey = KEYS[1] -- listing:{id} or conversation:{id}
 local ownerListingsKey = KEYS[2] -- the visitor's listings listings:owner:{owner}
 local addressListingsKey = KEYS[3] -- the address's listings listings:address:{address hash}
 local listingId = ARGV[1]

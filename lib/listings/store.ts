@@ -2,12 +2,10 @@ import "server-only";
 import { customAlphabet } from "nanoid";
 import { catalog } from "@/lib/listings/catalog";
 import { listingIdSchema, type Listing, type ListingSummary, type NewListing } from "@/lib/listings/schema";
-import { env } from "@/lib/env";
-import { AppError } from "@/lib/errors";
 import type { Caller } from "@/lib/limits/caller";
-import { takeAll } from "@/lib/limits/limiter";
-import { CREATE_LISTING } from "@/lib/listings/scripts";
-import { keys, ttl } from "@/lib/redis/keys";
+import { storeWithinQuota } from "@/lib/listings/quota";
+import { AppError } from "@/lib/errors";
+import { keys } from "@/lib/redis/keys";
 import { hgetallRecord } from "@/lib/redis/client";
 
 // URL- and key-safe ids without "-" or "_" at the edges, so they read well in the data browser.
@@ -46,51 +44,15 @@ export async function requireListing(listingId: string): Promise<Listing> {
 }
 
 /**
- * Stores a pasted listing with its TTL, within its caller's limits: how many listings the visitor
- * and the client address may paste per window (LISTING_RATE_LIMIT*), and how much the ones still
- * kept may hold (LISTING_QUOTA_PER_*: count and bytes). The quota check and the write are one
- * script: over a quota nothing is written.
+ * Stores a pasted listing with its TTL, within its caller's limits and quotas (shared with
+ * uploaded conversations: lib/listings/quota.ts). Over a quota nothing is written.
  */
 export async function createListing(input: NewListing, caller: Caller): Promise<Listing> {
-  const e = env();
-  const rate = await takeAll([
-    { name: "listing", window: e.LISTING_RATE_LIMIT, who: caller.owner.id },
-    { name: "listing:address", window: e.LISTING_RATE_LIMIT_PER_ADDRESS, who: caller.address },
-  ]);
-  if (!rate.ok) {
-    const who = rate.refused === 0 ? "You have" : "Your network has";
-    throw new AppError("rate_limited:listing", `${who} pasted ${rate.window.requests} listings in the last ${rate.window.seconds} s, the most we allow. Try again in ${rate.waitS} s.`, { "retry-after": String(rate.waitS) });
-  }
-  const listing: Listing = { id: `lst_${newId()}`, title: input.title, text: input.text, source: "pasted" };
-  const now = Date.now();
+  const id = `lst_${newId()}`;
+  const listing: Listing = { id, title: input.title, text: input.text, source: "pasted" };
   const bytes = Buffer.byteLength(listing.title) + Buffer.byteLength(listing.text);
-  const [v, a] = [e.LISTING_QUOTA_PER_VISITOR, e.LISTING_QUOTA_PER_ADDRESS];
-  const fields = { title: listing.title, text: listing.text, source: listing.source, createdAt: new Date(now).toISOString(), bytes };
-  const { outcome, values } = await CREATE_LISTING.run({
-    keys: {
-      listing: keys.listing(listing.id), ownerListings: keys.ownerListings(caller.owner.id),
-      addressListings: keys.addressListings(caller.address),
-    },
-    args: {
-      listingId: listing.id, now, listingTtl: ttl.listing, size: bytes, visitorMaxCount: v.count,
-      visitorMaxBytes: v.bytes, addressMaxCount: a.count, addressMaxBytes: a.bytes,
-    },
-    rest: Object.entries(fields).flatMap(([k, x]) => [k, String(x)]),
-  });
-  if (outcome === "stored") return listing;
-  await rate.giveBack();
-  const [count, used, oldest] = values.map(Number);
-  const byVisitor = outcome === "visitor_full";
-  const whose = byVisitor ? "Your pasted listings" : "The listings pasted from your network";
-  throw quotaFull(whose, { count, bytes: used, oldest }, byVisitor ? v : a, now);
-}
-
-function quotaFull(whose: string, used: { count: number; bytes: number; oldest: number }, quota: { count: number; bytes: number }, now: number): AppError {
-  const waitS = Math.max(1, Math.ceil((used.oldest + ttl.listing * 1000 - now) / 1000));
-  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-  return new AppError(
-    "rate_limited:listing",
-    `${whose} already hold ${used.count} listing(s), ${mb(used.bytes)} (at most ${quota.count} and ${mb(quota.bytes)} are kept, each for 7 days). The oldest expires in ${Math.ceil(waitS / 3600)} h.`,
-    { "retry-after": String(waitS) },
-  );
+  const createdAt = new Date().toISOString();
+  const fields = { title: listing.title, text: listing.text, source: listing.source, createdAt, bytes };
+  await storeWithinQuota({ what: "listing", key: keys.listing(id), id, bytes, fields }, caller);
+  return listing;
 }

@@ -5,7 +5,9 @@ import { env } from "@/lib/env";
  * Upstash data browser (README.md, "Reading the Upstash console"), so each says what it holds:
  *
  *   listing:{id}                                          hash    a pasted listing (title, text)   7 d
- *   listings:owner:{owner} · listings:address:{hash}      zset    "{id} {bytes}" of pasted listings (quotas)  7 d
+ *   conversation:{id}                                     hash    an uploaded conversation (text…)  7 d
+ *   listings:owner:{owner} · listings:address:{hash}      zset    "{id} {bytes}" of pasted listings
+ *                                                                 and conversations (quotas)  7 d
  *   job:{id}                                              hash    the job                          24 h after it ends
  *   job:{id}:steps                                        hash    one checkpoint per finished step same as the job
  *   job:{id}:lease                                        string  lease token of the running worker lease deadline
@@ -37,6 +39,8 @@ const p = () => env().REDIS_KEY_PREFIX;
 
 export const keys = {
   listing: (id: string) => `${p()}listing:${id}`,
+  /** An uploaded conversation: it counts against the listing quotas (lib/listings/quota.ts). */
+  conversation: (id: string) => `${p()}conversation:${id}`,
   /** A visitor's pasted listings, "{id} {bytes}" by creation time (their storage quota). */
   ownerListings: (owner: string) => `${p()}listings:owner:${owner}`,
   /** `address` is a keyed hash of a client address: its visitors' pasted listings, as above. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { chunkText } from "@/lib/kinds/listing/chunk";
+import { chunkText } from "@/lib/kinds/chunk";
 import { catalog } from "@/lib/listings/catalog";
 import { eventually } from "../helpers/eventually.ts";
 import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../helpers/jobs.ts";

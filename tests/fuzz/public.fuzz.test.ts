@@ -6,6 +6,6 @@ import { fuzzGroups } from "./targets/index.ts";
 const stack = useTestStack();
 configureSeed("public");
 
-describe("fuzz: listings, history and the stack check", () => {
+describe("fuzz: listings, conversations, history and the stack check", () => {
   fuzzTargets(stack, fuzzGroups.public);
 });

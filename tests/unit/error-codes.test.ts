@@ -113,12 +113,12 @@ describe("the error-code table (what a failure means to the person and to ops)",
   });
 
   it("offers no Retry where the same input gets the same answer, and says why and what to do instead", () => {
-    const listing = ["listing_missing", "listing_empty", "listing_changed"];
-    const same = [...listing, "invalid_data", "unreadable_json"];
-    const conversation = [
-      "conversation_missing", "conversation_unreadable", "conversation_changed",
+    const sameAnswer = [
+      "content_policy", "openai_bad_request", "listing_missing", "listing_empty", "listing_changed",
+      "invalid_data", "unreadable_json", "conversation_missing", "conversation_unreadable",
+      "conversation_changed",
     ];
-    for (const code of ["content_policy", "openai_bad_request", ...same, ...conversation]) {
+    for (const code of sameAnswer) {
       expect(errorCodeInfo(code).personRetry, code).toBe(false);
       expect(errorCodeInfo(code).advice, code).toMatch(/\w/);
     }
@@ -131,10 +131,11 @@ describe("the error-code table (what a failure means to the person and to ops)",
     }
   });
 
-  it("blames the input only for content policy and a listing or conversation gone or bad", () => {
+  it("blames the input only for content policy and a bad, gone or changed listing or upload", () => {
     const byInput = Object.keys(ERROR_CODES).filter(isInputCaused).sort();
     expect(byInput).toEqual([
-      "content_policy", "conversation_changed", "conversation_missing", "conversation_unreadable",
+      "content_policy",
+      "conversation_changed", "conversation_missing", "conversation_unreadable",
       "listing_changed", "listing_empty", "listing_missing",
     ]);
     // A request the provider rejects as malformed is ours to fix: it still alerts.

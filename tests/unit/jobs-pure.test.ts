@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { chunkText } from "@/lib/kinds/listing/chunk";
+import { chunkText } from "@/lib/kinds/chunk";
 import { canonicalParams, identityHash } from "@/lib/jobs/identity";
 import { planSteps, stepLabel } from "@/lib/kinds/listing/steps";
 import { fromHash, isJobId, JOB_ID_PATTERN, jobIdSchema } from "@/lib/jobs/schema";

@@ -109,7 +109,7 @@ describe("Lua scripts and their declarations", () => {
         "CHECKPOINT_STEP": "064df6ac25c64f00c509b2beb65e6b15ae18cfe4",
         "CREATE_BATCH": "41421609dd4420dc3aa93427de1a922cd0f66fd5",
         "CREATE_JOB": "18cb9e86c64cfaf5c457ce386fcd9a9b3afbec43",
-        "CREATE_LISTING": "1c9cf4f56fdb64120faadfb95685c19612b38fe5",
+        "CREATE_LISTING": "6b1c9669174360eb660f6f14875fc7f10f2baee5",
         "FIND_JOB": "a6bade52850f98110f400f93e4126587d171f7a0",
         "FINISH_JOB": "9bf7904331af3b1ffa2ae495511529b7ac62c54a",
         "LEASE_JOB": "a1f2d6848ef240c9fe44474cfd6f9a52515dfba7",

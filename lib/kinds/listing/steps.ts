@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { chunkText } from "@/lib/kinds/listing/chunk";
+import { chunkText } from "@/lib/kinds/chunk";
 import { JobFailure } from "@/lib/telemetry/classify";
 import type { AnalysisDefinition } from "@/lib/kinds/listing/definition";
 import type { PlannedStep } from "@/lib/jobs/kind";

@@ -1,6 +1,7 @@
 import type { AnyFuzzTarget } from "../harness.ts";
 import { analysisTargets } from "./analysis.ts";
 import { batchTargets } from "./batch.ts";
+import { conversationTargets } from "./conversations.ts";
 import { opsTargets } from "./ops.ts";
 import { publicTargets } from "./public.ts";
 import { webhookTargets } from "./webhooks.ts";
@@ -10,7 +11,7 @@ import { webhookTargets } from "./webhooks.ts";
  * each). routes.fuzz.test.ts checks that together they cover every route under app/api.
  */
 export const fuzzGroups: Record<string, AnyFuzzTarget[]> = {
-  public: publicTargets,
+  public: [...publicTargets, ...conversationTargets],
   analysis: [...analysisTargets, ...batchTargets],
   webhooks: webhookTargets,
   ops: opsTargets,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunkText } from "@/lib/kinds/listing/chunk";
+import { chunkText } from "@/lib/kinds/chunk";
 import { catalog } from "@/lib/listings/catalog";
 import { LONG_LISTING, waitForStatus } from "../../helpers/jobs.ts";
 import { useTestStack } from "../../helpers/stack.ts";

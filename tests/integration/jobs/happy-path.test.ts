@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { kinds } from "@/lib/kinds";
-import { chunkText } from "@/lib/kinds/listing/chunk";
+import { chunkText } from "@/lib/kinds/chunk";
 import { catalog } from "@/lib/listings/catalog";
 import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
 import { keysWithTtl } from "../../helpers/redis-scan.ts";
