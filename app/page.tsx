@@ -9,7 +9,8 @@ import { describeKind } from "@/lib/kinds/describe";
 import { listCatalog } from "@/lib/listings/store";
 
 export default async function Home() {
-  const listingKinds = kinds.all.filter((k) => k.subject === "listing").map(describeKind);
+  const views = kinds.all.map(describeKind);
+  const listingKinds = views.filter((k) => k.subject === "listing");
   // Rendered per request: the badge depends on the running environment, not the build's.
   await connection();
   return (
@@ -21,7 +22,7 @@ export default async function Home() {
         </div>
         {usesOpenAISimulator() ? <SimulatorBadge /> : null}
       </header>
-      <AnalysisWorkbench initialListings={listCatalog()} kinds={listingKinds} />
+      <AnalysisWorkbench initialListings={listCatalog()} kinds={views} />
       <BatchPanel listings={listCatalog()} kinds={listingKinds} />
       <StackCheckPanel />
     </main>

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import type { AnalysisType } from "@/lib/jobs/schema";
+import { ConversationReport } from "./ConversationReport";
 
 type Any = Record<string, unknown>;
 const list = (v: unknown) => (Array.isArray(v) ? v : []);
@@ -29,7 +30,7 @@ export function ResultReport({ type, result }: { type: AnalysisType; result: unk
           </button>
         </div>
       </div>
-      {raw ? <pre className="raw">{json}</pre> : type === "business_analysis" ? <Business r={r} /> : type === "market_intelligence" ? <Market r={r} /> : <Risk r={r} />}
+      {raw ? <pre className="raw">{json}</pre> : type === "conversation_analysis" ? <ConversationReport result={result} /> : type === "business_analysis" ? <Business r={r} /> : type === "market_intelligence" ? <Market r={r} /> : <Risk r={r} />}
     </div>
   );
 }

@@ -30,7 +30,7 @@ export type BatchInput = { kind: JobKind; inputs: unknown[]; params?: Params; mi
 export async function startBatch(caller: Caller, input: BatchInput): Promise<BatchView> {
   const owner = caller.owner.id;
   const params = parseParams(input.kind, input.params);
-  const starts = await Promise.all(input.inputs.map((i) => resolveStart({ kind: input.kind, input: i, params })));
+  const starts = await Promise.all(input.inputs.map((i) => resolveStart({ kind: input.kind, input: i, params }, owner)));
   // Every child is a start: the limit counts them all, and gives back the ones that made no work.
   const slot = await takeStartSlot(caller, starts.length);
   if (!slot.ok) throw slot.error;

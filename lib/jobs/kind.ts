@@ -28,11 +28,12 @@ export type JobKind<I = unknown, P extends Params = Params, R = unknown> = {
   /** A job of this kind fails with a timeout once it has run this long under leases, ms. */
   timeoutMs: number;
   /**
-   * Resolves the input when a job is started: throws an AppError (404) when what it names is
-   * gone. `id` names the subject (dedupe identity, ops search); `content` is what the result
-   * depends on besides the params and the model (the result cache's identity).
+   * Resolves the input when a job is started by `owner`: throws an AppError (404) when what it
+   * names is gone or not theirs to analyse. `id` names the subject (history, ops search);
+   * `content` is what the result depends on besides the params and the model (the result
+   * cache's identity).
    */
-  resolve(input: I): Promise<{ id: string; content: string }>;
+  resolve(input: I, owner: string): Promise<{ id: string; content: string }>;
   run(ctx: JobContext<P>, input: I): Promise<R>;
 };
 

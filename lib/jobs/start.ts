@@ -48,10 +48,10 @@ export function dedupeKeyFor(owner: string, kind: JobKind, input: JobInput, para
 export type Resolved = { kind: JobKind; input: JobInput; params: Params; subject: { id: string; content: string } };
 
 /** Parses and resolves a start (400 for bad input or params, 404 when its subject is gone). */
-export async function resolveStart(start: StartInput): Promise<Resolved> {
+export async function resolveStart(start: StartInput, owner: string): Promise<Resolved> {
   const params = parseParams(start.kind, start.params);
   const input = parseInput(start.kind, start.input);
-  return { kind: start.kind, input, params, subject: await start.kind.resolve(input) };
+  return { kind: start.kind, input, params, subject: await start.kind.resolve(input, owner) };
 }
 
 const cacheKeyFor = (r: Resolved) => keys.resultCache(r.kind.kind, resultHash(r.subject.content, env().OPENAI_MODEL, r.params));
@@ -100,7 +100,7 @@ export async function queueUnavailable(owner: string, jobs: Job[], error: unknow
  */
 export async function startJob(caller: Caller, start: StartInput): Promise<{ job: Job; deduplicated: boolean }> {
   const owner = caller.owner.id;
-  const resolved = await resolveStart(start);
+  const resolved = await resolveStart(start, owner);
   const slot = await takeStartSlot(caller);
   if (!slot.ok) return answerOverLimit(owner, resolved, slot.error);
   const created = await createKindJob(owner, resolved);

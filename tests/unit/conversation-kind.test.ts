@@ -239,11 +239,13 @@ describe("a conversation analysis", () => {
 });
 
 describe("its contract", () => {
-  it("resolves a conversation to its content hash, and a missing one to a 404", async () => {
+  it("resolves its uploader's conversation to its content hash; another's or a missing one is a 404", async () => {
     const resolved = { id: input.conversationId, content: stored!.textHash };
-    await expect(conversationAnalysis.resolve(input)).resolves.toEqual(resolved);
+    await expect(conversationAnalysis.resolve(input, "v_x")).resolves.toEqual(resolved);
+    const foreign = await conversationAnalysis.resolve(input, "v_other").catch((e: unknown) => e);
+    expect(foreign).toMatchObject({ code: "not_found:conversation", status: 404 });
     stored = null;
-    const error = await conversationAnalysis.resolve(input).catch((e: unknown) => e);
+    const error = await conversationAnalysis.resolve(input, "v_x").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: "not_found:conversation", status: 404 });
     expect((error as Error).message).toMatch(/uploads are kept 7 days/);

@@ -65,9 +65,10 @@ export const conversationAnalysis = defineKind({
   params,
   result: conversationResultSchema,
   timeoutMs: 5 * 60_000,
-  async resolve({ conversationId }: Input) {
+  async resolve({ conversationId }: Input, owner: string) {
     const stored = await loadConversation(conversationId);
-    if (!stored) {
+    // Uploads are private: another visitor's id is answered as if it did not exist.
+    if (!stored || stored.owner !== owner) {
       const message = `No conversation with the id ${conversationId} (uploads are kept 7 days).`;
       throw new AppError("not_found:conversation", message);
     }
