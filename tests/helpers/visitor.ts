@@ -12,7 +12,7 @@ export class Visitor {
     for (const [k, v] of Object.entries(this.opts.headers ?? {})) headers.set(k, v);
     if (this.opts.fresh) this.cookie = "";
     if (this.cookie) headers.set("cookie", this.cookie);
-    if (init.body && !headers.has("content-type")) headers.set("content-type", "application/json");
+    if (typeof init.body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
     const res = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
     const set = res.headers.getSetCookie().find((c) => c.startsWith("tabsafe_session="));
     if (set) this.cookie = set.split(";")[0];
