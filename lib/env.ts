@@ -121,12 +121,13 @@ const schema = z.object({
   /** …and one client address. */
   LISTING_RATE_LIMIT_PER_ADDRESS: perWindow("LISTING_RATE_LIMIT_PER_ADDRESS", "30/600"),
   /**
-   * What one visitor's pasted listings may hold while they are kept (7 days): "listings/bytes";
-   * "0": no quota. Listings expire as before; their place frees with them.
+   * What one visitor's pasted listings and uploaded conversations may hold together while they
+   * are kept (7 days): "items/bytes"; "0": no quota. They expire as before; their place frees
+   * with them. 10 MB: a few full-size (2 MB) uploads.
    */
-  LISTING_QUOTA_PER_VISITOR: perQuota("LISTING_QUOTA_PER_VISITOR", "20/2000000"),
+  LISTING_QUOTA_PER_VISITOR: perQuota("LISTING_QUOTA_PER_VISITOR", "20/10000000"),
   /** …and all of one client address's. */
-  LISTING_QUOTA_PER_ADDRESS: perQuota("LISTING_QUOTA_PER_ADDRESS", "100/10000000"),
+  LISTING_QUOTA_PER_ADDRESS: perQuota("LISTING_QUOTA_PER_ADDRESS", "100/50000000"),
   /** New anonymous sessions one client address may be given per window (a fresh cookie must not reset a limit). */
   SESSION_MINT_LIMIT_PER_ADDRESS: perWindow("SESSION_MINT_LIMIT_PER_ADDRESS", "60/3600"),
   /**

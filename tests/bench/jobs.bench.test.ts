@@ -68,6 +68,34 @@ it("Redis commands and QStash messages per job, by number of steps", async () =>
   }
 });
 
+it("Redis commands and QStash messages per conversation job (the second kind, same engine)", async () => {
+  const visitor = new Visitor(stack.app.url);
+  const lines = Array.from({ length: 120 }, (_, i) => `${i % 2 ? "Customer" : "Agent"}: turn ${i} about the late parcel and the refund.`);
+  const form = new FormData();
+  form.set("file", new Blob([lines.join("\n")], { type: "text/plain" }), "call.txt");
+  const before = stack.redis.stats().commands;
+  const upload = await visitor.request("/api/conversations", { method: "POST", body: form });
+  expect(upload.status).toBe(201);
+  const uploadCommands = stack.redis.stats().commands - before;
+  const { conversation } = (await upload.json()) as { conversation: { id: string } };
+  const { commands, requests } = stack.redis.stats();
+  const published = stack.qstash.stats().published;
+  const { body } = await visitor.start({ analysisType: "conversation_analysis", input: { conversationId: conversation.id } });
+  await stack.qstash.idle();
+  const used = stack.redis.stats().commands - commands;
+  const trips = stack.redis.stats().requests - requests;
+  const messages = stack.qstash.stats().published - published;
+  const job = await waitForStatus(visitor, body.job.id, ["succeeded"]);
+  expect(job.status).toBe("succeeded");
+  const steps = job.step?.total ?? 0;
+  row([`Redis commands / round trips per conversation job (${steps} steps)`, `${used} / ${trips}`, `≤ ${3 + 2 * steps}, round trips = commands`]);
+  row(["QStash messages per conversation job", String(messages), "1 (+1 per continuation)"]);
+  row(["Redis commands per conversation upload (limits, quota + store)", String(uploadCommands), "—"]);
+  expect(trips).toBe(used);
+  expect(used).toBeLessThanOrEqual(3 + 2 * steps);
+  expect(messages).toBe(1);
+});
+
 it("Redis commands per job while streaming (partial-output writes at most every 500 ms)", async () => {
   stack.openai.setKnobs({ latencyMsPerToken: 10 });
   try {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
+import { seriousViolations } from "./axe.ts";
 import { jobStatus, openTab } from "./browser.ts";
 import { startedJob, usePageSuite } from "./page-suite.ts";
 
 /**
  * A conversation analysis, as a person does it in Chromium against the production build:
  * switch to conversations, upload a transcript file, start, leave by refreshing mid-way, and
- * read the report with its tone chart and speaker table when it is done.
+ * read the report with its tone chart and speaker table when it is done; axe-core finds no
+ * serious problem in the upload form or the report.
  */
 const suite = usePageSuite();
 
@@ -25,6 +27,7 @@ describe("a conversation analysis in the browser", () => {
     const context = await suite.visitor();
     const page = await openTab(context, suite.app.url, suite.errors);
     await page.getByTestId("subject-conversation").click();
+    expect(await seriousViolations(page)).toEqual([]); // the upload form
     await page.getByLabel("Transcript file").setInputFiles({ name: "standup.vtt", mimeType: "text/vtt", buffer: Buffer.from(transcript(90)) });
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     const choice = page.getByTestId("conversations").getByRole("radio", { name: /standup/ });
@@ -49,6 +52,7 @@ describe("a conversation analysis in the browser", () => {
     await report.getByRole("img", { name: /tone/i }).waitFor();
     const speakers = report.getByRole("table").filter({ hasText: "Share of the talk" });
     for (const name of ["Dana", "Sam", "Priya"]) expect(await speakers.textContent()).toContain(name);
+    expect(await seriousViolations(page)).toEqual([]); // the report, its chart and tables
     expect(suite.errors).toEqual([]);
   });
 });
