@@ -12,7 +12,8 @@ import { mayMint } from "@/lib/limits/caller";
 export async function proxy(request: NextRequest) {
   const owner = resolveOwner(request);
   const response = NextResponse.next();
-  if (owner.setCookie && (await mayMint(addressHash(clientAddress(request))))) response.headers.append("set-cookie", owner.setCookie);
+  if (owner.setCookie && (await mayMint(addressHash(clientAddress(request)))))
+    response.headers.append("set-cookie", owner.setCookie);
   return response;
 }
 

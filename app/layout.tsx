@@ -4,7 +4,8 @@ import "./globals.css";
 
 export const metadata: Metadata = {
   title: "tabsafe — AI analyses that survive your tabs",
-  description: "Start a long AI analysis of a business listing, close the tab, come back to the result.",
+  description:
+    "Start a long AI analysis of a business listing, close the tab, come back to the result.",
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

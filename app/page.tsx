@@ -18,7 +18,9 @@ export default async function Home() {
       <header className="masthead">
         <div>
           <h1>tabsafe</h1>
-          <p className="tagline">Long AI analyses of business listings that keep running when you leave the tab.</p>
+          <p className="tagline">
+            Long AI analyses of business listings that keep running when you leave the tab.
+          </p>
         </div>
         {usesOpenAISimulator() ? <SimulatorBadge /> : null}
       </header>

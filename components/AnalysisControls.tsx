@@ -22,7 +22,19 @@ type Props = {
 };
 
 /** Analysis type, its params, and Start — which becomes Cancel while the job runs. */
-export function AnalysisControls({ kinds, analysisType, params, running, canceling = false, busy, disabled, onType, onParams, onStart, onCancel }: Props) {
+export function AnalysisControls({
+  kinds,
+  analysisType,
+  params,
+  running,
+  canceling = false,
+  busy,
+  disabled,
+  onType,
+  onParams,
+  onStart,
+  onCancel,
+}: Props) {
   const info = kinds.find((k) => k.kind === analysisType) ?? kinds[0];
   const { start, cancel } = useFocusFollowsAction(running);
   // Not `disabled` while starting: a disabled button drops the keyboard focus to the page body.
@@ -33,7 +45,12 @@ export function AnalysisControls({ kinds, analysisType, params, running, canceli
       <div className="controls">
         <label className="field">
           <span>Analysis type</span>
-          <select data-testid="analysis-type" value={analysisType} disabled={running} onChange={(e) => onType(e.target.value as AnalysisType)}>
+          <select
+            data-testid="analysis-type"
+            value={analysisType}
+            disabled={running}
+            onChange={(e) => onType(e.target.value as AnalysisType)}
+          >
             {kinds.map((k) => (
               <option key={k.kind} value={k.kind}>
                 {k.label}
@@ -45,7 +62,11 @@ export function AnalysisControls({ kinds, analysisType, params, running, canceli
           field.kind === "select" ? (
             <label className="field" key={field.name}>
               <span>{field.label}</span>
-              <select value={String(params[field.name] ?? field.default)} disabled={running} onChange={(e) => onParams({ ...params, [field.name]: e.target.value })}>
+              <select
+                value={String(params[field.name] ?? field.default)}
+                disabled={running}
+                onChange={(e) => onParams({ ...params, [field.name]: e.target.value })}
+              >
                 {field.options.map((o) => (
                   <option key={o.value} value={o.value}>
                     {o.label}
@@ -67,17 +88,35 @@ export function AnalysisControls({ kinds, analysisType, params, running, canceli
         )}
         <div className="action">
           {running ? (
-            <button type="button" data-testid="cancel" className="danger" onClick={onCancel} aria-disabled={canceling} data-canceling={canceling || undefined} {...cancel}>
+            <button
+              type="button"
+              data-testid="cancel"
+              className="danger"
+              onClick={onCancel}
+              aria-disabled={canceling}
+              data-canceling={canceling || undefined}
+              {...cancel}
+            >
               {canceling ? "Canceling…" : "Cancel"}
             </button>
           ) : (
-            <button type="button" data-testid="start" className="primary" onClick={() => !unavailable && onStart()} aria-disabled={unavailable} {...start}>
+            <button
+              type="button"
+              data-testid="start"
+              className="primary"
+              onClick={() => !unavailable && onStart()}
+              aria-disabled={unavailable}
+              {...start}
+            >
               {busy ? "Starting…" : "Start analysis"}
             </button>
           )}
         </div>
       </div>
-      <p className="hint">{info.blurb} You can close or switch tabs: the analysis keeps running and this page picks it up again.</p>
+      <p className="hint">
+        {info.blurb} You can close or switch tabs: the analysis keeps running and this page picks it
+        up again.
+      </p>
     </section>
   );
 }
@@ -96,11 +135,13 @@ function useFocusFollowsAction(running: boolean) {
   const cancel = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const lost = document.activeElement === null || document.activeElement === document.body;
-    if (onAction.current && lost) (running ? cancel : start).current?.focus({ preventScroll: true });
+    if (onAction.current && lost)
+      (running ? cancel : start).current?.focus({ preventScroll: true });
   }, [running]);
   const handlers = {
     onFocus: () => void (onAction.current = true),
-    onBlur: (e: { relatedTarget: EventTarget | null }) => void (e.relatedTarget !== null && (onAction.current = false)),
+    onBlur: (e: { relatedTarget: EventTarget | null }) =>
+      void (e.relatedTarget !== null && (onAction.current = false)),
   };
   return { start: { ref: start, ...handlers }, cancel: { ref: cancel, ...handlers } };
 }

@@ -22,7 +22,13 @@ type Subject = "listing" | "conversation";
  * The analysis page: pick what to analyse (a listing, or an uploaded conversation) and an
  * analysis of that kind, start it, follow it, read the report.
  */
-export function AnalysisWorkbench({ initialListings, kinds }: { initialListings: ListingSummary[]; kinds: readonly KindView[] }) {
+export function AnalysisWorkbench({
+  initialListings,
+  kinds,
+}: {
+  initialListings: ListingSummary[];
+  kinds: readonly KindView[];
+}) {
   const [listings, setListings] = useState(initialListings);
   const [listingId, setListingId] = useState<string | null>(initialListings[0]?.id ?? null);
   const [conversations, setConversations] = useState<ConversationSummary[]>([]);
@@ -31,7 +37,13 @@ export function AnalysisWorkbench({ initialListings, kinds }: { initialListings:
   const [analysisType, setAnalysisType] = useState<AnalysisType>(kinds[0]?.kind ?? "");
   const offered = kinds.filter((k) => k.subject === subject);
   const offersConversations = kinds.some((k) => k.subject === "conversation");
-  const [paramsByType, setParamsByType] = useState(() => Object.fromEntries(kinds.map((k) => [k.kind, defaultParams(k)])) as Record<AnalysisType, Params>);
+  const [paramsByType, setParamsByType] = useState(
+    () =>
+      Object.fromEntries(kinds.map((k) => [k.kind, defaultParams(k)])) as Record<
+        AnalysisType,
+        Params
+      >,
+  );
   const [starting, setStarting] = useState(false);
   // Clicks that land before React re-renders (a triple click) see `starting` still false.
   const startingNow = useRef(false);
@@ -49,12 +61,19 @@ export function AnalysisWorkbench({ initialListings, kinds }: { initialListings:
       setConversationId(uploaded);
       // Its title and counts, for the page; a conversation that expired stays untitled.
       void fetchJson<{ conversation: ConversationSummary }>(`/api/conversations/${uploaded}`).then(
-        ({ conversation }) => setConversations((all) => (all.some((c) => c.id === conversation.id) ? all : [conversation, ...all])),
+        ({ conversation }) =>
+          setConversations((all) =>
+            all.some((c) => c.id === conversation.id) ? all : [conversation, ...all],
+          ),
         () => {},
       );
     }
     setAnalysisType(last.analysisType);
-    if (last.params) setParamsByType((all) => ({ ...all, [last.analysisType]: { ...all[last.analysisType], ...last.params } }));
+    if (last.params)
+      setParamsByType((all) => ({
+        ...all,
+        [last.analysisType]: { ...all[last.analysisType], ...last.params },
+      }));
     void attach(last.input, last.analysisType, last.params);
   }, [attach]);
 
@@ -64,14 +83,24 @@ export function AnalysisWorkbench({ initialListings, kinds }: { initialListings:
    * a new job: so a canceled analysis needs no "Start again" button of its own.
    */
   async function start() {
-    const input: JobInput | null = subject === "listing" ? (listingId ? { listingId } : null) : conversationId ? { conversationId } : null;
+    const input: JobInput | null =
+      subject === "listing"
+        ? listingId
+          ? { listingId }
+          : null
+        : conversationId
+          ? { conversationId }
+          : null;
     if (!input || startingNow.current) return;
     startingNow.current = true;
     setStarting(true);
     const selected = { input, analysisType, params: paramsByType[analysisType] };
-    const resumesCanceled = job?.status === "canceled" && identityKey(job) === identityKey(selected);
+    const resumesCanceled =
+      job?.status === "canceled" && identityKey(job) === identityKey(selected);
     try {
-      await (resumesCanceled ? analysis.retry() : analysis.start(input, analysisType, selected.params));
+      await (resumesCanceled
+        ? analysis.retry()
+        : analysis.start(input, analysisType, selected.params));
     } finally {
       startingNow.current = false;
       setStarting(false);
@@ -92,7 +121,8 @@ export function AnalysisWorkbench({ initialListings, kinds }: { initialListings:
               data-testid={`subject-${s}`}
               onClick={() => {
                 setSubject(s);
-                if (kinds.find((k) => k.kind === analysisType)?.subject !== s) setAnalysisType(kinds.find((k) => k.subject === s)?.kind ?? "");
+                if (kinds.find((k) => k.kind === analysisType)?.subject !== s)
+                  setAnalysisType(kinds.find((k) => k.subject === s)?.kind ?? "");
               }}
             >
               {s === "listing" ? "A business listing" : "A conversation"}
@@ -144,8 +174,22 @@ export function AnalysisWorkbench({ initialListings, kinds }: { initialListings:
       <p className="sr-only" role="status" data-testid="announcer">
         {job ? announcement(job) : ""}
       </p>
-      {job ? <JobView job={job} offline={analysis.isOffline} connectionError={analysis.error?.message ?? null} canceling={analysis.isCanceling} onRetry={() => void analysis.retry()} /> : null}
-      <JobHistory kinds={kinds} subjects={[...listings, ...conversations]} current={job} refreshKey={`${job?.id ?? ""}:${job?.status ?? ""}`} onOpen={(j) => analysis.open(j.id)} />
+      {job ? (
+        <JobView
+          job={job}
+          offline={analysis.isOffline}
+          connectionError={analysis.error?.message ?? null}
+          canceling={analysis.isCanceling}
+          onRetry={() => void analysis.retry()}
+        />
+      ) : null}
+      <JobHistory
+        kinds={kinds}
+        subjects={[...listings, ...conversations]}
+        current={job}
+        refreshKey={`${job?.id ?? ""}:${job?.status ?? ""}`}
+        onOpen={(j) => analysis.open(j.id)}
+      />
     </>
   );
 }
@@ -169,7 +213,13 @@ function ConversationChoice({ conversations, selected, onSelect, onUploaded }: C
             {conversations.map((c) => (
               <li key={c.id}>
                 <label>
-                  <input type="radio" name="conversation" checked={c.id === selected} onChange={() => onSelect(c.id)} /> <strong>{c.title}</strong>{" "}
+                  <input
+                    type="radio"
+                    name="conversation"
+                    checked={c.id === selected}
+                    onChange={() => onSelect(c.id)}
+                  />{" "}
+                  <strong>{c.title}</strong>{" "}
                   <span className="hint">
                     {c.speakers.length} speakers · {c.turns} turns
                   </span>

@@ -11,10 +11,7 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import {
-  conversationResultSchema,
-  type ConversationResult,
-} from "@/lib/kinds/conversation/result";
+import { conversationResultSchema, type ConversationResult } from "@/lib/kinds/conversation/result";
 
 /** Colors from app/globals.css (recharts takes plain values, not CSS variables, for SVG). */
 const COLOR = { line: "#2456d6", grid: "#eef1f5", zero: "#9aa6b5" };

@@ -138,7 +138,11 @@ export function ConversationUpload({ onUploaded }: Props) {
           </form>
         </details>
       </div>
-      {error ? <p className="error" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
       <p className="hint" role="status">
         {added ? addedNote(added) : null}
       </p>

@@ -5,7 +5,13 @@ import { errorCodeInfo } from "@/lib/telemetry/error-codes";
 import type { PublicJob } from "@/lib/jobs/schema";
 import { ResultReport } from "./ResultReport";
 
-type Props = { job: PublicJob; offline: boolean; connectionError: string | null; canceling?: boolean; onRetry: () => void };
+type Props = {
+  job: PublicJob;
+  offline: boolean;
+  connectionError: string | null;
+  canceling?: boolean;
+  onRetry: () => void;
+};
 
 const STATUS_TEXT: Record<PublicJob["status"], string> = {
   queued: "Queued",
@@ -22,7 +28,13 @@ export function JobView({ job, offline, connectionError, canceling = false, onRe
   const elapsed = Math.max(0, (job.finishedAt ?? now) - started);
   const active = job.status === "queued" || job.status === "running";
   return (
-    <section className="card job" data-testid="job" data-job-id={job.id} data-status={job.status} aria-labelledby="job-heading">
+    <section
+      className="card job"
+      data-testid="job"
+      data-job-id={job.id}
+      data-status={job.status}
+      aria-labelledby="job-heading"
+    >
       <div className="row spread">
         <h2 id="job-heading">3 · Analysis</h2>
         <span className={`chip status-${job.status}`} data-testid="status">
@@ -38,14 +50,19 @@ export function JobView({ job, offline, connectionError, canceling = false, onRe
           Reconnecting… {connectionError}
         </p>
       ) : null}
-      <div className="progress" role="progressbar" aria-label="Analysis progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={job.progress}>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label="Analysis progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={job.progress}
+      >
         <div className={`bar status-${job.status}`} style={{ width: `${job.progress}%` }} />
       </div>
       {/* Not a live region: the elapsed time ticks every second. The announcer speaks the milestones. */}
       <div className="row spread meta">
-        <span data-testid="step-label">
-          {stepText(job)}
-        </span>
+        <span data-testid="step-label">{stepText(job)}</span>
         <span className="hint">
           {formatMs(elapsed)} elapsed
           {active && job.etaMs ? ` · about ${formatMs(job.etaMs)} left` : ""}
@@ -61,14 +78,18 @@ export function JobView({ job, offline, connectionError, canceling = false, onRe
       ) : null}
       {job.cachedFrom ? (
         <p className="hint" data-testid="cached">
-          The same analysis of this listing was done recently: this is its result, served from the cache at once.
+          The same analysis of this listing was done recently: this is its result, served from the
+          cache at once.
         </p>
       ) : null}
-      {job.status === "succeeded" ? <ResultReport type={job.analysisType} result={job.result} /> : null}
+      {job.status === "succeeded" ? (
+        <ResultReport type={job.analysisType} result={job.result} />
+      ) : null}
       {job.status === "failed" ? <Failure job={job} onRetry={onRetry} /> : null}
       {job.status === "canceled" ? (
         <p className="ended-note" data-testid="job-canceled">
-          You canceled this analysis. Starting the same analysis again picks up from the steps it had finished.
+          You canceled this analysis. Starting the same analysis again picks up from the steps it
+          had finished.
         </p>
       ) : null}
     </section>
@@ -113,10 +134,13 @@ function useNow(ticking: boolean): number {
 
 /** "2/7 · analyzing chunk 1 of 3" while running; a plain word once the job has ended. */
 function stepText(job: PublicJob): string {
-  if (job.status === "succeeded") return job.step ? `${job.step.total}/${job.step.total} · finished` : "finished";
+  if (job.status === "succeeded")
+    return job.step ? `${job.step.total}/${job.step.total} · finished` : "finished";
   if (job.status === "queued") return "waiting for a worker";
   if (!job.step) return job.status === "running" ? "starting" : "";
-  return job.status === "running" ? `${job.step.index}/${job.step.total} · ${job.step.label}` : `stopped at ${job.step.index}/${job.step.total} · ${job.step.label}`;
+  return job.status === "running"
+    ? `${job.step.index}/${job.step.total} · ${job.step.label}`
+    : `stopped at ${job.step.index}/${job.step.total} · ${job.step.label}`;
 }
 
 function formatMs(ms: number): string {

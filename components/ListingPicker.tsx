@@ -23,12 +23,19 @@ export function ListingPicker({ listings, selected, onSelect, onAdded }: Props) 
     setSaving(true);
     setError(null);
     try {
-      const { listing } = await fetchJson<{ listing: ListingSummary }>("/api/listings", { method: "POST", body: JSON.stringify({ title, text }) });
+      const { listing } = await fetchJson<{ listing: ListingSummary }>("/api/listings", {
+        method: "POST",
+        body: JSON.stringify({ title, text }),
+      });
       onAdded(listing);
       setTitle("");
       setText("");
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : "Could not save the listing. Check your connection and try again.");
+      setError(
+        e instanceof ApiError
+          ? e.message
+          : "Could not save the listing. Check your connection and try again.",
+      );
     } finally {
       setSaving(false);
     }
@@ -42,9 +49,22 @@ export function ListingPicker({ listings, selected, onSelect, onAdded }: Props) 
         <summary>Paste your own listing</summary>
         <form onSubmit={onPaste}>
           <label htmlFor="paste-title">Title</label>
-          <input id="paste-title" value={title} maxLength={LISTING_TITLE_MAX} onChange={(e) => setTitle(e.target.value)} required />
+          <input
+            id="paste-title"
+            value={title}
+            maxLength={LISTING_TITLE_MAX}
+            onChange={(e) => setTitle(e.target.value)}
+            required
+          />
           <label htmlFor="paste-text">Listing text</label>
-          <textarea id="paste-text" value={text} rows={8} maxLength={LISTING_TEXT_MAX} onChange={(e) => setText(e.target.value)} required />
+          <textarea
+            id="paste-text"
+            value={text}
+            rows={8}
+            maxLength={LISTING_TEXT_MAX}
+            onChange={(e) => setText(e.target.value)}
+            required
+          />
           <div className="row">
             <button type="submit" className="primary" disabled={saving}>
               {saving ? "Saving…" : "Add listing"}
@@ -53,7 +73,11 @@ export function ListingPicker({ listings, selected, onSelect, onAdded }: Props) 
               {text.length.toLocaleString("en")} / {LISTING_TEXT_MAX.toLocaleString("en")}
             </span>
           </div>
-          {error ? <p className="error" role="alert">{error}</p> : null}
+          {error ? (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          ) : null}
         </form>
       </details>
     </section>
@@ -80,7 +104,10 @@ const MOVES: Record<string, (i: number, last: number) => number> = {
  */
 function ListingOptions({ listings, selected, onSelect }: Omit<Props, "onAdded">) {
   const list = useRef<HTMLUListElement>(null);
-  const current = Math.max(0, listings.findIndex((l) => l.id === selected));
+  const current = Math.max(
+    0,
+    listings.findIndex((l) => l.id === selected),
+  );
 
   function onKeyDown(event: KeyboardEvent<HTMLUListElement>) {
     const move = MOVES[event.key];

@@ -2,7 +2,15 @@
 
 import { useId, useState } from "react";
 
-type Props = { label: string; value: number; min: number; max: number; disabled?: boolean; testId?: string; onChange: (value: number) => void };
+type Props = {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  disabled?: boolean;
+  testId?: string;
+  onChange: (value: number) => void;
+};
 
 /** A whole number within min…max, or null while the text is not one. */
 export function parseWhole(text: string, min: number, max: number): number | null {
@@ -32,7 +40,10 @@ export function NumberField({ label, value, min, max, disabled = false, testId, 
   return (
     <label className="field">
       <span>
-        {label} <span className="hint">{min}–{max}</span>
+        {label}{" "}
+        <span className="hint">
+          {min}–{max}
+        </span>
       </span>
       <input
         type="number"

@@ -24,13 +24,28 @@ export function ResultReport({ type, result }: { type: AnalysisType; result: unk
           </button>
           <button
             type="button"
-            onClick={() => void navigator.clipboard?.writeText(json).then(() => setCopied(true), () => setCopied(false))}
+            onClick={() =>
+              void navigator.clipboard?.writeText(json).then(
+                () => setCopied(true),
+                () => setCopied(false),
+              )
+            }
           >
             {copied ? "Copied" : "Copy JSON"}
           </button>
         </div>
       </div>
-      {raw ? <pre className="raw">{json}</pre> : type === "conversation_analysis" ? <ConversationReport result={result} /> : type === "business_analysis" ? <Business r={r} /> : type === "market_intelligence" ? <Market r={r} /> : <Risk r={r} />}
+      {raw ? (
+        <pre className="raw">{json}</pre>
+      ) : type === "conversation_analysis" ? (
+        <ConversationReport result={result} />
+      ) : type === "business_analysis" ? (
+        <Business r={r} />
+      ) : type === "market_intelligence" ? (
+        <Market r={r} />
+      ) : (
+        <Risk r={r} />
+      )}
     </div>
   );
 }
@@ -41,12 +56,21 @@ function Business({ r }: { r: Any }) {
     <>
       <p className="lead">{text(r.summary)}</p>
       <div className="facts">
-        <Fact label="Recommendation" value={text(r.recommendation)} tone={r.recommendation === "pursue" ? "ok" : r.recommendation === "pass" ? "bad" : undefined} />
+        <Fact
+          label="Recommendation"
+          value={text(r.recommendation)}
+          tone={
+            r.recommendation === "pursue" ? "ok" : r.recommendation === "pass" ? "bad" : undefined
+          }
+        />
         <Fact label="Score" value={`${text(r.score)} / 100`} />
         <Fact label="Asking price" value={text(valuation.askingPrice)} />
       </div>
       <p className="hint">{text(valuation.rationale)}</p>
-      <Columns a={["Strengths", list(r.strengths).map(text)]} b={["Weaknesses", list(r.weaknesses).map(text)]} />
+      <Columns
+        a={["Strengths", list(r.strengths).map(text)]}
+        b={["Weaknesses", list(r.weaknesses).map(text)]}
+      />
     </>
   );
 }
@@ -56,17 +80,33 @@ function Market({ r }: { r: Any }) {
     <>
       <p className="lead">{text(r.marketSummary)}</p>
       <div className="facts">
-        <Fact label="Demand outlook" value={text(r.demandOutlook)} tone={r.demandOutlook === "growing" ? "ok" : r.demandOutlook === "declining" ? "bad" : undefined} />
+        <Fact
+          label="Demand outlook"
+          value={text(r.demandOutlook)}
+          tone={
+            r.demandOutlook === "growing"
+              ? "ok"
+              : r.demandOutlook === "declining"
+                ? "bad"
+                : undefined
+          }
+        />
       </div>
       <h4>Competitors</h4>
       <ul className="bullets">
         {list(r.competitors).map((c, i) => (
           <li key={i}>
-            {text((c as Any).name)} <span className={`chip ${(c as Any).threat === "high" ? "bad" : ""}`}>{text((c as Any).threat)} threat</span>
+            {text((c as Any).name)}{" "}
+            <span className={`chip ${(c as Any).threat === "high" ? "bad" : ""}`}>
+              {text((c as Any).threat)} threat
+            </span>
           </li>
         ))}
       </ul>
-      <Columns a={["Trends", list(r.trends).map(text)]} b={["Opportunities", list(r.opportunities).map(text)]} />
+      <Columns
+        a={["Trends", list(r.trends).map(text)]}
+        b={["Opportunities", list(r.opportunities).map(text)]}
+      />
     </>
   );
 }
@@ -75,7 +115,17 @@ function Risk({ r }: { r: Any }) {
   return (
     <>
       <div className="facts">
-        <Fact label="Overall risk" value={text(r.overallRisk)} tone={r.overallRisk === "low" ? "ok" : r.overallRisk === "high" || r.overallRisk === "critical" ? "bad" : undefined} />
+        <Fact
+          label="Overall risk"
+          value={text(r.overallRisk)}
+          tone={
+            r.overallRisk === "low"
+              ? "ok"
+              : r.overallRisk === "high" || r.overallRisk === "critical"
+                ? "bad"
+                : undefined
+          }
+        />
       </div>
       <table className="risks">
         <thead>
@@ -90,7 +140,11 @@ function Risk({ r }: { r: Any }) {
             <tr key={i}>
               <td>{text((x as Any).area)}</td>
               <td>
-                <span className={`chip ${["high", "critical"].includes(text((x as Any).severity)) ? "bad" : ""}`}>{text((x as Any).severity)}</span>
+                <span
+                  className={`chip ${["high", "critical"].includes(text((x as Any).severity)) ? "bad" : ""}`}
+                >
+                  {text((x as Any).severity)}
+                </span>
               </td>
               <td>
                 {text((x as Any).description)}
@@ -101,7 +155,10 @@ function Risk({ r }: { r: Any }) {
           ))}
         </tbody>
       </table>
-      <Columns a={["Deal-breakers", list(r.dealBreakers).map(text)]} b={["Due diligence", list(r.dueDiligence).map(text)]} />
+      <Columns
+        a={["Deal-breakers", list(r.dealBreakers).map(text)]}
+        b={["Due diligence", list(r.dueDiligence).map(text)]}
+      />
     </>
   );
 }

@@ -40,8 +40,20 @@ export function StackCheckPanel() {
           {rows.map(([name, check, note]) => (
             <tr key={name}>
               <th scope="row">{name}</th>
-              <td>{check ? <span className={check.ok ? "chip ok" : "chip bad"}>{check.ok ? "ok" : "failed"}</span> : <span className="chip">—</span>}</td>
-              <td className="hint">{check ? `${check.ms} ms${note ? ` · ${note}` : ""}${check.detail ? ` · ${check.detail}` : ""}` : ""}</td>
+              <td>
+                {check ? (
+                  <span className={check.ok ? "chip ok" : "chip bad"}>
+                    {check.ok ? "ok" : "failed"}
+                  </span>
+                ) : (
+                  <span className="chip">—</span>
+                )}
+              </td>
+              <td className="hint">
+                {check
+                  ? `${check.ms} ms${note ? ` · ${note}` : ""}${check.detail ? ` · ${check.detail}` : ""}`
+                  : ""}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -13,7 +13,9 @@ export function announcement(job: Announced): string {
     case "queued":
       return "Analysis queued.";
     case "running":
-      return job.step ? `Step ${job.step.index} of ${job.step.total}: ${job.step.label}.` : "Analysis started.";
+      return job.step
+        ? `Step ${job.step.index} of ${job.step.total}: ${job.step.label}.`
+        : "Analysis started.";
     case "succeeded":
       return "Analysis done. The report follows.";
     case "failed":

@@ -9,12 +9,17 @@ export type EnvMap = Record<string, string>;
  * `.env.local` (real credentials, never committed), then the shell's own variables, each
  * overriding the one before. Also says which keys the defaults file alone supplied.
  */
-export function loadDevEnv(root: string, shell: Record<string, string | undefined> = process.env): { env: EnvMap; fromDefaults: Set<string> } {
+export function loadDevEnv(
+  root: string,
+  shell: Record<string, string | undefined> = process.env,
+): { env: EnvMap; fromDefaults: Set<string> } {
   const defaults = readEnvFile(join(root, ".env.example"));
   const local = readEnvFile(join(root, ".env.local"));
   const env: EnvMap = { ...defaults, ...local };
   for (const [k, v] of Object.entries(shell)) if (v !== undefined && k in env) env[k] = v;
-  const fromDefaults = new Set(Object.keys(defaults).filter((k) => !(k in local) && shell[k] === undefined));
+  const fromDefaults = new Set(
+    Object.keys(defaults).filter((k) => !(k in local) && shell[k] === undefined),
+  );
   return { env, fromDefaults };
 }
 

@@ -8,7 +8,11 @@ export type Requirement = { name: string; pkg: string; why: string };
 
 /** The integration tests' real Redis, and the e2e tests' browser (playwright-core drives it, nothing is downloaded). */
 export const REQUIREMENTS: readonly Requirement[] = [
-  { name: "redis-server", pkg: "redis-server", why: "the Redis stand-in's real backend in the integration, chaos and e2e tests" },
+  {
+    name: "redis-server",
+    pkg: "redis-server",
+    why: "the Redis stand-in's real backend in the integration, chaos and e2e tests",
+  },
   { name: "/usr/bin/chromium", pkg: "chromium", why: "the browser the e2e tests drive" },
 ];
 
@@ -36,10 +40,18 @@ export function planProvision(machine: Machine): Plan {
   const packages = missing.map((r) => r.pkg);
   const reason = missing.map((r) => `${r.name} (${r.why})`).join(" and ");
   if (machine.apt && (machine.root || machine.sudo)) {
-    return { kind: "install", packages, prefix: machine.root ? [] : ["sudo", "-n"], reason: `missing ${reason}` };
+    return {
+      kind: "install",
+      packages,
+      prefix: machine.root ? [] : ["sudo", "-n"],
+      reason: `missing ${reason}`,
+    };
   }
   const how = machine.apt
     ? `Install with: sudo apt-get install -y ${packages.join(" ")}   (this user is not root and has no sudo without a password)`
     : `This machine has no apt-get: install ${missing.map((r) => (r.name.startsWith("/") ? `a Chromium at ${r.name}` : `${r.name} on PATH`)).join(" and ")} (Debian packages: ${packages.join(", ")}).`;
-  return { kind: "stop", message: `provision: missing ${reason}.\n${how}\nThen run npm test again.` };
+  return {
+    kind: "stop",
+    message: `provision: missing ${reason}.\n${how}\nThen run npm test again.`,
+  };
 }

@@ -18,14 +18,18 @@ const executable = (path: string) => {
   }
 };
 /** As a shell finds a command: the first executable `name` in a PATH directory. */
-const onPath = (name: string) => (process.env.PATH ?? "").split(delimiter).some((dir) => dir && executable(join(dir, name)));
+const onPath = (name: string) =>
+  (process.env.PATH ?? "").split(delimiter).some((dir) => dir && executable(join(dir, name)));
 const present = (r: Requirement) => (r.name.startsWith("/") ? executable(r.name) : onPath(r.name));
 const missingNow = () => REQUIREMENTS.filter((r) => !present(r));
 
 const missing = missingNow();
 const root = process.getuid?.() === 0;
 // sudo is only asked when it could matter; -n fails at once instead of prompting for a password.
-const sudo = missing.length > 0 && !root && spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0;
+const sudo =
+  missing.length > 0 &&
+  !root &&
+  spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0;
 const plan = planProvision({ missing, root, sudo, apt: onPath("apt-get") });
 
 if (plan.kind === "stop") {
@@ -35,7 +39,9 @@ if (plan.kind === "stop") {
 if (plan.kind === "install") {
   console.log(`provision: installing ${plan.packages.join(" ")} with apt-get: ${plan.reason}`);
   // sudo resets the environment, so the non-interactive frontend goes through `env`.
-  const apt = plan.prefix.length ? [...plan.prefix, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"] : ["apt-get"];
+  const apt = plan.prefix.length
+    ? [...plan.prefix, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+    : ["apt-get"];
   const run = (args: string[]) => {
     const result = spawnSync(apt[0], [...apt.slice(1), ...args], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -44,8 +50,11 @@ if (plan.kind === "install") {
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     });
     if (result.status === 0) return;
-    const output = `${result.stdout ?? ""}${result.stderr ?? ""}${result.error ? String(result.error) : ""}`.trim();
-    console.error(`provision: \`${apt.join(" ")} ${args.join(" ")}\` failed (exit ${result.status ?? result.signal}):\n${output.split("\n").slice(-20).join("\n")}`);
+    const output =
+      `${result.stdout ?? ""}${result.stderr ?? ""}${result.error ? String(result.error) : ""}`.trim();
+    console.error(
+      `provision: \`${apt.join(" ")} ${args.join(" ")}\` failed (exit ${result.status ?? result.signal}):\n${output.split("\n").slice(-20).join("\n")}`,
+    );
     console.error(`Install by hand: sudo apt-get install -y ${plan.packages.join(" ")}`);
     process.exit(1);
   };
@@ -53,7 +62,9 @@ if (plan.kind === "install") {
   run(["install", "-y", "-qq", "--no-install-recommends", ...plan.packages]);
   const still = missingNow();
   if (still.length) {
-    console.error(`provision: apt-get installed ${plan.packages.join(" ")}, yet ${still.map((r) => r.name).join(" and ")} still cannot be found`);
+    console.error(
+      `provision: apt-get installed ${plan.packages.join(" ")}, yet ${still.map((r) => r.name).join(" and ")} still cannot be found`,
+    );
     process.exit(1);
   }
 }

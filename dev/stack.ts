@@ -10,7 +10,11 @@ export type LocalStack = { env: EnvMap; services: LocalService[]; stop(): Promis
  * Starts a local stand-in for every service whose URL in `env` is on this machine, at that URL,
  * and leaves services with real URLs alone. Stand-ins stop in reverse order of starting.
  */
-export async function startLocalStack(opts: { env: EnvMap; root: string; log?: (line: string) => void }): Promise<LocalStack> {
+export async function startLocalStack(opts: {
+  env: EnvMap;
+  root: string;
+  log?: (line: string) => void;
+}): Promise<LocalStack> {
   const env = { ...opts.env };
   const services: LocalService[] = [];
   const stops: Array<() => Promise<void>> = [];
@@ -36,12 +40,19 @@ export async function startLocalStack(opts: { env: EnvMap; root: string; log?: (
           : `${redis.backend} ${redis.redisUrl}${redis.backend === "redis-server" ? `, data in ${dataDir}` : ""}`;
       services.push({ name: "Upstash Redis REST (stand-in)", url: redis.url, detail });
     } else {
-      services.push({ name: "Upstash Redis", url: env.UPSTASH_REDIS_REST_URL, detail: "real service" });
+      services.push({
+        name: "Upstash Redis",
+        url: env.UPSTASH_REDIS_REST_URL,
+        detail: "real service",
+      });
     }
     if (isLoopbackUrl(env.QSTASH_URL)) {
       // The stand-in runs at QStash's own timing; a leftover setting from older .env files would
       // otherwise be silently ignored while someone waits for a compressed backoff.
-      if (env.QSTASH_DEV_TIME_SCALE) opts.log?.("QSTASH_DEV_TIME_SCALE is no longer read: the QStash stand-in runs in real time");
+      if (env.QSTASH_DEV_TIME_SCALE)
+        opts.log?.(
+          "QSTASH_DEV_TIME_SCALE is no longer read: the QStash stand-in runs in real time",
+        );
       const qstash = await startQStash({
         port: portOf(env.QSTASH_URL),
         token: env.QSTASH_TOKEN,
@@ -51,7 +62,11 @@ export async function startLocalStack(opts: { env: EnvMap; root: string; log?: (
         log: opts.log,
       });
       stops.push(qstash.stop);
-      services.push({ name: "QStash (stand-in)", url: qstash.url, detail: `${redisUrl ? "messages kept in Redis" : "messages in memory"}, real-time delays and backoff` });
+      services.push({
+        name: "QStash (stand-in)",
+        url: qstash.url,
+        detail: `${redisUrl ? "messages kept in Redis" : "messages in memory"}, real-time delays and backoff`,
+      });
     } else {
       services.push({ name: "QStash", url: env.QSTASH_URL, detail: "real service" });
     }
@@ -64,9 +79,17 @@ export async function startLocalStack(opts: { env: EnvMap; root: string; log?: (
         log: opts.log,
       });
       stops.push(sim.stop);
-      services.push({ name: "OpenAI simulator", url: sim.url, detail: `${latencyMsPerToken} ms/token, answers are simulated` });
+      services.push({
+        name: "OpenAI simulator",
+        url: sim.url,
+        detail: `${latencyMsPerToken} ms/token, answers are simulated`,
+      });
     } else {
-      services.push({ name: "OpenAI", url: env.OPENAI_BASE_URL || "https://api.openai.com/v1", detail: "real API" });
+      services.push({
+        name: "OpenAI",
+        url: env.OPENAI_BASE_URL || "https://api.openai.com/v1",
+        detail: "real API",
+      });
     }
   } catch (error) {
     await stop();

@@ -15,13 +15,16 @@ if (fromDefaults.has("APP_BASE_URL")) env.APP_BASE_URL = `http://localhost:${por
 
 const log = (line: string) => process.stdout.write(`[stack] ${line}\n`);
 const stack = await startLocalStack({ env, root, log }).catch((error: unknown) => {
-  console.error(`tabsafe dev: could not start the local stack: ${error instanceof Error ? error.message : error}`);
+  console.error(
+    `tabsafe dev: could not start the local stack: ${error instanceof Error ? error.message : error}`,
+  );
   console.error("Is another `npm run dev` running, or is one of the ports in .env.example taken?");
   return process.exit(1);
 });
 
 console.log("\ntabsafe local stack");
-for (const s of stack.services) console.log(`  ${s.name.padEnd(32)} ${s.url.padEnd(28)} ${s.detail}`);
+for (const s of stack.services)
+  console.log(`  ${s.name.padEnd(32)} ${s.url.padEnd(28)} ${s.detail}`);
 console.log(`  ${"App (next dev)".padEnd(32)} ${env.APP_BASE_URL}\n`);
 
 const nextBin = fileURLToPath(new URL("../node_modules/next/dist/bin/next", import.meta.url));

@@ -7,8 +7,22 @@ import { isTerminal, type AnalysisType, type Params, type PublicJob } from "@/li
 import { useCompletionTitle, useOnline, useVisible } from "./analysis/browser-state";
 import { fetchStatus, type StatusData } from "./analysis/fetch-status";
 import { SharedPoller, type StatusMessage } from "./analysis/leader";
-import { errorDelay, fingerprint, hiddenPollDelay, initialSchedule, nextDelay, observe } from "./analysis/schedule";
-import { forgetJob, inputOf, recallJob, rememberJob, type Identity, type Subject } from "./analysis/storage";
+import {
+  errorDelay,
+  fingerprint,
+  hiddenPollDelay,
+  initialSchedule,
+  nextDelay,
+  observe,
+} from "./analysis/schedule";
+import {
+  forgetJob,
+  inputOf,
+  recallJob,
+  rememberJob,
+  type Identity,
+  type Subject,
+} from "./analysis/storage";
 
 export type UseAnalysis = {
   job: PublicJob | null;
@@ -78,8 +92,17 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
     refreshInterval: (data) => {
       if (!data) return 0;
       // A cancel asked from this tab: poll fast until the job has stopped, even before the server says so.
-      const hint = canceling.current && !isTerminal(data.job.status) ? Math.min(data.nextPollMs, 400) : data.nextPollMs;
-      return nextDelay(schedule.current, hint, isTerminal(data.job.status), Math.random, data.job.etaMs !== null || canceling.current || data.job.cancelRequested);
+      const hint =
+        canceling.current && !isTerminal(data.job.status)
+          ? Math.min(data.nextPollMs, 400)
+          : data.nextPollMs;
+      return nextDelay(
+        schedule.current,
+        hint,
+        isTerminal(data.job.status),
+        Math.random,
+        data.job.etaMs !== null || canceling.current || data.job.cancelRequested,
+      );
     },
     refreshWhenHidden: false,
     refreshWhenOffline: false,
@@ -142,49 +165,65 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
     }
   }, [swr.error, jobId, current]);
 
-  const attach = useCallback(async (subject: Subject, analysisType: AnalysisType, params?: Params) => {
-    const id: Identity = { input: inputOf(subject), analysisType, params };
-    setCurrent(id);
-    setActionError(null);
-    schedule.current = initialSchedule();
-    const remembered = recallJob(id);
-    if (remembered) {
-      setJobId(remembered);
-      return;
-    }
-    const query = new URLSearchParams({ analysisType, input: JSON.stringify(id.input), ...(params ? { params: JSON.stringify(params) } : {}) });
-    try {
-      const found = await fetchJson<{ job: PublicJob; nextPollMs: number }>(`/api/analysis/status?${query}`);
-      rememberJob(id, found.job.id);
-      await mutateKey(statusUrl(found.job.id), { ...found, etag: null }, { revalidate: false });
-      setJobId(found.job.id);
-    } catch {
-      setJobId(null); // nothing running for this identity: the person can start one
-    }
-  }, [mutateKey]);
-
-  const start = useCallback(async (subject: Subject, analysisType: AnalysisType, params?: Params) => {
-    if (starting.current) return; // a double click is one start (the server dedupes too)
-    starting.current = true;
-    const id: Identity = { input: inputOf(subject), analysisType, params };
-    setCurrent(id);
-    setActionError(null);
-    try {
-      const res = await fetchJson<{ job: PublicJob; nextPollMs: number }>("/api/analysis/start", {
-        method: "POST",
-        body: JSON.stringify({ analysisType, input: id.input, ...(params ? { params } : {}) }),
-      });
-      rememberJob(id, res.job.id);
+  const attach = useCallback(
+    async (subject: Subject, analysisType: AnalysisType, params?: Params) => {
+      const id: Identity = { input: inputOf(subject), analysisType, params };
+      setCurrent(id);
+      setActionError(null);
       schedule.current = initialSchedule();
-      // Show the queued job at once; the first poll follows after the schedule's first delay.
-      await mutateKey(statusUrl(res.job.id), { ...res, etag: null }, { revalidate: false });
-      setJobId(res.job.id);
-    } catch (e) {
-      setActionError(e instanceof ApiError ? e : new ApiError("network", "Could not reach tabsafe. Check your connection.", 0));
-    } finally {
-      starting.current = false;
-    }
-  }, [mutateKey]);
+      const remembered = recallJob(id);
+      if (remembered) {
+        setJobId(remembered);
+        return;
+      }
+      const query = new URLSearchParams({
+        analysisType,
+        input: JSON.stringify(id.input),
+        ...(params ? { params: JSON.stringify(params) } : {}),
+      });
+      try {
+        const found = await fetchJson<{ job: PublicJob; nextPollMs: number }>(
+          `/api/analysis/status?${query}`,
+        );
+        rememberJob(id, found.job.id);
+        await mutateKey(statusUrl(found.job.id), { ...found, etag: null }, { revalidate: false });
+        setJobId(found.job.id);
+      } catch {
+        setJobId(null); // nothing running for this identity: the person can start one
+      }
+    },
+    [mutateKey],
+  );
+
+  const start = useCallback(
+    async (subject: Subject, analysisType: AnalysisType, params?: Params) => {
+      if (starting.current) return; // a double click is one start (the server dedupes too)
+      starting.current = true;
+      const id: Identity = { input: inputOf(subject), analysisType, params };
+      setCurrent(id);
+      setActionError(null);
+      try {
+        const res = await fetchJson<{ job: PublicJob; nextPollMs: number }>("/api/analysis/start", {
+          method: "POST",
+          body: JSON.stringify({ analysisType, input: id.input, ...(params ? { params } : {}) }),
+        });
+        rememberJob(id, res.job.id);
+        schedule.current = initialSchedule();
+        // Show the queued job at once; the first poll follows after the schedule's first delay.
+        await mutateKey(statusUrl(res.job.id), { ...res, etag: null }, { revalidate: false });
+        setJobId(res.job.id);
+      } catch (e) {
+        setActionError(
+          e instanceof ApiError
+            ? e
+            : new ApiError("network", "Could not reach tabsafe. Check your connection.", 0),
+        );
+      } finally {
+        starting.current = false;
+      }
+    },
+    [mutateKey],
+  );
 
   const cancel = useCallback(async () => {
     if (!jobId || canceling.current) return;
@@ -198,7 +237,11 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
     } catch (e) {
       canceling.current = false;
       setCancelAsked(null);
-      setActionError(e instanceof ApiError ? e : new ApiError("network", "Could not reach tabsafe to cancel. Try again.", 0));
+      setActionError(
+        e instanceof ApiError
+          ? e
+          : new ApiError("network", "Could not reach tabsafe to cancel. Try again.", 0),
+      );
     }
   }, [jobId, mutate]);
 
@@ -217,13 +260,20 @@ export function useAnalysis(identity?: Identity): UseAnalysis {
     if (job && (job.status === "failed" || job.status === "canceled")) {
       setActionError(null);
       try {
-        const res = await fetchJson<{ job: PublicJob; nextPollMs: number }>("/api/analysis/retry", { method: "POST", body: JSON.stringify({ jobId: job.id }) });
+        const res = await fetchJson<{ job: PublicJob; nextPollMs: number }>("/api/analysis/retry", {
+          method: "POST",
+          body: JSON.stringify({ jobId: job.id }),
+        });
         schedule.current = initialSchedule();
         await mutateKey(statusUrl(res.job.id), { ...res, etag: null }, { revalidate: false });
         return;
       } catch (e) {
         if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 409)) {
-          setActionError(e instanceof ApiError ? e : new ApiError("network", "Could not reach tabsafe. Check your connection.", 0));
+          setActionError(
+            e instanceof ApiError
+              ? e
+              : new ApiError("network", "Could not reach tabsafe. Check your connection.", 0),
+          );
           return;
         }
       }

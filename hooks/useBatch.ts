@@ -15,7 +15,12 @@ export type UseBatch = {
   batch: BatchView | null;
   error: ApiError | null;
   busy: boolean;
-  start(listingIds: string[], analysisType: AnalysisType, params: Params, minSuccess: number): Promise<void>;
+  start(
+    listingIds: string[],
+    analysisType: AnalysisType,
+    params: Params,
+    minSuccess: number,
+  ): Promise<void>;
   cancel(): Promise<void>;
   retryFailed(): Promise<void>;
   dismiss(): void;
@@ -43,31 +48,44 @@ export function useBatch(): UseBatch {
     },
   });
 
-  const act = useCallback(async (url: string, body: unknown, follow = true) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const answer = await fetchJson<Answer>(url, { method: "POST", body: JSON.stringify(body) });
-      if (follow) {
-        localStorage.setItem(STORAGE_KEY, answer.batch.id);
-        setBatchId(answer.batch.id);
+  const act = useCallback(
+    async (url: string, body: unknown, follow = true) => {
+      setBusy(true);
+      setError(null);
+      try {
+        const answer = await fetchJson<Answer>(url, { method: "POST", body: JSON.stringify(body) });
+        if (follow) {
+          localStorage.setItem(STORAGE_KEY, answer.batch.id);
+          setBatchId(answer.batch.id);
+        }
+        await swr.mutate(
+          { batch: answer.batch, nextPollMs: answer.nextPollMs ?? 2_000 },
+          { revalidate: false },
+        );
+      } catch (e) {
+        setError(
+          e instanceof ApiError
+            ? e
+            : new ApiError("network", "Could not reach tabsafe. Check your connection.", 0),
+        );
+      } finally {
+        setBusy(false);
       }
-      await swr.mutate({ batch: answer.batch, nextPollMs: answer.nextPollMs ?? 2_000 }, { revalidate: false });
-    } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError("network", "Could not reach tabsafe. Check your connection.", 0));
-    } finally {
-      setBusy(false);
-    }
-  }, [swr]);
+    },
+    [swr],
+  );
 
   const batch = swr.data && swr.data.batch.id === batchId ? swr.data.batch : null;
   return {
     batch,
     error,
     busy,
-    start: (listingIds, analysisType, params, minSuccess) => act("/api/analysis/batch", { listingIds, analysisType, params, minSuccess }),
-    cancel: async () => (batch ? act("/api/analysis/batch/cancel", { batchId: batch.id }, false) : undefined),
-    retryFailed: async () => (batch ? act("/api/analysis/batch/retry", { batchId: batch.id }, false) : undefined),
+    start: (listingIds, analysisType, params, minSuccess) =>
+      act("/api/analysis/batch", { listingIds, analysisType, params, minSuccess }),
+    cancel: async () =>
+      batch ? act("/api/analysis/batch/cancel", { batchId: batch.id }, false) : undefined,
+    retryFailed: async () =>
+      batch ? act("/api/analysis/batch/retry", { batchId: batch.id }, false) : undefined,
     dismiss: () => {
       localStorage.removeItem(STORAGE_KEY);
       setBatchId(null);

@@ -22,7 +22,10 @@ export function resolveOwner(req: Request): Owner {
   if (existing) return { id: existing, setCookie: null };
   const id = `v_${nanoid(16)}`;
   const secure = env().APP_BASE_URL.startsWith("https://") ? "; Secure" : "";
-  return { id, setCookie: `${SESSION_COOKIE}=${sign(id)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ONE_YEAR_S}${secure}` };
+  return {
+    id,
+    setCookie: `${SESSION_COOKIE}=${sign(id)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ONE_YEAR_S}${secure}`,
+  };
 }
 
 /** Adds the session cookie to a response when the request minted one. */

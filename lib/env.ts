@@ -6,27 +6,46 @@ import { z } from "zod";
  * default (the stand-ins under dev/); `.env.local` overrides them with real credentials.
  */
 const url = (name: string) =>
-  z.url({ error: `${name} must be an absolute http(s) URL` }).transform((u) => u.replace(/\/+$/, ""));
-const secret = (name: string) => z.string({ error: `${name} is required` }).min(1, `${name} is required`);
+  z
+    .url({ error: `${name} must be an absolute http(s) URL` })
+    .transform((u) => u.replace(/\/+$/, ""));
+const secret = (name: string) =>
+  z.string({ error: `${name} is required` }).min(1, `${name} is required`);
 
 const count = (name: string, fallback: number) =>
-  z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(0, `${name} must be positive`).default(fallback);
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .min(0, `${name} must be positive`)
+    .default(fallback);
 
 /** "requests/seconds" (a sliding window), or "0" for no limit. */
 const perWindow = (name: string, fallback: string) =>
   z
     .string()
     .default(fallback)
-    .refine((v) => v === "0" || /^[1-9]\d*\/[1-9]\d*$/.test(v), `${name} must look like "10/60" (requests/seconds) or "0"`)
-    .transform((v) => (v === "0" ? null : { requests: Number(v.split("/")[0]), seconds: Number(v.split("/")[1]) }));
+    .refine(
+      (v) => v === "0" || /^[1-9]\d*\/[1-9]\d*$/.test(v),
+      `${name} must look like "10/60" (requests/seconds) or "0"`,
+    )
+    .transform((v) =>
+      v === "0" ? null : { requests: Number(v.split("/")[0]), seconds: Number(v.split("/")[1]) },
+    );
 
 /** "count/bytes", or "0" for no quota. */
 const perQuota = (name: string, fallback: string) =>
   z
     .string()
     .default(fallback)
-    .refine((v) => v === "0" || /^\d+\/\d+$/.test(v), `${name} must look like "20/2000000" (listings/bytes) or "0"`)
-    .transform((v) => (v === "0" ? { count: 0, bytes: 0 } : { count: Number(v.split("/")[0]), bytes: Number(v.split("/")[1]) }));
+    .refine(
+      (v) => v === "0" || /^\d+\/\d+$/.test(v),
+      `${name} must look like "20/2000000" (listings/bytes) or "0"`,
+    )
+    .transform((v) =>
+      v === "0"
+        ? { count: 0, bytes: 0 }
+        : { count: Number(v.split("/")[0]), bytes: Number(v.split("/")[1]) },
+    );
 
 const schema = z.object({
   UPSTASH_REDIS_REST_URL: url("UPSTASH_REDIS_REST_URL"),
@@ -43,7 +62,10 @@ const schema = z.object({
   OPENAI_PRICE_PER_MTOK: z
     .string()
     .default("")
-    .refine((v) => v === "" || /^\d+(\.\d+)?,\d+(\.\d+)?$/.test(v), "OPENAI_PRICE_PER_MTOK must look like 0.25,2")
+    .refine(
+      (v) => v === "" || /^\d+(\.\d+)?,\d+(\.\d+)?$/.test(v),
+      "OPENAI_PRICE_PER_MTOK must look like 0.25,2",
+    )
     .transform((v) => (v ? (v.split(",").map(Number) as [number, number]) : null)),
   /**
    * The public origin QStash calls (webhook URLs are built from it and the JWT `sub` claim is
@@ -51,7 +73,9 @@ const schema = z.object({
    */
   APP_BASE_URL: url("APP_BASE_URL"),
   /** Signs the anonymous session cookie that says who owns a job (HMAC-SHA256). At least 16 characters. */
-  SESSION_SECRET: z.string({ error: "SESSION_SECRET is required" }).min(16, "SESSION_SECRET needs at least 16 characters"),
+  SESSION_SECRET: z
+    .string({ error: "SESSION_SECRET is required" })
+    .min(16, "SESSION_SECRET needs at least 16 characters"),
   /** How long a finished job (and its checkpoints) stays readable, in seconds. */
   JOB_RETENTION_SECONDS: count("JOB_RETENTION_SECONDS", 24 * 3600),
   /** How long a start with the same identity returns the same job, in seconds. */
@@ -69,9 +93,15 @@ const schema = z.object({
    * Max Retry Count of 3 free, 5 pay-as-you-go, 20 fixed until July 2026; none since). After the
    * last one the failure callback revives the job, or fails it once JOB_MAX_AGE_MS is spent.
    */
-  QSTASH_RETRIES: count("QSTASH_RETRIES", 3).refine((n) => n <= 20, "QSTASH_RETRIES may be at most 20 (QStash's largest plan)"),
+  QSTASH_RETRIES: count("QSTASH_RETRIES", 3).refine(
+    (n) => n <= 20,
+    "QSTASH_RETRIES may be at most 20 (QStash's largest plan)",
+  ),
   /** The first retry's delay, in ms: short, because a person is usually waiting. */
-  QSTASH_RETRY_DELAY_MS: count("QSTASH_RETRY_DELAY_MS", 2_000).refine((n) => n >= 100, "QSTASH_RETRY_DELAY_MS must be at least 100"),
+  QSTASH_RETRY_DELAY_MS: count("QSTASH_RETRY_DELAY_MS", 2_000).refine(
+    (n) => n >= 100,
+    "QSTASH_RETRY_DELAY_MS must be at least 100",
+  ),
   /**
    * How long the retries of one message keep trying, in ms (the delays grow geometrically from
    * QSTASH_RETRY_DELAY_MS so that their sum is this): the longest outage of the consume endpoint
@@ -82,7 +112,10 @@ const schema = z.object({
    * A queued or running job with no live lease and no sign of life for this long (past any wait
    * it announced) is revived: published again with a fresh deduplication id, in ms.
    */
-  JOB_STALE_MS: count("JOB_STALE_MS", 60_000).refine((n) => n >= 1_000, "JOB_STALE_MS must be at least 1000"),
+  JOB_STALE_MS: count("JOB_STALE_MS", 60_000).refine(
+    (n) => n >= 1_000,
+    "JOB_STALE_MS must be at least 1000",
+  ),
   /**
    * How long a job may take from being queued to its end, waiting included (app, Redis or the AI
    * provider down), in ms; past it the job fails with a clear message and Retry keeps its
@@ -93,7 +126,14 @@ const schema = z.object({
    * The operator's token for /ops and /api/ops/* (sent as a bearer token, or exchanged for an
    * httpOnly cookie by the /ops sign-in form). Empty disables the ops pages. At least 16 characters.
    */
-  OPS_TOKEN: z.union([z.literal(""), z.string().min(16, "OPS_TOKEN needs at least 16 characters (or leave it empty to disable /ops)")]).default(""),
+  OPS_TOKEN: z
+    .union([
+      z.literal(""),
+      z
+        .string()
+        .min(16, "OPS_TOKEN needs at least 16 characters (or leave it empty to disable /ops)"),
+    ])
+    .default(""),
   /** How long per-minute metric buckets are kept, in days. */
   METRICS_MINUTE_RETENTION_DAYS: count("METRICS_MINUTE_RETENTION_DAYS", 7),
   /** How long per-hour metric buckets are kept, in days. */
@@ -111,7 +151,11 @@ const schema = z.object({
   QSTASH_FLOW_RATE: count("QSTASH_FLOW_RATE", 0),
   QSTASH_FLOW_PERIOD_S: count("QSTASH_FLOW_PERIOD_S", 60),
   /** The share of a batch's analyses that must succeed for the batch to succeed (0–1), unless the request says otherwise. */
-  BATCH_MIN_SUCCESS: z.coerce.number({ error: "BATCH_MIN_SUCCESS must be a number between 0 and 1" }).gt(0).max(1).default(0.8),
+  BATCH_MIN_SUCCESS: z.coerce
+    .number({ error: "BATCH_MIN_SUCCESS must be a number between 0 and 1" })
+    .gt(0)
+    .max(1)
+    .default(0.8),
   /** Analyses one visitor may start per window: "requests/seconds" (sliding window); "0" turns the limit off. */
   START_RATE_LIMIT: perWindow("START_RATE_LIMIT", "10/60"),
   /** …and from one client address, whatever cookies it sends (a retry and each child of a batch count as a start). */
@@ -144,7 +188,10 @@ const schema = z.object({
    */
   OPENAI_BUDGET_TOKENS_PER_DAY: count("OPENAI_BUDGET_TOKENS_PER_DAY", 5_000_000),
   /** …and per visitor. */
-  OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY: count("OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY", 250_000),
+  OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY: count(
+    "OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY",
+    250_000,
+  ),
   /** How long a finished analysis answers identical ones (same listing content, type, params, model) at once, in s; 0 turns the cache off. */
   RESULT_CACHE_SECONDS: count("RESULT_CACHE_SECONDS", 24 * 3600),
   /** The AI provider's circuit opens after this many of its own failures in a row (no success between). */
@@ -156,13 +203,22 @@ const schema = z.object({
    * (x-forwarded-for on Vercel and most proxies; x-real-ip, cf-connecting-ip…); empty: none is
    * trusted and every request counts as one address. Limits per address read it.
    */
-  CLIENT_ADDRESS_HEADER: z.string().regex(/^[a-z0-9-]*$/, "CLIENT_ADDRESS_HEADER must be a lower-case header name").default("x-forwarded-for"),
+  CLIENT_ADDRESS_HEADER: z
+    .string()
+    .regex(/^[a-z0-9-]*$/, "CLIENT_ADDRESS_HEADER must be a lower-case header name")
+    .default("x-forwarded-for"),
   /** Which entry of a comma-separated CLIENT_ADDRESS_HEADER is the client, counted from the right (1: the last one, added by the nearest proxy). */
-  CLIENT_ADDRESS_HOPS: count("CLIENT_ADDRESS_HOPS", 1).refine((n) => n >= 1, "CLIENT_ADDRESS_HOPS must be at least 1"),
+  CLIENT_ADDRESS_HOPS: count("CLIENT_ADDRESS_HOPS", 1).refine(
+    (n) => n >= 1,
+    "CLIENT_ADDRESS_HOPS must be at least 1",
+  ),
   /** The quietest structured log line written: info (every delivery and step), warn or error. */
   LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
   /** Prefix for every Redis key this app writes; tests give each suite its own. */
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/, "REDIS_KEY_PREFIX may only hold [A-Za-z0-9:_-]").default(""),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]*$/, "REDIS_KEY_PREFIX may only hold [A-Za-z0-9:_-]")
+    .default(""),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -28,7 +28,9 @@ export default async function OpsLayout({ children }: { children: ReactNode }) {
           <h1>
             tabsafe <span className="ops-mark">ops</span>
           </h1>
-          <p className="tagline">Jobs, errors and the dead-letter queue, refreshed every 5 s while this tab is visible.</p>
+          <p className="tagline">
+            Jobs, errors and the dead-letter queue, refreshed every 5 s while this tab is visible.
+          </p>
         </div>
         {signedIn ? <OpsNav /> : null}
       </header>

@@ -42,7 +42,11 @@ export function DlqTable() {
 
   async function act(action: "replay" | "delete") {
     const dlqIds = chosen;
-    if (action === "delete" && !window.confirm(`Delete ${dlqIds.length} message(s) from the DLQ? This cannot be undone.`)) return;
+    if (
+      action === "delete" &&
+      !window.confirm(`Delete ${dlqIds.length} message(s) from the DLQ? This cannot be undone.`)
+    )
+      return;
     setBusy(true);
     setOutcome(null);
     setActionError(null);
@@ -52,7 +56,10 @@ export function DlqTable() {
         const answer = await opsFetch<DlqReplay>("/api/ops/dlq/replay", { method: "POST", body });
         setOutcome(`Replayed ${answer.replayed.length} of ${dlqIds.length} message(s).`);
       } else {
-        const answer = await opsFetch<{ deleted: number }>("/api/ops/dlq/delete", { method: "POST", body });
+        const answer = await opsFetch<{ deleted: number }>("/api/ops/dlq/delete", {
+          method: "POST",
+          body,
+        });
         setOutcome(`Deleted ${answer.deleted} of ${dlqIds.length} message(s).`);
       }
       setSelected(new Set());
@@ -69,16 +76,34 @@ export function DlqTable() {
       <div className="row spread">
         <h2 id="dlq-heading">Dead-letter queue</h2>
         <div className="row">
-          <button type="button" className="primary" disabled={busy || chosen.length === 0} onClick={() => act("replay")} data-testid="dlq-replay">
+          <button
+            type="button"
+            className="primary"
+            disabled={busy || chosen.length === 0}
+            onClick={() => act("replay")}
+            data-testid="dlq-replay"
+          >
             Replay selected
           </button>
-          <button type="button" className="danger" disabled={busy || chosen.length === 0} onClick={() => act("delete")} data-testid="dlq-delete">
+          <button
+            type="button"
+            className="danger"
+            disabled={busy || chosen.length === 0}
+            onClick={() => act("delete")}
+            data-testid="dlq-delete"
+          >
             Delete selected
           </button>
         </div>
       </div>
-      <p className="hint">Replaying a message whose job has already ended changes nothing: the job is not run again.</p>
-      {outcome ? <p className="banner" role="status">{outcome}</p> : null}
+      <p className="hint">
+        Replaying a message whose job has already ended changes nothing: the job is not run again.
+      </p>
+      {outcome ? (
+        <p className="banner" role="status">
+          {outcome}
+        </p>
+      ) : null}
       <Problem error={actionError} what="the DLQ action" />
       <Problem error={error} what="the DLQ" />
       {isLoading && !data ? <Loading what="the DLQ" /> : null}
@@ -87,7 +112,14 @@ export function DlqTable() {
           <thead>
             <tr>
               <th>
-                <input type="checkbox" aria-label="Select all on this page" checked={allOnPage} onChange={() => setSelected(allOnPage ? new Set() : new Set(rows.map((r) => r.dlqId)))} />
+                <input
+                  type="checkbox"
+                  aria-label="Select all on this page"
+                  checked={allOnPage}
+                  onChange={() =>
+                    setSelected(allOnPage ? new Set() : new Set(rows.map((r) => r.dlqId)))
+                  }
+                />
               </th>
               <th>DLQ id</th>
               <th>Message id</th>
@@ -102,28 +134,51 @@ export function DlqTable() {
           <tbody>
             {data && rows.length === 0 ? (
               <tr>
-                <td colSpan={9} className="hint">The DLQ is empty.</td>
+                <td colSpan={9} className="hint">
+                  The DLQ is empty.
+                </td>
               </tr>
             ) : null}
             {rows.map((r) => (
               <tr key={r.dlqId} data-testid="dlq-row">
-                <td><input type="checkbox" aria-label={`Select ${r.dlqId}`} checked={selected.has(r.dlqId)} onChange={() => toggle(r.dlqId)} /></td>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${r.dlqId}`}
+                    checked={selected.has(r.dlqId)}
+                    onChange={() => toggle(r.dlqId)}
+                  />
+                </td>
                 <td className="mono nowrap">{r.dlqId}</td>
                 <td className="mono">{r.messageId}</td>
                 <td>{r.label ?? "—"}</td>
-                <td className="mono" title={r.url}>{truncate(r.url, 48)}</td>
+                <td className="mono" title={r.url}>
+                  {truncate(r.url, 48)}
+                </td>
                 <td className="nowrap">{formatTime(r.createdAt)}</td>
                 <td className="num">{r.responseStatus ?? "—"}</td>
-                <td className="mono" title={r.responseBody ?? undefined}>{truncate(r.responseBody, 80)}</td>
+                <td className="mono" title={r.responseBody ?? undefined}>
+                  {truncate(r.responseBody, 80)}
+                </td>
                 <td>
-                  {r.jobId ? <Link href={`/ops/jobs/${encodeURIComponent(r.jobId)}`} className="mono">{r.jobId}</Link> : "—"}
+                  {r.jobId ? (
+                    <Link href={`/ops/jobs/${encodeURIComponent(r.jobId)}`} className="mono">
+                      {r.jobId}
+                    </Link>
+                  ) : (
+                    "—"
+                  )}
                   {r.job ? (
                     <div className="row ops-tight">
                       <StatusBadge status={r.job.status} />
                       {r.job.errorCode ? <span className="mono">{r.job.errorCode}</span> : null}
                     </div>
                   ) : null}
-                  {r.inputCaused ? <div className="hint" data-testid="dlq-input-caused">caused by the listing: not alerted</div> : null}
+                  {r.inputCaused ? (
+                    <div className="hint" data-testid="dlq-input-caused">
+                      caused by the listing: not alerted
+                    </div>
+                  ) : null}
                 </td>
               </tr>
             ))}
@@ -131,9 +186,21 @@ export function DlqTable() {
         </table>
       </TableScroll>
       <div className="row ops-pager">
-        <button type="button" disabled={cursors.length === 1} onClick={() => turn(cursors.slice(0, -1))}>Previous page</button>
+        <button
+          type="button"
+          disabled={cursors.length === 1}
+          onClick={() => turn(cursors.slice(0, -1))}
+        >
+          Previous page
+        </button>
         {data?.cursor ? (
-          <button type="button" onClick={() => turn([...cursors, data.cursor!])} data-testid="dlq-next">Next page</button>
+          <button
+            type="button"
+            onClick={() => turn([...cursors, data.cursor!])}
+            data-testid="dlq-next"
+          >
+            Next page
+          </button>
         ) : null}
       </div>
     </section>

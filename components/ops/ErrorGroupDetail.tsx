@@ -39,13 +39,25 @@ export function ErrorGroupDetail({ fingerprint }: { fingerprint: string }) {
       {isLoading && !g ? <Loading what="the error group" /> : null}
       {g ? (
         <>
-          <section className="card" aria-labelledby="group-heading" data-testid="error-group-detail">
+          <section
+            className="card"
+            aria-labelledby="group-heading"
+            data-testid="error-group-detail"
+          >
             <div className="row spread">
-              <h2 id="group-heading" className="mono">{g.code}</h2>
+              <h2 id="group-heading" className="mono">
+                {g.code}
+              </h2>
               <div className="row">
                 <GroupStatusBadge status={g.status} />
                 {g.status === "open" ? (
-                  <button type="button" className="primary" onClick={resolve} disabled={resolving} data-testid="resolve">
+                  <button
+                    type="button"
+                    className="primary"
+                    onClick={resolve}
+                    disabled={resolving}
+                    data-testid="resolve"
+                  >
                     {resolving ? "Resolving…" : "Mark resolved"}
                   </button>
                 ) : null}
@@ -53,22 +65,40 @@ export function ErrorGroupDetail({ fingerprint }: { fingerprint: string }) {
             </div>
             <Problem error={resolveError} what="the resolution" />
             <dl className="ops-fields">
-              <dt>Message</dt><dd><Pattern text={g.message} /></dd>
-              <dt>Shown to people</dt><dd>{g.userMessage}</dd>
-              <dt>Category</dt><dd>{humanize(g.category)}</dd>
-              <dt>Severity</dt><dd><SeverityBadge severity={g.severity} /></dd>
-              <dt>Retryable</dt><dd>{g.retryable ? "yes" : "no"}</dd>
+              <dt>Message</dt>
+              <dd>
+                <Pattern text={g.message} />
+              </dd>
+              <dt>Shown to people</dt>
+              <dd>{g.userMessage}</dd>
+              <dt>Category</dt>
+              <dd>{humanize(g.category)}</dd>
+              <dt>Severity</dt>
+              <dd>
+                <SeverityBadge severity={g.severity} />
+              </dd>
+              <dt>Retryable</dt>
+              <dd>{g.retryable ? "yes" : "no"}</dd>
               <dt>Caused by</dt>
               <dd data-testid="group-cause">
-                {g.cause === "input" ? "the listing (its content, or it is empty or gone): not counted in the error rate, health or alerts" : "the service or its providers"}
+                {g.cause === "input"
+                  ? "the listing (its content, or it is empty or gone): not counted in the error rate, health or alerts"
+                  : "the service or its providers"}
               </dd>
-              <dt>Where</dt><dd className="mono">{g.where}</dd>
-              <dt>Count</dt><dd>{formatCount(g.count)}</dd>
-              <dt>First seen</dt><dd>{formatTime(g.firstSeen)}</dd>
-              <dt>Last seen</dt><dd>{formatTime(g.lastSeen)}</dd>
-              <dt>Analysis types</dt><dd>{g.analysisTypes.map(humanize).join(", ") || "—"}</dd>
-              <dt>Resolved</dt><dd>{g.resolvedAt ? formatTime(g.resolvedAt) : "—"}</dd>
-              <dt>Fingerprint</dt><dd className="mono">{g.fingerprint}</dd>
+              <dt>Where</dt>
+              <dd className="mono">{g.where}</dd>
+              <dt>Count</dt>
+              <dd>{formatCount(g.count)}</dd>
+              <dt>First seen</dt>
+              <dd>{formatTime(g.firstSeen)}</dd>
+              <dt>Last seen</dt>
+              <dd>{formatTime(g.lastSeen)}</dd>
+              <dt>Analysis types</dt>
+              <dd>{g.analysisTypes.map(humanize).join(", ") || "—"}</dd>
+              <dt>Resolved</dt>
+              <dd>{g.resolvedAt ? formatTime(g.resolvedAt) : "—"}</dd>
+              <dt>Fingerprint</dt>
+              <dd className="mono">{g.fingerprint}</dd>
             </dl>
           </section>
           <section className="card" aria-labelledby="samples-heading">
@@ -79,10 +109,23 @@ export function ErrorGroupDetail({ fingerprint }: { fingerprint: string }) {
                 <li key={`${s.at}-${i}`} data-testid="error-sample" data-job-id={s.jobId ?? ""}>
                   <div className="ops-sample-meta">
                     <strong>{formatTime(s.at)}</strong>
-                    <span>job {s.jobId ? <Link href={`/ops/jobs/${encodeURIComponent(s.jobId)}`} className="mono">{s.jobId}</Link> : "—"}</span>
+                    <span>
+                      job{" "}
+                      {s.jobId ? (
+                        <Link href={`/ops/jobs/${encodeURIComponent(s.jobId)}`} className="mono">
+                          {s.jobId}
+                        </Link>
+                      ) : (
+                        "—"
+                      )}
+                    </span>
                     <span>attempt {s.attempt ?? "—"}</span>
-                    <span>message <span className="mono">{s.messageId ?? "—"}</span></span>
-                    <span>visitor <span className="mono">{s.visitor ?? "—"}</span></span>
+                    <span>
+                      message <span className="mono">{s.messageId ?? "—"}</span>
+                    </span>
+                    <span>
+                      visitor <span className="mono">{s.visitor ?? "—"}</span>
+                    </span>
                     {s.analysisType ? <span>{humanize(s.analysisType)}</span> : null}
                   </div>
                   <pre className="raw">{s.detail}</pre>

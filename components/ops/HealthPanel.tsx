@@ -15,9 +15,15 @@ import { useOps } from "./useOps";
 async function fetchHealth(url: string): Promise<Health> {
   const res = await fetch(url, { cache: "no-store" }).catch(() => null);
   if (!res) throw new ApiError("network", "Could not reach tabsafe. Check your connection.", 0);
-  const body = (await res.json().catch(() => null)) as (Partial<Health> & Partial<ErrorBody>) | null;
+  const body = (await res.json().catch(() => null)) as
+    | (Partial<Health> & Partial<ErrorBody>)
+    | null;
   if (body?.status && body.checks) return body as Health;
-  throw new ApiError(body?.error?.code ?? `http:${res.status}`, body?.error?.message ?? `Request failed (${res.status})`, res.status);
+  throw new ApiError(
+    body?.error?.code ?? `http:${res.status}`,
+    body?.error?.message ?? `Request failed (${res.status})`,
+    res.status,
+  );
 }
 
 const openaiTone = { ok: "ok", degraded: "warn", failing: "bad" } as const;
@@ -47,20 +53,30 @@ export function HealthPanel() {
             <tbody>
               <tr>
                 <th scope="row">Redis</th>
-                <td><CheckBadge ok={h.checks.redis.ok} /></td>
-                <td className="hint">{formatDuration(h.checks.redis.latencyMs)}{h.checks.redis.error ? ` · ${h.checks.redis.error}` : ""}</td>
+                <td>
+                  <CheckBadge ok={h.checks.redis.ok} />
+                </td>
+                <td className="hint">
+                  {formatDuration(h.checks.redis.latencyMs)}
+                  {h.checks.redis.error ? ` · ${h.checks.redis.error}` : ""}
+                </td>
               </tr>
               <tr>
                 <th scope="row">QStash</th>
-                <td><CheckBadge ok={h.checks.qstash.ok} /></td>
+                <td>
+                  <CheckBadge ok={h.checks.qstash.ok} />
+                </td>
                 <td className="hint">
-                  {formatDuration(h.checks.qstash.latencyMs)} · DLQ {formatCount(h.checks.qstash.dlqSize)}
+                  {formatDuration(h.checks.qstash.latencyMs)} · DLQ{" "}
+                  {formatCount(h.checks.qstash.dlqSize)}
                   {h.checks.qstash.error ? ` · ${h.checks.qstash.error}` : ""}
                 </td>
               </tr>
               <tr>
                 <th scope="row">OpenAI</th>
-                <td><Badge tone={openaiTone[h.checks.openai.status]}>{h.checks.openai.status}</Badge></td>
+                <td>
+                  <Badge tone={openaiTone[h.checks.openai.status]}>{h.checks.openai.status}</Badge>
+                </td>
                 <td className="hint">
                   {formatCount(h.checks.openai.recentFailures)} recent failures
                   {h.checks.openai.lastError ? ` · last: ${h.checks.openai.lastError}` : ""}
@@ -68,16 +84,24 @@ export function HealthPanel() {
               </tr>
               <tr data-testid="circuit">
                 <th scope="row">Circuit</th>
-                <td><Badge tone={circuitTone[h.checks.openai.circuit.state]}>{h.checks.openai.circuit.state.replace("_", "-")}</Badge></td>
+                <td>
+                  <Badge tone={circuitTone[h.checks.openai.circuit.state]}>
+                    {h.checks.openai.circuit.state.replace("_", "-")}
+                  </Badge>
+                </td>
                 <td className="hint">
-                  {h.checks.openai.circuit.state === "closed" ? "jobs reach the AI provider" : `jobs wait in QStash${h.checks.openai.circuit.openUntil ? ` until ${formatTime(h.checks.openai.circuit.openUntil)}` : ""}`}
+                  {h.checks.openai.circuit.state === "closed"
+                    ? "jobs reach the AI provider"
+                    : `jobs wait in QStash${h.checks.openai.circuit.openUntil ? ` until ${formatTime(h.checks.openai.circuit.openUntil)}` : ""}`}
                   {` · ${formatCount(h.checks.openai.circuit.failures)} failures in a row · opened ${formatCount(h.checks.openai.circuit.opens)}×`}
                 </td>
               </tr>
               <tr>
                 <th scope="row">Jobs</th>
                 <td>{formatRate(h.checks.jobs.successRate)}</td>
-                <td className="hint">success rate, last {formatDuration(h.checks.jobs.windowMinutes * 60_000)}</td>
+                <td className="hint">
+                  success rate, last {formatDuration(h.checks.jobs.windowMinutes * 60_000)}
+                </td>
               </tr>
             </tbody>
           </table>

@@ -11,7 +11,8 @@ import { useOps } from "./useOps";
 function ErrorBox({ title, error }: { title: string; error: JobError }) {
   return (
     <div className="ops-errorbox" data-testid={title === "Error" ? "job-error" : "job-last-error"}>
-      <strong>{title}</strong> <span className="mono">{error.code}</span> · {humanize(error.category)} · {error.retryable ? "retryable" : "not retryable"}
+      <strong>{title}</strong> <span className="mono">{error.code}</span> ·{" "}
+      {humanize(error.category)} · {error.retryable ? "retryable" : "not retryable"}
       <p>{error.message}</p>
     </div>
   );
@@ -19,7 +20,9 @@ function ErrorBox({ title, error }: { title: string; error: JobError }) {
 
 /** /ops/jobs/[id]: the job's fields, the steps it checkpointed, and every delivery that ran it. */
 export function JobDetail({ id }: { id: string }) {
-  const { data, error, isLoading } = useOps<OpsJobDetail>(`/api/ops/jobs/${encodeURIComponent(id)}`);
+  const { data, error, isLoading } = useOps<OpsJobDetail>(
+    `/api/ops/jobs/${encodeURIComponent(id)}`,
+  );
   const job = data?.job;
   return (
     <div className="ops-stack">
@@ -30,7 +33,12 @@ export function JobDetail({ id }: { id: string }) {
       {isLoading && !data ? <Loading what="the job" /> : null}
       {data && job ? (
         <>
-          <section className="card" aria-labelledby="job-heading" data-testid="job-detail" data-status={job.status}>
+          <section
+            className="card"
+            aria-labelledby="job-heading"
+            data-testid="job-detail"
+            data-status={job.status}
+          >
             <div className="row spread">
               <h2 id="job-heading">
                 Job <span className="mono">{job.id}</span>
@@ -38,23 +46,56 @@ export function JobDetail({ id }: { id: string }) {
               <StatusBadge status={job.status} />
             </div>
             <dl className="ops-fields">
-              <dt>Subject</dt><dd className="mono">{job.subject}</dd>
-              <dt>Type</dt><dd>{humanize(job.analysisType)}</dd>
-              <dt>Params</dt><dd className="mono">{JSON.stringify(job.params)}</dd>
-              <dt>Progress</dt><dd>{job.progress} %{job.step ? ` · step ${job.step.index}/${job.step.total} ${job.step.label}` : ""}</dd>
-              <dt>Attempt</dt><dd>{job.attempt}</dd>
-              <dt>Created</dt><dd>{formatTime(job.createdAt)}</dd>
-              <dt>Started</dt><dd>{formatTime(job.startedAt)}{job.startedAt ? ` (waited ${formatDuration(job.startedAt - job.createdAt)})` : ""}</dd>
-              <dt>Finished</dt><dd>{formatTime(job.finishedAt)}{job.finishedAt && job.startedAt ? ` (ran ${formatDuration(job.finishedAt - job.startedAt)})` : ""}</dd>
-              <dt>Updated</dt><dd>{formatTime(job.updatedAt)}</dd>
-              <dt>Cancel requested</dt><dd>{job.cancelRequested ? "yes" : "no"}</dd>
-              <dt>Usage</dt><dd>{formatCount(job.usage.inputTokens)} input · {formatCount(job.usage.outputTokens)} output tokens</dd>
-              <dt>QStash message</dt><dd className="mono" data-testid="job-message-id">{job.messageId ?? "—"}</dd>
-              <dt>Visitor</dt><dd className="mono">{job.visitor}</dd>
+              <dt>Subject</dt>
+              <dd className="mono">{job.subject}</dd>
+              <dt>Type</dt>
+              <dd>{humanize(job.analysisType)}</dd>
+              <dt>Params</dt>
+              <dd className="mono">{JSON.stringify(job.params)}</dd>
+              <dt>Progress</dt>
+              <dd>
+                {job.progress} %
+                {job.step ? ` · step ${job.step.index}/${job.step.total} ${job.step.label}` : ""}
+              </dd>
+              <dt>Attempt</dt>
+              <dd>{job.attempt}</dd>
+              <dt>Created</dt>
+              <dd>{formatTime(job.createdAt)}</dd>
+              <dt>Started</dt>
+              <dd>
+                {formatTime(job.startedAt)}
+                {job.startedAt ? ` (waited ${formatDuration(job.startedAt - job.createdAt)})` : ""}
+              </dd>
+              <dt>Finished</dt>
+              <dd>
+                {formatTime(job.finishedAt)}
+                {job.finishedAt && job.startedAt
+                  ? ` (ran ${formatDuration(job.finishedAt - job.startedAt)})`
+                  : ""}
+              </dd>
+              <dt>Updated</dt>
+              <dd>{formatTime(job.updatedAt)}</dd>
+              <dt>Cancel requested</dt>
+              <dd>{job.cancelRequested ? "yes" : "no"}</dd>
+              <dt>Usage</dt>
+              <dd>
+                {formatCount(job.usage.inputTokens)} input · {formatCount(job.usage.outputTokens)}{" "}
+                output tokens
+              </dd>
+              <dt>QStash message</dt>
+              <dd className="mono" data-testid="job-message-id">
+                {job.messageId ?? "—"}
+              </dd>
+              <dt>Visitor</dt>
+              <dd className="mono">{job.visitor}</dd>
             </dl>
             {job.error ? <ErrorBox title="Error" error={job.error} /> : null}
-            {job.lastError && job.lastError.message !== job.error?.message ? <ErrorBox title="Last error" error={job.lastError} /> : null}
-            {!isTerminal(job.status) ? <p className="hint">Still {job.status}: this page refreshes every 5 s.</p> : null}
+            {job.lastError && job.lastError.message !== job.error?.message ? (
+              <ErrorBox title="Last error" error={job.lastError} />
+            ) : null}
+            {!isTerminal(job.status) ? (
+              <p className="hint">Still {job.status}: this page refreshes every 5 s.</p>
+            ) : null}
           </section>
           <div className="ops-columns">
             <section className="card" aria-labelledby="steps-heading">
@@ -84,7 +125,9 @@ export function JobDetail({ id }: { id: string }) {
                 <tbody>
                   {data.attempts.length === 0 ? (
                     <tr>
-                      <td colSpan={3} className="hint">Not delivered yet.</td>
+                      <td colSpan={3} className="hint">
+                        Not delivered yet.
+                      </td>
                     </tr>
                   ) : null}
                   {data.attempts.map((a, i) => (

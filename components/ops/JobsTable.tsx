@@ -21,7 +21,9 @@ export function JobsTable({ initial }: { initial: JobFilters }) {
   const [filters, setFilters] = useState(initial);
   // The text fields apply on submit (not per keystroke); the status select applies at once.
   const [draft, setDraft] = useState({ q: initial.q, listing: initial.listing });
-  const { data, error, isLoading } = useOps<{ jobs: OpsJobRow[] }>(`/api/ops/jobs${query({ ...filters, limit: LIMIT })}`);
+  const { data, error, isLoading } = useOps<{ jobs: OpsJobRow[] }>(
+    `/api/ops/jobs${query({ ...filters, limit: LIMIT })}`,
+  );
   const jobs = data?.jobs ?? [];
 
   function apply(next: JobFilters) {
@@ -34,7 +36,9 @@ export function JobsTable({ initial }: { initial: JobFilters }) {
     const q = draft.q.trim();
     // The API answers an exact job id with that one job: open it instead of listing it.
     if (q) {
-      const found = await opsFetch<{ jobs: OpsJobRow[] }>(`/api/ops/jobs${query({ q, limit: 1 })}`).catch(() => null);
+      const found = await opsFetch<{ jobs: OpsJobRow[] }>(
+        `/api/ops/jobs${query({ q, limit: 1 })}`,
+      ).catch(() => null);
       if (found?.jobs[0]?.id === q) return router.push(jobHref(q));
     }
     apply({ ...filters, q, listing: draft.listing.trim() });
@@ -44,28 +48,49 @@ export function JobsTable({ initial }: { initial: JobFilters }) {
     <section className="card" aria-labelledby="jobs-heading">
       <div className="row spread">
         <h2 id="jobs-heading">Jobs</h2>
-        <span className="hint">{data ? `${jobs.length}${jobs.length === LIMIT ? "+" : ""} shown, newest first` : null}</span>
+        <span className="hint">
+          {data ? `${jobs.length}${jobs.length === LIMIT ? "+" : ""} shown, newest first` : null}
+        </span>
       </div>
       {/* biome-ignore lint/a11y/useSemanticElements: role="search" on the form is the landmark every browser maps; <search> is too new */}
       <form className="controls ops-filters" onSubmit={search} role="search">
         <label className="field ops-grow">
           <span>Search (job id opens the job)</span>
-          <input type="search" value={draft.q} onChange={(e) => setDraft({ ...draft, q: e.target.value })} placeholder="a job id (or part of one) or a listing id" data-testid="job-search" />
+          <input
+            type="search"
+            value={draft.q}
+            onChange={(e) => setDraft({ ...draft, q: e.target.value })}
+            placeholder="a job id (or part of one) or a listing id"
+            data-testid="job-search"
+          />
         </label>
         <label className="field">
           <span>Status</span>
-          <select value={filters.status} onChange={(e) => apply({ ...filters, status: e.target.value })} data-testid="filter-job-status">
+          <select
+            value={filters.status}
+            onChange={(e) => apply({ ...filters, status: e.target.value })}
+            data-testid="filter-job-status"
+          >
             <option value="">Any status</option>
             {jobStatuses.map((s) => (
-              <option key={s} value={s}>{s}</option>
+              <option key={s} value={s}>
+                {s}
+              </option>
             ))}
           </select>
         </label>
         <label className="field">
           <span>Listing id</span>
-          <input value={draft.listing} onChange={(e) => setDraft({ ...draft, listing: e.target.value })} placeholder="any listing" data-testid="filter-listing" />
+          <input
+            value={draft.listing}
+            onChange={(e) => setDraft({ ...draft, listing: e.target.value })}
+            placeholder="any listing"
+            data-testid="filter-listing"
+          />
         </label>
-        <button type="submit" className="primary" data-testid="job-search-submit">Search</button>
+        <button type="submit" className="primary" data-testid="job-search-submit">
+          Search
+        </button>
       </form>
       <Problem error={error} what="jobs" />
       {isLoading && !data ? <Loading what="jobs" /> : null}
@@ -87,15 +112,23 @@ export function JobsTable({ initial }: { initial: JobFilters }) {
           <tbody>
             {data && jobs.length === 0 ? (
               <tr>
-                <td colSpan={9} className="hint">No jobs match.</td>
+                <td colSpan={9} className="hint">
+                  No jobs match.
+                </td>
               </tr>
             ) : null}
             {jobs.map((j) => (
               <tr key={j.id} data-testid="job-row" data-job-id={j.id}>
-                <td><Link href={jobHref(j.id)} className="mono">{j.id}</Link></td>
+                <td>
+                  <Link href={jobHref(j.id)} className="mono">
+                    {j.id}
+                  </Link>
+                </td>
                 <td className="mono">{j.subject}</td>
                 <td>{humanize(j.analysisType)}</td>
-                <td><StatusBadge status={j.status} /></td>
+                <td>
+                  <StatusBadge status={j.status} />
+                </td>
                 <td className="num">{j.progress} %</td>
                 <td className="num">{j.attempt}</td>
                 <td className="nowrap">{formatTime(j.createdAt)}</td>

@@ -13,7 +13,8 @@ const LINKS = [
 ] as const;
 
 /** The section of the current page: /ops/jobs/abc belongs to Jobs, /ops only to Overview. */
-const isCurrent = (pathname: string, href: string) => (href === "/ops" ? pathname === "/ops" : pathname.startsWith(href));
+const isCurrent = (pathname: string, href: string) =>
+  href === "/ops" ? pathname === "/ops" : pathname.startsWith(href);
 
 /** The ops header's navigation and Sign out (which clears the cookie, then re-renders the layout). */
 export function OpsNav() {

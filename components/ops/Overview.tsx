@@ -14,7 +14,9 @@ import { replaceQuery, useOps } from "./useOps";
 /** /ops: the state of the service over a chosen window, plus live queue counts and health. */
 export function Overview({ initialWindow }: { initialWindow: number }) {
   const [windowMinutes, setWindowMinutes] = useState(initialWindow);
-  const { data, error, isLoading } = useOps<OpsOverview>(`/api/ops/overview?window=${windowMinutes}`);
+  const { data, error, isLoading } = useOps<OpsOverview>(
+    `/api/ops/overview?window=${windowMinutes}`,
+  );
 
   function choose(minutes: number) {
     setWindowMinutes(minutes);
@@ -27,7 +29,12 @@ export function Overview({ initialWindow }: { initialWindow: number }) {
         {/* biome-ignore lint/a11y/useSemanticElements: a segmented row of toggle buttons; a fieldset would bring a border and a legend */}
         <div className="ops-segmented" role="group" aria-label="Time window">
           {WINDOWS.map((w) => (
-            <button key={w.minutes} type="button" aria-pressed={w.minutes === windowMinutes} onClick={() => choose(w.minutes)}>
+            <button
+              key={w.minutes}
+              type="button"
+              aria-pressed={w.minutes === windowMinutes}
+              onClick={() => choose(w.minutes)}
+            >
               {w.label}
             </button>
           ))}
@@ -61,11 +68,19 @@ function Alerts({ alerts }: { alerts: OpsOverview["alerts"] }) {
   const active = alerts.filter((a) => a.state === "active").length;
   return (
     <section className="card" aria-labelledby="alerts-heading">
-      <h2 id="alerts-heading">Alerts {active ? <span className="ops-count bad">{active} active</span> : null}</h2>
+      <h2 id="alerts-heading">
+        Alerts {active ? <span className="ops-count bad">{active} active</span> : null}
+      </h2>
       {sorted.length === 0 ? <p className="hint">No alert rules reported.</p> : null}
       <ul className="ops-alerts">
         {sorted.map((a) => (
-          <li key={a.rule} className={`ops-alert state-${a.state}`} data-testid="alert" data-rule={a.rule} data-state={a.state}>
+          <li
+            key={a.rule}
+            className={`ops-alert state-${a.state}`}
+            data-testid="alert"
+            data-rule={a.rule}
+            data-state={a.state}
+          >
             <div className="row spread">
               <strong>{a.title}</strong>
               <AlertBadge state={a.state} />

@@ -21,7 +21,11 @@ export function Pattern({ text }: { text: string }) {
       {text.split(SPLIT).map((part, i) => {
         const placeholder = PLACEHOLDERS[part];
         return placeholder ? (
-          <span key={i} className="ops-placeholder" title={`${placeholder.title} (varies between occurrences)`}>
+          <span
+            key={i}
+            className="ops-placeholder"
+            title={`${placeholder.title} (varies between occurrences)`}
+          >
             {placeholder.shown}
           </span>
         ) : (

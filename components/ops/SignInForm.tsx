@@ -30,7 +30,10 @@ export function SignInForm() {
   return (
     <section className="card ops-signin" aria-labelledby="signin-heading">
       <h2 id="signin-heading">Operator sign-in</h2>
-      <p className="hint">The ops dashboard shows every visitor&apos;s jobs and errors. Enter the operator token (OPS_TOKEN) to continue.</p>
+      <p className="hint">
+        The ops dashboard shows every visitor&apos;s jobs and errors. Enter the operator token
+        (OPS_TOKEN) to continue.
+      </p>
       <form onSubmit={submit} data-testid="ops-signin">
         <label htmlFor="ops-token">Operator token</label>
         <input
@@ -43,7 +46,12 @@ export function SignInForm() {
           required
           data-testid="ops-token"
         />
-        <button type="submit" className="primary" disabled={busy || token === ""} data-testid="ops-signin-submit">
+        <button
+          type="submit"
+          className="primary"
+          disabled={busy || token === ""}
+          data-testid="ops-signin-submit"
+        >
           {busy ? "Signing in…" : "Sign in"}
         </button>
         {error ? (

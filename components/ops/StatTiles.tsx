@@ -1,16 +1,37 @@
 import type { ReactNode } from "react";
-import { judgeErrorRate, judgeResponseTime, judgeSuccessRate, MIN_SAMPLES, type Judgement } from "@/lib/ops/alert-rules";
+import {
+  judgeErrorRate,
+  judgeResponseTime,
+  judgeSuccessRate,
+  MIN_SAMPLES,
+  type Judgement,
+} from "@/lib/ops/alert-rules";
 import { endedByService } from "@/lib/ops/summarize";
 import type { OpsOverview } from "@/lib/ops/types";
 import { formatCount, formatDuration, formatMoney, formatRate, humanize } from "./format";
 import { TableScroll } from "./TableScroll";
 
 /** One number with its label; `tone` colors the value when it is worth a glance. */
-function Tile({ label, value, sub, tone, id }: { label: string; value: ReactNode; sub?: ReactNode; tone?: "ok" | "bad" | "warn"; id: string }) {
+function Tile({
+  label,
+  value,
+  sub,
+  tone,
+  id,
+}: {
+  label: string;
+  value: ReactNode;
+  sub?: ReactNode;
+  tone?: "ok" | "bad" | "warn";
+  id: string;
+}) {
   return (
     <div className="ops-tile" data-testid={`stat-${id}`}>
       <span className="ops-tile-label">{label}</span>
-      <span className={`ops-tile-value${tone ? ` tone-text-${tone}` : ""}`} data-testid={`stat-${id}-value`}>
+      <span
+        className={`ops-tile-value${tone ? ` tone-text-${tone}` : ""}`}
+        data-testid={`stat-${id}-value`}
+      >
         {value}
       </span>
       {sub ? <span className="hint">{sub}</span> : null}
@@ -21,7 +42,8 @@ function Tile({ label, value, sub, tone, id }: { label: string; value: ReactNode
 /** A tile's tone from the verdict of the alert rule watching the same number (lib/ops/alert-rules.ts). */
 const tone = (judgement: Judgement) => judgement ?? undefined;
 /** Under a rate the rules do not judge yet: why it is not colored. */
-const unjudged = (judgement: Judgement) => (judgement === null ? ` · not judged below ${MIN_SAMPLES}` : "");
+const unjudged = (judgement: Judgement) =>
+  judgement === null ? ` · not judged below ${MIN_SAMPLES}` : "";
 
 /** The headline numbers: live queue, outcomes, speed and the API's own response time. */
 export function StatTiles({ overview: o }: { overview: OpsOverview }) {
@@ -36,11 +58,33 @@ export function StatTiles({ overview: o }: { overview: OpsOverview }) {
       <div className="ops-tiles">
         <Tile id="queued" label="Queued now" value={formatCount(o.live.queued)} />
         <Tile id="running" label="Running now" value={formatCount(o.live.running)} />
-        <Tile id="stuck" label="Stuck" value={formatCount(o.live.stuck)} tone={o.live.stuck > 0 ? "bad" : undefined} />
-        <Tile id="started" label="Started" value={formatCount(t.started)} sub={`${formatCount(t.deduplicated)} deduplicated · ${formatCount(t.cacheHits)} cache hits`} />
+        <Tile
+          id="stuck"
+          label="Stuck"
+          value={formatCount(o.live.stuck)}
+          tone={o.live.stuck > 0 ? "bad" : undefined}
+        />
+        <Tile
+          id="started"
+          label="Started"
+          value={formatCount(t.started)}
+          sub={`${formatCount(t.deduplicated)} deduplicated · ${formatCount(t.cacheHits)} cache hits`}
+        />
         <Tile id="succeeded" label="Succeeded" value={formatCount(t.succeeded)} />
-        <Tile id="failed" label="Failed" value={formatCount(t.failed)} tone={t.failed - t.inputFailed > 0 ? "bad" : undefined} sub={`${formatCount(t.canceled)} canceled · ${formatCount(t.retried)} retried${byInput}`} />
-        <Tile id="success-rate" label="Success rate" value={formatRate(o.successRate)} tone={tone(success)} sub={`of ${formatCount(ended)} ended jobs${unjudged(success)}${t.inputFailed ? " · failures their listing caused left out" : ""}`} />
+        <Tile
+          id="failed"
+          label="Failed"
+          value={formatCount(t.failed)}
+          tone={t.failed - t.inputFailed > 0 ? "bad" : undefined}
+          sub={`${formatCount(t.canceled)} canceled · ${formatCount(t.retried)} retried${byInput}`}
+        />
+        <Tile
+          id="success-rate"
+          label="Success rate"
+          value={formatRate(o.successRate)}
+          tone={tone(success)}
+          sub={`of ${formatCount(ended)} ended jobs${unjudged(success)}${t.inputFailed ? " · failures their listing caused left out" : ""}`}
+        />
         <Tile
           id="error-rate"
           label="Error rate"
@@ -48,17 +92,59 @@ export function StatTiles({ overview: o }: { overview: OpsOverview }) {
           tone={tone(errors)}
           sub={`${formatCount(t.errors)} errors in ${formatCount(t.deliveries)} deliveries${unjudged(errors)}${t.inputErrors ? ` · ${formatCount(t.inputErrors)} caused by listings, not counted` : ""}`}
         />
-        <Tile id="duration-p50" label="Duration p50" value={formatDuration(o.durationMs?.p50)} sub={o.durationMs ? `avg ${formatDuration(o.durationMs.avg)} over ${formatCount(o.durationMs.count)} jobs` : undefined} />
-        <Tile id="duration-p95" label="Duration p95" value={formatDuration(o.durationMs?.p95)} sub="start to end" />
-        <Tile id="throughput" label="Throughput" value={`${formatCount(o.throughputPerMin)} /min`} sub="jobs ended" />
-        <Tile id="queue-wait" label="Queue wait p50" value={formatDuration(o.queueWaitMs?.p50)} sub={o.queueWaitMs ? `p95 ${formatDuration(o.queueWaitMs.p95)}` : undefined} />
-        <Tile id="api-response" label="API response avg" value={formatDuration(o.apiResponseMs?.avg)} tone={tone(judgeResponseTime(o.apiResponseMs?.avg))} sub={o.apiResponseMs ? `${formatCount(o.apiResponseMs.count)} requests · ${formatCount(t.polls)} polls` : undefined} />
+        <Tile
+          id="duration-p50"
+          label="Duration p50"
+          value={formatDuration(o.durationMs?.p50)}
+          sub={
+            o.durationMs
+              ? `avg ${formatDuration(o.durationMs.avg)} over ${formatCount(o.durationMs.count)} jobs`
+              : undefined
+          }
+        />
+        <Tile
+          id="duration-p95"
+          label="Duration p95"
+          value={formatDuration(o.durationMs?.p95)}
+          sub="start to end"
+        />
+        <Tile
+          id="throughput"
+          label="Throughput"
+          value={`${formatCount(o.throughputPerMin)} /min`}
+          sub="jobs ended"
+        />
+        <Tile
+          id="queue-wait"
+          label="Queue wait p50"
+          value={formatDuration(o.queueWaitMs?.p50)}
+          sub={o.queueWaitMs ? `p95 ${formatDuration(o.queueWaitMs.p95)}` : undefined}
+        />
+        <Tile
+          id="api-response"
+          label="API response avg"
+          value={formatDuration(o.apiResponseMs?.avg)}
+          tone={tone(judgeResponseTime(o.apiResponseMs?.avg))}
+          sub={
+            o.apiResponseMs
+              ? `${formatCount(o.apiResponseMs.count)} requests · ${formatCount(t.polls)} polls`
+              : undefined
+          }
+        />
         <Tile
           id="budget"
           label="AI tokens billed today"
           value={formatCount(o.budget.billedTokens)}
-          tone={o.budget.limitTokens > 0 && o.budget.billedTokens >= o.budget.limitTokens ? "bad" : undefined}
-          sub={o.budget.limitTokens > 0 ? `of ${formatCount(o.budget.limitTokens)} (UTC day; ${formatCount(o.budget.perVisitorLimitTokens)} per visitor)` : "no daily budget set"}
+          tone={
+            o.budget.limitTokens > 0 && o.budget.billedTokens >= o.budget.limitTokens
+              ? "bad"
+              : undefined
+          }
+          sub={
+            o.budget.limitTokens > 0
+              ? `of ${formatCount(o.budget.limitTokens)} (UTC day; ${formatCount(o.budget.perVisitorLimitTokens)} per visitor)`
+              : "no daily budget set"
+          }
         />
       </div>
     </section>
@@ -86,18 +172,32 @@ export function ByTypeTable({ rows }: { rows: OpsOverview["byType"] }) {
           <tbody>
             {rows.length === 0 ? (
               <tr>
-                <td colSpan={7} className="hint">No jobs in this window.</td>
+                <td colSpan={7} className="hint">
+                  No jobs in this window.
+                </td>
               </tr>
             ) : null}
             {rows.map((r) => (
               <tr key={r.analysisType}>
                 <td data-label="Type">{humanize(r.analysisType)}</td>
-                <td data-label="Started" className="num">{formatCount(r.started)}</td>
-                <td data-label="Succeeded" className="num">{formatCount(r.succeeded)}</td>
-                <td data-label="Failed" className="num">{formatCount(r.failed)}</td>
-                <td data-label="Canceled" className="num">{formatCount(r.canceled)}</td>
-                <td data-label="p50" className="num">{formatDuration(r.durationMs?.p50)}</td>
-                <td data-label="p95" className="num">{formatDuration(r.durationMs?.p95)}</td>
+                <td data-label="Started" className="num">
+                  {formatCount(r.started)}
+                </td>
+                <td data-label="Succeeded" className="num">
+                  {formatCount(r.succeeded)}
+                </td>
+                <td data-label="Failed" className="num">
+                  {formatCount(r.failed)}
+                </td>
+                <td data-label="Canceled" className="num">
+                  {formatCount(r.canceled)}
+                </td>
+                <td data-label="p50" className="num">
+                  {formatDuration(r.durationMs?.p50)}
+                </td>
+                <td data-label="p95" className="num">
+                  {formatDuration(r.durationMs?.p95)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -112,7 +212,10 @@ export function TokenTable({ rows }: { rows: OpsOverview["tokens"] }) {
   const total = rows.reduce((sum, r) => sum + r.costUsd, 0);
   return (
     <section className="card" aria-labelledby="tokens-heading">
-      <h2 id="tokens-heading">Tokens and cost {rows.length ? <span className="hint">· {formatMoney(total)} in total</span> : null}</h2>
+      <h2 id="tokens-heading">
+        Tokens and cost{" "}
+        {rows.length ? <span className="hint">· {formatMoney(total)} in total</span> : null}
+      </h2>
       <TableScroll label="Tokens and cost table">
         <table className="ops-table stack" data-testid="tokens">
           <thead>
@@ -126,15 +229,23 @@ export function TokenTable({ rows }: { rows: OpsOverview["tokens"] }) {
           <tbody>
             {rows.length === 0 ? (
               <tr>
-                <td colSpan={4} className="hint">No model usage in this window.</td>
+                <td colSpan={4} className="hint">
+                  No model usage in this window.
+                </td>
               </tr>
             ) : null}
             {rows.map((r) => (
               <tr key={r.model}>
                 <td data-label="Model">{r.model}</td>
-                <td data-label="Input tokens" className="num">{formatCount(r.inputTokens)}</td>
-                <td data-label="Output tokens" className="num">{formatCount(r.outputTokens)}</td>
-                <td data-label="Cost" className="num">{formatMoney(r.costUsd)}</td>
+                <td data-label="Input tokens" className="num">
+                  {formatCount(r.inputTokens)}
+                </td>
+                <td data-label="Output tokens" className="num">
+                  {formatCount(r.outputTokens)}
+                </td>
+                <td data-label="Cost" className="num">
+                  {formatMoney(r.costUsd)}
+                </td>
               </tr>
             ))}
           </tbody>

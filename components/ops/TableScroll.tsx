@@ -21,7 +21,11 @@ export function TableScroll({ label, children }: { label: string; children: Reac
     return () => observer.disconnect();
   }, []);
   return (
-    <div ref={ref} className="ops-table-wrap" {...(overflows ? { tabIndex: 0, role: "region", "aria-label": label } : {})}>
+    <div
+      ref={ref}
+      className="ops-table-wrap"
+      {...(overflows ? { tabIndex: 0, role: "region", "aria-label": label } : {})}
+    >
       {children}
     </div>
   );

@@ -14,6 +14,10 @@ export const WINDOWS = [
 export const DEFAULT_WINDOW = 60;
 
 export const errorStatuses = ["open", "resolved", "all"] as const;
-export type ErrorFilters = { category: string; severity: string; status: (typeof errorStatuses)[number] };
+export type ErrorFilters = {
+  category: string;
+  severity: string;
+  status: (typeof errorStatuses)[number];
+};
 
 export type JobFilters = { q: string; status: string; listing: string };

@@ -8,7 +8,8 @@ import { ApiError, fetchJson } from "@/lib/http/fetcher";
 export const OPS_REFRESH_MS = 5_000;
 
 /** A failure that will not go away by asking again: signed out, gone, or a bad filter. */
-const final = (error: unknown) => error instanceof ApiError && [400, 401, 403, 404].includes(error.status);
+const final = (error: unknown) =>
+  error instanceof ApiError && [400, 401, 403, 404].includes(error.status);
 
 /** fetchJson, with a network failure turned into an ApiError too, so the pages handle one error type. */
 export async function opsFetch<T>(url: string, init?: RequestInit): Promise<T> {
@@ -26,7 +27,10 @@ export async function opsFetch<T>(url: string, init?: RequestInit): Promise<T> {
  * (401, 404, a bad filter) stops the refreshing until a request succeeds again, e.g. after the
  * filter changes: asking every 5 s would not change the answer.
  */
-export function useOps<T>(key: string, { fetcher = opsFetch<T> }: { fetcher?: (url: string) => Promise<T> } = {}): SWRResponse<T, ApiError> {
+export function useOps<T>(
+  key: string,
+  { fetcher = opsFetch<T> }: { fetcher?: (url: string) => Promise<T> } = {},
+): SWRResponse<T, ApiError> {
   const stopped = useRef(false);
   return useSWR<T, ApiError>(key, fetcher, {
     refreshInterval: () => (stopped.current ? 0 : OPS_REFRESH_MS),
@@ -45,7 +49,8 @@ export function useOps<T>(key: string, { fetcher = opsFetch<T> }: { fetcher?: (u
 /** A query string of the non-empty values, with a leading "?" (or "" when all are empty). */
 export function query(values: Record<string, string | number | null | undefined>): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(values)) if (v !== null && v !== undefined && v !== "") q.set(k, String(v));
+  for (const [k, v] of Object.entries(values))
+    if (v !== null && v !== undefined && v !== "") q.set(k, String(v));
   const s = q.toString();
   return s ? `?${s}` : "";
 }

@@ -13,27 +13,50 @@ import type { Plan, SimulatorCall, SimulatorKnobs } from "./types.ts";
 const MIN_TEXT_TOKENS = 40;
 const MAX_TEXT_TOKENS = 400;
 
-export type Simulation = { knobs: SimulatorKnobs; roll: Rng; record(call: SimulatorCall): void; log?: (line: string) => void };
+export type Simulation = {
+  knobs: SimulatorKnobs;
+  roll: Rng;
+  record(call: SimulatorCall): void;
+  log?: (line: string) => void;
+};
 
 /**
  * Answers one valid model request: draws the fault, records the call, decides the whole answer
  * (deterministic from model, input, schema and seed), then writes it and notes how it ended.
  */
-export async function answerRequest(sim: Simulation, plan: Plan, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function answerRequest(
+  sim: Simulation,
+  plan: Plan,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const suffix = randomBytes(12).toString("hex");
   const id = plan.endpoint === "responses" ? `resp_${suffix}` : `chatcmpl-${suffix}`;
   const structured = plan.schema !== null;
   const fault = pickFault(sim.knobs, structured, sim.roll) ?? undefined;
   const inputTokens = estimateTokens(plan.input);
   const call: SimulatorCall = {
-    id, endpoint: plan.endpoint, model: plan.model, stream: plan.stream, structured, inputHash: hashOf(plan.input),
-    inputTokens, outputTokens: 0, status: 200, outcome: "ok", fault, startedAt: Date.now(), metadata: plan.metadata,
+    id,
+    endpoint: plan.endpoint,
+    model: plan.model,
+    stream: plan.stream,
+    structured,
+    inputHash: hashOf(plan.input),
+    inputTokens,
+    outputTokens: 0,
+    status: 200,
+    outcome: "ok",
+    fault,
+    startedAt: Date.now(),
+    metadata: plan.metadata,
   };
   sim.record(call);
   const finish = (patch: Partial<SimulatorCall>) => {
     Object.assign(call, patch, { endedAt: Date.now() });
     const faultNote = call.fault ? ` fault=${call.fault}` : "";
-    sim.log?.(`openai-sim ${call.endpoint} ${call.model}${plan.stream ? " stream" : ""}${structured ? " structured" : ""} → ${call.status} ${call.outcome} in=${call.inputTokens} out=${call.outputTokens} ${call.endedAt! - call.startedAt}ms${faultNote}`);
+    sim.log?.(
+      `openai-sim ${call.endpoint} ${call.model}${plan.stream ? " stream" : ""}${structured ? " structured" : ""} → ${call.status} ${call.outcome} in=${call.inputTokens} out=${call.outputTokens} ${call.endedAt! - call.startedAt}ms${faultNote}`,
+    );
   };
 
   const failure = fault ? errorFor(fault, sim.knobs) : null;
@@ -49,20 +72,38 @@ export async function answerRequest(sim: Simulation, plan: Plan, req: IncomingMe
   try {
     text = structured
       ? JSON.stringify(instanceOf(plan.schema!, words, rng))
-      : prose(plan.subject, Math.min(MAX_TEXT_TOKENS, Math.max(MIN_TEXT_TOKENS, Math.round(inputTokens / 4))), rng);
+      : prose(
+          plan.subject,
+          Math.min(MAX_TEXT_TOKENS, Math.max(MIN_TEXT_TOKENS, Math.round(inputTokens / 4))),
+          rng,
+        );
   } catch (error) {
     // Only a schema can break generation (a $ref to nowhere in a non-strict schema): OpenAI refuses those too.
-    const refusal = apiError(400, `Invalid schema: ${error instanceof Error ? error.message : String(error)}`, "invalid_request_error", "invalid_json_schema");
+    const refusal = apiError(
+      400,
+      `Invalid schema: ${error instanceof Error ? error.message : String(error)}`,
+      "invalid_request_error",
+      "invalid_json_schema",
+    );
     sendError(res, refusal);
     return finish({ status: 400, outcome: "error", inputTokens: 0 });
   }
   if (fault === "invalid_json") text = brokenJson(text, plan.schema!, rng);
   let truncated = false;
-  if (plan.maxOutputTokens !== null && estimateTokens(text) > plan.maxOutputTokens) [text, truncated] = [text.slice(0, plan.maxOutputTokens * 4), true];
+  if (plan.maxOutputTokens !== null && estimateTokens(text) > plan.maxOutputTokens)
+    [text, truncated] = [text.slice(0, plan.maxOutputTokens * 4), true];
   const outputTokens = estimateTokens(text);
   const answer: Answer = {
-    id, suffix, created: Math.floor(Date.now() / 1000), text, truncated, inputTokens, outputTokens,
-    reasoningTokens: isReasoningModel(plan.model) ? Math.min(64, Math.max(8, Math.round(outputTokens / 8))) : 0,
+    id,
+    suffix,
+    created: Math.floor(Date.now() / 1000),
+    text,
+    truncated,
+    inputTokens,
+    outputTokens,
+    reasoningTokens: isReasoningModel(plan.model)
+      ? Math.min(64, Math.max(8, Math.round(outputTokens / 8)))
+      : 0,
   };
 
   // The client leaving (abort, timeout, crash) closes the response before it finished.

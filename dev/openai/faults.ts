@@ -6,7 +6,11 @@ import type { FaultKind, SimulatorKnobs } from "./types.ts";
  * the random rates rolled with `roll` (a PRNG seeded by the `seed` knob, so a run is repeatable).
  * "invalid_json" only makes sense for structured output, so a queued one waits for such a request.
  */
-export function pickFault(knobs: SimulatorKnobs, structured: boolean, roll: () => number): FaultKind | null {
+export function pickFault(
+  knobs: SimulatorKnobs,
+  structured: boolean,
+  roll: () => number,
+): FaultKind | null {
   const queue = knobs.failNext ?? [];
   const at = queue.findIndex((f) => f.count > 0 && (f.kind !== "invalid_json" || structured));
   if (at >= 0) {
@@ -22,12 +26,28 @@ export function pickFault(knobs: SimulatorKnobs, structured: boolean, roll: () =
   return null;
 }
 
-export type ErrorAnswer = { status: number; headers: Record<string, string>; body: OpenAIErrorBody };
-export type OpenAIErrorBody = { error: { message: string; type: string; code: string | null; param: string | null } };
+export type ErrorAnswer = {
+  status: number;
+  headers: Record<string, string>;
+  body: OpenAIErrorBody;
+};
+export type OpenAIErrorBody = {
+  error: { message: string; type: string; code: string | null; param: string | null };
+};
 
 /** An error body shaped like OpenAI's; messages say they are simulated so nobody hunts a real outage. */
-export function apiError(status: number, message: string, type: string, code: string | null = null, param: string | null = null): ErrorAnswer {
-  return { status, headers: {}, body: { error: { message: `[simulated] ${message}`, type, code, param } } };
+export function apiError(
+  status: number,
+  message: string,
+  type: string,
+  code: string | null = null,
+  param: string | null = null,
+): ErrorAnswer {
+  return {
+    status,
+    headers: {},
+    body: { error: { message: `[simulated] ${message}`, type, code, param } },
+  };
 }
 
 /** The HTTP answer for a fault that is an error; null for faults that answer 200 (stall, invalid_json). */
@@ -35,7 +55,12 @@ export function errorFor(kind: FaultKind, knobs: SimulatorKnobs): ErrorAnswer | 
   switch (kind) {
     case "429": {
       const s = knobs.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S;
-      const answer = apiError(429, `Rate limit reached for requests per min (RPM). Please try again in ${s}s.`, "requests", "rate_limit_exceeded");
+      const answer = apiError(
+        429,
+        `Rate limit reached for requests per min (RPM). Please try again in ${s}s.`,
+        "requests",
+        "rate_limit_exceeded",
+      );
       // OpenAI sends both; the SDK prefers retry-after-ms, people and proxies read retry-after.
       answer.headers = {
         "retry-after": String(Math.ceil(s)),
@@ -47,11 +72,25 @@ export function errorFor(kind: FaultKind, knobs: SimulatorKnobs): ErrorAnswer | 
       return answer;
     }
     case "500":
-      return apiError(500, "The server had an error while processing your request. Sorry about that!", "server_error");
+      return apiError(
+        500,
+        "The server had an error while processing your request. Sorry about that!",
+        "server_error",
+      );
     case "400":
-      return apiError(400, "Invalid request (an injected non-retryable fault).", "invalid_request_error", "invalid_request");
+      return apiError(
+        400,
+        "Invalid request (an injected non-retryable fault).",
+        "invalid_request_error",
+        "invalid_request",
+      );
     case "content_filter":
-      return apiError(400, "Your request was rejected as a result of our safety system.", "invalid_request_error", "content_policy_violation");
+      return apiError(
+        400,
+        "Your request was rejected as a result of our safety system.",
+        "invalid_request_error",
+        "content_policy_violation",
+      );
     case "stall":
     case "invalid_json":
       return null;

@@ -18,12 +18,15 @@ export function rngFor(seed: string): Rng {
   };
 }
 
-export const pick = <T>(items: readonly T[], rng: Rng): T => items[Math.floor(rng() * items.length)];
+export const pick = <T>(items: readonly T[], rng: Rng): T =>
+  items[Math.floor(rng() * items.length)];
 
 const STOP = new Set(
-  ("about above after again against their there these those which while would could should with from have this that into " +
+  (
+    "about above after again against their there these those which while would could should with from have this that into " +
     "over under very more most other some such than then them they were what when where your also been being only each just " +
-    "like because every listing analyse analysis business").split(" "),
+    "like because every listing analyse analysis business"
+  ).split(" "),
 );
 const FALLBACK = ["revenue", "customers", "location", "margins", "staff", "growth"];
 
@@ -31,8 +34,12 @@ const FALLBACK = ["revenue", "customers", "location", "margins", "staff", "growt
 export function salientWords(input: string, max = 24): string[] {
   // A Map keeps insertion order and sort is stable, so ties stay in the order the text names them.
   const counts = new Map<string, number>();
-  for (const w of input.toLowerCase().match(/\p{L}{5,}/gu) ?? []) if (!STOP.has(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
-  const words = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([w]) => w).slice(0, max);
+  for (const w of input.toLowerCase().match(/\p{L}{5,}/gu) ?? [])
+    if (!STOP.has(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const words = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([w]) => w)
+    .slice(0, max);
   return words.length >= 2 ? words : [...words, ...FALLBACK];
 }
 
@@ -64,7 +71,9 @@ export function phrase(words: string[], rng: Rng): string {
 
 /** "a, b and c" */
 export function listOf(words: string[]): string {
-  return words.length < 2 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
+  return words.length < 2
+    ? (words[0] ?? "")
+    : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
 
 /** A plain-text answer of about `tokens` tokens that summarises `subject`, labelled as simulated. */

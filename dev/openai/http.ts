@@ -12,7 +12,11 @@ export function stampHeaders(res: ServerResponse): void {
   res.setHeader("openai-organization", "tabsafe-simulator");
 }
 
-export type Body = { kind: "none" } | { kind: "json"; value: unknown } | { kind: "invalid" } | { kind: "too_large" };
+export type Body =
+  | { kind: "none" }
+  | { kind: "json"; value: unknown }
+  | { kind: "invalid" }
+  | { kind: "too_large" };
 
 /** Reads and parses the whole body; never throws on a bad one (that is the caller's 400). */
 export async function readBody(req: IncomingMessage): Promise<Body> {
@@ -31,9 +35,16 @@ export async function readBody(req: IncomingMessage): Promise<Body> {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { "content-type": "application/json", ...headers })
+    .end(JSON.stringify(body));
 }
 
 export function sendError(res: ServerResponse, answer: ErrorAnswer): void {

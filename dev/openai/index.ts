@@ -33,7 +33,13 @@ const MAX_CALLS = 10_000;
  * Knobs set latency per token and inject faults (429, 500, stalls, invalid JSON, 400s).
  * The official `openai` SDK works against it unchanged: `new OpenAI({ apiKey, baseURL: sim.url })`.
  */
-export async function startOpenAISimulator(opts: { port?: number; host?: string; apiKey?: string; knobs?: SimulatorKnobs; log?: (l: string) => void }): Promise<OpenAISimulator> {
+export async function startOpenAISimulator(opts: {
+  port?: number;
+  host?: string;
+  apiKey?: string;
+  knobs?: SimulatorKnobs;
+  log?: (l: string) => void;
+}): Promise<OpenAISimulator> {
   const initial = parseKnobs(opts.knobs ?? {});
   if ("error" in initial) throw new Error(`openai simulator: invalid knobs: ${initial.error}`);
   let calls: SimulatorCall[] = [];
@@ -67,12 +73,23 @@ export async function startOpenAISimulator(opts: { port?: number; host?: string;
     req.on("error", () => {});
     res.on("error", () => {});
     route(ctx, req, res).catch((error: unknown) => {
-      opts.log?.(`openai-sim internal error: ${error instanceof Error ? error.stack : String(error)}`);
-      sendError(res, apiError(500, `Simulator failure: ${error instanceof Error ? error.message : String(error)}`, "server_error"));
+      opts.log?.(
+        `openai-sim internal error: ${error instanceof Error ? error.stack : String(error)}`,
+      );
+      sendError(
+        res,
+        apiError(
+          500,
+          `Simulator failure: ${error instanceof Error ? error.message : String(error)}`,
+          "server_error",
+        ),
+      );
     });
   });
   const host = opts.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(opts.port ?? 0, host, () => resolve()));
+  await new Promise<void>((resolve, reject) =>
+    server.once("error", reject).listen(opts.port ?? 0, host, () => resolve()),
+  );
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/v1`;
   opts.log?.(`openai simulator (not a model: answers are generated) on ${url}`);

@@ -7,7 +7,14 @@ import type { FaultKind, SimulatorKnobs } from "./types.ts";
  */
 const rate = z.number().min(0).max(1).optional();
 const ms = z.number().min(0).max(600_000).optional();
-const faultKinds = ["429", "500", "stall", "invalid_json", "400", "content_filter"] as const satisfies readonly FaultKind[];
+const faultKinds = [
+  "429",
+  "500",
+  "stall",
+  "invalid_json",
+  "400",
+  "content_filter",
+] as const satisfies readonly FaultKind[];
 
 export const knobsSchema = z.strictObject({
   latencyMsPerToken: ms,
@@ -17,7 +24,9 @@ export const knobsSchema = z.strictObject({
   fail500Rate: rate,
   stallRate: rate,
   invalidJsonRate: rate,
-  failNext: z.array(z.strictObject({ kind: z.enum(faultKinds), count: z.number().int().min(0) })).optional(),
+  failNext: z
+    .array(z.strictObject({ kind: z.enum(faultKinds), count: z.number().int().min(0) }))
+    .optional(),
   seed: z.number().int().optional(),
 }) satisfies z.ZodType<SimulatorKnobs>;
 
@@ -25,7 +34,11 @@ export const knobsSchema = z.strictObject({
 export function parseKnobs(value: unknown): { knobs: SimulatorKnobs } | { error: string } {
   const parsed = knobsSchema.safeParse(value);
   if (parsed.success) return { knobs: parsed.data };
-  return { error: parsed.error.issues.map((i) => `${i.path.join(".") || "knobs"}: ${i.message}`).join("; ") };
+  return {
+    error: parsed.error.issues
+      .map((i) => `${i.path.join(".") || "knobs"}: ${i.message}`)
+      .join("; "),
+  };
 }
 
 /** A private copy, so consuming `failNext` never mutates the caller's object. */

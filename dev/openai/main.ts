@@ -19,7 +19,10 @@ function fail(message: string): never {
 }
 
 const baseUrl = read("OPENAI_BASE_URL") || "http://127.0.0.1:8090/v1";
-if (!isLoopbackUrl(baseUrl)) fail(`OPENAI_BASE_URL (${baseUrl}) is not on this machine; the app would call it, not a simulator.`);
+if (!isLoopbackUrl(baseUrl))
+  fail(
+    `OPENAI_BASE_URL (${baseUrl}) is not on this machine; the app would call it, not a simulator.`,
+  );
 
 let extra: unknown = {};
 try {
@@ -28,7 +31,10 @@ try {
   fail("OPENAI_SIM_KNOBS is not valid JSON.");
 }
 const latency = read("OPENAI_SIM_LATENCY_MS_PER_TOKEN");
-const parsed = parseKnobs({ ...(latency ? { latencyMsPerToken: Number(latency) } : {}), ...(extra as SimulatorKnobs) });
+const parsed = parseKnobs({
+  ...(latency ? { latencyMsPerToken: Number(latency) } : {}),
+  ...(extra as SimulatorKnobs),
+});
 if ("error" in parsed) fail(`bad knobs: ${parsed.error}`);
 
 const sim = await startOpenAISimulator({
@@ -37,7 +43,9 @@ const sim = await startOpenAISimulator({
   apiKey: read("OPENAI_API_KEY") || undefined,
   knobs: parsed.knobs,
   log: (line) => console.log(line),
-}).catch((error: unknown) => fail(`could not start on ${baseUrl}: ${error instanceof Error ? error.message : error}`));
+}).catch((error: unknown) =>
+  fail(`could not start on ${baseUrl}: ${error instanceof Error ? error.message : error}`),
+);
 console.log(`knobs: ${JSON.stringify(parsed.knobs)}`);
 
 const stop = () => void sim.stop().then(() => process.exit(0));

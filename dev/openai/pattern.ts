@@ -14,7 +14,14 @@ type Node =
 const DIGITS = [..."0123456789"];
 const WORD = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"];
 const PRINTABLE = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.,:;!?/@#"];
-const CLASSES: Record<string, string[]> = { d: DIGITS, w: WORD, s: [" "], D: [..."abcXYZ"], W: [..."-. "], S: [..."abcXYZ"] };
+const CLASSES: Record<string, string[]> = {
+  d: DIGITS,
+  w: WORD,
+  s: [" "],
+  D: [..."abcXYZ"],
+  W: [..."-. "],
+  S: [..."abcXYZ"],
+};
 
 export function sampleFor(pattern: string, rng: Rng): string | null {
   try {
@@ -29,8 +36,10 @@ export function sampleFor(pattern: string, rng: Rng): string | null {
 }
 
 function emit(node: Node, rng: Rng): string {
-  if (node.k === "chars") return node.chars.length ? node.chars[Math.floor(rng() * node.chars.length)] : "";
-  if (node.k === "group") return node.alts[Math.floor(rng() * node.alts.length)].map((n) => emit(n, rng)).join("");
+  if (node.k === "chars")
+    return node.chars.length ? node.chars[Math.floor(rng() * node.chars.length)] : "";
+  if (node.k === "group")
+    return node.alts[Math.floor(rng() * node.alts.length)].map((n) => emit(n, rng)).join("");
   // Open-ended repeats stay short: a few characters read better than a random wall of them.
   const max = Math.min(node.max, node.min + 3);
   const count = node.min + Math.floor(rng() * (max - node.min + 1));
@@ -67,7 +76,8 @@ class Parser {
     if (c === "\\") return { k: "chars", chars: this.escape() };
     if (c === "(") {
       if (this.src[this.i] === "?") {
-        if (this.src[this.i + 1] !== ":") throw new Error("lookarounds and named groups are not sampled");
+        if (this.src[this.i + 1] !== ":")
+          throw new Error("lookarounds and named groups are not sampled");
         this.i += 2;
       }
       const alts = this.alternatives();
@@ -114,7 +124,8 @@ class Parser {
       if (from.length === 1 && this.src[this.i] === "-" && this.src[this.i + 1] !== "]") {
         this.i++;
         const to = this.src[this.i] === "\\" ? (this.i++, this.escape()[0]) : this.src[this.i++];
-        for (let code = from[0].charCodeAt(0); code <= to.charCodeAt(0); code++) set.push(String.fromCharCode(code));
+        for (let code = from[0].charCodeAt(0); code <= to.charCodeAt(0); code++)
+          set.push(String.fromCharCode(code));
       } else set.push(...from);
     }
     if (this.src[this.i++] !== "]") throw new Error("unterminated class");

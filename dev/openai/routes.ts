@@ -9,12 +9,25 @@ import type { Endpoint, Plan, SimulatorCall, SimulatorKnobs } from "./types.ts";
 
 /** Model ids listed by GET /v1/models; any other id is answered too. */
 const MODELS = ["gpt-5-mini", "gpt-5", "gpt-4.1-mini", "gpt-4o-mini"];
-const model = (id: string) => ({ id, object: "model", created: 1_735_689_600, owned_by: "tabsafe-simulator" });
+const model = (id: string) => ({
+  id,
+  object: "model",
+  created: 1_735_689_600,
+  owned_by: "tabsafe-simulator",
+});
 
-export type Admin = { calls(): SimulatorCall[]; knobs(): SimulatorKnobs; setKnobs(k: SimulatorKnobs): void; reset(): void };
+export type Admin = {
+  calls(): SimulatorCall[];
+  knobs(): SimulatorKnobs;
+  setKnobs(k: SimulatorKnobs): void;
+  reset(): void;
+};
 export type RouteContext = { sim: Simulation; apiKey?: string; admin: Admin };
 
-const ENDPOINTS: Record<string, { endpoint: Endpoint; parse: (body: Record<string, unknown>) => Plan | ErrorAnswer }> = {
+const ENDPOINTS: Record<
+  string,
+  { endpoint: Endpoint; parse: (body: Record<string, unknown>) => Plan | ErrorAnswer }
+> = {
   "/v1/responses": { endpoint: "responses", parse: parseResponsesRequest },
   "/v1/chat/completions": { endpoint: "chat.completions", parse: parseChatRequest },
 };
@@ -23,27 +36,62 @@ const ENDPOINTS: Record<string, { endpoint: Endpoint; parse: (body: Record<strin
  * One HTTP request: admin routes (no key; tests and people poke at them), then OpenAI's routes in
  * the order OpenAI checks them: URL, API key, body, parameters — then the answer.
  */
-export async function route(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function route(
+  ctx: RouteContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const path = new URL(req.url ?? "/", "http://simulator").pathname.replace(/\/+$/, "") || "/";
   const method = req.method ?? "GET";
   const body = await readBody(req);
-  if (path.startsWith("/__admin/")) return admin(ctx.admin, `${method} ${path}`, body.kind === "json" ? body.value : undefined, res);
+  if (path.startsWith("/__admin/"))
+    return admin(
+      ctx.admin,
+      `${method} ${path}`,
+      body.kind === "json" ? body.value : undefined,
+      res,
+    );
 
   const target = ENDPOINTS[path];
-  const known = (method === "POST" && target) || (method === "GET" && (path === "/v1/models" || path.startsWith("/v1/models/")));
-  if (!known) return sendError(res, apiError(404, `Invalid URL (${method} ${path}). This simulator speaks /v1/responses, /v1/chat/completions and /v1/models.`, "invalid_request_error"));
+  const known =
+    (method === "POST" && target) ||
+    (method === "GET" && (path === "/v1/models" || path.startsWith("/v1/models/")));
+  if (!known)
+    return sendError(
+      res,
+      apiError(
+        404,
+        `Invalid URL (${method} ${path}). This simulator speaks /v1/responses, /v1/chat/completions and /v1/models.`,
+        "invalid_request_error",
+      ),
+    );
 
   // Refused model requests are logged too: a test can see that the app sent a bad one.
   const refuse = (answer: ErrorAnswer) => {
     if (target) {
-      const json = body.kind === "json" && typeof body.value === "object" && body.value ? (body.value as Record<string, unknown>) : {};
+      const json =
+        body.kind === "json" && typeof body.value === "object" && body.value
+          ? (body.value as Record<string, unknown>)
+          : {};
       const now = Date.now();
       ctx.sim.record({
-        id: `refused_${randomBytes(6).toString("hex")}`, endpoint: target.endpoint, model: typeof json.model === "string" ? json.model : "", stream: json.stream === true,
-        structured: false, inputHash: "", inputTokens: 0, outputTokens: 0, status: answer.status, outcome: "error", startedAt: now, endedAt: now,
+        id: `refused_${randomBytes(6).toString("hex")}`,
+        endpoint: target.endpoint,
+        model: typeof json.model === "string" ? json.model : "",
+        stream: json.stream === true,
+        structured: false,
+        inputHash: "",
+        inputTokens: 0,
+        outputTokens: 0,
+        status: answer.status,
+        outcome: "error",
+        startedAt: now,
+        endedAt: now,
       });
     }
-    ctx.sim.log?.(`openai-sim refused ${method} ${path} → ${answer.status}: ${answer.body.error.message}`);
+    ctx.sim.log?.(
+      `openai-sim refused ${method} ${path} → ${answer.status}: ${answer.body.error.message}`,
+    );
     sendError(res, answer);
   };
 
@@ -51,15 +99,40 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
     // OpenAI names the key it got (masked); the simulator echoes it whole — the worst case, so
     // that the app's redaction of secrets in provider errors is tested against it.
     const given = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
-    return refuse(apiError(401, `Incorrect API key provided: ${given}. This is the local OpenAI simulator: use the OPENAI_API_KEY it was started with.`, "invalid_request_error", "invalid_api_key"));
+    return refuse(
+      apiError(
+        401,
+        `Incorrect API key provided: ${given}. This is the local OpenAI simulator: use the OPENAI_API_KEY it was started with.`,
+        "invalid_request_error",
+        "invalid_api_key",
+      ),
+    );
   }
   if (method === "GET") {
     const id = path.slice("/v1/models/".length);
-    return sendJson(res, 200, path === "/v1/models" ? { object: "list", data: MODELS.map(model) } : model(decodeURIComponent(id)));
+    return sendJson(
+      res,
+      200,
+      path === "/v1/models"
+        ? { object: "list", data: MODELS.map(model) }
+        : model(decodeURIComponent(id)),
+    );
   }
-  if (body.kind === "too_large") return refuse(apiError(413, "Request body too large.", "invalid_request_error"));
-  if (body.kind !== "json" || typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) {
-    return refuse(apiError(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)", "invalid_request_error"));
+  if (body.kind === "too_large")
+    return refuse(apiError(413, "Request body too large.", "invalid_request_error"));
+  if (
+    body.kind !== "json" ||
+    typeof body.value !== "object" ||
+    body.value === null ||
+    Array.isArray(body.value)
+  ) {
+    return refuse(
+      apiError(
+        400,
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+        "invalid_request_error",
+      ),
+    );
   }
   const plan = target.parse(body.value as Record<string, unknown>);
   if ("status" in plan) return refuse(plan);
@@ -74,7 +147,15 @@ function admin(a: Admin, route: string, body: unknown, res: ServerResponse): voi
       return sendJson(res, 200, { knobs: a.knobs() });
     case "POST /__admin/knobs": {
       const parsed = parseKnobs(body ?? {});
-      if ("error" in parsed) return sendJson(res, 400, { error: { message: parsed.error, type: "invalid_request_error", code: "invalid_knobs", param: null } });
+      if ("error" in parsed)
+        return sendJson(res, 400, {
+          error: {
+            message: parsed.error,
+            type: "invalid_request_error",
+            code: "invalid_knobs",
+            param: null,
+          },
+        });
       a.setKnobs(parsed.knobs);
       return sendJson(res, 200, { knobs: a.knobs() });
     }
@@ -82,6 +163,13 @@ function admin(a: Admin, route: string, body: unknown, res: ServerResponse): voi
       a.reset();
       return sendJson(res, 200, { reset: true, knobs: a.knobs() });
     default:
-      return sendJson(res, 404, { error: { message: `Unknown admin route ${route}: GET /__admin/calls, GET|POST /__admin/knobs, POST /__admin/reset`, type: "invalid_request_error", code: null, param: null } });
+      return sendJson(res, 404, {
+        error: {
+          message: `Unknown admin route ${route}: GET /__admin/calls, GET|POST /__admin/knobs, POST /__admin/reset`,
+          type: "invalid_request_error",
+          code: null,
+          param: null,
+        },
+      });
   }
 }

@@ -35,16 +35,30 @@ export function instanceOf(schema: Schema, words: string[], rng: Rng): unknown {
     if (node === true || node === undefined) return stringFor({}, key, words, rng);
     if (typeof node !== "object" || node === null) return null;
     const s = node as Schema;
-    if (typeof s.$ref === "string") return visit({ ...resolve(schema, s.$ref), ...without(s, "$ref") }, depth + 1, key);
+    if (typeof s.$ref === "string")
+      return visit({ ...resolve(schema, s.$ref), ...without(s, "$ref") }, depth + 1, key);
     if ("const" in s) return s.const;
     if (Array.isArray(s.enum) && s.enum.length) return pick(s.enum, rng);
-    if (Array.isArray(s.allOf)) return visit(mergeAll([without(s, "allOf"), ...s.allOf.map((p) => deref(schema, p))]), depth, key);
+    if (Array.isArray(s.allOf))
+      return visit(
+        mergeAll([without(s, "allOf"), ...s.allOf.map((p) => deref(schema, p))]),
+        depth,
+        key,
+      );
     const variants = (s.anyOf ?? s.oneOf) as unknown[] | undefined;
     if (Array.isArray(variants) && variants.length) {
       const isNull = (v: unknown) => (deref(schema, v) as Schema).type === "null";
       const nonNull = variants.filter((v) => !isNull(v));
-      const wantNull = nonNull.length < variants.length && (depth > MAX_DEPTH || rng() < NULL_RATE || !nonNull.length);
-      return wantNull ? null : visit({ ...without(s, "anyOf", "oneOf"), ...(deref(schema, pick(nonNull, rng)) as Schema) }, depth, key);
+      const wantNull =
+        nonNull.length < variants.length &&
+        (depth > MAX_DEPTH || rng() < NULL_RATE || !nonNull.length);
+      return wantNull
+        ? null
+        : visit(
+            { ...without(s, "anyOf", "oneOf"), ...(deref(schema, pick(nonNull, rng)) as Schema) },
+            depth,
+            key,
+          );
     }
     switch (typeOf(s, depth, rng)) {
       case "object":
@@ -71,7 +85,8 @@ type Visit = (node: unknown, depth: number, key?: string) => unknown;
 function typeOf(s: Schema, depth: number, rng: Rng): string {
   if (Array.isArray(s.type)) {
     const types = s.type.filter((t) => t !== "null");
-    if (!types.length || (types.length < s.type.length && (depth > MAX_DEPTH || rng() < NULL_RATE))) return "null";
+    if (!types.length || (types.length < s.type.length && (depth > MAX_DEPTH || rng() < NULL_RATE)))
+      return "null";
     return pick(types, rng) as string;
   }
   if (typeof s.type === "string") return s.type;
@@ -80,11 +95,21 @@ function typeOf(s: Schema, depth: number, rng: Rng): string {
   return "string";
 }
 
-function objectFor(s: Schema, depth: number, visit: Visit, words: string[], rng: Rng): Record<string, unknown> {
+function objectFor(
+  s: Schema,
+  depth: number,
+  visit: Visit,
+  words: string[],
+  rng: Rng,
+): Record<string, unknown> {
   const props = { ...((s.properties ?? {}) as Record<string, unknown>) };
   for (const k of Array.isArray(s.required) ? (s.required as string[]) : []) props[k] ??= true;
   // A record (z.record) has no named properties: invent two keys from the input's words.
-  if (!Object.keys(props).length && s.additionalProperties && typeof s.additionalProperties === "object") {
+  if (
+    !Object.keys(props).length &&
+    s.additionalProperties &&
+    typeof s.additionalProperties === "object"
+  ) {
     for (const w of [pick(words, rng), pick(words, rng)]) props[w] = s.additionalProperties;
   }
   return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, visit(v, depth + 1, k)]));
@@ -94,14 +119,21 @@ function arrayFor(s: Schema, depth: number, key: string | undefined, visit: Visi
   const min = Number(s.minItems ?? 0);
   const max = Number(s.maxItems ?? Infinity);
   const length = depth > MAX_DEPTH ? min : Math.max(min, Math.min(max, DEFAULT_ITEMS));
-  const tuple = (Array.isArray(s.prefixItems) ? s.prefixItems : Array.isArray(s.items) ? s.items : []) as unknown[];
+  const tuple = (
+    Array.isArray(s.prefixItems) ? s.prefixItems : Array.isArray(s.items) ? s.items : []
+  ) as unknown[];
   const rest = Array.isArray(s.items) ? (s.additionalItems ?? true) : s.items;
   const out: unknown[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < Math.max(length, tuple.length); i++) {
     let value = visit(i < tuple.length ? tuple[i] : rest, depth + 1, key);
     // uniqueItems: a few fresh draws usually differ; an enum of 2 with minItems 3 cannot, and stays invalid.
-    for (let tries = 0; s.uniqueItems === true && seen.has(JSON.stringify(value)) && tries < 8; tries++) value = visit(i < tuple.length ? tuple[i] : rest, depth + 1, key);
+    for (
+      let tries = 0;
+      s.uniqueItems === true && seen.has(JSON.stringify(value)) && tries < 8;
+      tries++
+    )
+      value = visit(i < tuple.length ? tuple[i] : rest, depth + 1, key);
     seen.add(JSON.stringify(value));
     out.push(value);
   }
@@ -109,17 +141,29 @@ function arrayFor(s: Schema, depth: number, key: string | undefined, visit: Visi
 }
 
 function numberFor(s: Schema, integer: boolean, rng: Rng): number {
-  let lo = typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum : typeof s.minimum === "number" ? s.minimum : -Infinity;
-  let hi = typeof s.exclusiveMaximum === "number" ? s.exclusiveMaximum : typeof s.maximum === "number" ? s.maximum : Infinity;
+  let lo =
+    typeof s.exclusiveMinimum === "number"
+      ? s.exclusiveMinimum
+      : typeof s.minimum === "number"
+        ? s.minimum
+        : -Infinity;
+  let hi =
+    typeof s.exclusiveMaximum === "number"
+      ? s.exclusiveMaximum
+      : typeof s.maximum === "number"
+        ? s.maximum
+        : Infinity;
   let loEx = typeof s.exclusiveMinimum === "number" || s.exclusiveMinimum === true;
   let hiEx = typeof s.exclusiveMaximum === "number" || s.exclusiveMaximum === true;
   // Keep values readable: z.int() says ±2^53, but 0–100 is what a model would write.
   if (hi - lo > 1000 || !Number.isFinite(hi - lo)) {
-    if (lo <= 0 && hi >= 100) [lo, hi, loEx, hiEx] = [Math.max(lo, 0), 100, lo === 0 && loEx, false];
+    if (lo <= 0 && hi >= 100)
+      [lo, hi, loEx, hiEx] = [Math.max(lo, 0), 100, lo === 0 && loEx, false];
     else if (Number.isFinite(lo) && lo > 0) [hi, hiEx] = [lo + 100, false];
     else [lo, loEx] = [hi - 100, false];
   }
-  const step = typeof s.multipleOf === "number" && s.multipleOf > 0 ? s.multipleOf : integer ? 1 : 0;
+  const step =
+    typeof s.multipleOf === "number" && s.multipleOf > 0 ? s.multipleOf : integer ? 1 : 0;
   if (step) {
     let first = Math.ceil(lo / step);
     let last = Math.floor(hi / step);
@@ -137,13 +181,18 @@ function numberFor(s: Schema, integer: boolean, rng: Rng): number {
 function resolve(root: Schema, ref: string): Schema {
   if (ref === "#") return root;
   let node: unknown = root;
-  for (const part of ref.replace(/^#\//, "").split("/")) node = (node as Schema | undefined)?.[decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~")];
+  for (const part of ref.replace(/^#\//, "").split("/"))
+    node = (node as Schema | undefined)?.[
+      decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~")
+    ];
   if (!node || typeof node !== "object") throw new Error(`unresolvable $ref ${ref}`);
   return node as Schema;
 }
 
 const deref = (root: Schema, node: unknown): unknown =>
-  node && typeof node === "object" && typeof (node as Schema).$ref === "string" ? resolve(root, (node as Schema).$ref as string) : node;
+  node && typeof node === "object" && typeof (node as Schema).$ref === "string"
+    ? resolve(root, (node as Schema).$ref as string)
+    : node;
 
 function without(s: Schema, ...keys: string[]): Schema {
   const copy = { ...s };
@@ -158,8 +207,14 @@ function mergeAll(parts: unknown[]): Schema {
     if (!p || typeof p !== "object") continue;
     const part = p as Schema;
     Object.assign(merged, part, {
-      properties: { ...(merged.properties as Schema | undefined), ...(part.properties as Schema | undefined) },
-      required: [...((merged.required as string[] | undefined) ?? []), ...((part.required as string[] | undefined) ?? [])],
+      properties: {
+        ...(merged.properties as Schema | undefined),
+        ...(part.properties as Schema | undefined),
+      },
+      required: [
+        ...((merged.required as string[] | undefined) ?? []),
+        ...((part.required as string[] | undefined) ?? []),
+      ],
     });
   }
   if (!Object.keys(merged.properties as Schema).length) delete merged.properties;

@@ -29,18 +29,26 @@ export const isReasoningModel = (model: string) => /^(o\d|gpt-5)/i.test(model);
 
 export function responsesUsage(a: Answer): Json {
   return {
-    input_tokens: a.inputTokens, input_tokens_details: { cached_tokens: 0 },
-    output_tokens: a.outputTokens + a.reasoningTokens, output_tokens_details: { reasoning_tokens: a.reasoningTokens },
+    input_tokens: a.inputTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: a.outputTokens + a.reasoningTokens,
+    output_tokens_details: { reasoning_tokens: a.reasoningTokens },
     total_tokens: a.inputTokens + a.outputTokens + a.reasoningTokens,
   };
 }
 
 export function chatUsage(a: Answer): Json {
   return {
-    prompt_tokens: a.inputTokens, completion_tokens: a.outputTokens + a.reasoningTokens,
+    prompt_tokens: a.inputTokens,
+    completion_tokens: a.outputTokens + a.reasoningTokens,
     total_tokens: a.inputTokens + a.outputTokens + a.reasoningTokens,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: a.reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: a.reasoningTokens,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
@@ -48,24 +56,55 @@ export function reasoningItem(a: Answer): Json {
   return { type: "reasoning", id: `rs_${a.suffix}`, summary: [] };
 }
 
-export function messageItem(a: Answer, status: "in_progress" | "completed" | "incomplete", text: string | null): Json {
-  const content = text === null ? [] : [{ type: "output_text", text, annotations: [], logprobs: [] }];
+export function messageItem(
+  a: Answer,
+  status: "in_progress" | "completed" | "incomplete",
+  text: string | null,
+): Json {
+  const content =
+    text === null ? [] : [{ type: "output_text", text, annotations: [], logprobs: [] }];
   return { type: "message", id: `msg_${a.suffix}`, status, role: "assistant", content };
 }
 
 /** The Response object; `output` is what exists so far (empty while in progress). */
-export function responseObject(plan: Plan, a: Answer, status: "in_progress" | "completed" | "incomplete", output: Json[], withUsage: boolean): Json {
+export function responseObject(
+  plan: Plan,
+  a: Answer,
+  status: "in_progress" | "completed" | "incomplete",
+  output: Json[],
+  withUsage: boolean,
+): Json {
   return {
-    id: a.id, object: "response", created_at: a.created, status, background: false, error: null,
+    id: a.id,
+    object: "response",
+    created_at: a.created,
+    status,
+    background: false,
+    error: null,
     incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" } : null,
-    instructions: plan.instructions, max_output_tokens: plan.maxOutputTokens, model: plan.model, output,
-    parallel_tool_calls: true, previous_response_id: null,
-    reasoning: isReasoningModel(plan.model) ? { effort: "medium", summary: null } : { effort: null, summary: null },
-    service_tier: "default", store: true, temperature: 1,
+    instructions: plan.instructions,
+    max_output_tokens: plan.maxOutputTokens,
+    model: plan.model,
+    output,
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    reasoning: isReasoningModel(plan.model)
+      ? { effort: "medium", summary: null }
+      : { effort: null, summary: null },
+    service_tier: "default",
+    store: true,
+    temperature: 1,
     text: { format: plan.format ?? { type: "text" }, verbosity: "medium" },
-    tool_choice: "auto", tools: [], top_p: 1, truncation: "disabled",
-    usage: withUsage ? responsesUsage(a) : null, user: null, metadata: plan.metadata ?? {},
-    ...(status === "in_progress" ? {} : { completed_at: status === "completed" ? Math.floor(Date.now() / 1000) : null }),
+    tool_choice: "auto",
+    tools: [],
+    top_p: 1,
+    truncation: "disabled",
+    usage: withUsage ? responsesUsage(a) : null,
+    user: null,
+    metadata: plan.metadata ?? {},
+    ...(status === "in_progress"
+      ? {}
+      : { completed_at: status === "completed" ? Math.floor(Date.now() / 1000) : null }),
   };
 }
 
@@ -77,16 +116,39 @@ export function finalOutput(plan: Plan, a: Answer): Json[] {
 
 export function chatCompletion(plan: Plan, a: Answer): Json {
   return {
-    id: a.id, object: "chat.completion", created: a.created, model: plan.model, system_fingerprint: "tabsafe-simulator", service_tier: "default",
-    choices: [{ index: 0, message: { role: "assistant", content: a.text, refusal: null, annotations: [] }, logprobs: null, finish_reason: a.truncated ? "length" : "stop" }],
+    id: a.id,
+    object: "chat.completion",
+    created: a.created,
+    model: plan.model,
+    system_fingerprint: "tabsafe-simulator",
+    service_tier: "default",
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: a.text, refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: a.truncated ? "length" : "stop",
+      },
+    ],
     usage: chatUsage(a),
   };
 }
 
 /** One stream chunk. With include_usage every chunk says `usage: null` until the last, which has no choices. */
-export function chatChunk(plan: Plan, a: Answer, delta: Json | null, finish: string | null, usage = false): Json {
+export function chatChunk(
+  plan: Plan,
+  a: Answer,
+  delta: Json | null,
+  finish: string | null,
+  usage = false,
+): Json {
   return {
-    id: a.id, object: "chat.completion.chunk", created: a.created, model: plan.model, system_fingerprint: "tabsafe-simulator", service_tier: "default",
+    id: a.id,
+    object: "chat.completion.chunk",
+    created: a.created,
+    model: plan.model,
+    system_fingerprint: "tabsafe-simulator",
+    service_tier: "default",
     choices: delta === null ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     ...(plan.includeUsage ? { usage: usage ? chatUsage(a) : null } : {}),
   };

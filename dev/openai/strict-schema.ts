@@ -16,14 +16,17 @@ export function strictSchemaProblem(root: Schema): string | null {
     seen.add(node);
     const s = node as Schema;
     const context = `In context=(${path.map((p) => `'${p}'`).join(", ")})`;
-    if (typeof s.$ref === "string" && !resolves(root, s.$ref)) return `${context}, reference to component '${s.$ref}' which was not found in the schema.`;
+    if (typeof s.$ref === "string" && !resolves(root, s.$ref))
+      return `${context}, reference to component '${s.$ref}' which was not found in the schema.`;
     const isObject = s.type === "object" || (Array.isArray(s.type) && s.type.includes("object"));
     if (isObject) {
-      if (s.additionalProperties !== false) return `${context}, 'additionalProperties' is required to be supplied and to be false.`;
+      if (s.additionalProperties !== false)
+        return `${context}, 'additionalProperties' is required to be supplied and to be false.`;
       const keys = Object.keys((s.properties ?? {}) as Schema);
       const required = Array.isArray(s.required) ? (s.required as string[]) : [];
       const absent = keys.find((k) => !required.includes(k));
-      if (absent !== undefined) return `${context}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${absent}'.`;
+      if (absent !== undefined)
+        return `${context}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${absent}'.`;
     }
     for (const [key, child] of children(s)) {
       const problem = walk(child, [...path, ...key]);
@@ -40,9 +43,11 @@ function children(s: Schema): Array<[string[], unknown]> {
     for (const [k, v] of Object.entries((s[map] ?? {}) as Schema)) out.push([[map, k], v]);
   }
   for (const list of ["anyOf", "allOf", "oneOf", "prefixItems"]) {
-    if (Array.isArray(s[list])) (s[list] as unknown[]).forEach((v, i) => void out.push([[list, String(i)], v]));
+    if (Array.isArray(s[list]))
+      (s[list] as unknown[]).forEach((v, i) => void out.push([[list, String(i)], v]));
   }
-  if (s.items && typeof s.items === "object" && !Array.isArray(s.items)) out.push([["items"], s.items]);
+  if (s.items && typeof s.items === "object" && !Array.isArray(s.items))
+    out.push([["items"], s.items]);
   return out;
 }
 
@@ -50,6 +55,9 @@ function resolves(root: Schema, ref: string): boolean {
   if (ref === "#") return true;
   if (!ref.startsWith("#/")) return false;
   let node: unknown = root;
-  for (const part of ref.slice(2).split("/")) node = (node as Schema | undefined)?.[decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~")];
+  for (const part of ref.slice(2).split("/"))
+    node = (node as Schema | undefined)?.[
+      decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~")
+    ];
   return !!node && typeof node === "object";
 }

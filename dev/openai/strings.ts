@@ -20,8 +20,13 @@ export function stringFor(s: Schema, key: string | undefined, words: string[], r
 
 function freeText(key: string | undefined, words: string[], rng: Rng): string {
   const k = key ?? "";
-  if (/name|title|label|area|category|topic|heading|competitor|segment|tag/i.test(k)) return phrase(words, rng);
-  if (/summary|description|overview|rationale|reason|explanation|analysis|assessment|narrative/i.test(k)) {
+  if (/name|title|label|area|category|topic|heading|competitor|segment|tag/i.test(k))
+    return phrase(words, rng);
+  if (
+    /summary|description|overview|rationale|reason|explanation|analysis|assessment|narrative/i.test(
+      k,
+    )
+  ) {
     return `${sentence(words, rng)} ${sentence(words, rng)}`;
   }
   return sentence(words, rng);
@@ -42,14 +47,19 @@ function matches(pattern: string, text: string): boolean {
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-const hex = (rng: Rng, n: number) => Array.from({ length: n }, () => Math.floor(rng() * 16).toString(16)).join("");
+const hex = (rng: Rng, n: number) =>
+  Array.from({ length: n }, () => Math.floor(rng() * 16).toString(16)).join("");
 
 /** Values for the JSON Schema formats OpenAI's structured outputs accept; null for unknown ones. */
 function formatValue(format: string, words: string[], rng: Rng): string | null {
   const day = new Date(Date.UTC(2025, 0, 1) + Math.floor(rng() * 365) * 86_400_000);
   const date = `${day.getUTCFullYear()}-${pad(day.getUTCMonth() + 1)}-${pad(day.getUTCDate())}`;
   const time = `${pad(8 + Math.floor(rng() * 10))}:${pad(Math.floor(rng() * 60))}:${pad(Math.floor(rng() * 60))}`;
-  const word = pick(words, rng).normalize("NFKD").replace(/[^a-z]/gi, "").toLowerCase() || "listing";
+  const word =
+    pick(words, rng)
+      .normalize("NFKD")
+      .replace(/[^a-z]/gi, "")
+      .toLowerCase() || "listing";
   switch (format) {
     case "date-time":
       return `${date}T${time}Z`;

@@ -19,14 +19,18 @@ const DURATIONS = ["delayMs", "cutoffAfterMs"] as const;
 
 /** Validates fault knobs (rates 0..1, durations ≥ 0 ms); throws a message naming the bad one. */
 export function checkFaults(value: unknown): QStashFaults {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("faults must be a JSON object");
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new Error("faults must be a JSON object");
   const input = value as Record<string, unknown>;
   const out: QStashFaults = {};
   for (const [name, v] of Object.entries(input)) {
     const isRate = (RATES as readonly string[]).includes(name);
-    if (!isRate && !(DURATIONS as readonly string[]).includes(name)) throw new Error(`unknown fault "${name}" (known: ${[...RATES, ...DURATIONS].join(", ")})`);
+    if (!isRate && !(DURATIONS as readonly string[]).includes(name))
+      throw new Error(`unknown fault "${name}" (known: ${[...RATES, ...DURATIONS].join(", ")})`);
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (isRate && v > 1)) {
-      throw new Error(`fault ${name} must be ${isRate ? "a number from 0 to 1" : "a number of ms ≥ 0"}`);
+      throw new Error(
+        `fault ${name} must be ${isRate ? "a number from 0 to 1" : "a number of ms ≥ 0"}`,
+      );
     }
     out[name as keyof QStashFaults] = v;
   }

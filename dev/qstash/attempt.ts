@@ -30,7 +30,12 @@ export type FaultCounter = (kind: "dropped" | "duplicated" | "cutoff") => void;
 
 export async function deliver(
   message: StoredMessage,
-  ctx: { signingKey: string; faults: () => QStashFaults; signal: AbortSignal; countFault: FaultCounter },
+  ctx: {
+    signingKey: string;
+    faults: () => QStashFaults;
+    signal: AbortSignal;
+    countFault: FaultCounter;
+  },
 ): Promise<AttemptOutcome> {
   const started = Date.now();
   const elapsed = () => Date.now() - started;
@@ -40,7 +45,11 @@ export async function deliver(
   const faults = ctx.faults();
   if (chance(faults.dropRate)) {
     ctx.countFault("dropped");
-    return { error: "dropped before delivery (fault injection: dropRate)", fault: "drop", durationMs: elapsed() };
+    return {
+      error: "dropped before delivery (fault injection: dropRate)",
+      fault: "drop",
+      durationMs: elapsed(),
+    };
   }
   const body = Buffer.from(message.bodyBase64, "base64");
   const call = () => ({
@@ -58,19 +67,37 @@ export async function deliver(
   }
   const cut = chance(faults.cutoffRate);
   if (cut) ctx.countFault("cutoff");
-  const result = await httpCall({ ...call(), cutoffAfterMs: cut ? (faults.cutoffAfterMs ?? 10) : undefined });
+  const result = await httpCall({
+    ...call(),
+    cutoffAfterMs: cut ? (faults.cutoffAfterMs ?? 10) : undefined,
+  });
   if (result.ok) {
-    return { response: { status: result.status, header: result.header, bodyBase64: result.body.toString("base64") }, durationMs: elapsed() };
+    return {
+      response: {
+        status: result.status,
+        header: result.header,
+        bodyBase64: result.body.toString("base64"),
+      },
+      durationMs: elapsed(),
+    };
   }
   if (result.reason === "aborted") return { stopped: true, durationMs: elapsed() };
-  return { error: result.error, fault: result.reason === "cutoff" ? "cutoff" : undefined, durationMs: elapsed() };
+  return {
+    error: result.error,
+    fault: result.reason === "cutoff" ? "cutoff" : undefined,
+    durationMs: elapsed(),
+  };
 }
 
 /**
  * The delayMs fault. The knob is re-read while waiting, so lowering it (setFaults({})) releases
  * attempts already held back, which is how tests "keep a message queued for a while".
  */
-async function faultDelay(started: number, faults: () => QStashFaults, signal: AbortSignal): Promise<void> {
+async function faultDelay(
+  started: number,
+  faults: () => QStashFaults,
+  signal: AbortSignal,
+): Promise<void> {
   for (;;) {
     const remaining = started + (faults().delayMs ?? 0) - Date.now();
     if (remaining <= 0 || signal.aborted) return;
@@ -78,7 +105,11 @@ async function faultDelay(started: number, faults: () => QStashFaults, signal: A
   }
 }
 
-function deliveryHeaders(message: StoredMessage, signingKey: string, body: Buffer): Record<string, string> {
+function deliveryHeaders(
+  message: StoredMessage,
+  signingKey: string,
+  body: Buffer,
+): Record<string, string> {
   const headers: Record<string, string> = {
     ...flatHeaders(message.header),
     "User-Agent": "Upstash-QStash",

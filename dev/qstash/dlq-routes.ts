@@ -31,7 +31,10 @@ export function dlqRoutes(engine: Engine): Route {
     }
     if (path === "/v2/dlq" && req.method === "GET") {
       const page = engine.dlq.page(parseFilter(query, "dlq"));
-      sendJson(res, 200, { messages: page.entries.map(dlqView), ...(page.cursor ? { cursor: page.cursor } : {}) });
+      sendJson(res, 200, {
+        messages: page.entries.map(dlqView),
+        ...(page.cursor ? { cursor: page.cursor } : {}),
+      });
       return true;
     }
     if (path === "/v2/dlq" && req.method === "DELETE") {
@@ -70,7 +73,11 @@ export function dlqRoutes(engine: Engine): Route {
 }
 
 /** Republishes each entry as a new message (fresh id, retried 0), then removes it from the DLQ. */
-async function retryAll(entries: DlqEntry[], req: IncomingMessage, engine: Engine): Promise<Array<{ messageId: string }>> {
+async function retryAll(
+  entries: DlqEntry[],
+  req: IncomingMessage,
+  engine: Engine,
+): Promise<Array<{ messageId: string }>> {
   const headers = lowerHeaders(req.headers);
   const parsed = entries.map((e) => republish(e.message, headers, engine.context()));
   const bad = parsed.find((p) => !p.ok);

@@ -56,7 +56,8 @@ export function createDlq(): DlqStore {
     },
     page(filter) {
       const ids = filter.values("dlqIds");
-      if (ids.length) return { entries: ids.map((id) => entries.get(id)).filter((e): e is DlqEntry => !!e) };
+      if (ids.length)
+        return { entries: ids.map((id) => entries.get(id)).filter((e): e is DlqEntry => !!e) };
       const count = Math.min(MAX_COUNT, Math.max(1, filter.count || MAX_COUNT));
       const { cursor } = filter;
       const selected: DlqEntry[] = [];
@@ -64,7 +65,8 @@ export function createDlq(): DlqStore {
       for (const entry of entries.values()) {
         if (cursor && !after(entry.dlqId, cursor)) continue;
         const responseStatus = entry.response ? [String(entry.response.status)] : [];
-        if (!filter.matches({ ...messageFacts(entry.message), responseStatus }, entry.dlqAt)) continue;
+        if (!filter.matches({ ...messageFacts(entry.message), responseStatus }, entry.dlqAt))
+          continue;
         if (selected.length === count) {
           more = true;
           break;

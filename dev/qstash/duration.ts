@@ -4,7 +4,16 @@
  */
 import type { HeaderMap } from "./types.ts";
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  "µs": 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 const PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/y;
 
 /**
@@ -37,7 +46,12 @@ export function defaultBackoffMs(n: number): number {
 }
 
 /** Headers a destination can answer with to choose the next retry time, in the order QStash lists them. */
-const RETRY_AFTER_HEADERS = ["Retry-After", "X-Ratelimit-Reset", "X-Ratelimit-Reset-Requests", "X-Ratelimit-Reset-Tokens"];
+const RETRY_AFTER_HEADERS = [
+  "Retry-After",
+  "X-Ratelimit-Reset",
+  "X-Ratelimit-Reset-Requests",
+  "X-Ratelimit-Reset-Tokens",
+];
 
 /**
  * The wait the destination asked for (seconds, an RFC 1123 date or a duration like "6m5s"),

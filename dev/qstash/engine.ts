@@ -40,7 +40,18 @@ export type EngineOptions = {
 
 export type Engine = ReturnType<typeof createEngine>;
 
-const zeroCounters = () => ({ published: 0, deduplicated: 0, attempted: 0, succeeded: 0, failed: 0, dropped: 0, duplicated: 0, cutoff: 0, callbacks: 0, canceled: 0 });
+const zeroCounters = () => ({
+  published: 0,
+  deduplicated: 0,
+  attempted: 0,
+  succeeded: 0,
+  failed: 0,
+  dropped: 0,
+  duplicated: 0,
+  cutoff: 0,
+  callbacks: 0,
+  canceled: 0,
+});
 
 export function createEngine(o: EngineOptions) {
   const pending = new Map<string, StoredMessage>();
@@ -68,14 +79,17 @@ export function createEngine(o: EngineOptions) {
   /** Queues a write after the earlier ones. A failure is logged here and returned to callers who answer for it (a publish). */
   function write(fn: () => Promise<void>): Promise<void> {
     const result = writes.then(fn);
-    writes = result.catch((error) => o.log(`qstash: persistence write failed: ${error instanceof Error ? error.message : error}`));
+    writes = result.catch((error) =>
+      o.log(`qstash: persistence write failed: ${error instanceof Error ? error.message : error}`),
+    );
     return result;
   }
   /** For writes nobody waits on; their failure is already logged. */
   const quietly = (p: Promise<void>) => void p.catch(() => {});
 
   function context(): PublishContext {
-    const newMessageId = () => `msg_${Array.from({ length: 40 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join("")}`;
+    const newMessageId = () =>
+      `msg_${Array.from({ length: 40 }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join("")}`;
     return { now: Date.now(), newMessageId, maxRetries: o.maxRetries };
   }
 
@@ -89,7 +103,11 @@ export function createEngine(o: EngineOptions) {
     return write(() => o.persistence.saveMessage(m));
   }
 
-  function finish(m: StoredMessage, state: MessageState, extra: { responseStatus?: number; error?: string } = {}): void {
+  function finish(
+    m: StoredMessage,
+    state: MessageState,
+    extra: { responseStatus?: number; error?: string } = {},
+  ): void {
     pending.delete(m.messageId);
     m.state = state;
     recent.push(m);
@@ -105,9 +123,18 @@ export function createEngine(o: EngineOptions) {
     m.state = "IN_PROGRESS";
     events.record(m, "ACTIVE");
     const countFault = (kind: "dropped" | "duplicated" | "cutoff") => void counters[kind]++;
-    const run = deliver(m, { signingKey: o.signingKey, faults: o.faults, signal: abort.signal, countFault })
+    const run = deliver(m, {
+      signingKey: o.signingKey,
+      faults: o.faults,
+      signal: abort.signal,
+      countFault,
+    })
       .then((outcome) => settle(m, outcome, started))
-      .catch((error) => o.log(`qstash: delivery of ${m.messageId} crashed: ${error instanceof Error ? error.stack : error}`));
+      .catch((error) =>
+        o.log(
+          `qstash: delivery of ${m.messageId} crashed: ${error instanceof Error ? error.stack : error}`,
+        ),
+      );
     running.add(run);
     void run.finally(() => running.delete(run));
   }
@@ -119,21 +146,36 @@ export function createEngine(o: EngineOptions) {
     if (started !== generation || outcome.stopped) return checkIdle();
     const now = Date.now();
     const status = outcome.response?.status;
-    m.attempts.push({ at: now - outcome.durationMs, retried: m.retried, durationMs: outcome.durationMs, status, error: outcome.error, fault: outcome.fault });
+    m.attempts.push({
+      at: now - outcome.durationMs,
+      retried: m.retried,
+      durationMs: outcome.durationMs,
+      status,
+      error: outcome.error,
+      fault: outcome.fault,
+    });
     counters.attempted++;
     // Canceled while in flight: this attempt could not be stopped, but nothing follows it.
     if (pending.get(m.messageId) !== m) return checkIdle();
     const decision = decide(m, outcome, now);
     const ctx = context();
     // QStash calls the callback after every attempt that got an answer, not only the last one.
-    if (m.callback && outcome.response) quietly(enqueue(callbackMessage(m.callback, m, callbackBody(m, outcome), "callback", ctx)));
+    if (m.callback && outcome.response)
+      quietly(enqueue(callbackMessage(m.callback, m, callbackBody(m, outcome), "callback", ctx)));
     if (decision.kind === "delivered") {
       counters.succeeded++;
       finish(m, "DELIVERED", { responseStatus: status });
     } else {
       counters.failed++;
-      const response = outcome.response && { responseHeaders: outcome.response.header, responseBody: outcome.response.bodyBase64 };
-      events.record(m, "ERROR", { responseStatus: status, ...response, error: outcome.error ?? `HTTP ${status}` });
+      const response = outcome.response && {
+        responseHeaders: outcome.response.header,
+        responseBody: outcome.response.bodyBase64,
+      };
+      events.record(m, "ERROR", {
+        responseStatus: status,
+        ...response,
+        error: outcome.error ?? `HTTP ${status}`,
+      });
       if (decision.kind === "retry") {
         m.retried++;
         m.state = "RETRY";
@@ -141,11 +183,30 @@ export function createEngine(o: EngineOptions) {
         events.record(m, "RETRY", { nextDeliveryTime: m.dueAt });
         quietly(write(() => o.persistence.saveMessage(m)));
       } else {
-        const entry: DlqEntry = { dlqId: newDlqId(now), dlqAt: now, message: m, response: outcome.response, error: outcome.error ?? decision.reason };
+        const entry: DlqEntry = {
+          dlqId: newDlqId(now),
+          dlqAt: now,
+          message: m,
+          response: outcome.response,
+          error: outcome.error ?? decision.reason,
+        };
         dlq.add(entry);
         quietly(write(() => o.persistence.saveDlq(entry)));
-        o.log(`qstash: ${m.messageId} → DLQ ${entry.dlqId} (${decision.reason}; last: ${outcome.error ?? `HTTP ${status}`}) ${m.url}`);
-        if (m.failureCallback) quietly(enqueue(callbackMessage(m.failureCallback, m, callbackBody(m, outcome, entry.dlqId), "failure-callback", ctx)));
+        o.log(
+          `qstash: ${m.messageId} → DLQ ${entry.dlqId} (${decision.reason}; last: ${outcome.error ?? `HTTP ${status}`}) ${m.url}`,
+        );
+        if (m.failureCallback)
+          quietly(
+            enqueue(
+              callbackMessage(
+                m.failureCallback,
+                m,
+                callbackBody(m, outcome, entry.dlqId),
+                "failure-callback",
+                ctx,
+              ),
+            ),
+          );
         finish(m, "FAILED", { responseStatus: status, error: decision.reason });
       }
     }
@@ -165,9 +226,14 @@ export function createEngine(o: EngineOptions) {
     events,
     flow,
     /** Dedupes, stores and schedules a parsed message; a duplicate answers with the holder's id. */
-    async publish(m: StoredMessage, dedupKey?: string): Promise<{ messageId: string; deduplicated: boolean }> {
+    async publish(
+      m: StoredMessage,
+      dedupKey?: string,
+    ): Promise<{ messageId: string; deduplicated: boolean }> {
       if (stopping) throw new Error("the QStash stand-in is stopping");
-      const held = dedupKey ? await o.persistence.claimDedup(dedupKey, m.messageId, DEDUP_WINDOW_MS) : null;
+      const held = dedupKey
+        ? await o.persistence.claimDedup(dedupKey, m.messageId, DEDUP_WINDOW_MS)
+        : null;
       if (held) {
         counters.deduplicated++;
         return { messageId: held, deduplicated: true };
@@ -206,12 +272,21 @@ export function createEngine(o: EngineOptions) {
       return loaded.messages.length;
     },
     stats(): QStashStats {
-      return { ...counters, dlq: dlq.size(), pending: pending.size - inFlight.size, inFlight: inFlight.size };
+      return {
+        ...counters,
+        dlq: dlq.size(),
+        pending: pending.size - inFlight.size,
+        inFlight: inFlight.size,
+      };
     },
-    snapshot: () => ({ pending: [...pending.values()].map((m) => ({ ...m, inFlight: inFlight.has(m.messageId) })), recent: [...recent].reverse() }),
+    snapshot: () => ({
+      pending: [...pending.values()].map((m) => ({ ...m, inFlight: inFlight.has(m.messageId) })),
+      recent: [...recent].reverse(),
+    }),
     /** Resolves once nothing is pending or in flight and every write has landed. */
     async idle(): Promise<void> {
-      if (!stopping && (pending.size > 0 || inFlight.size > 0)) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      if (!stopping && (pending.size > 0 || inFlight.size > 0))
+        await new Promise<void>((resolve) => idleWaiters.push(resolve));
       await writes;
     },
     async flush(): Promise<void> {

@@ -25,7 +25,12 @@ export type LogEvent = {
 };
 
 /** What a page shows: the event plus its message's delivery settings, header and body. */
-export type LogView = LogEvent & { header: HeaderMap; body: string; method: string; maxRetries: number };
+export type LogView = LogEvent & {
+  header: HeaderMap;
+  body: string;
+  method: string;
+  maxRetries: number;
+};
 
 const LIMIT = 5_000;
 /** Most events a page returns (SDK: "Max 1000"); 100 when `count` is not given. */
@@ -41,7 +46,13 @@ function stateNames(state: MessageState): string[] {
 type Stored = { seq: number; event: LogEvent; message: StoredMessage };
 
 function view({ event, message: m }: Stored): LogView {
-  return { ...event, header: visibleHeader(m.header, m.redact), body: visibleBody(m.bodyBase64, m.redact), method: m.method, maxRetries: m.maxRetries };
+  return {
+    ...event,
+    header: visibleHeader(m.header, m.redact),
+    body: visibleBody(m.bodyBase64, m.redact),
+    method: m.method,
+    maxRetries: m.maxRetries,
+  };
 }
 
 export type EventLog = {
@@ -56,7 +67,15 @@ export function createEventLog(): EventLog {
   let seq = 0;
   return {
     record(m, state, extra = {}) {
-      const event: LogEvent = { time: Date.now(), state, messageId: m.messageId, url: m.url, label: m.labels?.[0], labels: m.labels, ...extra };
+      const event: LogEvent = {
+        time: Date.now(),
+        state,
+        messageId: m.messageId,
+        url: m.url,
+        label: m.labels?.[0],
+        labels: m.labels,
+        ...extra,
+      };
       events.push({ seq: seq++, event, message: m });
       if (events.length > LIMIT * 1.2) events = events.slice(-LIMIT);
     },
@@ -68,11 +87,20 @@ export function createEventLog(): EventLog {
       for (let i = events.length - 1; i >= 0 && out.length <= count; i--) {
         const e = events[i];
         if (e.seq >= cursor || (ids.length && !ids.includes(e.event.messageId))) continue;
-        if (filter.matches({ ...messageFacts(e.message), state: stateNames(e.event.state) }, e.event.time)) out.push(e);
+        if (
+          filter.matches(
+            { ...messageFacts(e.message), state: stateNames(e.event.state) },
+            e.event.time,
+          )
+        )
+          out.push(e);
       }
       const more = out.length > count;
       const page = out.slice(0, count);
-      return { events: page.map(view), cursor: more ? String(page[page.length - 1].seq) : undefined };
+      return {
+        events: page.map(view),
+        cursor: more ? String(page[page.length - 1].seq) : undefined,
+      };
     },
     clear() {
       events = [];

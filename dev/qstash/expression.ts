@@ -4,7 +4,10 @@
  * parentheses and QStash's documented functions exist: there is no eval() and no other name.
  */
 
-type Token = { kind: "num"; value: number } | { kind: "name"; value: string } | { kind: "op"; value: string };
+type Token =
+  | { kind: "num"; value: number }
+  | { kind: "name"; value: string }
+  | { kind: "op"; value: string };
 
 const FUNCTIONS: Record<string, { arity: number | "many"; fn: (...args: number[]) => number }> = {
   pow: { arity: 2, fn: Math.pow },
@@ -49,7 +52,8 @@ export function evaluateRetryDelay(expression: string, retried: number): number 
 
   const sum = (): number => {
     let left = product();
-    while (isOp("+") || isOp("-")) left = tokens[pos++].value === "+" ? left + product() : left - product();
+    while (isOp("+") || isOp("-"))
+      left = tokens[pos++].value === "+" ? left + product() : left - product();
     return left;
   };
   const product = (): number => {
@@ -76,7 +80,8 @@ export function evaluateRetryDelay(expression: string, retried: number): number 
       return value;
     }
     if (token.kind === "name" && token.value === "retried") return retried;
-    if (token.kind === "name" && token.value in FUNCTIONS) return call(FUNCTIONS[token.value], token.value);
+    if (token.kind === "name" && token.value in FUNCTIONS)
+      return call(FUNCTIONS[token.value], token.value);
     throw new Error(`unexpected "${token.value}"`);
   };
   const call = (f: (typeof FUNCTIONS)[string], name: string): number => {
@@ -87,7 +92,8 @@ export function evaluateRetryDelay(expression: string, retried: number): number 
       args.push(sum());
     }
     expect(")");
-    if (f.arity !== "many" && args.length !== f.arity) throw new Error(`${name}() takes ${f.arity} argument(s)`);
+    if (f.arity !== "many" && args.length !== f.arity)
+      throw new Error(`${name}() takes ${f.arity} argument(s)`);
     return f.fn(...args);
   };
 

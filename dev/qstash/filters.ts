@@ -11,7 +11,17 @@ import type { StoredMessage } from "./types.ts";
 export type FilterEndpoint = "dlq" | "messages" | "logs";
 
 /** Filters every list endpoint takes (urlGroup travels as topicName: the SDK renames it). */
-const SHARED = ["url", "topicName", "scheduleId", "queueName", "label", "flowControlKey", "callerIp", "fromDate", "toDate"];
+const SHARED = [
+  "url",
+  "topicName",
+  "scheduleId",
+  "queueName",
+  "label",
+  "flowControlKey",
+  "callerIp",
+  "fromDate",
+  "toDate",
+];
 /** host/path exist on cancel and logs only; the DLQ rejects them (SDK: HostPathFilterFields). */
 const FILTERS: Record<FilterEndpoint, string[]> = {
   dlq: [...SHARED, "messageId", "responseStatus"],
@@ -26,7 +36,18 @@ const CONTROLS: Record<FilterEndpoint, string[]> = {
 };
 const INTEGERS = new Set(["fromDate", "toDate", "count", "responseStatus"]);
 /** Log states a filter may name (the SDK's State plus the API reference's spellings). */
-export const LOG_STATES = ["CREATED", "ACTIVE", "RETRY", "ERROR", "IN_PROGRESS", "DELIVERED", "FAILED", "CANCELED", "CANCELLED", "CANCEL_REQUESTED"];
+export const LOG_STATES = [
+  "CREATED",
+  "ACTIVE",
+  "RETRY",
+  "ERROR",
+  "IN_PROGRESS",
+  "DELIVERED",
+  "FAILED",
+  "CANCELED",
+  "CANCELLED",
+  "CANCEL_REQUESTED",
+];
 
 /** Name → the values a record has for it; a filter on a name with no values never matches. */
 export type Facts = Record<string, string[]>;
@@ -44,7 +65,11 @@ export type Filter = {
 export function parseFilter(query: URLSearchParams, endpoint: FilterEndpoint): Filter {
   const known = new Set([...FILTERS[endpoint], ...CONTROLS[endpoint], "qstash_token"]);
   for (const name of new Set(query.keys())) {
-    if (!known.has(name)) throw new HttpError(400, `unknown query parameter "${name}": this endpoint filters by ${FILTERS[endpoint].join(", ")}`);
+    if (!known.has(name))
+      throw new HttpError(
+        400,
+        `unknown query parameter "${name}": this endpoint filters by ${FILTERS[endpoint].join(", ")}`,
+      );
   }
   const values = (name: string) =>
     query
@@ -54,26 +79,33 @@ export function parseFilter(query: URLSearchParams, endpoint: FilterEndpoint): F
       .filter(Boolean);
   for (const name of INTEGERS) {
     const bad = values(name).find((v) => !/^\d+$/.test(v));
-    if (bad !== undefined) throw new HttpError(400, `invalid ${name}: ${bad} (expected an integer)`);
+    if (bad !== undefined)
+      throw new HttpError(400, `invalid ${name}: ${bad} (expected an integer)`);
   }
   const badState = values("state").find((s) => !LOG_STATES.includes(s));
-  if (badState) throw new HttpError(400, `invalid state: ${badState} (one of ${LOG_STATES.join(", ")})`);
+  if (badState)
+    throw new HttpError(400, `invalid state: ${badState} (one of ${LOG_STATES.join(", ")})`);
   const integer = (name: string) => (values(name).length ? Number(values(name)[0]) : undefined);
   const [from, to] = [integer("fromDate"), integer("toDate")];
-  const filters = FILTERS[endpoint].filter((n) => n !== "fromDate" && n !== "toDate" && values(n).length);
+  const filters = FILTERS[endpoint].filter(
+    (n) => n !== "fromDate" && n !== "toDate" && values(n).length,
+  );
   return {
     values,
     count: integer("count"),
     cursor: query.get("cursor") || undefined,
     matches(facts, time) {
-      for (const name of filters) if (!values(name).some((w) => (facts[name] ?? []).includes(w))) return false;
+      for (const name of filters)
+        if (!values(name).some((w) => (facts[name] ?? []).includes(w))) return false;
       return (from === undefined || time >= from) && (to === undefined || time <= to);
     },
   };
 }
 
 /** What a message can be filtered by; URL groups, queues and schedules do not exist here. */
-export function messageFacts(m: Pick<StoredMessage, "messageId" | "url" | "labels" | "flowControl" | "callerIp">): Facts {
+export function messageFacts(
+  m: Pick<StoredMessage, "messageId" | "url" | "labels" | "flowControl" | "callerIp">,
+): Facts {
   const url = new URL(m.url);
   const callerIp = m.callerIp ? [m.callerIp] : [];
   return {

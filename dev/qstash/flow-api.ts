@@ -27,13 +27,18 @@ export type FlowControlInfo = {
 
 export type FlowApi = ReturnType<typeof createFlowApi>;
 
-export function createFlowApi(o: { gate: FlowGate; waiting: () => Iterable<StoredMessage>; changed: (state: FlowKeyState) => void }) {
+export function createFlowApi(o: {
+  gate: FlowGate;
+  waiting: () => Iterable<StoredMessage>;
+  changed: (state: FlowKeyState) => void;
+}) {
   const { gate } = o;
 
   function waitListSizes(now: number): Map<string, number> {
     const sizes = new Map<string, number>();
     for (const m of o.waiting()) {
-      if (m.flowControl && m.dueAt <= now) sizes.set(m.flowControl.key, (sizes.get(m.flowControl.key) ?? 0) + 1);
+      if (m.flowControl && m.dueAt <= now)
+        sizes.set(m.flowControl.key, (sizes.get(m.flowControl.key) ?? 0) + 1);
     }
     return sizes;
   }
@@ -83,8 +88,10 @@ export function createFlowApi(o: { gate: FlowGate; waiting: () => Iterable<Store
       s.paused = false;
       change(s);
     },
-    pin: (key: string, pin: { parallelism?: number; rate?: number; periodSec?: number }) => change(gate.pin(key, pin, Date.now())),
-    unpin: (key: string, which: { parallelism: boolean; rate: boolean }) => change(gate.unpin(key, which)),
+    pin: (key: string, pin: { parallelism?: number; rate?: number; periodSec?: number }) =>
+      change(gate.pin(key, pin, Date.now())),
+    unpin: (key: string, which: { parallelism: boolean; rate: boolean }) =>
+      change(gate.unpin(key, which)),
     resetRate: (key: string) => change(gate.resetRate(key, Date.now())),
     global: () => gate.global(),
   };

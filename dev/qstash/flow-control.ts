@@ -20,7 +20,11 @@ export type FlowKeyRecord = {
   paused: boolean;
 };
 
-export type FlowKeyState = FlowKeyRecord & { inFlight: number; windowStart: number; started: number };
+export type FlowKeyState = FlowKeyRecord & {
+  inFlight: number;
+  windowStart: number;
+  started: number;
+};
 
 /** `ok`, or not yet: `until` is when a rate window reopens (absent: wait for a release or resume). */
 export type GateVerdict = { ok: true } | { ok: false; until?: number };
@@ -34,14 +38,24 @@ export function createFlowGate(opts: { globalParallelism: number }) {
   function stateOf(key: string, now = Date.now()): FlowKeyState {
     let state = keys.get(key);
     if (!state) {
-      state = { key, periodSec: 1, pinnedParallelism: false, pinnedRate: false, paused: false, inFlight: 0, windowStart: now, started: 0 };
+      state = {
+        key,
+        periodSec: 1,
+        pinnedParallelism: false,
+        pinnedRate: false,
+        paused: false,
+        inFlight: 0,
+        windowStart: now,
+        started: 0,
+      };
       keys.set(key, state);
     }
     return state;
   }
 
   /** Started in the current window; a window that has ended counts nothing. */
-  const rateCount = (s: FlowKeyState, now: number) => (now >= s.windowStart + s.periodSec * 1000 ? 0 : s.started);
+  const rateCount = (s: FlowKeyState, now: number) =>
+    now >= s.windowStart + s.periodSec * 1000 ? 0 : s.started;
 
   function rollWindow(s: FlowKeyState, now: number): void {
     if (now < s.windowStart + s.periodSec * 1000) return;
@@ -62,9 +76,11 @@ export function createFlowGate(opts: { globalParallelism: number }) {
       if (globalInFlight >= opts.globalParallelism) return { ok: false };
       const s = message.flowControl && keys.get(message.flowControl.key);
       if (!s) return { ok: true };
-      if (s.paused || (s.parallelism !== undefined && s.inFlight >= s.parallelism)) return { ok: false };
+      if (s.paused || (s.parallelism !== undefined && s.inFlight >= s.parallelism))
+        return { ok: false };
       rollWindow(s, now);
-      if (s.rate !== undefined && s.started >= s.rate) return { ok: false, until: s.windowStart + s.periodSec * 1000 };
+      if (s.rate !== undefined && s.started >= s.rate)
+        return { ok: false, until: s.windowStart + s.periodSec * 1000 };
       return { ok: true };
     },
     acquire(message: StoredMessage, now: number): void {
@@ -86,10 +102,16 @@ export function createFlowGate(opts: { globalParallelism: number }) {
     keys: () => [...keys.keys()],
     rateCount,
     /** Pinning resets the rate state (docs: "resets the current state (rate count and period)"). */
-    pin(key: string, pin: { parallelism?: number; rate?: number; periodSec?: number }, now: number): FlowKeyState {
+    pin(
+      key: string,
+      pin: { parallelism?: number; rate?: number; periodSec?: number },
+      now: number,
+    ): FlowKeyState {
       const s = stateOf(key, now);
-      if (pin.parallelism !== undefined) [s.parallelism, s.pinnedParallelism] = [pin.parallelism, true];
-      if (pin.rate !== undefined) [s.rate, s.periodSec, s.pinnedRate] = [pin.rate, pin.periodSec ?? s.periodSec, true];
+      if (pin.parallelism !== undefined)
+        [s.parallelism, s.pinnedParallelism] = [pin.parallelism, true];
+      if (pin.rate !== undefined)
+        [s.rate, s.periodSec, s.pinnedRate] = [pin.rate, pin.periodSec ?? s.periodSec, true];
       [s.windowStart, s.started] = [now, 0];
       return s;
     },

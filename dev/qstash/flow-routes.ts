@@ -20,14 +20,16 @@ const ONE = /^\/v2\/flowControl\/([^/]+)$/;
 /** Refuses query parameters other than `allowed` (and the token), like every filtered endpoint. */
 function only(query: URLSearchParams, allowed: string[]): void {
   for (const name of query.keys()) {
-    if (name !== "qstash_token" && !allowed.includes(name)) throw new HttpError(400, `unknown query parameter "${name}"`);
+    if (name !== "qstash_token" && !allowed.includes(name))
+      throw new HttpError(400, `unknown query parameter "${name}"`);
   }
 }
 
 function positive(query: URLSearchParams, name: string): number | undefined {
   const raw = query.get(name);
   if (raw === null) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new HttpError(400, `invalid ${name}: ${raw} (expected a positive integer)`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new HttpError(400, `invalid ${name}: ${raw} (expected a positive integer)`);
   return Number(raw);
 }
 
@@ -65,15 +67,24 @@ export function flowRoutes(engine: Engine): Route {
     switch (action[2]) {
       case "pin": {
         only(query, ["parallelism", "rate", "period"]);
-        const pin = { parallelism: positive(query, "parallelism"), rate: positive(query, "rate"), periodSec: positive(query, "period") };
-        if (pin.parallelism === undefined && pin.rate === undefined) throw new HttpError(400, "pin needs parallelism or rate");
-        if (pin.periodSec !== undefined && pin.rate === undefined) throw new HttpError(400, "period is the pinned rate's period: give rate too");
+        const pin = {
+          parallelism: positive(query, "parallelism"),
+          rate: positive(query, "rate"),
+          periodSec: positive(query, "period"),
+        };
+        if (pin.parallelism === undefined && pin.rate === undefined)
+          throw new HttpError(400, "pin needs parallelism or rate");
+        if (pin.periodSec !== undefined && pin.rate === undefined)
+          throw new HttpError(400, "period is the pinned rate's period: give rate too");
         engine.flow.pin(key, pin);
         break;
       }
       case "unpin":
         only(query, ["parallelism", "rate"]);
-        engine.flow.unpin(key, { parallelism: flag(query, "parallelism"), rate: flag(query, "rate") });
+        engine.flow.unpin(key, {
+          parallelism: flag(query, "parallelism"),
+          rate: flag(query, "rate"),
+        });
         break;
       default:
         only(query, []);

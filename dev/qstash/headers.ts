@@ -31,7 +31,8 @@ export function canonicalName(name: string): string {
 export function strippedPrefix(headers: LowerHeaders, prefix: string): HeaderMap {
   const out: HeaderMap = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(prefix) && name.length > prefix.length) out[canonicalName(name.slice(prefix.length))] = [value];
+    if (name.startsWith(prefix) && name.length > prefix.length)
+      out[canonicalName(name.slice(prefix.length))] = [value];
   }
   return out;
 }
@@ -39,7 +40,8 @@ export function strippedPrefix(headers: LowerHeaders, prefix: string): HeaderMap
 /** A response's headers (Node's `headersDistinct`) in QStash's canonical shape. */
 export function canonicalMap(input: Record<string, string[] | undefined>): HeaderMap {
   const out: HeaderMap = {};
-  for (const [name, values] of Object.entries(input)) if (values) out[canonicalName(name)] = [...values];
+  for (const [name, values] of Object.entries(input))
+    if (values) out[canonicalName(name)] = [...values];
   return out;
 }
 
@@ -53,6 +55,7 @@ export function flatHeaders(map: HeaderMap): Record<string, string> {
 /** Case-insensitive lookup in a HeaderMap. */
 export function headerValue(map: HeaderMap, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const [key, values] of Object.entries(map)) if (key.toLowerCase() === lower) return values[0];
+  for (const [key, values] of Object.entries(map))
+    if (key.toLowerCase() === lower) return values[0];
   return undefined;
 }

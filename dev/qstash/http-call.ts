@@ -48,10 +48,20 @@ export function httpCall(call: HttpCall): Promise<HttpResult> {
     const onAbort = () => fail("aborted", "delivery aborted: the stand-in stopped");
     call.signal.addEventListener("abort", onAbort);
     if (call.signal.aborted) return onAbort();
-    timers.push(setTimeout(() => fail("timeout", `no response within ${call.timeoutMs} ms (Upstash-Timeout)`), call.timeoutMs));
+    timers.push(
+      setTimeout(
+        () => fail("timeout", `no response within ${call.timeoutMs} ms (Upstash-Timeout)`),
+        call.timeoutMs,
+      ),
+    );
     if (call.cutoffAfterMs !== undefined) {
       // Even a response that already arrived is lost: the connection dropped before QStash could count it.
-      timers.push(setTimeout(() => fail("cutoff", `connection cut after ${call.cutoffAfterMs} ms (fault injection)`), call.cutoffAfterMs));
+      timers.push(
+        setTimeout(
+          () => fail("cutoff", `connection cut after ${call.cutoffAfterMs} ms (fault injection)`),
+          call.cutoffAfterMs,
+        ),
+      );
     }
     req.on("error", (error) => finish({ ok: false, reason: "network", error: error.message }));
     req.on("response", (res: IncomingMessage) => {
@@ -64,7 +74,12 @@ export function httpCall(call: HttpCall): Promise<HttpResult> {
       res.on("error", (error) => finish({ ok: false, reason: "network", error: error.message }));
       res.on("end", () => {
         if (call.cutoffAfterMs !== undefined) return; // the cut decides this attempt
-        finish({ ok: true, status: res.statusCode ?? 0, header: canonicalMap(res.headersDistinct), body: Buffer.concat(chunks) });
+        finish({
+          ok: true,
+          status: res.statusCode ?? 0,
+          header: canonicalMap(res.headersDistinct),
+          body: Buffer.concat(chunks),
+        });
       });
     });
     req.end(call.body);

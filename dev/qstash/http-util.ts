@@ -18,7 +18,9 @@ export class HttpError extends Error {
 /** Bearer token in Authorization, or `qstash_token` in the query (QStash accepts both). */
 export function authorized(req: IncomingMessage, url: URL, token: string): boolean {
   const header = req.headers.authorization ?? "";
-  const given = header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : url.searchParams.get("qstash_token");
+  const given = header.toLowerCase().startsWith("bearer ")
+    ? header.slice(7).trim()
+    : url.searchParams.get("qstash_token");
   return given === token;
 }
 
@@ -45,7 +47,10 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+  });
   res.end(body);
 }
 

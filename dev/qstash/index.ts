@@ -60,34 +60,64 @@ export type QStashDev = {
 };
 
 export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
-  if (!opts.token || !opts.currentSigningKey || !opts.nextSigningKey) throw new Error("QStash stand-in: token and both signing keys are required");
+  if (!opts.token || !opts.currentSigningKey || !opts.nextSigningKey)
+    throw new Error("QStash stand-in: token and both signing keys are required");
   const log = opts.log ?? (() => {});
   let faults = checkFaults(opts.faults ?? {});
   // One namespace per token, so stand-ins of different test suites can share a Redis, while a
   // restart with the same configuration finds its own messages again.
   const tag = createHash("sha256").update(opts.token).digest("hex").slice(0, 8);
-  const persistence = opts.redisUrl ? await redisPersistence(opts.redisUrl, `qstash-dev:${tag}:`) : memoryPersistence();
+  const persistence = opts.redisUrl
+    ? await redisPersistence(opts.redisUrl, `qstash-dev:${tag}:`)
+    : memoryPersistence();
   const globalParallelism = opts.globalParallelism ?? 100;
-  if (!Number.isInteger(globalParallelism) || globalParallelism < 1) throw new Error(`QStash stand-in: globalParallelism must be a positive integer, got ${opts.globalParallelism}`);
-  if (opts.maxRetries !== undefined && !(Number.isInteger(opts.maxRetries) && opts.maxRetries >= 0)) throw new Error(`QStash stand-in: maxRetries must be an integer ≥ 0, got ${opts.maxRetries}`);
-  const engine = createEngine({ persistence, globalParallelism, maxRetries: opts.maxRetries, signingKey: opts.currentSigningKey, faults: () => faults, log });
+  if (!Number.isInteger(globalParallelism) || globalParallelism < 1)
+    throw new Error(
+      `QStash stand-in: globalParallelism must be a positive integer, got ${opts.globalParallelism}`,
+    );
+  if (opts.maxRetries !== undefined && !(Number.isInteger(opts.maxRetries) && opts.maxRetries >= 0))
+    throw new Error(`QStash stand-in: maxRetries must be an integer ≥ 0, got ${opts.maxRetries}`);
+  const engine = createEngine({
+    persistence,
+    globalParallelism,
+    maxRetries: opts.maxRetries,
+    signingKey: opts.currentSigningKey,
+    faults: () => faults,
+    log,
+  });
   const setFaults = (next: QStashFaults) => {
     faults = checkFaults(next);
   };
-  const routes = [messageRoutes(engine), dlqRoutes(engine), flowRoutes(engine), adminRoutes(engine, { get: () => faults, set: setFaults })];
+  const routes = [
+    messageRoutes(engine),
+    dlqRoutes(engine),
+    flowRoutes(engine),
+    adminRoutes(engine, { get: () => faults, set: setFaults }),
+  ];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://qstash.local");
     try {
-      if (!authorized(req, url, opts.token)) return sendError(res, 401, "Unauthorized: missing or wrong bearer token");
+      if (!authorized(req, url, opts.token))
+        return sendError(res, 401, "Unauthorized: missing or wrong bearer token");
       for (const route of routes) if (await route(req, res, url)) return;
-      sendError(res, 404, `${req.method} ${url.pathname} is not part of QStash's API as the local stand-in implements it`);
+      sendError(
+        res,
+        404,
+        `${req.method} ${url.pathname} is not part of QStash's API as the local stand-in implements it`,
+      );
     } catch (error) {
       if (res.headersSent) return void res.destroy();
       if (error instanceof HttpError) return sendError(res, error.status, error.message);
       if (stopping) return sendError(res, 503, "the QStash stand-in is stopping");
-      log(`qstash: ${req.method} ${url.pathname} failed: ${error instanceof Error ? error.stack : error}`);
-      sendError(res, 500, `QStash stand-in error: ${error instanceof Error ? error.message : error}`);
+      log(
+        `qstash: ${req.method} ${url.pathname} failed: ${error instanceof Error ? error.stack : error}`,
+      );
+      sendError(
+        res,
+        500,
+        `QStash stand-in error: ${error instanceof Error ? error.message : error}`,
+      );
     }
   }
 
@@ -103,7 +133,9 @@ export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
   } catch (error) {
     await engine.stop();
     await persistence.close();
-    throw new Error(`QStash stand-in could not start: ${error instanceof Error ? error.message : error}`);
+    throw new Error(
+      `QStash stand-in could not start: ${error instanceof Error ? error.message : error}`,
+    );
   }
   const port = (server.address() as AddressInfo).port;
   const host = opts.host ?? "127.0.0.1";

@@ -25,7 +25,9 @@ let faults = {};
 try {
   faults = JSON.parse(process.env.QSTASH_DEV_FAULTS || "{}");
 } catch {
-  console.error('qstash stand-in: QSTASH_DEV_FAULTS must be JSON, e.g. {"dropRate":0.1,"cutoffRate":0.05}');
+  console.error(
+    'qstash stand-in: QSTASH_DEV_FAULTS must be JSON, e.g. {"dropRate":0.1,"cutoffRate":0.05}',
+  );
   process.exit(2);
 }
 
@@ -43,7 +45,9 @@ const dev = await startQStash({
   process.exit(1);
 });
 
-log(`QStash stand-in listening on ${dev.url} (${process.env.REDIS_URL ? `messages kept in ${process.env.REDIS_URL}` : "messages in memory"})`);
+log(
+  `QStash stand-in listening on ${dev.url} (${process.env.REDIS_URL ? `messages kept in ${process.env.REDIS_URL}` : "messages in memory"})`,
+);
 
 let stopping = false;
 async function shutdown(): Promise<void> {

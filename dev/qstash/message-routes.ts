@@ -28,14 +28,26 @@ export function messageRoutes(engine: Engine): Route {
       // The SDK puts the destination URL unencoded in the path, query string included.
       const raw = req.url ?? "";
       const destination = raw.slice(raw.indexOf(PUBLISH) + PUBLISH.length);
-      const parsed = parsePublish({ destination, headers: lowerHeaders(req.headers), body: await readBody(req), callerIp: callerIp(req) }, engine.context());
+      const parsed = parsePublish(
+        {
+          destination,
+          headers: lowerHeaders(req.headers),
+          body: await readBody(req),
+          callerIp: callerIp(req),
+        },
+        engine.context(),
+      );
       const [answer] = await publishAll([parsed], engine);
       sendJson(res, answer.deduplicated ? 202 : 200, answer);
       return true;
     }
     if (req.method === "POST" && path === "/v2/batch") {
       const items = await readJson(req);
-      if (!Array.isArray(items)) throw new HttpError(400, "batch body must be a JSON array of { destination, headers, body }");
+      if (!Array.isArray(items))
+        throw new HttpError(
+          400,
+          "batch body must be a JSON array of { destination, headers, body }",
+        );
       const parsed = items.map((item: unknown) => parseBatchItem(item, req, engine));
       sendJson(res, 200, await publishAll(parsed, engine));
       return true;
@@ -57,7 +69,9 @@ export function messageRoutes(engine: Engine): Route {
     if (path === "/v2/messages" && req.method === "DELETE") {
       const filter = parseFilter(url.searchParams, "messages");
       const ids = filter.values("messageIds");
-      const cancelled = await engine.cancel((m) => (ids.length ? ids.includes(m.messageId) : filter.matches(messageFacts(m), m.createdAt)));
+      const cancelled = await engine.cancel((m) =>
+        ids.length ? ids.includes(m.messageId) : filter.matches(messageFacts(m), m.createdAt),
+      );
       sendJson(res, 200, { cancelled });
       return true;
     }
@@ -66,16 +80,35 @@ export function messageRoutes(engine: Engine): Route {
 }
 
 function parseBatchItem(item: unknown, req: IncomingMessage, engine: Engine): Parsed {
-  const entry = (item ?? {}) as { destination?: unknown; headers?: unknown; body?: unknown; queue?: unknown };
-  if (typeof entry.destination !== "string") return { ok: false, error: "every batch entry needs a destination" };
-  if (entry.queue !== undefined) return { ok: false, error: "queues are not supported by the local QStash stand-in" };
+  const entry = (item ?? {}) as {
+    destination?: unknown;
+    headers?: unknown;
+    body?: unknown;
+    queue?: unknown;
+  };
+  if (typeof entry.destination !== "string")
+    return { ok: false, error: "every batch entry needs a destination" };
+  if (entry.queue !== undefined)
+    return { ok: false, error: "queues are not supported by the local QStash stand-in" };
   const headers = lowerHeaders((entry.headers ?? {}) as Record<string, string>);
-  const body = Buffer.from(typeof entry.body === "string" ? entry.body : entry.body === undefined ? "" : JSON.stringify(entry.body));
-  return parsePublish({ destination: entry.destination, headers, body, callerIp: callerIp(req) }, engine.context());
+  const body = Buffer.from(
+    typeof entry.body === "string"
+      ? entry.body
+      : entry.body === undefined
+        ? ""
+        : JSON.stringify(entry.body),
+  );
+  return parsePublish(
+    { destination: entry.destination, headers, body, callerIp: callerIp(req) },
+    engine.context(),
+  );
 }
 
 /** All or nothing: any invalid entry rejects the request before anything is published. */
-async function publishAll(parsed: Parsed[], engine: Engine): Promise<Array<{ messageId: string; url: string; deduplicated?: true }>> {
+async function publishAll(
+  parsed: Parsed[],
+  engine: Engine,
+): Promise<Array<{ messageId: string; url: string; deduplicated?: true }>> {
   const invalid = parsed.findIndex((p) => !p.ok);
   if (invalid >= 0) {
     const error = (parsed[invalid] as { error: string }).error;
@@ -85,7 +118,11 @@ async function publishAll(parsed: Parsed[], engine: Engine): Promise<Array<{ mes
   for (const p of parsed) {
     if (!p.ok) continue;
     const { messageId, deduplicated } = await engine.publish(p.message, p.dedupKey);
-    answers.push({ messageId, url: p.message.url, ...(deduplicated ? { deduplicated: true as const } : {}) });
+    answers.push({
+      messageId,
+      url: p.message.url,
+      ...(deduplicated ? { deduplicated: true as const } : {}),
+    });
   }
   return answers;
 }

@@ -16,7 +16,9 @@ const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
 /** `maxRetries`: the plan's Upstash-Retries maximum, when the stand-in was given one. */
 export type PublishContext = { now: number; newMessageId: () => string; maxRetries?: number };
-export type Parsed = { ok: true; message: StoredMessage; dedupKey?: string } | { ok: false; error: string };
+export type Parsed =
+  | { ok: true; message: StoredMessage; dedupKey?: string }
+  | { ok: false; error: string };
 
 /** Delivery settings a message can carry; all optional so DLQ retries can override a subset. */
 export type Config = {
@@ -34,19 +36,35 @@ export type Config = {
   failureCallback?: CallbackConfig;
 };
 
-type Base = Pick<StoredMessage, "url" | "header" | "bodyBase64" | "callerIp" | "kind" | "sourceMessageId">;
+type Base = Pick<
+  StoredMessage,
+  "url" | "header" | "bodyBase64" | "callerIp" | "kind" | "sourceMessageId"
+>;
 
 class BadRequest extends Error {}
 
-export function parsePublish(input: { destination: string; headers: LowerHeaders; body: Buffer; callerIp?: string }, ctx: PublishContext): Parsed {
+export function parsePublish(
+  input: { destination: string; headers: LowerHeaders; body: Buffer; callerIp?: string },
+  ctx: PublishContext,
+): Parsed {
   return guarded(() => {
     const url = checkUrl(decodeDestination(input.destination), "destination");
     const h = input.headers;
     const header: HeaderMap = strippedPrefix(h, "upstash-forward-");
     if (h["content-type"]) header["Content-Type"] = [h["content-type"]];
-    const base: Base = { url, header, bodyBase64: input.body.toString("base64"), callerIp: input.callerIp, kind: "message" };
+    const base: Base = {
+      url,
+      header,
+      bodyBase64: input.body.toString("base64"),
+      callerIp: input.callerIp,
+      kind: "message",
+    };
     const cfg = withinPlan(parseConfig(h), ctx);
-    return { ok: true, message: newMessage(base, cfg, ctx), dedupKey: dedupKey(url, h, input.body, header) };
+    return {
+      ok: true,
+      message: newMessage(base, cfg, ctx),
+      dedupKey: dedupKey(url, h, input.body, header),
+    };
   });
 }
 
@@ -54,10 +72,30 @@ export function parsePublish(input: { destination: string; headers: LowerHeaders
 export function republish(old: StoredMessage, headers: LowerHeaders, ctx: PublishContext): Parsed {
   return guarded(() => {
     const { url, header, bodyBase64, callerIp, kind, sourceMessageId } = old;
-    const kept: Config = { method: old.method, retries: old.maxRetries, retryDelay: old.retryDelay, timeoutMs: old.timeoutMs };
-    Object.assign(kept, { labels: old.labels, redact: old.redact, flowControl: old.flowControl, callback: old.callback, failureCallback: old.failureCallback });
-    const overrides = Object.fromEntries(Object.entries(withinPlan(parseConfig(headers), ctx)).filter(([, v]) => v !== undefined));
-    return { ok: true, message: newMessage({ url, header, bodyBase64, callerIp, kind, sourceMessageId }, { ...kept, ...overrides }, ctx) };
+    const kept: Config = {
+      method: old.method,
+      retries: old.maxRetries,
+      retryDelay: old.retryDelay,
+      timeoutMs: old.timeoutMs,
+    };
+    Object.assign(kept, {
+      labels: old.labels,
+      redact: old.redact,
+      flowControl: old.flowControl,
+      callback: old.callback,
+      failureCallback: old.failureCallback,
+    });
+    const overrides = Object.fromEntries(
+      Object.entries(withinPlan(parseConfig(headers), ctx)).filter(([, v]) => v !== undefined),
+    );
+    return {
+      ok: true,
+      message: newMessage(
+        { url, header, bodyBase64, callerIp, kind, sourceMessageId },
+        { ...kept, ...overrides },
+        ctx,
+      ),
+    };
   });
 }
 
@@ -100,26 +138,38 @@ function parseConfig(h: LowerHeaders, prefix = "upstash-"): Config {
   const get = (name: string) => h[prefix + name]?.trim() || undefined;
   const cfg: Config = {};
   const method = get("method")?.toUpperCase();
-  if (method !== undefined && !METHODS.has(method)) throw new BadRequest(`invalid ${prefix}method: ${method}`);
+  if (method !== undefined && !METHODS.has(method))
+    throw new BadRequest(`invalid ${prefix}method: ${method}`);
   cfg.method = method;
   cfg.retries = integer(get("retries"), `${prefix}retries`);
   cfg.retryDelay = get("retry-delay");
   const delayError = cfg.retryDelay && retryDelayError(cfg.retryDelay);
-  if (delayError) throw new BadRequest(`invalid ${prefix}retry-delay "${cfg.retryDelay}": ${delayError}`);
+  if (delayError)
+    throw new BadRequest(`invalid ${prefix}retry-delay "${cfg.retryDelay}": ${delayError}`);
   cfg.timeoutMs = duration(get("timeout"), `${prefix}timeout`);
   cfg.delayMs = duration(get("delay"), `${prefix}delay`);
   if (prefix !== "upstash-") return cfg;
   const notBefore = integer(get("not-before"), "upstash-not-before");
   cfg.notBeforeMs = notBefore === undefined ? undefined : notBefore * 1000;
-  const labels = get("label")?.split(",").map((l) => l.trim()).filter(Boolean);
+  const labels = get("label")
+    ?.split(",")
+    .map((l) => l.trim())
+    .filter(Boolean);
   cfg.labels = labels?.length ? labels : undefined;
   cfg.redact = redaction(get("redact-fields"));
   cfg.flowControl = flowControl(get("flow-control-key"), get("flow-control-value"));
-  for (const [name, key] of [["upstash-callback-", "callback"], ["upstash-failure-callback-", "failureCallback"]] as const) {
+  for (const [name, key] of [
+    ["upstash-callback-", "callback"],
+    ["upstash-failure-callback-", "failureCallback"],
+  ] as const) {
     const url = h[name.slice(0, -1)]?.trim();
     if (!url) continue;
     const sub = parseConfig(h, name);
-    cfg[key] = { url: checkUrl(url, name.slice(0, -1)), header: strippedPrefix(h, `${name}forward-`), ...sub };
+    cfg[key] = {
+      url: checkUrl(url, name.slice(0, -1)),
+      header: strippedPrefix(h, `${name}forward-`),
+      ...sub,
+    };
   }
   return cfg;
 }
@@ -130,9 +180,16 @@ function parseConfig(h: LowerHeaders, prefix = "upstash-"): Config {
  */
 function withinPlan(cfg: Config, ctx: PublishContext): Config {
   const max = ctx.maxRetries;
-  const asked = [["upstash-retries", cfg.retries], ["upstash-callback-retries", cfg.callback?.retries], ["upstash-failure-callback-retries", cfg.failureCallback?.retries]] as const;
+  const asked = [
+    ["upstash-retries", cfg.retries],
+    ["upstash-callback-retries", cfg.callback?.retries],
+    ["upstash-failure-callback-retries", cfg.failureCallback?.retries],
+  ] as const;
   for (const [name, n] of asked) {
-    if (max !== undefined && n !== undefined && n > max) throw new BadRequest(`invalid ${name}: ${n} is more than the plan's maximum of ${max} retries`);
+    if (max !== undefined && n !== undefined && n > max)
+      throw new BadRequest(
+        `invalid ${name}: ${n} is more than the plan's maximum of ${max} retries`,
+      );
   }
   return cfg;
 }
@@ -141,7 +198,9 @@ function redaction(value: string | undefined): Redaction | undefined {
   try {
     return parseRedaction(value) ?? undefined;
   } catch (error) {
-    throw new BadRequest(`invalid upstash-redact-fields: ${error instanceof Error ? error.message : error}`);
+    throw new BadRequest(
+      `invalid upstash-redact-fields: ${error instanceof Error ? error.message : error}`,
+    );
   }
 }
 
@@ -154,7 +213,8 @@ function integer(value: string | undefined, name: string): number | undefined {
 function duration(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseDurationMs(value);
-  if (ms === null) throw new BadRequest(`invalid ${name}: ${value} (use e.g. "30s", "2m", "1h30m")`);
+  if (ms === null)
+    throw new BadRequest(`invalid ${name}: ${value} (use e.g. "30s", "2m", "1h30m")`);
   return ms;
 }
 
@@ -163,7 +223,10 @@ function flowControl(key: string | undefined, value: string | undefined): FlowCo
   if (!key) return undefined;
   if (!value) throw new BadRequest("upstash-flow-control-key needs upstash-flow-control-value");
   const fc: FlowControl = { key, periodSec: 1 };
-  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, raw = ""] = part.split("=").map((s) => s.trim());
     if (name === "parallelism" || name === "rate") {
       const n = integer(raw, `flow control ${name}`);
@@ -175,7 +238,8 @@ function flowControl(key: string | undefined, value: string | undefined): FlowCo
       fc.periodSec = ms / 1000;
     } else throw new BadRequest(`unknown flow control setting "${name}"`);
   }
-  if (fc.parallelism === undefined && fc.rate === undefined) throw new BadRequest("flow control needs parallelism or rate");
+  if (fc.parallelism === undefined && fc.rate === undefined)
+    throw new BadRequest("flow control needs parallelism or rate");
   return fc;
 }
 
@@ -194,7 +258,10 @@ function checkUrl(value: string, what: string): string {
   try {
     ok = ["http:", "https:"].includes(new URL(value).protocol);
   } catch {}
-  if (!ok) throw new BadRequest(`invalid ${what} "${value}": the local QStash stand-in delivers to full http(s) URLs only (no URL groups or APIs)`);
+  if (!ok)
+    throw new BadRequest(
+      `invalid ${what} "${value}": the local QStash stand-in delivers to full http(s) URLs only (no URL groups or APIs)`,
+    );
   return value;
 }
 
@@ -202,7 +269,12 @@ function checkUrl(value: string, what: string): string {
  * Upstash-Deduplication-Id is kept per destination; content-based deduplication hashes the
  * destination, the body, Content-Type and the forwarded headers (docs: features/deduplication).
  */
-function dedupKey(url: string, h: LowerHeaders, body: Buffer, header: HeaderMap): string | undefined {
+function dedupKey(
+  url: string,
+  h: LowerHeaders,
+  body: Buffer,
+  header: HeaderMap,
+): string | undefined {
   const id = h["upstash-deduplication-id"];
   if (id) return `id\n${url}\n${id}`;
   if (h["upstash-content-based-deduplication"] !== "true") return undefined;

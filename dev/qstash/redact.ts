@@ -14,7 +14,10 @@ const ONE_HEADER = /^headers?\[([^\]]+)\]$/i;
 
 /** Null when absent or empty; throws an Error naming the first option QStash does not have. */
 export function parseRedaction(value: string | undefined): Redaction | null {
-  const parts = (value ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  const parts = (value ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (!parts.length) return null;
   const redaction: Redaction = {};
   for (const part of parts) {
@@ -27,7 +30,8 @@ export function parseRedaction(value: string | undefined): Redaction | null {
   return redaction;
 }
 
-const hidden = (bytes: Buffer | string) => `REDACTED:${createHash("sha256").update(bytes).digest("hex")}`;
+const hidden = (bytes: Buffer | string) =>
+  `REDACTED:${createHash("sha256").update(bytes).digest("hex")}`;
 
 /** The body as views show it, base64 like the stored one. */
 export function visibleBody(bodyBase64: string, redaction: Redaction | undefined): string {

@@ -16,7 +16,11 @@ const KEEP_MS = 7 * 24 * 3600 * 1000;
 
 export async function redisPersistence(url: string, prefix: string): Promise<Persistence> {
   // Fail fast when Redis is unreachable instead of queueing commands forever.
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5_000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    connectTimeout: 5_000,
+  });
   // Connection errors surface as failed commands, which the engine logs; without a listener
   // ioredis would also print every reconnect attempt as an unhandled error event.
   redis.on("error", () => {});
@@ -24,7 +28,9 @@ export async function redisPersistence(url: string, prefix: string): Promise<Per
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`QStash stand-in: cannot reach Redis at ${url}: ${error instanceof Error ? error.message : error}`);
+    throw new Error(
+      `QStash stand-in: cannot reach Redis at ${url}: ${error instanceof Error ? error.message : error}`,
+    );
   }
   const msgKey = (id: string) => `${prefix}msg:${id}`;
   const dlqKey = (id: string) => `${prefix}dlq:${id}`;

@@ -32,7 +32,9 @@ export function createScheduler(opts: {
     queued = false;
     if (stopped) return;
     const now = Date.now();
-    const candidates = [...opts.waiting()].sort((a, b) => a.dueAt - b.dueAt || a.createdAt - b.createdAt);
+    const candidates = [...opts.waiting()].sort(
+      (a, b) => a.dueAt - b.dueAt || a.createdAt - b.createdAt,
+    );
     let next = Number.POSITIVE_INFINITY;
     for (const message of candidates) {
       if (message.dueAt > now) {

@@ -11,20 +11,28 @@ import { newMessage, type PublishContext } from "./publish.ts";
 import type { CallbackConfig, StoredMessage } from "./types.ts";
 
 /** `waitMs`: how long until the next attempt, in milliseconds. */
-export type Decision = { kind: "delivered" } | { kind: "retry"; waitMs: number } | { kind: "dlq"; reason: string };
+export type Decision =
+  | { kind: "delivered" }
+  | { kind: "retry"; waitMs: number }
+  | { kind: "dlq"; reason: string };
 
 export function decide(message: StoredMessage, outcome: AttemptOutcome, now: number): Decision {
   const response = outcome.response;
   if (response && response.status >= 200 && response.status < 300) return { kind: "delivered" };
   // 489 + Upstash-NonRetryable-Error: true means "never retry": straight to the DLQ.
-  if (response?.status === 489 && headerValue(response.header, "Upstash-NonRetryable-Error")?.trim().toLowerCase() === "true") {
+  if (
+    response?.status === 489 &&
+    headerValue(response.header, "Upstash-NonRetryable-Error")?.trim().toLowerCase() === "true"
+  ) {
     return { kind: "dlq", reason: "non-retryable error (489 with Upstash-NonRetryable-Error)" };
   }
-  if (message.retried >= message.maxRetries) return { kind: "dlq", reason: `retries exhausted (${message.maxRetries})` };
+  if (message.retried >= message.maxRetries)
+    return { kind: "dlq", reason: `retries exhausted (${message.maxRetries})` };
   const asked = response ? retryAfterMs(response.header, now) : null;
   if (asked !== null) return { kind: "retry", waitMs: asked };
   // Upstash-Retry-Delay sees `retried` = 0 for the first retry; the default backoff counts failures from 1.
-  if (message.retryDelay) return { kind: "retry", waitMs: evaluateRetryDelay(message.retryDelay, message.retried) };
+  if (message.retryDelay)
+    return { kind: "retry", waitMs: evaluateRetryDelay(message.retryDelay, message.retried) };
   return { kind: "retry", waitMs: defaultBackoffMs(message.retried + 1) };
 }
 
@@ -34,7 +42,11 @@ export function decide(message: StoredMessage, outcome: AttemptOutcome, now: num
  * is 0 and body empty. `retried` is the attempt's Upstash-Retried; the failure callback also
  * carries `dlqId`. Timestamps are strings of unix ms, as in the docs.
  */
-export function callbackBody(source: StoredMessage, outcome: AttemptOutcome, dlqId?: string): Record<string, unknown> {
+export function callbackBody(
+  source: StoredMessage,
+  outcome: AttemptOutcome,
+  dlqId?: string,
+): Record<string, unknown> {
   const response = outcome.response;
   return {
     status: response?.status ?? 0,

@@ -22,7 +22,12 @@ function segment(value: unknown): string {
 }
 
 /** Signs one delivery of `body` to `url` with `key`; `nowMs` is injectable for tests. */
-export function signDelivery(key: string, url: string, body: Uint8Array, nowMs = Date.now()): string {
+export function signDelivery(
+  key: string,
+  url: string,
+  body: Uint8Array,
+  nowMs = Date.now(),
+): string {
   const iat = Math.floor(nowMs / 1000);
   const claims = {
     iss: "Upstash",
@@ -34,6 +39,8 @@ export function signDelivery(key: string, url: string, body: Uint8Array, nowMs =
     body: bodyHash(body),
   };
   const unsigned = `${segment({ alg: "HS256", typ: "JWT" })}.${segment(claims)}`;
-  const signature = createHmac("sha256", Buffer.from(key, "utf8")).update(unsigned).digest("base64url");
+  const signature = createHmac("sha256", Buffer.from(key, "utf8"))
+    .update(unsigned)
+    .digest("base64url");
   return `${unsigned}.${signature}`;
 }

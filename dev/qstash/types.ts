@@ -3,7 +3,6 @@
  * object (so the Redis persistence can write it as is) and carries its own delivery state.
  */
 
-
 /** Header name (canonical case, e.g. "Content-Type") → values, like Go's http.Header that QStash returns. */
 export type HeaderMap = Record<string, string[]>;
 
@@ -63,7 +62,15 @@ export type AttemptRecord = {
 };
 
 /** The states QStash's logs use; a stored message is CREATED, RETRY or IN_PROGRESS while pending. */
-export type MessageState = "CREATED" | "ACTIVE" | "RETRY" | "IN_PROGRESS" | "DELIVERED" | "ERROR" | "FAILED" | "CANCELED";
+export type MessageState =
+  | "CREATED"
+  | "ACTIVE"
+  | "RETRY"
+  | "IN_PROGRESS"
+  | "DELIVERED"
+  | "ERROR"
+  | "FAILED"
+  | "CANCELED";
 
 export type StoredMessage = {
   messageId: string;

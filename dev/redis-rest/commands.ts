@@ -44,7 +44,12 @@ zrevrangebylex -4 z, zrevrangebyscore -4 z, zrevrank 3 z, zscan -3 z, zscore 3 z
 zunionstore -4 w !`;
 
 /** `inMemory`: the in-process engine can run it (everything works on a real Redis). */
-export type CommandSpec = { arity: number; write: boolean; family: string | null; inMemory: boolean };
+export type CommandSpec = {
+  arity: number;
+  write: boolean;
+  family: string | null;
+  inMemory: boolean;
+};
 
 const FAMILIES: Record<string, string> = { s: "string", h: "hash", z: "zset", l: "list", S: "set" };
 
@@ -52,7 +57,15 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(
   TABLE.split(",").map((entry) => {
     const [name, arity, ...flags] = entry.trim().split(/\s+/);
     const family = flags.find((f) => f in FAMILIES);
-    return [name, { arity: Number(arity), write: flags.includes("w"), family: family ? FAMILIES[family] : null, inMemory: !flags.includes("!") }];
+    return [
+      name,
+      {
+        arity: Number(arity),
+        write: flags.includes("w"),
+        family: family ? FAMILIES[family] : null,
+        inMemory: !flags.includes("!"),
+      },
+    ];
   }),
 );
 
@@ -62,24 +75,35 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(
  * no session either; MULTI/EXEC is the /multi-exec endpoint.
  */
 const CONNECTION_STATE = new Set(
-  ("auth hello client select swapdb quit reset multi exec discard watch unwatch monitor subscribe psubscribe " +
+  (
+    "auth hello client select swapdb quit reset multi exec discard watch unwatch monitor subscribe psubscribe " +
     "ssubscribe unsubscribe punsubscribe sunsubscribe shutdown debug sync psync replconf replicaof slaveof " +
-    "failover module cluster readonly readwrite asking migrate").split(" "),
+    "failover module cluster readonly readwrite asking migrate"
+  ).split(" "),
 );
 
 /** Commands that can block; on a real Redis they run on a connection of their own. */
-export const BLOCKING = new Set("blpop brpop brpoplpush blmove blmpop bzpopmin bzpopmax bzmpop xread xreadgroup wait waitaof".split(" "));
+export const BLOCKING = new Set(
+  "blpop brpop brpoplpush blmove blmpop bzpopmin bzpopmax bzmpop xread xreadgroup wait waitaof".split(
+    " ",
+  ),
+);
 
 /**
  * Upstash does serve these over REST, as a streamed response (@upstash/redis's subscribe() and
  * monitor()); the stand-in does not stream, so it refuses them in Upstash's words rather than
  * claim the REST API lacks them. PUBLISH works.
  */
-const STREAMED = new Set("monitor subscribe psubscribe ssubscribe unsubscribe punsubscribe sunsubscribe".split(" "));
+const STREAMED = new Set(
+  "monitor subscribe psubscribe ssubscribe unsubscribe punsubscribe sunsubscribe".split(" "),
+);
 
 export function refusedError(name: string): string | null {
-  if (STREAMED.has(name.toLowerCase())) return unavailableError(name, "it does not stream pub/sub or MONITOR responses; PUBLISH works");
-  return CONNECTION_STATE.has(name.toLowerCase()) ? `ERR '${name}' is not available over the REST API (each request is its own session)` : null;
+  if (STREAMED.has(name.toLowerCase()))
+    return unavailableError(name, "it does not stream pub/sub or MONITOR responses; PUBLISH works");
+  return CONNECTION_STATE.has(name.toLowerCase())
+    ? `ERR '${name}' is not available over the REST API (each request is its own session)`
+    : null;
 }
 
 export function arityError(command: string[], spec: CommandSpec): string | null {

@@ -20,27 +20,36 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
  * `Upstash-Telemetry-*` headers are ignored. @upstash/redis auto-pipelines by default (commands
  * issued in the same tick go out as one /pipeline request), so /pipeline is the busiest route.
  */
-export function createRestServer(backend: Backend, token: string): { server: Server; stats: () => RestStats } {
+export function createRestServer(
+  backend: Backend,
+  token: string,
+): { server: Server; stats: () => RestStats } {
   const stats: RestStats = { requests: 0, commands: 0 };
   let syncToken = 0;
 
   const server = createServer((req, res) => {
     stats.requests++;
-    handle(req, res).catch((e) => send(res, 500, { error: `ERR stand-in failure: ${e instanceof Error ? e.message : e}` }));
+    handle(req, res).catch((e) =>
+      send(res, 500, { error: `ERR stand-in failure: ${e instanceof Error ? e.message : e}` }),
+    );
   });
   // A malformed request line or a reset socket must not reach the process's error handler.
   server.on("clientError", (_e, socket) => socket.destroy());
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     // Concatenated, not resolved against a base: a path such as "//x" would read as a host.
-    const url = URL.parse(`http://localhost${req.url?.startsWith("/") ? req.url : `/${req.url ?? ""}`}`);
+    const url = URL.parse(
+      `http://localhost${req.url?.startsWith("/") ? req.url : `/${req.url ?? ""}`}`,
+    );
     if (!url) return send(res, 400, { error: "ERR malformed request URL" });
-    if (!["HEAD", "GET", "POST", "PUT"].includes(req.method ?? "")) return send(res, 405, { error: "Method Not Allowed" });
+    if (!["HEAD", "GET", "POST", "PUT"].includes(req.method ?? ""))
+      return send(res, 405, { error: "Method Not Allowed" });
     const auth = req.headers.authorization ?? "";
     const given = /^bearer /i.test(auth) ? auth.slice(7).trim() : url.searchParams.get("_token");
     if (given !== token) return send(res, 401, { error: "Unauthorized" });
     const body = await readBody(req);
-    if (body === null) return send(res, 413, { error: `ERR request body over ${MAX_BODY_BYTES} bytes` });
+    if (body === null)
+      return send(res, 413, { error: `ERR request body over ${MAX_BODY_BYTES} bytes` });
     const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
     res.setHeader("upstash-sync-token", String(++syncToken));
     const path = url.pathname.replace(/\/+$/, "");
@@ -49,9 +58,16 @@ export function createRestServer(backend: Backend, token: string): { server: Ser
       const commands = parseCommands(body);
       if (!commands.ok) return send(res, 400, { error: commands.error });
       stats.commands += commands.value.length;
-      const results = path === "/pipeline" ? await backend.pipeline(commands.value) : await backend.multi(commands.value);
+      const results =
+        path === "/pipeline"
+          ? await backend.pipeline(commands.value)
+          : await backend.multi(commands.value);
       if (!Array.isArray(results)) return send(res, 400, results);
-      return send(res, 200, results.map((r) => encodeResult(r, base64)));
+      return send(
+        res,
+        200,
+        results.map((r) => encodeResult(r, base64)),
+      );
     }
     const command = path === "" ? parseCommand(body) : pathCommand(path, body, url.searchParams);
     if (!command.ok) return send(res, 400, { error: command.error });
@@ -68,7 +84,8 @@ function pathCommand(path: string, body: string, query: URLSearchParams): Parsed
   try {
     const args = path.slice(1).split("/").map(decodeURIComponent);
     if (body !== "") args.push(body);
-    for (const [key, value] of query) if (key !== "_token") args.push(...(value === "" ? [key] : [key, value]));
+    for (const [key, value] of query)
+      if (key !== "_token") args.push(...(value === "" ? [key] : [key, value]));
     return { ok: true, value: args };
   } catch {
     return { ok: false, error: "ERR malformed percent-encoding in the request path" };

@@ -62,7 +62,9 @@ export async function startRedisRest(opts: RedisRestOptions): Promise<RedisRest>
 
   let backend: Backend;
   try {
-    backend = withUpstashScriptFlags(withPolicy(redisUrl ? await connectIoredisBackend(redisUrl) : memoryBackend()));
+    backend = withUpstashScriptFlags(
+      withPolicy(redisUrl ? await connectIoredisBackend(redisUrl) : memoryBackend()),
+    );
   } catch (error) {
     await stopServer();
     throw error;
@@ -70,7 +72,9 @@ export async function startRedisRest(opts: RedisRestOptions): Promise<RedisRest>
   const { server, stats } = createRestServer(backend, opts.token);
   const host = opts.host ?? "127.0.0.1";
   try {
-    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(opts.port ?? 0, host, resolve));
+    await new Promise<void>((resolve, reject) =>
+      server.once("error", reject).listen(opts.port ?? 0, host, resolve),
+    );
   } catch (error) {
     await backend.close();
     await stopServer();
@@ -78,7 +82,9 @@ export async function startRedisRest(opts: RedisRestOptions): Promise<RedisRest>
   }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  opts.log?.(`Upstash Redis REST stand-in on ${url} — backend: ${kind}${redisUrl ? ` (${redisUrl})` : " (in-process engine)"}`);
+  opts.log?.(
+    `Upstash Redis REST stand-in on ${url} — backend: ${kind}${redisUrl ? ` (${redisUrl})` : " (in-process engine)"}`,
+  );
 
   let stopped: Promise<void> | null = null;
   return {

@@ -20,7 +20,11 @@ const SAME_OBJECT = "ERR source and destination objects are the same";
  * the server answers, so a wrong REDIS_URL fails at start.
  */
 export async function connectIoredisBackend(url: string): Promise<Backend> {
-  const client = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: true });
+  const client = new Redis(url, {
+    maxRetriesPerRequest: 2,
+    connectTimeout: 5_000,
+    lazyConnect: true,
+  });
   let lastError: unknown = null;
   client.on("error", (e) => (lastError = e)); // it reconnects by itself; failures surface per command
   let engine = "this Redis";
@@ -28,7 +32,9 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
     await client.connect();
     await client.ping();
     // Only for error messages; a Redis whose ACL refuses INFO still serves.
-    const version = /redis_version:([^\r\n]+)/.exec(await client.info("server").catch(() => ""))?.[1];
+    const version = /redis_version:([^\r\n]+)/.exec(
+      await client.info("server").catch(() => ""),
+    )?.[1];
     if (version) engine = `Redis ${version}`;
   } catch (e) {
     client.disconnect();
@@ -43,12 +49,17 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
   const failed = (e: unknown) => upstashUnknownCommand(errorText(e), engine);
   /** Upstash answers COPY of a key onto itself with 0 (nothing copied); Redis 7.0 with an error. */
   const answer = (command: string[], e: unknown): CommandResult =>
-    command[0].toLowerCase() === "copy" && errorText(e) === SAME_OBJECT ? { result: 0 } : { error: failed(e) };
+    command[0].toLowerCase() === "copy" && errorText(e) === SAME_OBJECT
+      ? { result: 0 }
+      : { error: failed(e) };
   const settle = (entries: Settled, commands: string[][]): CommandResult[] =>
     entries.map(([err, result], i) => (err ? answer(commands[i], err) : { result }));
 
   /** A blocking command would stall every request queued behind it, so it gets its own connection. */
-  async function onOwnConnection<T>(blocking: boolean, run: (conn: Redis) => Promise<T>): Promise<T> {
+  async function onOwnConnection<T>(
+    blocking: boolean,
+    run: (conn: Redis) => Promise<T>,
+  ): Promise<T> {
     if (!blocking) return run(client);
     const conn = client.duplicate();
     try {
@@ -62,7 +73,11 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
   return {
     async exec(command) {
       try {
-        return { result: await onOwnConnection(blocks([command]), (conn) => conn.callBuffer(...outgoing(command))) };
+        return {
+          result: await onOwnConnection(blocks([command]), (conn) =>
+            conn.callBuffer(...outgoing(command)),
+          ),
+        };
       } catch (e) {
         return answer(command, e);
       }
@@ -88,7 +103,11 @@ export async function connectIoredisBackend(url: string): Promise<Backend> {
         // ioredis rejects EXEC's EXECABORT and keeps the queueing errors that caused it.
         const cause = (e as { previousErrors?: Error[] }).previousErrors?.[0]?.message;
         const message = errorText(e);
-        return { error: failed(message.startsWith("EXECABORT") && cause ? `${EXECABORT} (${cause})` : message) };
+        return {
+          error: failed(
+            message.startsWith("EXECABORT") && cause ? `${EXECABORT} (${cause})` : message,
+          ),
+        };
       }
     },
     async close() {

@@ -9,8 +9,14 @@ import { COMMANDS, WRONGTYPE } from "./commands.ts";
  * Redis converts Lua values to replies (`__reply`; ioredis-mock's own conversion fails on tables
  * built by assignment). Expects `__WRITES` (the write commands, or nil) declared before it.
  */
-const typed = [...COMMANDS].filter(([, s]) => s.family).map(([n, s]) => `${n}='${s.family}'`).join(",");
-export const WRITES_LUA = `{${[...COMMANDS].filter(([, s]) => s.write).map(([n]) => `${n}=true`).join(",")}}`;
+const typed = [...COMMANDS]
+  .filter(([, s]) => s.family)
+  .map(([n, s]) => `${n}='${s.family}'`)
+  .join(",");
+export const WRITES_LUA = `{${[...COMMANDS]
+  .filter(([, s]) => s.write)
+  .map(([n]) => `${n}=true`)
+  .join(",")}}`;
 
 export const RUNTIME_LUA = String.raw`
 local __NULL = setmetatable({}, { __tostring = function() return 'cjson.null' end })

@@ -15,7 +15,9 @@ const { env } = loadDevEnv(root);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 if (!env.UPSTASH_REDIS_REST_URL || !env.UPSTASH_REDIS_REST_TOKEN) {
-  console.error("redis stand-in: set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (see .env.example)");
+  console.error(
+    "redis stand-in: set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (see .env.example)",
+  );
   process.exit(2);
 }
 

@@ -44,8 +44,18 @@ export function memoryBackend(): Backend {
   function check(command: string[]): string | null {
     const spec = COMMANDS.get(command[0].toLowerCase());
     const newer = newerRedisHint(command[0]);
-    if (!spec) return unavailableError(command[0], newer ? `the in-process engine lacks it; ${newer}` : "the in-process engine does not know it");
-    if (!spec.inMemory) return unavailableError(command[0], "the in-process engine lacks it; install redis-server or set REDIS_URL");
+    if (!spec)
+      return unavailableError(
+        command[0],
+        newer
+          ? `the in-process engine lacks it; ${newer}`
+          : "the in-process engine does not know it",
+      );
+    if (!spec.inMemory)
+      return unavailableError(
+        command[0],
+        "the in-process engine lacks it; install redis-server or set REDIS_URL",
+      );
     return arityError(command, spec);
   }
 
@@ -66,7 +76,8 @@ export function memoryBackend(): Backend {
     if (!/^-?\d+$/.test(rest[0])) return { error: "ERR value is not an integer or out of range" };
     const numkeys = Number(rest[0]);
     if (numkeys < 0) return { error: "ERR Number of keys can't be negative" };
-    if (numkeys > rest.length - 1) return { error: "ERR Number of keys can't be greater than number of args" };
+    if (numkeys > rest.length - 1)
+      return { error: "ERR Number of keys can't be greater than number of args" };
     const sha = sha1(source);
     return mock.eval(evalChunk(source, readOnly), String(numkeys), ...rest.slice(1)).then(
       (text) => {
@@ -80,14 +91,17 @@ export function memoryBackend(): Backend {
   }
 
   function scriptCommand([sub = "", ...args]: string[]): Outcome {
-    const wrongArity = { error: `ERR wrong number of arguments for 'script|${sub.toLowerCase()}' command` };
+    const wrongArity = {
+      error: `ERR wrong number of arguments for 'script|${sub.toLowerCase()}' command`,
+    };
     switch (sub.toLowerCase()) {
       case "load": {
         if (args.length !== 1) return wrongArity;
         // Compiled (not run), so a syntax error fails here as in Redis.
         return mock.eval(compileChunk(args[0]), "0").then(
           (problem) => {
-            if (problem) return { error: asLua51(`ERR Error compiling script (new function): ${problem}`) };
+            if (problem)
+              return { error: asLua51(`ERR Error compiling script (new function): ${problem}`) };
             scripts.set(sha1(args[0]), args[0]);
             return { result: sha1(args[0]) };
           },
@@ -95,7 +109,9 @@ export function memoryBackend(): Backend {
         );
       }
       case "exists":
-        return args.length === 0 ? wrongArity : { result: args.map((sha) => (scripts.has(sha.toLowerCase()) ? 1 : 0)) };
+        return args.length === 0
+          ? wrongArity
+          : { result: args.map((sha) => (scripts.has(sha.toLowerCase()) ? 1 : 0)) };
       case "flush":
         scripts.clear();
         return { result: "OK" };
@@ -114,14 +130,20 @@ export function memoryBackend(): Backend {
       case "evalsha":
       case "evalsha_ro": {
         const source = scripts.get(args[0].toLowerCase());
-        return source === undefined ? { error: NOSCRIPT } : evalScript(source, args.slice(1), name === "evalsha_ro");
+        return source === undefined
+          ? { error: NOSCRIPT }
+          : evalScript(source, args.slice(1), name === "evalsha_ro");
       }
       case "script":
         return scriptCommand(args);
       case "info":
         return { result: renderInfo(args, { startedAt, keys: mock.data.keys().length, stats }) };
       case "strlen": // ioredis-mock counts UTF-16 units; Redis counts bytes
-        return settle(() => mock.get(args[0])).then((r) => ("result" in r ? { result: r.result == null ? 0 : Buffer.byteLength(String(r.result)) } : r));
+        return settle(() => mock.get(args[0])).then((r) =>
+          "result" in r
+            ? { result: r.result == null ? 0 : Buffer.byteLength(String(r.result)) }
+            : r,
+        );
     }
     const checked = precheck(mock, name, args);
     if (checked === null) return settle(() => mock[name](...normalizeOptions(name, args)));
@@ -130,7 +152,9 @@ export function memoryBackend(): Backend {
     const pending = settle(() => mock[actual](...normalizeOptions(actual, checked.args)));
     checked.afterCall?.();
     const { mapResult } = checked;
-    return mapResult ? pending.then((r) => ("result" in r ? { result: mapResult(r.result) } : r)) : pending;
+    return mapResult
+      ? pending.then((r) => ("result" in r ? { result: mapResult(r.result) } : r))
+      : pending;
   }
 
   /** Starts one command synchronously; only its result may arrive later. */
@@ -139,7 +163,9 @@ export function memoryBackend(): Backend {
     if (invalid) return { error: invalid };
     const name = command[0].toLowerCase();
     const started = performance.now();
-    const record = (r: CommandResult) => (recordCall(stats, name, (performance.now() - started) * 1000, "error" in r), r);
+    const record = (r: CommandResult) => (
+      recordCall(stats, name, (performance.now() - started) * 1000, "error" in r), r
+    );
     const outcome = dispatch(name, command.slice(1));
     return outcome instanceof Promise ? outcome.then(record) : record(outcome);
   }
@@ -166,6 +192,7 @@ export function memoryBackend(): Backend {
 
 /** ioredis-mock answers HGETALL with an object; Redis (and the REST API) with a flat array. */
 function flatten(value: unknown): unknown {
-  if (value === null || typeof value !== "object" || Array.isArray(value) || Buffer.isBuffer(value)) return value;
+  if (value === null || typeof value !== "object" || Array.isArray(value) || Buffer.isBuffer(value))
+    return value;
   return Object.entries(value).flat();
 }

@@ -22,8 +22,13 @@ export function typeOf(mock: MockKeyspace, key: string): string {
   return typeof value === "string" || Buffer.isBuffer(value) ? "string" : "hash";
 }
 
-const isInteger = (s: unknown) => typeof s === "string" && /^(0|-?[1-9]\d*)$/.test(s) && BigInt(s) <= 2n ** 63n - 1n && BigInt(s) >= -(2n ** 63n);
-const isFloat = (s: unknown) => typeof s === "string" && s.trim() === s && s !== "" && !Number.isNaN(Number(s));
+const isInteger = (s: unknown) =>
+  typeof s === "string" &&
+  /^(0|-?[1-9]\d*)$/.test(s) &&
+  BigInt(s) <= 2n ** 63n - 1n &&
+  BigInt(s) >= -(2n ** 63n);
+const isFloat = (s: unknown) =>
+  typeof s === "string" && s.trim() === s && s !== "" && !Number.isNaN(Number(s));
 const NOT_INTEGER = "ERR value is not an integer or out of range";
 const NOT_FLOAT = "ERR value is not a valid float";
 
@@ -34,26 +39,42 @@ export function precheck(mock: MockKeyspace, name: string, args: string[]): Prec
     if (actual !== "none" && actual !== family) return { error: WRONGTYPE };
   }
   const value = (key: string) => (mock.data.has(key) ? mock.data.get(key) : undefined);
-  const field = (key: string, f: string) => (value(key) as Record<string, unknown> | undefined)?.[f];
-  const pairs = name === "hset" || name === "hmset" ? args.length - 1 : name === "mset" || name === "msetnx" ? args.length : 0;
+  const field = (key: string, f: string) =>
+    (value(key) as Record<string, unknown> | undefined)?.[f];
+  const pairs =
+    name === "hset" || name === "hmset"
+      ? args.length - 1
+      : name === "mset" || name === "msetnx"
+        ? args.length
+        : 0;
   if (pairs % 2 !== 0) return { error: `ERR wrong number of arguments for '${name}' command` };
   const corrected = correct(mock, name, args);
   if (corrected !== undefined) return corrected;
   switch (name) {
     case "incr":
     case "decr":
-      return value(args[0]) === undefined || isInteger(value(args[0])) ? null : { error: NOT_INTEGER };
+      return value(args[0]) === undefined || isInteger(value(args[0]))
+        ? null
+        : { error: NOT_INTEGER };
     case "incrby":
     case "decrby":
-      return isInteger(args[1]) && (value(args[0]) === undefined || isInteger(value(args[0]))) ? null : { error: NOT_INTEGER };
+      return isInteger(args[1]) && (value(args[0]) === undefined || isInteger(value(args[0])))
+        ? null
+        : { error: NOT_INTEGER };
     case "incrbyfloat":
-      return isFloat(args[1]) && (value(args[0]) === undefined || isFloat(value(args[0]))) ? null : { error: NOT_FLOAT };
+      return isFloat(args[1]) && (value(args[0]) === undefined || isFloat(value(args[0])))
+        ? null
+        : { error: NOT_FLOAT };
     case "hincrby":
       if (!isInteger(args[2])) return { error: NOT_INTEGER };
-      return field(args[0], args[1]) === undefined || isInteger(field(args[0], args[1])) ? null : { error: "ERR hash value is not an integer" };
+      return field(args[0], args[1]) === undefined || isInteger(field(args[0], args[1]))
+        ? null
+        : { error: "ERR hash value is not an integer" };
     case "hincrbyfloat":
       if (!isFloat(args[2])) return { error: NOT_FLOAT };
-      return field(args[0], args[1]) === undefined || isFloat(field(args[0], args[1])) ? null : { error: "ERR hash value is not a float" };
+      return field(args[0], args[1]) === undefined || isFloat(field(args[0], args[1]))
+        ? null
+        : { error: "ERR hash value is not a float" };
     case "expire":
     case "pexpire":
     case "expireat":
@@ -72,7 +93,10 @@ function keepTtl(mock: MockKeyspace, args: string[]): Precheck {
   if (at < 0) return null;
   const key = args[0];
   const expiry = mock.expires.has(key) ? mock.expires.get(key) : null;
-  return { args: args.filter((_, i) => i !== at), afterCall: () => expiry !== null && mock.data.has(key) && mock.expires.set(key, expiry) };
+  return {
+    args: args.filter((_, i) => i !== at),
+    afterCall: () => expiry !== null && mock.data.has(key) && mock.expires.set(key, expiry),
+  };
 }
 
 /**
@@ -96,16 +120,25 @@ function scanType(mock: MockKeyspace, args: string[]): Precheck {
   };
 }
 
-function expireOptions(mock: MockKeyspace, name: string, [key, time, option, ...rest]: string[]): Precheck {
+function expireOptions(
+  mock: MockKeyspace,
+  name: string,
+  [key, time, option, ...rest]: string[],
+): Precheck {
   if (!isInteger(time)) return { error: NOT_INTEGER };
   if (option === undefined) return null;
   const flag = option.toUpperCase();
-  if (!["NX", "XX", "GT", "LT"].includes(flag) || rest.length > 0) return { error: `ERR Unsupported option ${rest[0] ?? option}` };
+  if (!["NX", "XX", "GT", "LT"].includes(flag) || rest.length > 0)
+    return { error: `ERR Unsupported option ${rest[0] ?? option}` };
   if (!mock.data.has(key)) return { result: 0 };
   const now = Date.now();
   const ttl = mock.expires.has(key) ? mock.expires.get(key) - now : -1; // -1: no TTL, i.e. infinite
   const ms = Number(time) * (name.startsWith("p") ? 1 : 1000);
   const target = name.endsWith("at") ? ms - now : ms;
-  const skip = (flag === "NX" && ttl !== -1) || (flag === "XX" && ttl === -1) || (flag === "GT" && (ttl === -1 || target <= ttl)) || (flag === "LT" && ttl !== -1 && target >= ttl);
+  const skip =
+    (flag === "NX" && ttl !== -1) ||
+    (flag === "XX" && ttl === -1) ||
+    (flag === "GT" && (ttl === -1 || target <= ttl)) ||
+    (flag === "LT" && ttl !== -1 && target >= ttl);
   return skip ? { result: 0 } : { args: [key, time] };
 }

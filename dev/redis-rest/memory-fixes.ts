@@ -15,7 +15,9 @@ import type { MockKeyspace, Precheck } from "./memory-types.ts";
  */
 const NOT_INTEGER = "ERR value is not an integer or out of range";
 const isInteger = (s: string | undefined) => s !== undefined && /^-?\d+$/.test(s);
-const lacks = (what: string) => ({ error: `ERR ${what} is not supported by the in-process engine (install redis-server or set REDIS_URL)` });
+const lacks = (what: string) => ({
+  error: `ERR ${what} is not supported by the in-process engine (install redis-server or set REDIS_URL)`,
+});
 
 export function correct(mock: MockKeyspace, name: string, args: string[]): Precheck | undefined {
   const value = mock.data.has(args[0]) ? mock.data.get(args[0]) : undefined;
@@ -25,7 +27,13 @@ export function correct(mock: MockKeyspace, name: string, args: string[]): Prech
       return matchPairs(args);
     case "getrange": {
       if (!isInteger(args[1]) || !isInteger(args[2])) return { error: NOT_INTEGER };
-      return { result: byteRange(value === undefined ? Buffer.alloc(0) : Buffer.from(value as string | Buffer), Number(args[1]), Number(args[2])) };
+      return {
+        result: byteRange(
+          value === undefined ? Buffer.alloc(0) : Buffer.from(value as string | Buffer),
+          Number(args[1]),
+          Number(args[2]),
+        ),
+      };
     }
     case "lpushx":
     case "rpushx":
@@ -34,18 +42,24 @@ export function correct(mock: MockKeyspace, name: string, args: string[]): Prech
       if (!isInteger(args[1])) return { error: NOT_INTEGER };
       const length = Array.isArray(value) ? value.length : 0;
       const index = Number(args[1]) < 0 ? length + Number(args[1]) : Number(args[1]);
-      return value !== undefined && (index < 0 || index >= length) ? { error: "ERR index out of range" } : undefined;
+      return value !== undefined && (index < 0 || index >= length)
+        ? { error: "ERR index out of range" }
+        : undefined;
     }
     case "zadd":
       return zaddGtLt(value as Map<string, { score: number }> | undefined, args);
     case "getex": {
       const [option, time] = [args[1]?.toUpperCase(), Number(args[2])];
       const at = option === "EXAT" ? time * 1000 : option === "PXAT" ? time : NaN;
-      return isInteger(args[2]) && at <= Date.now() ? { name: "getdel", args: [args[0]] } : undefined;
+      return isInteger(args[2]) && at <= Date.now()
+        ? { name: "getdel", args: [args[0]] }
+        : undefined;
     }
     case "zinterstore": {
       const option = args[2 + Number(args[1])];
-      return isInteger(args[1]) && option !== undefined ? lacks(`ZINTERSTORE ${option.toUpperCase()}`) : undefined;
+      return isInteger(args[1]) && option !== undefined
+        ? lacks(`ZINTERSTORE ${option.toUpperCase()}`)
+        : undefined;
     }
   }
   return undefined;
@@ -69,32 +83,41 @@ function matchPairs(args: string[]): Precheck | undefined {
     mapResult: (result) => {
       const [cursor, flat] = result as [string, string[]];
       const kept: string[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) if (matches.test(String(flat[i]))) kept.push(flat[i], flat[i + 1]);
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        if (matches.test(String(flat[i]))) kept.push(flat[i], flat[i + 1]);
       return [cursor, kept];
     },
   };
 }
 
 const SCORE = /^[+-]?inf$/i;
-const parseScore = (s: string) => (SCORE.test(s) ? (s.startsWith("-") ? -Infinity : Infinity) : Number(s));
+const parseScore = (s: string) =>
+  SCORE.test(s) ? (s.startsWith("-") ? -Infinity : Infinity) : Number(s);
 
 /** ZADD GT/LT: drops the pairs whose member exists with a score GT/LT would not replace. */
-function zaddGtLt(zset: Map<string, { score: number }> | undefined, args: string[]): Precheck | undefined {
+function zaddGtLt(
+  zset: Map<string, { score: number }> | undefined,
+  args: string[],
+): Precheck | undefined {
   let first = 1;
   while (first < args.length && /^(nx|xx|gt|lt|ch|incr)$/i.test(args[first])) first++;
   const flags = args.slice(1, first).map((f) => f.toUpperCase());
   if (flags.includes("INCR")) return lacks("ZADD INCR");
   const gt = flags.includes("GT");
   if (!gt && !flags.includes("LT")) return undefined;
-  if (flags.includes("NX")) return { error: "ERR GT, LT, and/or NX options at the same time are not compatible" };
+  if (flags.includes("NX"))
+    return { error: "ERR GT, LT, and/or NX options at the same time are not compatible" };
   const pairs: string[] = [];
   for (let i = first; i + 1 < args.length; i += 2) {
     const [score, current] = [parseScore(args[i]), zset?.get(args[i + 1])?.score];
     if (Number.isNaN(score)) return { error: "ERR value is not a valid float" };
-    if (current === undefined || (gt ? score > current : score < current)) pairs.push(args[i], args[i + 1]);
+    if (current === undefined || (gt ? score > current : score < current))
+      pairs.push(args[i], args[i + 1]);
   }
   if (pairs.length === 0) return { result: 0 };
-  return { args: [args[0], ...args.slice(1, first).filter((f) => !/^(gt|lt)$/i.test(f)), ...pairs] };
+  return {
+    args: [args[0], ...args.slice(1, first).filter((f) => !/^(gt|lt)$/i.test(f)), ...pairs],
+  };
 }
 
 /** Redis's glob (stringmatchlen): * ? [abc] [^a] [a-z] and \ escapes. */
@@ -120,7 +143,12 @@ export function globToRegExp(glob: string): RegExp {
           j += 2;
         } else parts.push(literal(ch));
       }
-      out += parts.length === 0 ? (negate ? "[\\s\\S]" : "(?!)") : `[${negate ? "^" : ""}${parts.join("")}]`;
+      out +=
+        parts.length === 0
+          ? negate
+            ? "[\\s\\S]"
+            : "(?!)"
+          : `[${negate ? "^" : ""}${parts.join("")}]`;
       i = j; // an unclosed [ runs to the end of the pattern, as in Redis
     }
   }

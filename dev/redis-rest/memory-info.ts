@@ -16,24 +16,43 @@ export function recordCall(stats: CommandStats, name: string, usec: number, fail
 
 const DEFAULT_SECTIONS = ["server", "clients", "keyspace"];
 
-export function renderInfo(args: string[], state: { startedAt: number; keys: number; stats: CommandStats }): string {
+export function renderInfo(
+  args: string[],
+  state: { startedAt: number; keys: number; stats: CommandStats },
+): string {
   const asked = args.map((a) => a.toLowerCase());
   const all = asked.includes("all") || asked.includes("everything");
-  const wants = (section: string) => all || (asked.length === 0 ? DEFAULT_SECTIONS.includes(section) : asked.includes(section));
+  const wants = (section: string) =>
+    all || (asked.length === 0 ? DEFAULT_SECTIONS.includes(section) : asked.includes(section));
   const out: string[] = [];
   if (wants("server")) {
     const uptime = Math.floor((Date.now() - state.startedAt) / 1000);
-    out.push("# Server", "redis_version:7.0.0", "redis_mode:standalone", "tabsafe_engine:in-process (ioredis-mock)", `process_id:${process.pid}`, `uptime_in_seconds:${uptime}`, "");
+    out.push(
+      "# Server",
+      "redis_version:7.0.0",
+      "redis_mode:standalone",
+      "tabsafe_engine:in-process (ioredis-mock)",
+      `process_id:${process.pid}`,
+      `uptime_in_seconds:${uptime}`,
+      "",
+    );
   }
   if (wants("clients")) out.push("# Clients", "connected_clients:1", "blocked_clients:0", "");
   if (wants("commandstats")) {
     out.push("# Commandstats");
     for (const [name, s] of [...state.stats].sort(([a], [b]) => a.localeCompare(b))) {
       const perCall = s.calls ? (s.usec / s.calls).toFixed(2) : "0.00";
-      out.push(`cmdstat_${name}:calls=${s.calls},usec=${s.usec},usec_per_call=${perCall},rejected_calls=0,failed_calls=${s.failed}`);
+      out.push(
+        `cmdstat_${name}:calls=${s.calls},usec=${s.usec},usec_per_call=${perCall},rejected_calls=0,failed_calls=${s.failed}`,
+      );
     }
     out.push("");
   }
-  if (wants("keyspace")) out.push("# Keyspace", ...(state.keys > 0 ? [`db0:keys=${state.keys},expires=0,avg_ttl=0`] : []), "");
+  if (wants("keyspace"))
+    out.push(
+      "# Keyspace",
+      ...(state.keys > 0 ? [`db0:keys=${state.keys},expires=0,avg_ttl=0`] : []),
+      "",
+    );
   return out.join("\r\n");
 }

@@ -24,7 +24,8 @@ import { RUNTIME_LUA, WRITES_LUA } from "./lua-runtime.ts";
 function longString(source: string): string {
   let level = 0;
   // The closing bracket must not appear in the source, nor be completed by its last "]".
-  while (source.includes(`]${"=".repeat(level)}]`) || source.endsWith(`]${"=".repeat(level)}`)) level++;
+  while (source.includes(`]${"=".repeat(level)}]`) || source.endsWith(`]${"=".repeat(level)}`))
+    level++;
   const eq = "=".repeat(level);
   return `[${eq}[\n${source}]${eq}]`;
 }
@@ -58,7 +59,9 @@ export function fromLuaOutcome(text: unknown, sha: string): CommandResult {
   if ("error" in outcome) {
     // Compile errors carry no line, and Redis adds no "script: …" suffix to them.
     const text = asLua51(outcome.error);
-    return { error: outcome.line > 0 ? `${text} script: ${sha}, on @user_script:${outcome.line}.` : text };
+    return {
+      error: outcome.line > 0 ? `${text} script: ${sha}, on @user_script:${outcome.line}.` : text,
+    };
   }
   const reply = revive(outcome.reply);
   return reply instanceof Error ? { error: reply.message } : { result: reply };
@@ -67,7 +70,8 @@ export function fromLuaOutcome(text: unknown, sha: string): CommandResult {
 /** {err} objects are error replies: an Error (whose text travels in arrays) or the whole reply. */
 function revive(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(revive);
-  if (value !== null && typeof value === "object") return new Error(String((value as { err: unknown }).err));
+  if (value !== null && typeof value === "object")
+    return new Error(String((value as { err: unknown }).err));
   return value;
 }
 

@@ -31,8 +31,33 @@ const OPTIONS_START: Record<string, number> = {
   lpos: 2,
 };
 
-const FLAGS = new Set(["NX", "XX", "GT", "LT", "CH", "INCR", "GET", "KEEPTTL", "PERSIST", "WITHSCORES", "WITHVALUES", "REV", "BYSCORE", "BYLEX"]);
-const TAKES_VALUE = new Set(["EX", "PX", "EXAT", "PXAT", "MATCH", "COUNT", "TYPE", "RANK", "MAXLEN"]);
+const FLAGS = new Set([
+  "NX",
+  "XX",
+  "GT",
+  "LT",
+  "CH",
+  "INCR",
+  "GET",
+  "KEEPTTL",
+  "PERSIST",
+  "WITHSCORES",
+  "WITHVALUES",
+  "REV",
+  "BYSCORE",
+  "BYLEX",
+]);
+const TAKES_VALUE = new Set([
+  "EX",
+  "PX",
+  "EXAT",
+  "PXAT",
+  "MATCH",
+  "COUNT",
+  "TYPE",
+  "RANK",
+  "MAXLEN",
+]);
 
 /** Keywords at fixed places: LINSERT's BEFORE|AFTER, LMOVE's LEFT|RIGHT pair. */
 const KEYWORDS_AT: Record<string, number[]> = { linsert: [1], lmove: [2, 3], blmove: [2, 3] };

@@ -7,7 +7,11 @@ import type { CommandResult } from "./backend.ts";
 export type MockKeyspace = {
   data: { has(key: string): boolean; get(key: string): unknown; keys(): string[] };
   /** Absolute expiry times in ms since the epoch. */
-  expires: { has(key: string): boolean; get(key: string): number; set(key: string, at: number): void };
+  expires: {
+    has(key: string): boolean;
+    get(key: string): number;
+    set(key: string, at: number): void;
+  };
 };
 
 /**
@@ -18,4 +22,9 @@ export type MockKeyspace = {
 export type Precheck =
   | null
   | CommandResult
-  | { name?: string; args: string[]; afterCall?: () => void; mapResult?: (result: unknown) => unknown };
+  | {
+      name?: string;
+      args: string[];
+      afterCall?: () => void;
+      mapResult?: (result: unknown) => unknown;
+    };

@@ -4,7 +4,12 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
-export type RedisServerHandle = { url: string; port: number; dataDir: string; stop(): Promise<void> };
+export type RedisServerHandle = {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+};
 
 /** The redis-server binary on PATH, or null (then the stand-in falls back to its in-process engine). */
 export function findRedisServerBinary(): string | null {
@@ -24,7 +29,9 @@ export function findRedisServerBinary(): string | null {
 /** A port that was free a moment ago on `host`: the OS picks one, or `port` if it is free. */
 export async function freePort(host = "127.0.0.1", port = 0): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) =>
+    server.once("error", reject).listen(port, host, resolve),
+  );
   const address = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return address.port;
@@ -52,9 +59,14 @@ const SUPERVISOR = [
  * server on the same dataDir keeps the data. A chosen port that is taken fails; a picked one that
  * was taken meanwhile is picked again.
  */
-export async function startRedisServer(opts: { dataDir?: string; port?: number } = {}): Promise<RedisServerHandle> {
+export async function startRedisServer(
+  opts: { dataDir?: string; port?: number } = {},
+): Promise<RedisServerHandle> {
   const bin = findRedisServerBinary();
-  if (!bin) throw new Error("redis-server is not on PATH (apt-get install redis-server, or brew install redis)");
+  if (!bin)
+    throw new Error(
+      "redis-server is not on PATH (apt-get install redis-server, or brew install redis)",
+    );
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "tabsafe-redis-"));
   mkdirSync(dataDir, { recursive: true });
   for (let attempt = 1; ; attempt++) {
@@ -62,8 +74,24 @@ export async function startRedisServer(opts: { dataDir?: string; port?: number }
     const port = await freePort("127.0.0.1", opts.port ?? 0).catch((e: Error) => {
       throw new Error(`cannot start redis-server on port ${opts.port}: ${e.message}`);
     });
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes", "--save", "", "--daemonize", "no"];
-    const child = spawn("sh", ["-c", SUPERVISOR, bin, ...args], { stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const args = [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dataDir,
+      "--appendonly",
+      "yes",
+      "--save",
+      "",
+      "--daemonize",
+      "no",
+    ];
+    const child = spawn("sh", ["-c", SUPERVISOR, bin, ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
     let output = "";
     const keep = (d: Buffer) => (output = (output + d.toString()).slice(-4_000)); // the tail, for error messages
     child.stdout?.on("data", keep);
@@ -91,7 +119,8 @@ export async function startRedisServer(opts: { dataDir?: string; port?: number }
 async function waitForPing(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode})`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode})`);
     if ((await pingOnce(port)) && child.exitCode === null) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -111,7 +140,8 @@ function pingOnce(port: number): Promise<boolean> {
 
 /** Closing the pipe makes the supervisor SIGTERM redis-server; SIGKILL to the group if it hangs. */
 function stopChild(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve();
   const group = child.pid;
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

@@ -22,7 +22,12 @@ const TAKES_VALUE = new Set(["MATCH", "COUNT", "TYPE"]);
 
 /** Reads SCAN's options from its arguments (the cursor first, the command name excluded). */
 export function scanOptions(args: string[]): ScanOptions {
-  const out: ScanOptions = { args: args.slice(0, 1), untyped: args.slice(0, 1), type: null, withType: false };
+  const out: ScanOptions = {
+    args: args.slice(0, 1),
+    untyped: args.slice(0, 1),
+    type: null,
+    withType: false,
+  };
   for (let i = 1; i < args.length; i++) {
     const word = args[i].toUpperCase();
     if (word === "WITHTYPE") {

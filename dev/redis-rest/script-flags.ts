@@ -41,13 +41,21 @@ export function withUpstashScriptFlags(backend: Backend): Backend {
       return [command[0], command[1], rewritten];
     }
     if (name === "script" && command[1]?.toLowerCase() === "exists") {
-      return [...command.slice(0, 2), ...command.slice(2).map((sha) => aliases.get(sha.toLowerCase()) ?? sha)];
+      return [
+        ...command.slice(0, 2),
+        ...command.slice(2).map((sha) => aliases.get(sha.toLowerCase()) ?? sha),
+      ];
     }
     return command;
   };
   /** SCRIPT LOAD answers the SHA-1 of what the client sent, as Upstash would. */
   const answer = (original: string[], result: CommandResult): CommandResult => {
-    if (original[0].toLowerCase() === "script" && original[1]?.toLowerCase() === "load" && !("error" in result) && original[2] !== undefined) {
+    if (
+      original[0].toLowerCase() === "script" &&
+      original[1]?.toLowerCase() === "load" &&
+      !("error" in result) &&
+      original[2] !== undefined
+    ) {
       return { result: sha1(original[2]) };
     }
     return result;

@@ -15,12 +15,15 @@
  * HSCAN, HRANDFIELD, HINCRBY, …) and key operation (RENAME, COPY, DEL of the last field) would
  * have to learn about it. A redis-server new enough runs them itself: they pass straight through.
  */
-export const UPSTASH_COMPATIBILITY_URL = "https://upstash.com/docs/redis/overall/rediscompatibility";
+export const UPSTASH_COMPATIBILITY_URL =
+  "https://upstash.com/docs/redis/overall/rediscompatibility";
 
 /** Redis release that brought each command Upstash serves and Debian's Redis 7.0 lacks. */
 const SINCE: Record<string, string> = {
   ...Object.fromEntries(
-    "hexpire hpexpire hexpireat hpexpireat httl hpttl hexpiretime hpexpiretime hpersist".split(" ").map((n) => [n, "7.4"]),
+    "hexpire hpexpire hexpireat hpexpireat httl hpttl hexpiretime hpexpiretime hpersist"
+      .split(" ")
+      .map((n) => [n, "7.4"]),
   ),
   hgetex: "8.0",
   hsetex: "8.0",

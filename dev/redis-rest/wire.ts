@@ -30,7 +30,8 @@ class NumberText {
   }
 }
 type Arg = string | boolean | NumberText;
-const isArg = (a: unknown): a is Arg => typeof a === "string" || typeof a === "boolean" || a instanceof NumberText;
+const isArg = (a: unknown): a is Arg =>
+  typeof a === "string" || typeof a === "boolean" || a instanceof NumberText;
 const isCommand = (c: unknown): c is Arg[] => Array.isArray(c) && c.length > 0 && c.every(isArg);
 const toArgs = (c: Arg[]) => c.map((a) => (a instanceof NumberText ? a.text : String(a)));
 const COMMAND_SHAPE = "a non-empty JSON array of strings, numbers and booleans";
@@ -40,16 +41,24 @@ function parseJson(raw: string): Parsed<unknown> {
   const keepNumberText = (_key: string, value: unknown, context?: { source?: string }) =>
     typeof value === "number" ? new NumberText(context?.source ?? String(value)) : value;
   try {
-    return { ok: true, value: JSON.parse(raw, keepNumberText as (key: string, value: unknown) => unknown) };
+    return {
+      ok: true,
+      value: JSON.parse(raw, keepNumberText as (key: string, value: unknown) => unknown),
+    };
   } catch (e) {
-    return { ok: false, error: `ERR failed to parse request body as JSON: ${e instanceof Error ? e.message : e}` };
+    return {
+      ok: false,
+      error: `ERR failed to parse request body as JSON: ${e instanceof Error ? e.message : e}`,
+    };
   }
 }
 
 export function parseCommand(raw: string): Parsed<string[]> {
   const data = parseJson(raw);
   if (!data.ok) return data;
-  return isCommand(data.value) ? { ok: true, value: toArgs(data.value) } : { ok: false, error: `ERR a command is ${COMMAND_SHAPE}` };
+  return isCommand(data.value)
+    ? { ok: true, value: toArgs(data.value) }
+    : { ok: false, error: `ERR a command is ${COMMAND_SHAPE}` };
 }
 
 export function parseCommands(raw: string): Parsed<string[][]> {
@@ -57,7 +66,10 @@ export function parseCommands(raw: string): Parsed<string[][]> {
   if (!data.ok) return data;
   const list = data.value;
   if (!Array.isArray(list) || list.length === 0 || !list.every(isCommand)) {
-    return { ok: false, error: `ERR a pipeline is a non-empty JSON array of commands (each ${COMMAND_SHAPE})` };
+    return {
+      ok: false,
+      error: `ERR a pipeline is a non-empty JSON array of commands (each ${COMMAND_SHAPE})`,
+    };
   }
   return { ok: true, value: list.map(toArgs) };
 }
@@ -73,7 +85,14 @@ function encode(value: unknown, base64: boolean, top: boolean): unknown {
   if (typeof value === "boolean") return value ? 1 : null; // RESP2 has no booleans; Lua's true is 1
   if (Array.isArray(value)) return value.map((v) => encode(v, base64, false));
   // An error reply nested in an array (only Lua returns those) travels as its text.
-  const bytes = value instanceof Error ? Buffer.from(value.message) : Buffer.isBuffer(value) ? value : Buffer.from(String(value), "utf8");
+  const bytes =
+    value instanceof Error
+      ? Buffer.from(value.message)
+      : Buffer.isBuffer(value)
+        ? value
+        : Buffer.from(String(value), "utf8");
   if (!base64) return bytes.toString("utf8");
-  return top && bytes.length === 2 && bytes.toString("latin1") === "OK" ? "OK" : bytes.toString("base64");
+  return top && bytes.length === 2 && bytes.toString("latin1") === "OK"
+    ? "OK"
+    : bytes.toString("base64");
 }

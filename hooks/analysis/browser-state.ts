@@ -14,7 +14,11 @@ const subscribeOnline = (cb: () => void) => {
 
 /** navigator.onLine as state; true on the server (SSR renders the online UI). */
 export function useOnline(): boolean {
-  return useSyncExternalStore(subscribeOnline, () => navigator.onLine, () => true);
+  return useSyncExternalStore(
+    subscribeOnline,
+    () => navigator.onLine,
+    () => true,
+  );
 }
 
 const subscribeVisibility = (cb: () => void) => {
@@ -24,10 +28,17 @@ const subscribeVisibility = (cb: () => void) => {
 
 /** document.visibilityState === "visible" as state; true on the server. */
 export function useVisible(): boolean {
-  return useSyncExternalStore(subscribeVisibility, () => document.visibilityState === "visible", () => true);
+  return useSyncExternalStore(
+    subscribeVisibility,
+    () => document.visibilityState === "visible",
+    () => true,
+  );
 }
 
-const TITLES: Partial<Record<JobStatus, string>> = { succeeded: "✓ Analysis ready", failed: "✗ Analysis failed" };
+const TITLES: Partial<Record<JobStatus, string>> = {
+  succeeded: "✓ Analysis ready",
+  failed: "✗ Analysis failed",
+};
 
 /**
  * When a job ends while the tab is hidden, the tab's title says so (and a notification is shown
@@ -44,7 +55,10 @@ export function useCompletionTitle(status: JobStatus | undefined, visible: boole
     original.current ??= document.title.replace(/^[✓✗] .* — /, "");
     document.title = `${TITLES[status!]} — ${original.current}`;
     if (typeof Notification !== "undefined" && Notification.permission === "granted") {
-      new Notification(TITLES[status!]!, { body: "Your tabsafe analysis has finished.", tag: "tabsafe-analysis" });
+      new Notification(TITLES[status!]!, {
+        body: "Your tabsafe analysis has finished.",
+        tag: "tabsafe-analysis",
+      });
     }
   }, [status, visible]);
   useEffect(() => {

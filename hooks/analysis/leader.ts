@@ -4,7 +4,10 @@
  * a BroadcastChannel, the others only listen. A hidden or closing leader lets go at once, and an
  * abandoned lease expires after LEASE_MS, so another visible tab takes over.
  */
-export type StatusMessage<T> = { type: "status"; data: T } | { type: "released" } | { type: "hello" };
+export type StatusMessage<T> =
+  | { type: "status"; data: T }
+  | { type: "released" }
+  | { type: "hello" };
 
 /** Longer than the slowest poll interval (10 s + jitter), so a healthy leader never loses it. */
 export const LEASE_MS = 13_000;
@@ -17,10 +20,16 @@ export class SharedPoller<T> {
   private readonly channel: BroadcastChannel | null;
 
   /** `tab` identifies this tab (tests pass their own to play several tabs in one page). */
-  constructor(jobId: string, onMessage: (message: StatusMessage<T>) => void, private readonly tab: string = thisTab) {
+  constructor(
+    jobId: string,
+    onMessage: (message: StatusMessage<T>) => void,
+    private readonly tab: string = thisTab,
+  ) {
     this.key = `tabsafe:poller:${jobId}`;
-    this.channel = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(`tabsafe:job:${jobId}`);
-    if (this.channel) this.channel.onmessage = (e: MessageEvent<StatusMessage<T>>) => onMessage(e.data);
+    this.channel =
+      typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(`tabsafe:job:${jobId}`);
+    if (this.channel)
+      this.channel.onmessage = (e: MessageEvent<StatusMessage<T>>) => onMessage(e.data);
   }
 
   /** The live lease, or null (none, expired, unreadable, or no storage). */
@@ -53,7 +62,10 @@ export class SharedPoller<T> {
   tryLead(now = Date.now()): boolean {
     if (this.followsAnother(now)) return false;
     try {
-      localStorage.setItem(this.key, JSON.stringify({ tab: this.tab, until: now + LEASE_MS } satisfies Lease));
+      localStorage.setItem(
+        this.key,
+        JSON.stringify({ tab: this.tab, until: now + LEASE_MS } satisfies Lease),
+      );
       return true;
     } catch {
       return true; // no storage: every tab polls for itself

@@ -14,22 +14,37 @@ export type ScheduleState = { unchanged: number; fingerprint: string };
 export const initialSchedule = (): ScheduleState => ({ unchanged: 0, fingerprint: "" });
 
 /** What counts as "the job moved": status, step or progress. */
-export function fingerprint(job: { status: string; progress: number; step: { name: string } | null }): string {
+export function fingerprint(job: {
+  status: string;
+  progress: number;
+  step: { name: string } | null;
+}): string {
   return `${job.status}|${job.step?.name ?? ""}|${job.progress}`;
 }
 
 /** Called once per answered poll: resets the backoff when the job moved. */
 export function observe(state: ScheduleState, print: string): ScheduleState {
-  return print === state.fingerprint ? { unchanged: state.unchanged + 1, fingerprint: print } : { unchanged: 0, fingerprint: print };
+  return print === state.fingerprint
+    ? { unchanged: state.unchanged + 1, fingerprint: print }
+    : { unchanged: 0, fingerprint: print };
 }
 
 /**
  * Delay before the next poll, in ms. `timed`: the hint comes from an ETA (or a cancel under way),
  * so it is followed as is; `random` is injectable for tests.
  */
-export function nextDelay(state: ScheduleState, hintMs: number, ended: boolean, random: () => number = Math.random, timed = false): number {
+export function nextDelay(
+  state: ScheduleState,
+  hintMs: number,
+  ended: boolean,
+  random: () => number = Math.random,
+  timed = false,
+): number {
   if (ended) return 0;
-  if (timed) return Math.round(Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, hintMs * (0.9 + 0.1 * random()))));
+  if (timed)
+    return Math.round(
+      Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, hintMs * (0.9 + 0.1 * random()))),
+    );
   const backoff = Math.min(MAX_POLL_MS, 500 * 2 ** state.unchanged);
   const jittered = backoff * (0.85 + 0.3 * random());
   return Math.round(Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, hintMs, jittered)));

@@ -9,14 +9,16 @@ export type Identity = { input: JobInput; analysisType: AnalysisType; params?: P
 
 /** What a start names: its kind's input, or (for a listing analysis) a listing id. */
 export type Subject = JobInput | string;
-export const inputOf = (subject: Subject): JobInput => (typeof subject === "string" ? { listingId: subject } : subject);
+export const inputOf = (subject: Subject): JobInput =>
+  typeof subject === "string" ? { listingId: subject } : subject;
 type Entry = { jobId: string; expiresAt: number };
 
 const PREFIX = "tabsafe:";
 /** How long a remembered job id is worth trying: the server keeps finished jobs 24 h. */
 const REMEMBER_MS = 24 * 3600_000;
 
-const sorted = (map: Record<string, unknown>) => Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1));
+const sorted = (map: Record<string, unknown>) =>
+  Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1));
 
 export function identityKey(id: Identity): string {
   return `${JSON.stringify(sorted(id.input))}:${id.analysisType}:${JSON.stringify(sorted(id.params ?? {}))}`;
@@ -62,9 +64,13 @@ export function forgetJob(identity: Identity, jobId: string): void {
 
 /** The identity the page last showed, to restore the selection after a refresh. */
 export function currentIdentity(): (Identity & { jobId: string }) | null {
-  const stored = read<Partial<Identity> & { listingId?: string; jobId: string; analysisType: AnalysisType }>("current");
+  const stored = read<
+    Partial<Identity> & { listingId?: string; jobId: string; analysisType: AnalysisType }
+  >("current");
   if (!stored) return null;
   // Written before jobs had inputs: a listing analysis by its listing id.
   const input = stored.input ?? (stored.listingId ? { listingId: stored.listingId } : null);
-  return input ? { jobId: stored.jobId, input, analysisType: stored.analysisType, params: stored.params } : null;
+  return input
+    ? { jobId: stored.jobId, input, analysisType: stored.analysisType, params: stored.params }
+    : null;
 }

@@ -14,7 +14,14 @@ const TIMING = new RegExp(String.raw`^${STAMP}\s+-->\s+${STAMP}`);
 export const UNKNOWN_SPEAKER = "Unknown speaker";
 
 const ENTITIES: Record<string, string> = {
-  amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " ", lrm: "", rlm: "",
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: " ",
+  lrm: "",
+  rlm: "",
 };
 
 function stampMs(m: RegExpExecArray): number {

@@ -13,15 +13,29 @@ const isObject = (v: unknown): v is Json =>
 
 // Most specific first: `{ role: "user", name: "Alice" }` is Alice.
 const SPEAKER_FIELDS = [
-  "speaker", "author", "sender", "sender_name", "from", "name", "user", "username", "role",
+  "speaker",
+  "author",
+  "sender",
+  "sender_name",
+  "from",
+  "name",
+  "user",
+  "username",
+  "role",
 ];
 const SPEAKER_OBJECT_FIELDS = ["name", "display_name", "real_name", "username", "role"];
 const TEXT_FIELDS = ["text", "content", "message", "body"];
 const TIME_FIELDS = [
-  "time", "timestamp", "timestamp_ms", "date", "create_time", "created_at", "ts",
+  "time",
+  "timestamp",
+  "timestamp_ms",
+  "date",
+  "create_time",
+  "created_at",
+  "ts",
 ];
 
-const SHAPES = "an array of messages, { \"messages\": [...] } or a ChatGPT export (\"mapping\")";
+const SHAPES = 'an array of messages, { "messages": [...] } or a ChatGPT export ("mapping")';
 
 /** A role is a kind of speaker, not a name: shown capitalized ("user" → "User"). */
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -20,14 +20,50 @@ const HEADER_LINE = new RegExp(String.raw`^(.+?)\s+[\[(]?(${TIME})[\])]?$`);
  * rarely named, so `Date: 3 May` in a preamble or `Note: …` inside a turn is not a new speaker.
  */
 const NOT_SPEAKERS = new Set([
-  "date", "time", "duration", "location", "place", "attendees", "participants", "present",
-  "subject", "title", "topic", "agenda", "meeting", "recorded", "transcript", "note", "notes",
-  "summary", "action items", "next steps", "source", "url", "link", "re", "cc", "to",
+  "date",
+  "time",
+  "duration",
+  "location",
+  "place",
+  "attendees",
+  "participants",
+  "present",
+  "subject",
+  "title",
+  "topic",
+  "agenda",
+  "meeting",
+  "recorded",
+  "transcript",
+  "note",
+  "notes",
+  "summary",
+  "action items",
+  "next steps",
+  "source",
+  "url",
+  "link",
+  "re",
+  "cc",
+  "to",
 ]);
 
 /** Lower-case words inside names ("Ludwig van Beethoven", "Maria de la Cruz"). */
 const PARTICLES = new Set([
-  "van", "von", "der", "den", "de", "la", "le", "da", "di", "del", "du", "bin", "al", "y",
+  "van",
+  "von",
+  "der",
+  "den",
+  "de",
+  "la",
+  "le",
+  "da",
+  "di",
+  "del",
+  "du",
+  "bin",
+  "al",
+  "y",
 ]);
 const capitalized = (word: string) => /^[\p{Lu}\p{N}(]/u.test(word) || PARTICLES.has(word);
 

@@ -12,11 +12,20 @@ export type { Parsed };
 export type ParsedTurns = { speakers: string[]; turns: Turn[] };
 
 const BY_EXTENSION: Record<string, ConversationFormat> = {
-  txt: "txt", text: "txt", md: "md", markdown: "md", vtt: "vtt", srt: "srt", json: "json",
+  txt: "txt",
+  text: "txt",
+  md: "md",
+  markdown: "md",
+  vtt: "vtt",
+  srt: "srt",
+  json: "json",
 };
 const BY_TYPE: Record<string, ConversationFormat> = {
-  "text/vtt": "vtt", "application/x-subrip": "srt", "text/srt": "srt",
-  "application/json": "json", "text/markdown": "md",
+  "text/vtt": "vtt",
+  "application/x-subrip": "srt",
+  "text/srt": "srt",
+  "application/json": "json",
+  "text/markdown": "md",
 };
 const SRT_START = /^\d+[ \t]*\r?\n[ \t]*\d{1,2}:\d{2}:\d{2},\d{1,3}[ \t]+-->/;
 

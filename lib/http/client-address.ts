@@ -15,7 +15,10 @@ import { env } from "@/lib/env";
 export function clientAddress(req: Request): string {
   const e = env();
   if (!e.CLIENT_ADDRESS_HEADER) return "unknown";
-  const entries = (req.headers.get(e.CLIENT_ADDRESS_HEADER) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const entries = (req.headers.get(e.CLIENT_ADDRESS_HEADER) ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const picked = entries[entries.length - e.CLIENT_ADDRESS_HOPS] ?? entries[0];
   return picked ? bucket(picked) : "unknown";
 }
@@ -27,8 +30,15 @@ export function bucket(address: string): string {
   const [head, tail = ""] = bare.toLowerCase().split("::");
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
-  const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  const groups = [
+    ...left,
+    ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"),
+    ...right,
+  ];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
 /** The keyed hash of a client address that limits and ops data use ("ah_…"). */

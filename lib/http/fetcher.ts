@@ -26,7 +26,11 @@ export async function fetchJson<T>(input: string, init?: RequestInit): Promise<T
   const body = (await res.json().catch(() => null)) as (T & Partial<ErrorBody>) | null;
   if (!res.ok) {
     const error = body?.error;
-    throw new ApiError(error?.code ?? `http:${res.status}`, error?.message ?? `Request failed (${res.status})`, res.status);
+    throw new ApiError(
+      error?.code ?? `http:${res.status}`,
+      error?.message ?? `Request failed (${res.status})`,
+      res.status,
+    );
   }
   return body as T;
 }

@@ -10,10 +10,17 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
  * malformed JSON → 400, schema mismatch → 400 naming the first offending field.
  * Nothing is read past `maxBytes`, so a huge body cannot exhaust memory.
  */
-export async function readJson<S extends z.ZodType>(req: Request, schema: S, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<z.infer<S>> {
+export async function readJson<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  maxBytes = DEFAULT_MAX_BODY_BYTES,
+): Promise<z.infer<S>> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
-    throw new AppError("unsupported_media_type:body", "Send the body as JSON (Content-Type: application/json).");
+    throw new AppError(
+      "unsupported_media_type:body",
+      "Send the body as JSON (Content-Type: application/json).",
+    );
   }
   const text = await readText(req, maxBytes);
   let data: unknown;
@@ -94,7 +101,10 @@ export async function readForm(
 }
 
 function tooLarge(maxBytes: number) {
-  return new AppError("payload_too_large:body", `The request body is larger than ${Math.round(maxBytes / 1024)} KiB.`);
+  return new AppError(
+    "payload_too_large:body",
+    `The request body is larger than ${Math.round(maxBytes / 1024)} KiB.`,
+  );
 }
 
 /** Validates the query string: 400 naming the first offending parameter. */
@@ -107,7 +117,11 @@ export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.infer
 }
 
 /** Validates a path parameter (or any single value): 400 with `message` when it does not fit. */
-export function readParam<S extends z.ZodType>(value: unknown, schema: S, message: string): z.infer<S> {
+export function readParam<S extends z.ZodType>(
+  value: unknown,
+  schema: S,
+  message: string,
+): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new AppError("bad_request:query", message);

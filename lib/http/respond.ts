@@ -20,20 +20,33 @@ const UNAVAILABLE_RETRY_S = 5;
  */
 export function unavailable(error: unknown): AppError | null {
   if (isStoreFull(error)) {
-    return new AppError("unavailable:store_full", "tabsafe's storage is full right now, so nothing new can be saved. Nothing was changed; please try again later.", { "retry-after": "60" });
+    return new AppError(
+      "unavailable:store_full",
+      "tabsafe's storage is full right now, so nothing new can be saved. Nothing was changed; please try again later.",
+      { "retry-after": "60" },
+    );
   }
   if (!isUnreachable(error)) return null;
   const message = isRedisUnreachable(error)
     ? "tabsafe cannot reach its storage right now. Your analysis is safe; this page reconnects by itself."
     : "A service tabsafe depends on is unreachable right now. Your analysis is safe; please try again in a moment.";
-  return new AppError(isRedisUnreachable(error) ? "unavailable:store" : "unavailable:service", message, { "retry-after": String(UNAVAILABLE_RETRY_S) });
+  return new AppError(
+    isRedisUnreachable(error) ? "unavailable:store" : "unavailable:service",
+    message,
+    { "retry-after": String(UNAVAILABLE_RETRY_S) },
+  );
 }
 
 export function errorResponse(error: unknown): Response {
   if (error instanceof AppError) return json(error.toJSON(), error.status, error.headers);
   const down = unavailable(error);
   if (down) return json(down.toJSON(), down.status, down.headers);
-  const body: ErrorBody = { error: { code: "internal:server", message: "Something went wrong on our side. Please try again." } };
+  const body: ErrorBody = {
+    error: {
+      code: "internal:server",
+      message: "Something went wrong on our side. Please try again.",
+    },
+  };
   return json(body, 500);
 }
 
@@ -47,7 +60,11 @@ export function route<Args extends unknown[]>(handler: (...args: Args) => Promis
       // (best effort: Redis may be what failed), never to the client.
       const where = args[0] instanceof Request ? `route:${new URL(args[0].url).pathname}` : "route";
       // Storage down: recording the error would only wait for the same outage; the log has it.
-      if (unavailable(error)) log("warn", "service_unreachable", { where, error: error instanceof Error ? String(error.cause ?? error.message) : String(error) });
+      if (unavailable(error))
+        log("warn", "service_unreachable", {
+          where,
+          error: error instanceof Error ? String(error.cause ?? error.message) : String(error),
+        });
       else if (!(error instanceof AppError)) await reportUnexpected(error, where);
       return errorResponse(error);
     }

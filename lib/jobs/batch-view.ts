@@ -5,7 +5,15 @@ import type { AnalysisType, JobStatus, Params } from "@/lib/jobs/schema";
 /** The most listings one batch may hold. */
 export const BATCH_MAX = 50;
 
-export type BatchChild = { jobId: string; subject: string; status: JobStatus | "expired"; progress: number; errorCode: string | null; cachedFrom: string | null; retries: number };
+export type BatchChild = {
+  jobId: string;
+  subject: string;
+  status: JobStatus | "expired";
+  progress: number;
+  errorCode: string | null;
+  cachedFrom: string | null;
+  retries: number;
+};
 
 export type BatchView = {
   id: string;
@@ -22,4 +30,3 @@ export type BatchView = {
   counts: Record<JobStatus | "expired", number>;
   children: BatchChild[];
 };
-

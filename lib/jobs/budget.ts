@@ -56,21 +56,43 @@ export const NO_BILLING = {
 
 /** The answer to new work refused because `which` budget of today is spent. */
 export function budgetSpent(which: "total" | "visitor", now = Date.now()): AppError {
-  const midnight = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate() + 1);
+  const midnight = Date.UTC(
+    new Date(now).getUTCFullYear(),
+    new Date(now).getUTCMonth(),
+    new Date(now).getUTCDate() + 1,
+  );
   const waitS = Math.max(1, Math.ceil((midnight - now) / 1000));
   const hours = Math.ceil(waitS / 3600);
   return which === "visitor"
-    ? new AppError("rate_limited:budget", `You have used today's allowance of ${env().OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY.toLocaleString("en")} AI tokens. It renews at midnight UTC (in about ${hours} h).`, { "retry-after": String(waitS) })
-    : new AppError("unavailable:budget", `tabsafe has used today's AI budget, so new analyses are paused until midnight UTC (in about ${hours} h). Analyses already running will finish.`, { "retry-after": String(waitS) });
+    ? new AppError(
+        "rate_limited:budget",
+        `You have used today's allowance of ${env().OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY.toLocaleString("en")} AI tokens. It renews at midnight UTC (in about ${hours} h).`,
+        { "retry-after": String(waitS) },
+      )
+    : new AppError(
+        "unavailable:budget",
+        `tabsafe has used today's AI budget, so new analyses are paused until midnight UTC (in about ${hours} h). Analyses already running will finish.`,
+        { "retry-after": String(waitS) },
+      );
 }
 
-export type BudgetToday = { day: string; billedTokens: number; limitTokens: number; perVisitorLimitTokens: number };
+export type BudgetToday = {
+  day: string;
+  billedTokens: number;
+  limitTokens: number;
+  perVisitorLimitTokens: number;
+};
 
 /** Today's spend, for /ops and the budget alert: tokens billed in total against the budget. One HGET. */
 export async function budgetToday(now = Date.now()): Promise<BudgetToday> {
   const billed = await redis().hget(keys.budgetDay(dayId(now)), "total");
   const e = env();
-  return { day: dayId(now), billedTokens: Number(billed) || 0, limitTokens: e.OPENAI_BUDGET_TOKENS_PER_DAY, perVisitorLimitTokens: e.OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY };
+  return {
+    day: dayId(now),
+    billedTokens: Number(billed) || 0,
+    limitTokens: e.OPENAI_BUDGET_TOKENS_PER_DAY,
+    perVisitorLimitTokens: e.OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY,
+  };
 }
 
 /**

@@ -15,7 +15,12 @@
  * step `index`; `ranMs` is the time the job has run under leases (waiting for an outage to pass
  * is not its pace).
  */
-export function remainingMs(weights: number[], index: number, fraction: number, ranMs: number): number | null {
+export function remainingMs(
+  weights: number[],
+  index: number,
+  fraction: number,
+  ranMs: number,
+): number | null {
   const total = weights.reduce((n, w) => n + w, 0);
   if (total === 0) return null;
   const current = (weights[index] ?? 0) * Math.min(1, Math.max(0, fraction));

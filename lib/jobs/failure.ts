@@ -20,22 +20,50 @@ export type GaveUp = { jobId: string; attempts: number; run: number | null; dlqI
  * last error its workers recorded. A job a worker still holds gets a recheck for when that
  * lease could have ended, instead of anything done underneath that worker.
  */
-export async function onDeliveryFailed({ jobId, attempts, run, dlqId }: GaveUp): Promise<ConsumeOutcome> {
+export async function onDeliveryFailed({
+  jobId,
+  attempts,
+  run,
+  dlqId,
+}: GaveUp): Promise<ConsumeOutcome> {
   // Deserialization is off (lib/redis/client.ts): HMGET answers Redis's own [value, value].
   const fields = ["lastError", "analysisType", "retries", "attempt", "timeoutMs"] as const;
-  const [raw, type, retries, attempt, timeoutMs] = ((await redis().hmget(keys.job(jobId), ...fields)) as unknown as Array<string | null> | null) ?? [];
+  const [raw, type, retries, attempt, timeoutMs] =
+    ((await redis().hmget(keys.job(jobId), ...fields)) as unknown as Array<string | null> | null) ??
+    [];
   // A callback for a message of an earlier run: a person has retried the job since.
-  if (run !== null && run !== (Number(retries) || 0)) return { kind: "ack", note: `stale failure callback (run ${run}; the job was retried)` };
+  if (run !== null && run !== (Number(retries) || 0))
+    return { kind: "ack", note: `stale failure callback (run ${run}; the job was retried)` };
   if (!type) return { kind: "ack", note: "no such job (expired?)" };
   const parsed = raw ? jobErrorSchema.safeParse(JSON.parse(raw)) : null;
   const last: JobError | null = parsed?.success ? parsed.data : null;
-  const job = { id: jobId, analysisType: type, retries: Number(retries) || 0, attempt: Number(attempt) || 0, timeoutMs: Number(timeoutMs) || DEFAULT_TIMEOUT_MS };
-  const revival = await reviveJob(job, { why: `qstash_gave_up:${attempts}`, staleMs: 0, lastError: last });
-  const undeadLetter = () => (dlqId ? qstash().dlq.delete(dlqId).catch((error) => log("warn", "dlq_delete_failed", { jobId, dlqId, error: String(error) })) : undefined);
+  const job = {
+    id: jobId,
+    analysisType: type,
+    retries: Number(retries) || 0,
+    attempt: Number(attempt) || 0,
+    timeoutMs: Number(timeoutMs) || DEFAULT_TIMEOUT_MS,
+  };
+  const revival = await reviveJob(job, {
+    why: `qstash_gave_up:${attempts}`,
+    staleMs: 0,
+    lastError: last,
+  });
+  const undeadLetter = () =>
+    dlqId
+      ? qstash()
+          .dlq.delete(dlqId)
+          .catch((error) =>
+            log("warn", "dlq_delete_failed", { jobId, dlqId, error: String(error) }),
+          )
+      : undefined;
   switch (revival.kind) {
     case "revived":
       await undeadLetter();
-      return { kind: "ack", note: `QStash gave up after ${attempts} attempt(s); the job was published again (revival ${revival.n})` };
+      return {
+        kind: "ack",
+        note: `QStash gave up after ${attempts} attempt(s); the job was published again (revival ${revival.n})`,
+      };
     case "failed":
       return { kind: "ack", note: `job failed after QStash gave up: ${revival.error.code}` };
     // Ended meanwhile (another path revived it, or a person canceled): only a failure stays dead-lettered.
@@ -45,7 +73,13 @@ export async function onDeliveryFailed({ jobId, attempts, run, dlqId }: GaveUp):
     case "held": {
       // A worker holds the job: alive, or the last attempt died with its lease still running.
       // A recheck once the lease could have ended stands in for the spent message either way.
-      const outcome = await recheckLater(jobId, job.analysisType, job.attempt, revival.retryInMs, null);
+      const outcome = await recheckLater(
+        jobId,
+        job.analysisType,
+        job.attempt,
+        revival.retryInMs,
+        null,
+      );
       if (outcome.kind === "ack") await undeadLetter();
       return outcome;
     }
@@ -54,10 +88,14 @@ export async function onDeliveryFailed({ jobId, attempts, run, dlqId }: GaveUp):
       // another message's next delivery (a revival by a waiting browser's poll, a recheck, a
       // circuit wait). That message carries the job; a failure on it is recorded on its own.
       await undeadLetter();
-      return { kind: "ack", note: `the job waits ${Math.ceil(revival.inMs / 1000)} s for another of its messages` };
+      return {
+        kind: "ack",
+        note: `the job waits ${Math.ceil(revival.inMs / 1000)} s for another of its messages`,
+      };
     case "left":
       // Could not publish the revival: QStash calls this callback again.
-      if (revival.why === "QStash could not be reached") return { kind: "retry", retryAfterS: null, note: "the job could not be published again" };
+      if (revival.why === "QStash could not be reached")
+        return { kind: "retry", retryAfterS: null, note: "the job could not be published again" };
       return { kind: "ack", note: `nothing to do: ${revival.why}` };
   }
 }

@@ -3,7 +3,9 @@ import type { JobInput, Params } from "@/lib/jobs/schema";
 
 /** A flat map with keys sorted, so `{a,b}` and `{b,a}` are the same analysis. */
 export function canonicalParams(params: Params | JobInput): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  );
 }
 
 /**
@@ -11,7 +13,10 @@ export function canonicalParams(params: Params | JobInput): string {
  * hashed so the key stays short and holds no raw owner id (16 hex chars of SHA-256).
  */
 export function identityHash(owner: string, input: JobInput, params: Params): string {
-  return createHash("sha256").update(`${owner}\n${canonicalParams(input)}\n${canonicalParams(params)}`).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(`${owner}\n${canonicalParams(input)}\n${canonicalParams(params)}`)
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /**
@@ -20,5 +25,8 @@ export function identityHash(owner: string, input: JobInput, params: Params): st
  * model and the canonical params.
  */
 export function resultHash(content: string, model: string, params: Params): string {
-  return createHash("sha256").update(`${content}\n${model}\n${canonicalParams(params)}`).digest("hex").slice(0, 24);
+  return createHash("sha256")
+    .update(`${content}\n${model}\n${canonicalParams(params)}`)
+    .digest("hex")
+    .slice(0, 24);
 }

@@ -58,7 +58,13 @@ export class ProgressWriter {
     this.lastWrite = now;
     const partial = this.text.slice(-PARTIAL_TAIL_CHARS);
     const fraction = Math.min(0.95, this.text.length / this.expectedChars);
-    this.inFlight = checkpoint(this.jobId, this.token, this.fields(partial, fraction), undefined, this.bill?.())
+    this.inFlight = checkpoint(
+      this.jobId,
+      this.token,
+      this.fields(partial, fraction),
+      undefined,
+      this.bill?.(),
+    )
       .then((outcome) => this.react(outcome))
       .catch(() => {
         // A failed progress write is not fatal: the next one or the step checkpoint will tell.
@@ -74,7 +80,13 @@ export class ProgressWriter {
   }
 
   private react(outcome: WriteOutcome) {
-    const reason: StopReason | null = outcome.ok ? (outcome.cancelRequested ? "canceled" : null) : outcome.reason === "lease_lost" ? "lease_lost" : "ended";
+    const reason: StopReason | null = outcome.ok
+      ? outcome.cancelRequested
+        ? "canceled"
+        : null
+      : outcome.reason === "lease_lost"
+        ? "lease_lost"
+        : "ended";
     if (reason && !this.stopReason) {
       this.stopReason = reason;
       this.abort(reason);

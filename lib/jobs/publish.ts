@@ -11,7 +11,11 @@ export const FAILED_PATH = "/api/analysis/failed";
 /** The retry policy of every consume message, from the environment (lib/jobs/retry-policy.ts). */
 export function retryPolicy(): RetryPolicy {
   const e = env();
-  return { retries: e.QSTASH_RETRIES, firstDelayMs: e.QSTASH_RETRY_DELAY_MS, spanMs: e.QSTASH_RETRY_SPAN_MS };
+  return {
+    retries: e.QSTASH_RETRIES,
+    firstDelayMs: e.QSTASH_RETRY_DELAY_MS,
+    spanMs: e.QSTASH_RETRY_SPAN_MS,
+  };
 }
 
 /**
@@ -44,7 +48,12 @@ export function flowControl(): FlowControl | undefined {
   if (!e.QSTASH_FLOW_PARALLELISM && !e.QSTASH_FLOW_RATE) return undefined;
   const key = `openai-${e.OPENAI_MODEL.replace(/[^A-Za-z0-9._-]/g, "_")}`;
   if (!e.QSTASH_FLOW_RATE) return { key, parallelism: e.QSTASH_FLOW_PARALLELISM };
-  return { key, rate: e.QSTASH_FLOW_RATE, period: e.QSTASH_FLOW_PERIOD_S, ...(e.QSTASH_FLOW_PARALLELISM ? { parallelism: e.QSTASH_FLOW_PARALLELISM } : {}) };
+  return {
+    key,
+    rate: e.QSTASH_FLOW_RATE,
+    period: e.QSTASH_FLOW_PERIOD_S,
+    ...(e.QSTASH_FLOW_PARALLELISM ? { parallelism: e.QSTASH_FLOW_PARALLELISM } : {}),
+  };
 }
 
 type Publishable = Pick<Job, "id" | "analysisType"> & { retries?: number };
@@ -57,7 +66,11 @@ type Publishable = Pick<Job, "id" | "analysisType"> & { retries?: number };
  */
 function consumeRequest(job: Publishable, follow?: FollowUp) {
   const query = `?job=${encodeURIComponent(job.id)}&type=${job.analysisType}${follow ? `&${follow.kind}=${follow.seq}` : ""}`;
-  const body: ConsumeMessage = { jobId: job.id, analysisType: job.analysisType, ...(follow?.origin ? { origin: follow.origin } : {}) };
+  const body: ConsumeMessage = {
+    jobId: job.id,
+    analysisType: job.analysisType,
+    ...(follow?.origin ? { origin: follow.origin } : {}),
+  };
   const flow = flowControl();
   return {
     url: webhookUrl(`${CONSUME_PATH}${query}`),
@@ -71,11 +84,16 @@ function consumeRequest(job: Publishable, follow?: FollowUp) {
     // `run`: which run of the job this message serves, so a late callback cannot fail a retried
     // job. A recheck or circuit wait is published without it (the run is not known there): its
     // callback then acts, which REVIVE_JOB's own guards (live lease, ended, waiting) keep safe.
-    failureCallback: webhookUrl(`${FAILED_PATH}?job=${encodeURIComponent(job.id)}${job.retries === undefined ? "" : `&run=${job.retries}`}`),
+    failureCallback: webhookUrl(
+      `${FAILED_PATH}?job=${encodeURIComponent(job.id)}${job.retries === undefined ? "" : `&run=${job.retries}`}`,
+    ),
   };
 }
 
-export async function publishJob(job: Publishable, follow?: FollowUp): Promise<{ messageId: string }> {
+export async function publishJob(
+  job: Publishable,
+  follow?: FollowUp,
+): Promise<{ messageId: string }> {
   const answer = await qstash().publishJSON(consumeRequest(job, follow));
   return { messageId: answer.messageId };
 }

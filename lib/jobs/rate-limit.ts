@@ -5,7 +5,9 @@ import type { Caller } from "@/lib/limits/caller";
 import { takeAll } from "@/lib/limits/limiter";
 
 /** Slots taken for new work (given back, all or `n`, when it turned out not to be new), or the 429 to answer. */
-export type StartSlot = { ok: true; giveBack(n?: number): Promise<void> } | { ok: false; error: AppError };
+export type StartSlot =
+  | { ok: true; giveBack(n?: number): Promise<void> }
+  | { ok: false; error: AppError };
 
 /**
  * Limits on starting new analyses, per visitor (START_RATE_LIMIT) and per client address

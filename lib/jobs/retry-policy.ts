@@ -42,7 +42,9 @@ export function growthFactor({ retries, firstDelayMs, spanMs }: RetryPolicy): nu
 export function retryDelayExpression(policy: RetryPolicy): string {
   const g = growthFactor(policy);
   const first = Math.round(policy.firstDelayMs);
-  return g === 1 ? `min(${MAX_DELAY_MS}, ${first})` : `min(${MAX_DELAY_MS}, round(${first} * pow(${g}, retried)))`;
+  return g === 1
+    ? `min(${MAX_DELAY_MS}, ${first})`
+    : `min(${MAX_DELAY_MS}, round(${first} * pow(${g}, retried)))`;
 }
 
 /** The delay before retry number `retried` (0-based), in ms: what QStash computes from the expression. */

@@ -22,10 +22,18 @@ export async function retryAnalysis(caller: Caller, jobId: string): Promise<Job>
   const outcome = await retryJob(jobId, owner);
   if (!outcome.ok) {
     await slot.giveBack();
-    if (outcome.reason === "missing") throw new AppError("not_found:job", "No such analysis (it may have expired).");
-    if (outcome.reason === "superseded") throw new AppError("conflict:job", `A newer run of this analysis is already under way (${outcome.jobId}).`);
+    if (outcome.reason === "missing")
+      throw new AppError("not_found:job", "No such analysis (it may have expired).");
+    if (outcome.reason === "superseded")
+      throw new AppError(
+        "conflict:job",
+        `A newer run of this analysis is already under way (${outcome.jobId}).`,
+      );
     if (outcome.reason === "over_budget") throw budgetSpent(outcome.which);
-    throw new AppError("conflict:job", `Only a failed or canceled analysis can be retried; this one is ${outcome.status}.`);
+    throw new AppError(
+      "conflict:job",
+      `Only a failed or canceled analysis can be retried; this one is ${outcome.status}.`,
+    );
   }
   const job = await getJob(jobId);
   if (!job) throw new AppError("not_found:job", "No such analysis (it may have expired).");
@@ -35,7 +43,10 @@ export async function retryAnalysis(caller: Caller, jobId: string): Promise<Job>
     const message = "The analysis could not be queued. Please try again.";
     const error = jobError("queue_unavailable", "NETWORK", message);
     await finishJob(jobId, null, { status: "failed", error });
-    throw new AppError("unavailable:queue", "The analysis could not be queued right now. Please try again in a moment.");
+    throw new AppError(
+      "unavailable:queue",
+      "The analysis could not be queued right now. Please try again in a moment.",
+    );
   }
   return job;
 }

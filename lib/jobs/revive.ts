@@ -45,31 +45,55 @@ export type Revival =
  * has just given up on its message (no wait). `lastError`: what its workers last reported, for
  * the message of a job that fails here. Never throws for an expected outcome.
  */
-export async function reviveJob(job: Pick<Job, "id" | "analysisType" | "retries" | "attempt" | "timeoutMs">, o: { why: string; staleMs: number; lastError?: JobError | null }): Promise<Revival> {
+export async function reviveJob(
+  job: Pick<Job, "id" | "analysisType" | "retries" | "attempt" | "timeoutMs">,
+  o: { why: string; staleMs: number; lastError?: JobError | null },
+): Promise<Revival> {
   const e = env();
   const flow = flowControl();
-  if (o.staleMs > 0 && flow && (await flowHasWaiting(flow.key))) return { kind: "left", why: "deliveries wait in QStash's flow control" };
+  if (o.staleMs > 0 && flow && (await flowHasWaiting(flow.key)))
+    return { kind: "left", why: "deliveries wait in QStash's flow control" };
   const timeoutMs = jobTimeoutMs(job);
-  const marked = await markRevived(job.id, { why: o.why, staleMs: o.staleMs, maxAgeMs: e.JOB_MAX_AGE_MS, timeoutMs });
+  const marked = await markRevived(job.id, {
+    why: o.why,
+    staleMs: o.staleMs,
+    maxAgeMs: e.JOB_MAX_AGE_MS,
+    timeoutMs,
+  });
   if (marked.revived) {
     try {
       await publishJob(job, { kind: "revive", seq: marked.n });
     } catch (error) {
       // Nothing lost: the job is still stranded, and the next stale poll (or sweep) tries again.
-      log("warn", "revive_unpublished", { jobId: job.id, error: error instanceof Error ? error.message : String(error) });
+      log("warn", "revive_unpublished", {
+        jobId: job.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
       return { kind: "left", why: "QStash could not be reached" };
     }
-    log("warn", "job_revived", { jobId: job.id, attempt: job.attempt, revival: marked.n, why: o.why });
+    log("warn", "job_revived", {
+      jobId: job.id,
+      attempt: job.attempt,
+      revival: marked.n,
+      why: o.why,
+    });
     return { kind: "revived", n: marked.n };
   }
   if (marked.reason === "held") return { kind: "held", retryInMs: marked.retryInMs };
   if (marked.reason === "ended") return { kind: "ended", status: marked.status };
   if (marked.reason === "not_stale") return { kind: "moving", inMs: marked.inMs };
   if (marked.reason !== "over_bound") return { kind: "left", why: marked.reason };
-  const error = marked.bound === "timeout" ? timeoutError(timeoutMs) : maxAgeError(e.JOB_MAX_AGE_MS, o.lastError ?? null);
+  const error =
+    marked.bound === "timeout"
+      ? timeoutError(timeoutMs)
+      : maxAgeError(e.JOB_MAX_AGE_MS, o.lastError ?? null);
   const ended = await finishJob(job.id, null, { status: "failed", error });
   if (!ended.finished) return { kind: "left", why: ended.reason };
-  await recordError(errorEvent(error, `revive:${o.why}`, undefined, "final"), { jobId: job.id, analysisType: job.analysisType, attempt: job.attempt });
+  await recordError(errorEvent(error, `revive:${o.why}`, undefined, "final"), {
+    jobId: job.id,
+    analysisType: job.analysisType,
+    attempt: job.attempt,
+  });
   return { kind: "failed", error };
 }
 

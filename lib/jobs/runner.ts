@@ -1,7 +1,13 @@
 import "server-only";
 import { nanoid } from "nanoid";
 import { env } from "@/lib/env";
-import { classify, JobFailure, maxAgeError, StreamStalled, timeoutError } from "@/lib/telemetry/classify";
+import {
+  classify,
+  JobFailure,
+  maxAgeError,
+  StreamStalled,
+  timeoutError,
+} from "@/lib/telemetry/classify";
 import { jobTimeoutMs } from "@/lib/jobs/timeout";
 import type { JobContext, JobKind, Kinds, ModelRequest, PlannedStep } from "@/lib/jobs/kind";
 import { PROGRESS_INTERVAL_MS, ProgressWriter, type StopReason } from "@/lib/jobs/progress";
@@ -23,23 +29,46 @@ import { visitorHash } from "@/lib/telemetry/visitor";
 /** The last step of every plan: the engine's own write of the result. */
 const SAVE: PlannedStep = { name: "save", label: "saving the result" };
 
-const addUsage = (a: Usage, b: Usage): Usage => ({ inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens });
+const addUsage = (a: Usage, b: Usage): Usage => ({
+  inputTokens: a.inputTokens + b.inputTokens,
+  outputTokens: a.outputTokens + b.outputTokens,
+});
 
 /** Stored data the job's kind cannot read (its input, or the result its code returned). */
-function invalidStored(what: "input" | "result", error: { issues: Array<{ path: PropertyKey[]; message: string }> }): JobFailure {
+function invalidStored(
+  what: "input" | "result",
+  error: { issues: Array<{ path: PropertyKey[]; message: string }> },
+): JobFailure {
   const issue = error.issues[0];
   const where = issue?.path.map(String).join(".") || what;
   if (what === "result") {
-    return new JobFailure({ code: "invalid_output", category: "VALIDATION", message: `The analysis produced a result of the wrong shape (${where}: ${issue?.message}).`, retryable: false });
+    return new JobFailure({
+      code: "invalid_output",
+      category: "VALIDATION",
+      message: `The analysis produced a result of the wrong shape (${where}: ${issue?.message}).`,
+      retryable: false,
+    });
   }
-  return new JobFailure({ code: "invalid_data", category: "VALIDATION", message: `The job's stored input cannot be read (${where}: ${issue?.message}).`, retryable: false });
+  return new JobFailure({
+    code: "invalid_data",
+    category: "VALIDATION",
+    message: `The job's stored input cannot be read (${where}: ${issue?.message}).`,
+    retryable: false,
+  });
 }
 
 /** A job whose kind this build does not run (renamed or removed): it fails for good, as data it cannot read. */
 async function unknownKind(job: Job, token: string): Promise<ConsumeOutcome> {
-  const error = { code: "invalid_data", category: "VALIDATION", message: `This app no longer runs analyses of the type "${job.analysisType}".`, retryable: false } as const;
+  const error = {
+    code: "invalid_data",
+    category: "VALIDATION",
+    message: `This app no longer runs analyses of the type "${job.analysisType}".`,
+    retryable: false,
+  } as const;
   const outcome = await finishJob(job.id, token, { status: "failed", error });
-  return outcome.finished ? { kind: "fatal", note: "failed: unknown kind" } : { kind: "ack", note: "job already ended" };
+  return outcome.finished
+    ? { kind: "fatal", note: "failed: unknown kind" }
+    : { kind: "ack", note: "job already ended" };
 }
 
 class Stopped extends Error {
@@ -49,7 +78,11 @@ class Stopped extends Error {
 }
 
 /** Leases the job named by a consume message and runs its remaining steps. */
-export async function runDelivery(kinds: Kinds, message: ConsumeMessage, delivery: Pick<Delivery, "messageId" | "retried" | "signature">): Promise<ConsumeOutcome> {
+export async function runDelivery(
+  kinds: Kinds,
+  message: ConsumeMessage,
+  delivery: Pick<Delivery, "messageId" | "retried" | "signature">,
+): Promise<ConsumeOutcome> {
   const { jobId, analysisType } = message;
   const messageId = delivery.messageId;
   const started = Date.now();
@@ -59,25 +92,60 @@ export async function runDelivery(kinds: Kinds, message: ConsumeMessage, deliver
   if (!lease.leased && lease.reason === "replayed") {
     outcome = { kind: "refused", note: "a replay of a signed request seen before" };
   } else if (!lease.leased) {
-    if (lease.reason === "held" && messageId && lease.holderMessageId === messageId && delivery.retried < env().QSTASH_RETRIES) {
+    if (
+      lease.reason === "held" &&
+      messageId &&
+      lease.holderMessageId === messageId &&
+      delivery.retried < env().QSTASH_RETRIES
+    ) {
       // A second copy of the very delivery under way: its answer (even a 489) must decide this
       // message, so this copy does not acknowledge it — QStash asks again once the lease could end.
       // (On the last attempt that would dead-letter the message: a recheck stands in for it instead.)
-      outcome = { kind: "held", retryAfterS: Math.ceil(lease.retryInMs / 1000) + 1, note: "a duplicate of the delivery under way" };
-    } else if (lease.reason === "held") outcome = await recheckLater(jobId, analysisType, lease.holderAttempt, lease.retryInMs, messageId);
-    else if (lease.reason === "circuit_open") outcome = await waitForCircuit(jobId, analysisType, lease.retryInMs, messageId);
-    else if (lease.reason === "ended" && lease.status === "failed" && lease.lastMessageId && (lease.lastMessageId === messageId || lease.lastMessageId === message.origin)) {
+      outcome = {
+        kind: "held",
+        retryAfterS: Math.ceil(lease.retryInMs / 1000) + 1,
+        note: "a duplicate of the delivery under way",
+      };
+    } else if (lease.reason === "held")
+      outcome = await recheckLater(
+        jobId,
+        analysisType,
+        lease.holderAttempt,
+        lease.retryInMs,
+        messageId,
+      );
+    else if (lease.reason === "circuit_open")
+      outcome = await waitForCircuit(jobId, analysisType, lease.retryInMs, messageId);
+    else if (
+      lease.reason === "ended" &&
+      lease.status === "failed" &&
+      lease.lastMessageId &&
+      (lease.lastMessageId === messageId || lease.lastMessageId === message.origin)
+    ) {
       // The job failed for good on this very message (or the one this recheck stands in for), and
       // that 489 may not have reached QStash: say it again, so the message lands in the DLQ.
       outcome = { kind: "fatal", note: "the job failed for good on this message" };
-    } else outcome = { kind: "ack", note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}` };
+    } else
+      outcome = {
+        kind: "ack",
+        note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}`,
+      };
   } else {
     const kind = kinds.get(lease.job.analysisType);
     const run = { messageId, retried: delivery.retried, lastError: lease.lastError };
-    outcome = kind ? await new JobRun(kind, lease.job, token, lease.checkpoints, run).execute() : await unknownKind(lease.job, token);
+    outcome = kind
+      ? await new JobRun(kind, lease.job, token, lease.checkpoints, run).execute()
+      : await unknownKind(lease.job, token);
   }
   const attempt = lease.leased ? lease.job.attempt : undefined;
-  log(outcome.kind === "ack" ? "info" : "warn", "delivery", { jobId, attempt, messageId, durationMs: Date.now() - started, outcome: outcome.kind, note: outcome.note });
+  log(outcome.kind === "ack" ? "info" : "warn", "delivery", {
+    jobId,
+    attempt,
+    messageId,
+    durationMs: Date.now() - started,
+    outcome: outcome.kind,
+    note: outcome.note,
+  });
   return outcome;
 }
 
@@ -118,7 +186,11 @@ class JobRun {
     private readonly job: Job,
     private readonly token: string,
     checkpoints: Record<string, string>,
-    private readonly delivery: { messageId: string | null; retried: number; lastError: JobError | null },
+    private readonly delivery: {
+      messageId: string | null;
+      retried: number;
+      lastError: JobError | null;
+    },
   ) {
     this.messageId = delivery.messageId;
     this.params = kind.params.parse(job.params) as Params;
@@ -129,7 +201,8 @@ class JobRun {
   async execute(): Promise<ConsumeOutcome> {
     if (this.job.cancelRequested) return this.end({ status: "canceled" });
     // Queued longer ago than any job may live (the app, Redis or the provider was down): stop here.
-    if (Date.now() - this.job.enqueuedAt > env().JOB_MAX_AGE_MS) return this.fail(maxAgeError(env().JOB_MAX_AGE_MS, this.delivery.lastError), undefined);
+    if (Date.now() - this.job.enqueuedAt > env().JOB_MAX_AGE_MS)
+      return this.fail(maxAgeError(env().JOB_MAX_AGE_MS, this.delivery.lastError), undefined);
     try {
       const input = this.kind.input.safeParse(this.job.input);
       if (!input.success) throw invalidStored("input", input.error);
@@ -156,14 +229,20 @@ class JobRun {
         this.plan = [...steps.filter((s) => s.name !== SAVE.name), SAVE];
       },
       step: (name, fn) => this.step(name, fn),
-      model: (name, request) => (this.current ? this.stream(this.current, request) : this.step(name, () => this.stream(this.current!, request))),
+      model: (name, request) =>
+        this.current
+          ? this.stream(this.current, request)
+          : this.step(name, () => this.stream(this.current!, request)),
       progress: (fraction) => this.progress(fraction),
     };
   }
 
   /** Runs one step unless its checkpoint exists, then checkpoints it (renewing the lease, reading cancel). */
   private async step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
-    if (this.current) throw new Error(`ctx.step("${name}") inside ctx.step("${this.current.name}"): steps do not nest`);
+    if (this.current)
+      throw new Error(
+        `ctx.step("${name}") inside ctx.step("${this.current.name}"): steps do not nest`,
+      );
     if (this.done.has(name)) return this.done.get(name) as T;
     if (this.timedOut()) throw new TimedOut();
     if (this.stepsRun > 0 && this.outOfTime()) throw new ContinueLater();
@@ -181,8 +260,20 @@ class JobRun {
       await this.progressWrite;
     }
     this.stepsRun++;
-    log("info", "step_done", { jobId: this.job.id, step: name, attempt: this.job.attempt, messageId: this.messageId, durationMs: Date.now() - stepStarted });
-    const outcome = await checkpoint(this.job.id, this.token, this.fields(index + 1, 0, ""), { name, checkpoint: result, providerOk: this.providerAnswers > answersBefore }, this.takeUnbilled());
+    log("info", "step_done", {
+      jobId: this.job.id,
+      step: name,
+      attempt: this.job.attempt,
+      messageId: this.messageId,
+      durationMs: Date.now() - stepStarted,
+    });
+    const outcome = await checkpoint(
+      this.job.id,
+      this.token,
+      this.fields(index + 1, 0, ""),
+      { name, checkpoint: result, providerOk: this.providerAnswers > answersBefore },
+      this.takeUnbilled(),
+    );
     if (!outcome.ok) throw this.halt(outcome.reason === "lease_lost" ? "lease_lost" : "ended");
     this.done.set(name, result);
     if (outcome.cancelRequested) throw this.halt("canceled");
@@ -207,9 +298,14 @@ class JobRun {
   /** A kind's own progress within the step under way: written at most every PROGRESS_INTERVAL_MS. */
   private progress(fraction: number): void {
     const current = this.current;
-    if (!current || this.progressWrite || Date.now() - this.lastProgressAt < PROGRESS_INTERVAL_MS) return;
+    if (!current || this.progressWrite || Date.now() - this.lastProgressAt < PROGRESS_INTERVAL_MS)
+      return;
     this.lastProgressAt = Date.now();
-    this.progressWrite = checkpoint(this.job.id, this.token, this.fields(current.index, fraction, ""))
+    this.progressWrite = checkpoint(
+      this.job.id,
+      this.token,
+      this.fields(current.index, fraction, ""),
+    )
       .then((outcome) => {
         if (!outcome.ok) this.halt(outcome.reason === "lease_lost" ? "lease_lost" : "ended");
         else if (outcome.cancelRequested) this.halt("canceled");
@@ -227,16 +323,33 @@ class JobRun {
     const onStop = () => controller.abort(this.stop.signal.reason);
     this.stop.signal.addEventListener("abort", onStop, { once: true });
     const meter = new BillMeter(estimateTokens(req.instructions.length + req.input.length));
-    const bill = (): Billing => ({ owner: this.job.owner, tokens: meter.streaming(writer.streamed) });
-    const writer = new ProgressWriter(this.job.id, this.token, (partial, fraction) => this.fields(index, fraction, partial), req.format ? 1_500 : 800, (reason) => controller.abort(this.halt(reason)), bill);
+    const bill = (): Billing => ({
+      owner: this.job.owner,
+      tokens: meter.streaming(writer.streamed),
+    });
+    const writer = new ProgressWriter(
+      this.job.id,
+      this.token,
+      (partial, fraction) => this.fields(index, fraction, partial),
+      req.format ? 1_500 : 800,
+      (reason) => controller.abort(this.halt(reason)),
+      bill,
+    );
     // Keeps the lease alive while the model thinks, and gives up on a stream that went silent.
     const heartbeat = setInterval(() => {
-      if (Date.now() - writer.lastActivity > env().OPENAI_STALL_TIMEOUT_MS) controller.abort(new StreamStalled());
+      if (Date.now() - writer.lastActivity > env().OPENAI_STALL_TIMEOUT_MS)
+        controller.abort(new StreamStalled());
       // Every 2 s at most: often enough to see a cancel fast, rare enough to stay cheap.
       else writer.heartbeat(Math.min(env().JOB_LEASE_MS / 3, 2_000));
     }, 1_000);
     try {
-      const result = await streamResponse({ ...req, signal: controller.signal, onDelta: (d) => writer.push(d), onEvent: () => writer.touch(), metadata: { job_id: this.job.id, step: name } });
+      const result = await streamResponse({
+        ...req,
+        signal: controller.signal,
+        onDelta: (d) => writer.push(d),
+        onEvent: () => writer.touch(),
+        metadata: { job_id: this.job.id, step: name },
+      });
       this.providerAnswers++;
       await writer.settle();
       // The provider's own figure corrects the estimates written while streaming: with the step's checkpoint.
@@ -262,13 +375,23 @@ class JobRun {
   }
 
   /** Job fields for a progress write: `index` steps done plus `fraction` of the next. */
-  private fields(index: number, fraction: number, partial: string): Record<string, string | number> {
+  private fields(
+    index: number,
+    fraction: number,
+    partial: string,
+  ): Record<string, string | number> {
     const total = this.plan.length;
     const { name, label } = this.plan[Math.min(index, total - 1)];
     const done = (index + fraction) / total;
     // ETA from the job's own pace over its model work, in time run under leases (lib/jobs/eta.ts).
     const ran = this.job.runMs + (Date.now() - (this.job.leasedAt ?? this.started));
-    const etaMs = remainingMs(this.plan.map((s) => s.weight ?? 0), index, fraction, ran) ?? "";
+    const etaMs =
+      remainingMs(
+        this.plan.map((s) => s.weight ?? 0),
+        index,
+        fraction,
+        ran,
+      ) ?? "";
     return {
       progress: Math.min(99, Math.floor(100 * done)),
       step: JSON.stringify({ name, index: Math.min(index + 1, total), total, label }),
@@ -308,8 +431,20 @@ class JobRun {
 
   private async end(end: Parameters<typeof finishJob>[2]): Promise<ConsumeOutcome> {
     const outcome = await finishJob(this.job.id, this.token, end);
-    if (!outcome.finished && outcome.reason === "lease_lost") return recheckLater(this.job.id, this.job.analysisType, this.job.attempt + 1, env().JOB_LEASE_MS, this.messageId);
-    return outcome.finished ? { kind: "ack", note: `job ${outcome.status}` } : { kind: "ack", note: outcome.reason === "ended" ? `job already ${outcome.status}` : outcome.reason };
+    if (!outcome.finished && outcome.reason === "lease_lost")
+      return recheckLater(
+        this.job.id,
+        this.job.analysisType,
+        this.job.attempt + 1,
+        env().JOB_LEASE_MS,
+        this.messageId,
+      );
+    return outcome.finished
+      ? { kind: "ack", note: `job ${outcome.status}` }
+      : {
+          kind: "ack",
+          note: outcome.reason === "ended" ? `job already ${outcome.status}` : outcome.reason,
+        };
   }
 
   private async fail(error: JobError, raw: unknown): Promise<ConsumeOutcome> {
@@ -321,13 +456,22 @@ class JobRun {
   private async handle(error: unknown): Promise<ConsumeOutcome> {
     if (error instanceof Stopped) {
       if (error.reason === "canceled") return this.end({ status: "canceled" });
-      if (error.reason === "lease_lost") return recheckLater(this.job.id, this.job.analysisType, this.job.attempt + 1, env().JOB_LEASE_MS, this.messageId);
+      if (error.reason === "lease_lost")
+        return recheckLater(
+          this.job.id,
+          this.job.analysisType,
+          this.job.attempt + 1,
+          env().JOB_LEASE_MS,
+          this.messageId,
+        );
       return { kind: "ack", note: "the job ended while running" };
     }
     const { error: jobError, retryAfterS } = classify(error);
     if (!jobError.retryable) return this.fail(jobError, error);
     await this.report(jobError, error);
-    await releaseLease(this.job.id, this.token, jobError, this.nextDeliveryAt(retryAfterS)).catch(() => {});
+    await releaseLease(this.job.id, this.token, jobError, this.nextDeliveryAt(retryAfterS)).catch(
+      () => {},
+    );
     return { kind: "retry", retryAfterS, note: jobError.code };
   }
 
@@ -339,13 +483,27 @@ class JobRun {
   private nextDeliveryAt(retryAfterS: number | null): number | undefined {
     const policy = retryPolicy();
     if (this.delivery.retried >= policy.retries) return undefined;
-    return Date.now() + (retryAfterS ? retryAfterS * 1000 : retryDelayMs(policy, this.delivery.retried));
+    return (
+      Date.now() + (retryAfterS ? retryAfterS * 1000 : retryDelayMs(policy, this.delivery.retried))
+    );
   }
 
   /** Files the failure with its error group (ops), sanitized; never throws. */
   private report(jobError: JobError, raw: unknown): Promise<void> {
-    return recordError(errorEvent(jobError, `consume:${this.current?.name ?? this.lastStep}`, raw, jobError.retryable ? "retrying" : "final"), {
-      jobId: this.job.id, analysisType: this.job.analysisType, attempt: this.job.attempt, messageId: this.messageId, visitor: visitorHash(this.job.owner),
-    });
+    return recordError(
+      errorEvent(
+        jobError,
+        `consume:${this.current?.name ?? this.lastStep}`,
+        raw,
+        jobError.retryable ? "retrying" : "final",
+      ),
+      {
+        jobId: this.job.id,
+        analysisType: this.job.analysisType,
+        attempt: this.job.attempt,
+        messageId: this.messageId,
+        visitor: visitorHash(this.job.owner),
+      },
+    );
   }
 }

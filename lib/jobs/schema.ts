@@ -2,7 +2,12 @@ import { z } from "zod";
 import { jobErrorSchema } from "@/lib/telemetry/job-error";
 
 // A job's `error` is telemetry's failure shape; the Job's readers take it from here too.
-export { errorCategories, jobErrorSchema, type ErrorCategory, type JobError } from "@/lib/telemetry/job-error";
+export {
+  errorCategories,
+  jobErrorSchema,
+  type ErrorCategory,
+  type JobError,
+} from "@/lib/telemetry/job-error";
 
 /*
  * The Job: one zod schema is the source of truth for the server, the client and the Redis hash.
@@ -21,11 +26,16 @@ export const isJobId = (value: unknown): value is string => jobIdSchema.safePars
  * A kind of job by name ("business_analysis", "conversation_analysis"): the kinds themselves are
  * registered in lib/kinds/index.ts; the engine only carries the name.
  */
-export const analysisTypeSchema = z.string().regex(/^[a-z][a-z0-9_]{2,39}$/, "not an analysis type");
+export const analysisTypeSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{2,39}$/, "not an analysis type");
 export type AnalysisType = string;
 
 /** What a job's kind takes as input: a small flat map of ids ({ listingId }, { conversationId }). */
-export const jobInputSchema = z.record(z.string().max(40), z.union([z.string().max(200), z.number(), z.boolean()]));
+export const jobInputSchema = z.record(
+  z.string().max(40),
+  z.union([z.string().max(200), z.number(), z.boolean()]),
+);
 export type JobInput = z.infer<typeof jobInputSchema>;
 
 export const jobStatuses = ["queued", "running", "succeeded", "failed", "canceled"] as const;
@@ -34,14 +44,25 @@ export type JobStatus = z.infer<typeof jobStatusSchema>;
 export const terminalStatuses: readonly JobStatus[] = ["succeeded", "failed", "canceled"];
 export const isTerminal = (s: JobStatus) => terminalStatuses.includes(s);
 
-export const stepInfoSchema = z.object({ name: z.string(), index: z.number().int(), total: z.number().int(), label: z.string() });
+export const stepInfoSchema = z.object({
+  name: z.string(),
+  index: z.number().int(),
+  total: z.number().int(),
+  label: z.string(),
+});
 export type StepInfo = z.infer<typeof stepInfoSchema>;
 
-export const usageSchema = z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() });
+export const usageSchema = z.object({
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+});
 export type Usage = z.infer<typeof usageSchema>;
 
 /** Params are small flat maps; each analysis type validates its own keys. */
-export const paramsSchema = z.record(z.string().max(40), z.union([z.string().max(200), z.number(), z.boolean()]));
+export const paramsSchema = z.record(
+  z.string().max(40),
+  z.union([z.string().max(200), z.number(), z.boolean()]),
+);
 export type Params = z.infer<typeof paramsSchema>;
 
 export const jobSchema = z.object({

@@ -23,11 +23,25 @@ const REPUBLISH_AFTER_MS = 30_000;
 export type StartInput = { kind: JobKind; input: unknown; params?: Params };
 
 /** Checks `value` against one of the kind's schemas; a 400 naming the field when it does not fit. */
-function parseFor<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, value: unknown, field: "params" | "input", code: ErrorCode): T {
+function parseFor<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+  },
+  value: unknown,
+  field: "params" | "input",
+  code: ErrorCode,
+): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new AppError(code, `${field}${issue.path.length ? `.${issue.path.map(String).join(".")}` : ""}: ${issue.message}`);
+  throw new AppError(
+    code,
+    `${field}${issue.path.length ? `.${issue.path.map(String).join(".")}` : ""}: ${issue.message}`,
+  );
 }
 
 /** Validates params for the kind, returning them with defaults filled in; 400 when they do not fit. */
@@ -40,12 +54,22 @@ export function parseInput(kind: JobKind, input: unknown): JobInput {
   return parseFor(kind.input, input ?? {}, "input", "bad_request:input") as JobInput;
 }
 
-export function dedupeKeyFor(owner: string, kind: JobKind, input: JobInput, params: Params): string {
+export function dedupeKeyFor(
+  owner: string,
+  kind: JobKind,
+  input: JobInput,
+  params: Params,
+): string {
   return keys.jobByIdentity(kind.kind, identityHash(owner, input, params));
 }
 
 /** A start whose input was checked and resolved: what CREATE_JOB needs to know of it. */
-export type Resolved = { kind: JobKind; input: JobInput; params: Params; subject: { id: string; content: string } };
+export type Resolved = {
+  kind: JobKind;
+  input: JobInput;
+  params: Params;
+  subject: { id: string; content: string };
+};
 
 /** Parses and resolves a start (400 for bad input or params, 404 when its subject is gone). */
 export async function resolveStart(start: StartInput, owner: string): Promise<Resolved> {
@@ -54,7 +78,8 @@ export async function resolveStart(start: StartInput, owner: string): Promise<Re
   return { kind: start.kind, input, params, subject: await start.kind.resolve(input, owner) };
 }
 
-const cacheKeyFor = (r: Resolved) => keys.resultCache(r.kind.kind, resultHash(r.subject.content, env().OPENAI_MODEL, r.params));
+const cacheKeyFor = (r: Resolved) =>
+  keys.resultCache(r.kind.kind, resultHash(r.subject.content, env().OPENAI_MODEL, r.params));
 
 export type Created = { job: Job; deduplicated: boolean; cached: boolean; orphaned: boolean };
 
@@ -66,14 +91,24 @@ export type Created = { job: Job; deduplicated: boolean; cached: boolean; orphan
  */
 export async function createKindJob(owner: string, r: Resolved): Promise<Created> {
   const outcome = await createJob({
-    id: nanoid(16), owner, subject: r.subject.id, analysisType: r.kind.kind, input: r.input, params: r.params,
-    createdAt: Date.now(), timeoutMs: r.kind.timeoutMs,
+    id: nanoid(16),
+    owner,
+    subject: r.subject.id,
+    analysisType: r.kind.kind,
+    input: r.input,
+    params: r.params,
+    createdAt: Date.now(),
+    timeoutMs: r.kind.timeoutMs,
     dedupeKey: dedupeKeyFor(owner, r.kind, r.input, r.params),
     cacheKey: cacheKeyFor(r),
   });
   if ("overBudget" in outcome) throw budgetSpent(outcome.overBudget);
   const { job, deduplicated, cached } = outcome;
-  const orphaned = deduplicated && job.status === "queued" && job.attempt === 0 && Date.now() - job.createdAt > REPUBLISH_AFTER_MS;
+  const orphaned =
+    deduplicated &&
+    job.status === "queued" &&
+    job.attempt === 0 &&
+    Date.now() - job.createdAt > REPUBLISH_AFTER_MS;
   return { job, deduplicated, cached, orphaned };
 }
 
@@ -84,13 +119,29 @@ export const needsPublish = (c: Created) => !c.cached && (!c.deduplicated || c.o
  * The queue could not be reached: the new jobs are failed (never left queued with no message,
  * and a new start is allowed), the failure recorded, and the caller answers 503.
  */
-export async function queueUnavailable(owner: string, jobs: Job[], error: unknown): Promise<AppError> {
-  const jobError = { code: "queue_unavailable", category: "NETWORK", message: "The analysis could not be queued. Please try again.", retryable: true } as const;
+export async function queueUnavailable(
+  owner: string,
+  jobs: Job[],
+  error: unknown,
+): Promise<AppError> {
+  const jobError = {
+    code: "queue_unavailable",
+    category: "NETWORK",
+    message: "The analysis could not be queued. Please try again.",
+    retryable: true,
+  } as const;
   for (const job of jobs) {
     await finishJob(job.id, null, { status: "failed", error: jobError });
-    await recordError(errorEvent(jobError, "start:publish", error, "final"), { jobId: job.id, analysisType: job.analysisType, visitor: visitorHash(owner) });
+    await recordError(errorEvent(jobError, "start:publish", error, "final"), {
+      jobId: job.id,
+      analysisType: job.analysisType,
+      visitor: visitorHash(owner),
+    });
   }
-  return new AppError("unavailable:queue", "The analysis could not be queued right now. Please try again in a moment.");
+  return new AppError(
+    "unavailable:queue",
+    "The analysis could not be queued right now. Please try again in a moment.",
+  );
 }
 
 /**
@@ -98,7 +149,10 @@ export async function queueUnavailable(owner: string, jobs: Job[], error: unknow
  * identity, or answers from the result cache), then one QStash publish queues it. If the
  * publish fails the job is marked failed and the caller gets a 503.
  */
-export async function startJob(caller: Caller, start: StartInput): Promise<{ job: Job; deduplicated: boolean }> {
+export async function startJob(
+  caller: Caller,
+  start: StartInput,
+): Promise<{ job: Job; deduplicated: boolean }> {
   const owner = caller.owner.id;
   const resolved = await resolveStart(start, owner);
   const slot = await takeStartSlot(caller);
@@ -120,12 +174,22 @@ export async function startJob(caller: Caller, start: StartInput): Promise<{ job
  * live job of the same analysis (a duplicate click), or a job served from the result cache.
  * Only when it would start something new is the 429 the answer.
  */
-async function answerOverLimit(owner: string, r: Resolved, refused: AppError): Promise<{ job: Job; deduplicated: boolean }> {
+async function answerOverLimit(
+  owner: string,
+  r: Resolved,
+  refused: AppError,
+): Promise<{ job: Job; deduplicated: boolean }> {
   const live = await findJobByIdentity(dedupeKeyFor(owner, r.kind, r.input, r.params));
-  if (live && live.owner === owner && (live.status === "queued" || live.status === "running" || live.status === "succeeded")) return { job: live, deduplicated: true };
+  if (
+    live &&
+    live.owner === owner &&
+    (live.status === "queued" || live.status === "running" || live.status === "succeeded")
+  )
+    return { job: live, deduplicated: true };
   if (env().RESULT_CACHE_SECONDS > 0 && (await redis().exists(cacheKeyFor(r))) === 1) {
     const created = await createKindJob(owner, r);
-    if (created.cached || created.deduplicated) return { job: created.job, deduplicated: created.deduplicated };
+    if (created.cached || created.deduplicated)
+      return { job: created.job, deduplicated: created.deduplicated };
     // The cached result expired in between: the job exists now, so it is queued like any other.
     await publishJob(created.job).catch(async (error) => {
       throw await queueUnavailable(owner, [created.job], error);

@@ -28,7 +28,10 @@ export function etagOf(job: Job): string {
  * polled every 400 ms until it has stopped; 1 s while queued, 2 s while running without an
  * estimate yet (its first second or two of model work).
  */
-export function nextPollMs(job: Pick<Job, "status" | "etaMs" | "cancelRequested" | "startedAt">, now = Date.now()): number {
+export function nextPollMs(
+  job: Pick<Job, "status" | "etaMs" | "cancelRequested" | "startedAt">,
+  now = Date.now(),
+): number {
   if (isTerminal(job.status)) return 0;
   if (job.cancelRequested) return 400;
   if (job.status === "queued") return 1_000;
@@ -53,7 +56,10 @@ export async function jobStatus(owner: string, jobId: string): Promise<StatusVie
 }
 
 /** The owner's current job for an identity (what a start with the same input would return). */
-export async function findJobStatus(owner: string, identity: { kind: JobKind; input: unknown; params?: Params }): Promise<StatusView | null> {
+export async function findJobStatus(
+  owner: string,
+  identity: { kind: JobKind; input: unknown; params?: Params },
+): Promise<StatusView | null> {
   const params = parseParams(identity.kind, identity.params);
   const input = parseInput(identity.kind, identity.input);
   const job = await findJobByIdentity(dedupeKeyFor(owner, identity.kind, input, params));

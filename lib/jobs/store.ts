@@ -3,15 +3,29 @@ import { env } from "@/lib/env";
 import { hgetallRecord } from "@/lib/redis/client";
 import { hgetallCounting } from "@/lib/telemetry/request-stats";
 import { keys, ttl } from "@/lib/redis/keys";
-import { DEFAULT_TIMEOUT_MS, fromHash, type Job, type JobError, type JobStatus } from "@/lib/jobs/schema";
+import {
+  DEFAULT_TIMEOUT_MS,
+  fromHash,
+  type Job,
+  type JobError,
+  type JobStatus,
+} from "@/lib/jobs/schema";
 import { pairsToRecord } from "@/lib/redis/script";
 import { budgetGate, budgetMeter, NO_BILLING } from "@/lib/jobs/budget";
 import { isInputCaused } from "@/lib/telemetry/error-codes";
 import {
-  CREATE_JOB, FIND_JOB, LIST_OWNER_JOBS, REQUEST_CANCEL, RETRY_JOB,
+  CREATE_JOB,
+  FIND_JOB,
+  LIST_OWNER_JOBS,
+  REQUEST_CANCEL,
+  RETRY_JOB,
 } from "@/lib/jobs/scripts";
 import {
-  CHECKPOINT_STEP, FINISH_JOB, LEASE_JOB, RELEASE_LEASE, REVIVE_JOB,
+  CHECKPOINT_STEP,
+  FINISH_JOB,
+  LEASE_JOB,
+  RELEASE_LEASE,
+  REVIVE_JOB,
 } from "@/lib/jobs/worker-scripts";
 import { metricKeys, metricTtls, modelPricing } from "@/lib/telemetry/metric-write";
 import { probeWindowMs } from "@/lib/openai/circuit";
@@ -24,9 +38,13 @@ import type { SignatureId } from "@/lib/qstash/verify";
  * the named outcome into a value; only broken infrastructure throws.
  */
 
-const flat = (fields: Record<string, string | number>) => Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
+const flat = (fields: Record<string, string | number>) =>
+  Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
 
-export type NewJob = Pick<Job, "id" | "owner" | "subject" | "analysisType" | "input" | "params" | "createdAt" | "timeoutMs"> & {
+export type NewJob = Pick<
+  Job,
+  "id" | "owner" | "subject" | "analysisType" | "input" | "params" | "createdAt" | "timeoutMs"
+> & {
   dedupeKey: string;
   /** Where a success is cached for identical analyses (lib/jobs/identity.ts resultCacheKey); '' for none. */
   cacheKey: string;
@@ -36,14 +54,31 @@ export type NewJob = Pick<Job, "id" | "owner" | "subject" | "analysisType" | "in
  * Creates the job, or returns the live job that already has its identity. `cached`: the result
  * cache held this analysis, so the job was created already succeeded (nothing to publish).
  */
-export type CreateOutcome = { job: Job; deduplicated: boolean; cached: boolean } | { overBudget: "total" | "visitor" };
+export type CreateOutcome =
+  | { job: Job; deduplicated: boolean; cached: boolean }
+  | { overBudget: "total" | "visitor" };
 
 export async function createJob(job: NewJob): Promise<CreateOutcome> {
   const e = env();
   const fields = {
-    owner: job.owner, subject: job.subject, analysisType: job.analysisType, input: JSON.stringify(job.input), params: JSON.stringify(job.params), timeoutMs: job.timeoutMs,
-    status: "queued", progress: 0, attempt: 0, createdAt: job.createdAt, updatedAt: job.createdAt, enqueuedAt: job.createdAt,
-    cancelRequested: 0, usageIn: 0, usageOut: 0, version: 1, dedupeKey: job.dedupeKey, cacheKey: job.cacheKey,
+    owner: job.owner,
+    subject: job.subject,
+    analysisType: job.analysisType,
+    input: JSON.stringify(job.input),
+    params: JSON.stringify(job.params),
+    timeoutMs: job.timeoutMs,
+    status: "queued",
+    progress: 0,
+    attempt: 0,
+    createdAt: job.createdAt,
+    updatedAt: job.createdAt,
+    enqueuedAt: job.createdAt,
+    cancelRequested: 0,
+    usageIn: 0,
+    usageOut: 0,
+    version: 1,
+    dedupeKey: job.dedupeKey,
+    cacheKey: job.cacheKey,
   };
   // A job that has not ended lives long enough to outlast QStash's retries, then expires anyway.
   const liveTtl = e.JOB_RETENTION_SECONDS + 3600;
@@ -51,14 +86,27 @@ export async function createJob(job: NewJob): Promise<CreateOutcome> {
   const budget = budgetGate(job.owner, job.createdAt);
   const { outcome, values } = await CREATE_JOB.run({
     keys: {
-      dedupe: job.dedupeKey, job: keys.job(job.id), ownerJobs: keys.ownerJobs(job.owner),
-      activeJobs: keys.activeJobs(), recentJobs: keys.recentJobs(), ...metricKeys(job.createdAt),
-      resultCache: cacheKey, ...budget.keys,
+      dedupe: job.dedupeKey,
+      job: keys.job(job.id),
+      ownerJobs: keys.ownerJobs(job.owner),
+      activeJobs: keys.activeJobs(),
+      recentJobs: keys.recentJobs(),
+      ...metricKeys(job.createdAt),
+      resultCache: cacheKey,
+      ...budget.keys,
     },
     args: {
-      jobId: job.id, jobPrefix: keys.jobPrefix(), dedupeTtl: e.JOB_DEDUPE_SECONDS, liveTtl,
-      ownerJobsTtl: ttl.ownerJobs, ownerJobsMax: 100, createdAt: job.createdAt,
-      analysisType: job.analysisType, ...metricTtls(), recentWindow: liveTtl, ...budget.args,
+      jobId: job.id,
+      jobPrefix: keys.jobPrefix(),
+      dedupeTtl: e.JOB_DEDUPE_SECONDS,
+      liveTtl,
+      ownerJobsTtl: ttl.ownerJobs,
+      ownerJobsMax: 100,
+      createdAt: job.createdAt,
+      analysisType: job.analysisType,
+      ...metricTtls(),
+      recentWindow: liveTtl,
+      ...budget.args,
     },
     rest: flat(fields),
   });
@@ -99,10 +147,14 @@ export async function findJobByIdentity(dedupeKey: string): Promise<Job | null> 
  * The steps hash holds each finished step's checkpoint under its name, and ops bookkeeping under
  * names starting with "@" ('@at:{step}', '@attempt:{n}'); this splits the two.
  */
-export function splitSteps(pairs: unknown): { checkpoints: Record<string, string>; meta: Record<string, string> } {
+export function splitSteps(pairs: unknown): {
+  checkpoints: Record<string, string>;
+  meta: Record<string, string>;
+} {
   const checkpoints: Record<string, string> = {};
   const meta: Record<string, string> = {};
-  for (const [k, v] of Object.entries(pairsToRecord(pairs))) (k.startsWith("@") ? meta : checkpoints)[k] = v;
+  for (const [k, v] of Object.entries(pairsToRecord(pairs)))
+    (k.startsWith("@") ? meta : checkpoints)[k] = v;
   return { checkpoints, meta };
 }
 
@@ -110,21 +162,41 @@ export type Lease =
   | { leased: true; job: Job; lastError: JobError | null; checkpoints: Record<string, string> }
   | { leased: false; reason: "missing" }
   | { leased: false; reason: "ended"; status: JobStatus; lastMessageId: string }
-  | { leased: false; reason: "held"; retryInMs: number; holderAttempt: number; holderMessageId: string }
+  | {
+      leased: false;
+      reason: "held";
+      retryInMs: number;
+      holderAttempt: number;
+      holderMessageId: string;
+    }
   | { leased: false; reason: "circuit_open"; retryInMs: number }
   | { leased: false; reason: "replayed" };
 
 /** `signature`: the delivery's token id, claimed in the same script (a replay touches nothing). */
-export async function leaseJob(id: string, token: string, messageId: string, signature: SignatureId | null = null): Promise<Lease> {
+export async function leaseJob(
+  id: string,
+  token: string,
+  messageId: string,
+  signature: SignatureId | null = null,
+): Promise<Lease> {
   const now = Date.now();
   const seen = signature ? keys.seenSignature(signature.id) : "";
   const { outcome, values } = await LEASE_JOB.run({
     keys: {
-      job: keys.job(id), lease: keys.jobLease(id), steps: keys.jobSteps(id), ...metricKeys(now),
-      circuit: keys.circuit(), seen,
+      job: keys.job(id),
+      lease: keys.jobLease(id),
+      steps: keys.jobSteps(id),
+      ...metricKeys(now),
+      circuit: keys.circuit(),
+      seen,
     },
     args: {
-      token, leaseMs: env().JOB_LEASE_MS, now, messageId, ...metricTtls(), probeMs: probeWindowMs(),
+      token,
+      leaseMs: env().JOB_LEASE_MS,
+      now,
+      messageId,
+      ...metricTtls(),
+      probeMs: probeWindowMs(),
       rememberMs: signature ? rememberForMs(signature, now) : 0,
     },
   });
@@ -142,8 +214,11 @@ export async function leaseJob(id: string, token: string, messageId: string, sig
     case "held": {
       const [pttl, attempt, messageId] = values;
       return {
-        leased: false, reason: "held", retryInMs: Math.max(0, Number(pttl)),
-        holderAttempt: Number(attempt ?? 0), holderMessageId: String(messageId ?? ""),
+        leased: false,
+        reason: "held",
+        retryInMs: Math.max(0, Number(pttl)),
+        holderAttempt: Number(attempt ?? 0),
+        holderMessageId: String(messageId ?? ""),
       };
     }
     case "leased": {
@@ -156,7 +231,10 @@ export async function leaseJob(id: string, token: string, messageId: string, sig
   }
 }
 
-export type WriteOutcome = { ok: true; cancelRequested: boolean } | { ok: false; reason: "lease_lost" } | { ok: false; reason: "ended"; status: string };
+export type WriteOutcome =
+  | { ok: true; cancelRequested: boolean }
+  | { ok: false; reason: "lease_lost" }
+  | { ok: false; reason: "ended"; status: string };
 
 /** Tokens the AI provider billed since the job's last write (see lib/jobs/budget.ts), and whose they are. */
 export type Billing = { owner: string; tokens: number };
@@ -166,20 +244,34 @@ export type Billing = { owner: string; tokens: number };
  * flag; adds `bill` to the job's billed tokens and the budget. `step.providerOk`: the step got an
  * answer from the AI provider (closes its circuit).
  */
-export async function checkpoint(id: string, token: string, fields: Record<string, string | number>, step?: { name: string; checkpoint: unknown; providerOk?: boolean }, bill?: Billing): Promise<WriteOutcome> {
+export async function checkpoint(
+  id: string,
+  token: string,
+  fields: Record<string, string | number>,
+  step?: { name: string; checkpoint: unknown; providerOk?: boolean },
+  bill?: Billing,
+): Promise<WriteOutcome> {
   const e = env();
   const now = Date.now();
   const meter = bill ? budgetMeter(bill.owner, now) : NO_BILLING;
   const { outcome, values } = await CHECKPOINT_STEP.run({
     keys: {
-      job: keys.job(id), steps: keys.jobSteps(id), lease: keys.jobLease(id),
-      circuit: keys.circuit(), ...meter.keys,
+      job: keys.job(id),
+      steps: keys.jobSteps(id),
+      lease: keys.jobLease(id),
+      circuit: keys.circuit(),
+      ...meter.keys,
     },
     args: {
-      token, leaseMs: e.JOB_LEASE_MS, now, stepName: step?.name ?? "",
+      token,
+      leaseMs: e.JOB_LEASE_MS,
+      now,
+      stepName: step?.name ?? "",
       checkpoint: step ? JSON.stringify(step.checkpoint) : "",
-      jobTtl: e.JOB_RETENTION_SECONDS + 3600, providerOk: step?.providerOk ? "1" : "0",
-      billedTokens: bill?.tokens ?? 0, ...meter.args,
+      jobTtl: e.JOB_RETENTION_SECONDS + 3600,
+      providerOk: step?.providerOk ? "1" : "0",
+      billedTokens: bill?.tokens ?? 0,
+      ...meter.args,
     },
     rest: flat(fields),
   });
@@ -194,12 +286,20 @@ export async function checkpoint(id: string, token: string, fields: Record<strin
 }
 
 /** `waitUntil`: when QStash will deliver the job again (ms), so it is not taken for stranded meanwhile. */
-export async function releaseLease(id: string, token: string, lastError: JobError | null, waitUntil?: number): Promise<boolean> {
+export async function releaseLease(
+  id: string,
+  token: string,
+  lastError: JobError | null,
+  waitUntil?: number,
+): Promise<boolean> {
   const now = Date.now();
   const { outcome } = await RELEASE_LEASE.run({
     keys: { job: keys.job(id), lease: keys.jobLease(id), ...metricKeys(now) },
     args: {
-      token, now, lastError: lastError ? JSON.stringify(lastError) : "", ...metricTtls(),
+      token,
+      now,
+      lastError: lastError ? JSON.stringify(lastError) : "",
+      ...metricTtls(),
       waitUntil: waitUntil ?? "",
     },
   });
@@ -219,11 +319,18 @@ export type ReviveOutcome =
  * live lease, showed life within `staleMs`, or is over its age or run bound (then the caller
  * fails it). One round trip.
  */
-export async function markRevived(id: string, o: { why: string; staleMs: number; maxAgeMs: number; timeoutMs: number }): Promise<ReviveOutcome> {
+export async function markRevived(
+  id: string,
+  o: { why: string; staleMs: number; maxAgeMs: number; timeoutMs: number },
+): Promise<ReviveOutcome> {
   const { outcome, values } = await REVIVE_JOB.run({
     keys: { job: keys.job(id), lease: keys.jobLease(id), steps: keys.jobSteps(id) },
     args: {
-      now: Date.now(), staleMs: o.staleMs, why: o.why, maxAgeMs: o.maxAgeMs, timeoutMs: o.timeoutMs,
+      now: Date.now(),
+      staleMs: o.staleMs,
+      why: o.why,
+      maxAgeMs: o.maxAgeMs,
+      timeoutMs: o.timeoutMs,
     },
   });
   const [first, second] = values;
@@ -239,7 +346,12 @@ export async function markRevived(id: string, o: { why: string; staleMs: number;
     case "not_stale":
       return { revived: false, reason: "not_stale", inMs: Number(first) };
     case "over_bound":
-      return { revived: false, reason: "over_bound", bound: first as "max_age" | "timeout", ms: Number(second) };
+      return {
+        revived: false,
+        reason: "over_bound",
+        bound: first as "max_age" | "timeout",
+        ms: Number(second),
+      };
   }
 }
 
@@ -249,18 +361,34 @@ export type FinishOutcome =
   | { finished: false; reason: "ended"; status: JobStatus };
 
 /** Ends the job. `token` null: the caller holds no lease, and must not end a job a live worker holds. */
-export async function finishJob(id: string, token: string | null, end: { status: "succeeded"; result: unknown } | { status: "failed"; error: JobError } | { status: "canceled" }): Promise<FinishOutcome> {
+export async function finishJob(
+  id: string,
+  token: string | null,
+  end:
+    | { status: "succeeded"; result: unknown }
+    | { status: "failed"; error: JobError }
+    | { status: "canceled" },
+): Promise<FinishOutcome> {
   const now = Date.now();
   const { outcome, values } = await FINISH_JOB.run({
     keys: {
-      job: keys.job(id), steps: keys.jobSteps(id), lease: keys.jobLease(id),
-      activeJobs: keys.activeJobs(), ...metricKeys(now),
+      job: keys.job(id),
+      steps: keys.jobSteps(id),
+      lease: keys.jobLease(id),
+      activeJobs: keys.activeJobs(),
+      ...metricKeys(now),
     },
     args: {
-      token: token ?? "", ending: end.status, now, retentionTtl: env().JOB_RETENTION_SECONDS,
+      token: token ?? "",
+      ending: end.status,
+      now,
+      retentionTtl: env().JOB_RETENTION_SECONDS,
       resultJson: end.status === "succeeded" ? JSON.stringify(end.result) : "",
-      errorJson: end.status === "failed" ? JSON.stringify(end.error) : "", jobId: id,
-      ...metricTtls(), ...modelPricing(), resultCacheTtl: env().RESULT_CACHE_SECONDS,
+      errorJson: end.status === "failed" ? JSON.stringify(end.error) : "",
+      jobId: id,
+      ...metricTtls(),
+      ...modelPricing(),
+      resultCacheTtl: env().RESULT_CACHE_SECONDS,
       inputCaused: end.status === "failed" && isInputCaused(end.error.code) ? "1" : "0",
     },
   });
@@ -276,13 +404,18 @@ export async function finishJob(id: string, token: string | null, end: { status:
   }
 }
 
-export type CancelOutcome = { found: false } | { found: true; state: "already_ended"; status: JobStatus } | { found: true; state: "canceled" | "stopping" };
+export type CancelOutcome =
+  | { found: false }
+  | { found: true; state: "already_ended"; status: JobStatus }
+  | { found: true; state: "canceled" | "stopping" };
 
 export async function requestCancel(id: string, owner: string): Promise<CancelOutcome> {
   const now = Date.now();
   const { outcome, values } = await REQUEST_CANCEL.run({
     keys: {
-      job: keys.job(id), steps: keys.jobSteps(id), activeJobs: keys.activeJobs(),
+      job: keys.job(id),
+      steps: keys.jobSteps(id),
+      activeJobs: keys.activeJobs(),
       ...metricKeys(now),
     },
     args: { owner, now, retentionTtl: env().JOB_RETENTION_SECONDS, jobId: id, ...metricTtls() },
@@ -312,12 +445,21 @@ export async function retryJob(id: string, owner: string): Promise<RetryOutcome>
   const budget = budgetGate(owner, now);
   const { outcome, values } = await RETRY_JOB.run({
     keys: {
-      job: keys.job(id), steps: keys.jobSteps(id), activeJobs: keys.activeJobs(),
-      ...metricKeys(now), ...budget.keys,
+      job: keys.job(id),
+      steps: keys.jobSteps(id),
+      activeJobs: keys.activeJobs(),
+      ...metricKeys(now),
+      ...budget.keys,
     },
     args: {
-      owner, now, liveTtl: e.JOB_RETENTION_SECONDS + 3600, dedupeTtl: e.JOB_DEDUPE_SECONDS,
-      jobId: id, ...metricTtls(), jobPrefix: keys.jobPrefix(), ...budget.args,
+      owner,
+      now,
+      liveTtl: e.JOB_RETENTION_SECONDS + 3600,
+      dedupeTtl: e.JOB_DEDUPE_SECONDS,
+      jobId: id,
+      ...metricTtls(),
+      jobPrefix: keys.jobPrefix(),
+      ...budget.args,
     },
   });
   const [value] = values;
@@ -337,7 +479,20 @@ export async function retryJob(id: string, owner: string): Promise<RetryOutcome>
 
 export type JobSummary = Pick<
   Job,
-  "id" | "subject" | "analysisType" | "status" | "progress" | "createdAt" | "finishedAt" | "startedAt" | "attempt" | "updatedAt" | "enqueuedAt" | "runMs" | "leasedAt" | "timeoutMs"
+  | "id"
+  | "subject"
+  | "analysisType"
+  | "status"
+  | "progress"
+  | "createdAt"
+  | "finishedAt"
+  | "startedAt"
+  | "attempt"
+  | "updatedAt"
+  | "enqueuedAt"
+  | "runMs"
+  | "leasedAt"
+  | "timeoutMs"
 > & { errorCode: string | null };
 
 /** An owner's most recent jobs, newest first, in one round trip. Expired jobs drop out. */

@@ -16,11 +16,13 @@ const noteCircuitWait = "redis.call('HSET', jobKey, 'waitUntil', gate) ";
 
 export const LEASE_JOB = defineScript({
   keys: ["job", "lease", "steps", "minuteMetrics", "hourMetrics", "circuit", "seen"],
-  args: [
-    "token", "leaseMs", "now", "messageId", "minuteTtl", "hourTtl", "probeMs", "rememberMs",
-  ],
+  args: ["token", "leaseMs", "now", "messageId", "minuteTtl", "hourTtl", "probeMs", "rememberMs"],
   codes: {
-    1: "leased", [-1]: "missing", [-2]: "ended", [-3]: "held", [-5]: "circuit_open",
+    1: "leased",
+    [-1]: "missing",
+    [-2]: "ended",
+    [-3]: "held",
+    [-5]: "circuit_open",
     [-6]: "replayed",
   },
   lua: `--[[ LEASE_JOB: take the job for one worker until the lease deadline, and load its state.
@@ -92,8 +94,17 @@ return {1, redis.call('HGETALL', jobKey), redis.call('HGETALL', stepsKey)}
 export const CHECKPOINT_STEP = defineScript({
   keys: ["job", "steps", "lease", "circuit", "budgetDay", "budgetHour"],
   args: [
-    "token", "leaseMs", "now", "stepName", "checkpoint", "jobTtl", "providerOk", "billedTokens",
-    "budgetVisitor", "budgetDayTtl", "budgetHourTtl",
+    "token",
+    "leaseMs",
+    "now",
+    "stepName",
+    "checkpoint",
+    "jobTtl",
+    "providerOk",
+    "billedTokens",
+    "budgetVisitor",
+    "budgetDayTtl",
+    "budgetHourTtl",
   ],
   rest: "fields",
   codes: { 1: "written", [-1]: "lease_lost", [-2]: "ended" },
@@ -183,8 +194,20 @@ return 1
 export const FINISH_JOB = defineScript({
   keys: ["job", "steps", "lease", "activeJobs", "minuteMetrics", "hourMetrics"],
   args: [
-    "token", "ending", "now", "retentionTtl", "resultJson", "errorJson", "jobId", "minuteTtl",
-    "hourTtl", "model", "inputUsdPerMTok", "outputUsdPerMTok", "resultCacheTtl", "inputCaused",
+    "token",
+    "ending",
+    "now",
+    "retentionTtl",
+    "resultJson",
+    "errorJson",
+    "jobId",
+    "minuteTtl",
+    "hourTtl",
+    "model",
+    "inputUsdPerMTok",
+    "outputUsdPerMTok",
+    "resultCacheTtl",
+    "inputCaused",
   ],
   codes: { 1: "finished", [-1]: "lease_lost", [-2]: "ended", [-3]: "lease_alive", [-4]: "missing" },
   lua: `--[[ FINISH_JOB: end a job — succeeded, failed or canceled — exactly once.
@@ -271,7 +294,11 @@ export const REVIVE_JOB = defineScript({
   keys: ["job", "lease", "steps"],
   args: ["now", "staleMs", "why", "maxAgeMs", "timeoutMs"],
   codes: {
-    1: "revived", [-1]: "missing", [-2]: "ended", [-3]: "held", [-4]: "not_stale",
+    1: "revived",
+    [-1]: "missing",
+    [-2]: "ended",
+    [-3]: "held",
+    [-4]: "not_stale",
     [-5]: "over_bound",
   },
   lua: `--[[ REVIVE_JOB: a job with work left that nothing is moving (no live lease, no sign of

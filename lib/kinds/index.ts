@@ -11,7 +11,12 @@ import { conversationAnalysis } from "@/lib/kinds/conversation";
  * Every kind of job this app runs. Adding a kind is its own module (lib/kinds/<kind>/) and one
  * line here; routes, the page and ops take the rest from its definition.
  */
-export const kinds = kindRegistry([businessAnalysis, marketIntelligence, riskAssessment, conversationAnalysis]);
+export const kinds = kindRegistry([
+  businessAnalysis,
+  marketIntelligence,
+  riskAssessment,
+  conversationAnalysis,
+]);
 
 /** The name of a kind this app runs (what a start's `analysisType` must be). */
 export const kindNameSchema = z.enum(kinds.all.map((k) => k.kind) as [string, ...string[]]);

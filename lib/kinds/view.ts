@@ -6,7 +6,13 @@ import type { AnalysisType, Params } from "@/lib/jobs/schema";
  * form fields. Nothing here is written twice: a new kind shows up with its form.
  */
 export type ParamField =
-  | { name: string; label: string; kind: "select"; options: Array<{ value: string; label: string }>; default: string }
+  | {
+      name: string;
+      label: string;
+      kind: "select";
+      options: Array<{ value: string; label: string }>;
+      default: string;
+    }
   | { name: string; label: string; kind: "number"; min: number; max: number; default: number };
 
 export type KindView = {

@@ -18,7 +18,11 @@ export async function workCaller(req: Request): Promise<Caller> {
   const address = addressHash(clientAddress(req));
   if (owner.setCookie && !(await mayMint(address))) {
     const window = env().SESSION_MINT_LIMIT_PER_ADDRESS!;
-    throw new AppError("rate_limited:session", `Too many new sessions from your network (${window.requests} in ${Math.round(window.seconds / 60)} min). Keep the cookie this site sets, or try again later.`, { "retry-after": String(window.seconds) });
+    throw new AppError(
+      "rate_limited:session",
+      `Too many new sessions from your network (${window.requests} in ${Math.round(window.seconds / 60)} min). Keep the cookie this site sets, or try again later.`,
+      { "retry-after": String(window.seconds) },
+    );
   }
   return { owner, address };
 }

@@ -64,12 +64,19 @@ export async function storeWithinQuota(item: QuotaItem, caller: Caller): Promise
   const now = Date.now();
   const { outcome, values } = await CREATE_LISTING.run({
     keys: {
-      listing: item.key, ownerListings: keys.ownerListings(caller.owner.id),
+      listing: item.key,
+      ownerListings: keys.ownerListings(caller.owner.id),
       addressListings: keys.addressListings(caller.address),
     },
     args: {
-      listingId: item.id, now, listingTtl: ttl.listing, size: item.bytes,
-      visitorMaxCount: v.count, visitorMaxBytes: v.bytes, addressMaxCount: a.count, addressMaxBytes: a.bytes,
+      listingId: item.id,
+      now,
+      listingTtl: ttl.listing,
+      size: item.bytes,
+      visitorMaxCount: v.count,
+      visitorMaxBytes: v.bytes,
+      addressMaxCount: a.count,
+      addressMaxBytes: a.bytes,
     },
     rest: Object.entries(item.fields).flatMap(([k, x]) => [k, String(x)]),
   });

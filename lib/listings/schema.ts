@@ -20,11 +20,18 @@ export const listingSchema = z.object({
 export type Listing = z.infer<typeof listingSchema>;
 
 /** What a list shows: no full text, so the catalog stays a small payload. */
-export type ListingSummary = Pick<Listing, "id" | "title" | "source"> & { chars: number; excerpt: string };
+export type ListingSummary = Pick<Listing, "id" | "title" | "source"> & {
+  chars: number;
+  excerpt: string;
+};
 
 /** Body of POST /api/listings. Text is trimmed; control characters other than newlines and tabs are refused. */
 export const newListingSchema = z.strictObject({
-  title: z.string().trim().min(1, "title is required").max(LISTING_TITLE_MAX, `title is at most ${LISTING_TITLE_MAX} characters`),
+  title: z
+    .string()
+    .trim()
+    .min(1, "title is required")
+    .max(LISTING_TITLE_MAX, `title is at most ${LISTING_TITLE_MAX} characters`),
   text: z
     .string()
     .trim()

@@ -6,8 +6,14 @@ import { defineScript } from "@/lib/redis/script";
 export const CREATE_LISTING = defineScript({
   keys: ["listing", "ownerListings", "addressListings"],
   args: [
-    "listingId", "now", "listingTtl", "size", "visitorMaxCount", "visitorMaxBytes",
-    "addressMaxCount", "addressMaxBytes",
+    "listingId",
+    "now",
+    "listingTtl",
+    "size",
+    "visitorMaxCount",
+    "visitorMaxBytes",
+    "addressMaxCount",
+    "addressMaxBytes",
   ],
   rest: "fields",
   codes: { 1: "stored", [-1]: "visitor_full", [-2]: "address_full" },

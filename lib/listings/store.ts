@@ -1,7 +1,12 @@
 import "server-only";
 import { customAlphabet } from "nanoid";
 import { catalog } from "@/lib/listings/catalog";
-import { listingIdSchema, type Listing, type ListingSummary, type NewListing } from "@/lib/listings/schema";
+import {
+  listingIdSchema,
+  type Listing,
+  type ListingSummary,
+  type NewListing,
+} from "@/lib/listings/schema";
 import type { Caller } from "@/lib/limits/caller";
 import { storeWithinQuota } from "@/lib/listings/quota";
 import { AppError } from "@/lib/errors";
@@ -39,7 +44,11 @@ export async function getListing(id: string): Promise<Listing | null> {
 /** A listing that exists, or the 404 a person is answered with. */
 export async function requireListing(listingId: string): Promise<Listing> {
   const listing = await getListing(listingId);
-  if (!listing) throw new AppError("not_found:listing", `No listing with the id ${listingId} (pasted listings expire after 7 days).`);
+  if (!listing)
+    throw new AppError(
+      "not_found:listing",
+      `No listing with the id ${listingId} (pasted listings expire after 7 days).`,
+    );
   return listing;
 }
 
@@ -52,7 +61,13 @@ export async function createListing(input: NewListing, caller: Caller): Promise<
   const listing: Listing = { id, title: input.title, text: input.text, source: "pasted" };
   const bytes = Buffer.byteLength(listing.title) + Buffer.byteLength(listing.text);
   const createdAt = new Date().toISOString();
-  const fields = { title: listing.title, text: listing.text, source: listing.source, createdAt, bytes };
+  const fields = {
+    title: listing.title,
+    text: listing.text,
+    source: listing.source,
+    createdAt,
+    bytes,
+  };
   await storeWithinQuota({ what: "listing", key: keys.listing(id), id, bytes, fields }, caller);
   return listing;
 }

@@ -16,13 +16,23 @@ import { keys } from "@/lib/redis/keys";
  * A refused delivery is acknowledged after publishing a delayed message for when the circuit
  * may let it through: the job waits in QStash, without burning retries or function time.
  */
-export type CircuitState = { state: "closed" | "open" | "half_open"; failures: number; openUntil: number | null; opens: number };
+export type CircuitState = {
+  state: "closed" | "open" | "half_open";
+  failures: number;
+  openUntil: number | null;
+  opens: number;
+};
 
 /** The circuit as it stands (for /ops and health): one HGETALL. */
 export async function readCircuit(): Promise<CircuitState> {
   const h = await hgetallRecord(keys.circuit());
   const state = h?.state === "open" || h?.state === "half_open" ? h.state : "closed";
-  return { state, failures: Number(h?.failures) || 0, openUntil: state === "closed" ? null : Number(h?.openUntil) || null, opens: Number(h?.opens) || 0 };
+  return {
+    state,
+    failures: Number(h?.failures) || 0,
+    openUntil: state === "closed" ? null : Number(h?.openUntil) || null,
+    opens: Number(h?.opens) || 0,
+  };
 }
 
 /** How long a probe may take before another delivery may probe, in ms: a lease's length. */

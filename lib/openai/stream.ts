@@ -46,7 +46,9 @@ export async function streamResponse(req: StreamRequest): Promise<StreamResult> 
       input: req.input,
       stream: true,
       metadata: req.metadata,
-      ...(req.format ? { text: { format: zodTextFormat(req.format.schema, req.format.name) } } : {}),
+      ...(req.format
+        ? { text: { format: zodTextFormat(req.format.schema, req.format.name) } }
+        : {}),
     },
     { signal: req.signal },
   );
@@ -61,10 +63,17 @@ export async function streamResponse(req: StreamRequest): Promise<StreamResult> 
       const u = event.response.usage;
       if (u) usage = { inputTokens: u.input_tokens, outputTokens: u.output_tokens };
     } else if (event.type === "response.failed" || event.type === "response.incomplete") {
-      const detail = event.response.error?.message ?? event.response.incomplete_details?.reason ?? "no detail";
-      throw new ProviderResponseError(event.response.error?.code ?? event.type, `OpenAI ${event.type}: ${detail}`);
+      const detail =
+        event.response.error?.message ?? event.response.incomplete_details?.reason ?? "no detail";
+      throw new ProviderResponseError(
+        event.response.error?.code ?? event.type,
+        `OpenAI ${event.type}: ${detail}`,
+      );
     } else if (event.type === "error") {
-      throw new ProviderResponseError(event.code ?? "stream_error", `OpenAI stream error: ${event.message}`);
+      throw new ProviderResponseError(
+        event.code ?? "stream_error",
+        `OpenAI stream error: ${event.message}`,
+      );
     }
   }
   return { text, usage };

@@ -48,7 +48,10 @@ export function judgeResponseTime(avgMs: number | null | undefined): Judgement {
  */
 export type DeadLetters = { total: number; inputCaused: number };
 
-export type RuleInput = Pick<OpsOverview, "apiResponseMs" | "successRate" | "errorRate" | "totals"> & {
+export type RuleInput = Pick<
+  OpsOverview,
+  "apiResponseMs" | "successRate" | "errorRate" | "totals"
+> & {
   dlq: DeadLetters | null;
   stuck: number;
   /** Client addresses locked out of the operator sign-in in the window (wrong tokens past OPS_LOCKOUT). */
@@ -57,7 +60,13 @@ export type RuleInput = Pick<OpsOverview, "apiResponseMs" | "successRate" | "err
   budget: { billedTokens: number; limitTokens: number };
 };
 
-export type RuleVerdict = { rule: AlertRuleId; title: string; threshold: string; firing: boolean; value: string };
+export type RuleVerdict = {
+  rule: AlertRuleId;
+  title: string;
+  threshold: string;
+  firing: boolean;
+  value: string;
+};
 
 const pct = (r: number | null) => (r === null ? "no data" : `${(r * 100).toFixed(1)} %`);
 
@@ -65,14 +74,18 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
   const ended = endedByService(m.totals);
   const deliveries = m.totals.deliveries;
   const serviceDeadLetters = m.dlq ? m.dlq.total - m.dlq.inputCaused : 0;
-  const inputNote = m.totals.inputFailed ? ` (${m.totals.inputFailed} failed by their input, not counted)` : "";
+  const inputNote = m.totals.inputFailed
+    ? ` (${m.totals.inputFailed} failed by their input, not counted)`
+    : "";
   return [
     {
       rule: "avg_response_time",
       title: "API response time",
       threshold: `avg > ${THRESHOLDS.apiAvgMs} ms`,
       firing: judgeResponseTime(m.apiResponseMs?.avg) === "bad",
-      value: m.apiResponseMs ? `${m.apiResponseMs.avg} ms avg over ${m.apiResponseMs.count} requests` : "no requests",
+      value: m.apiResponseMs
+        ? `${m.apiResponseMs.avg} ms avg over ${m.apiResponseMs.count} requests`
+        : "no requests",
     },
     {
       rule: "success_rate",
@@ -105,7 +118,10 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
     {
       rule: "token_budget",
       title: "AI token budget of the day",
-      threshold: m.budget.limitTokens > 0 ? `spent (${m.budget.limitTokens.toLocaleString("en")} tokens)` : "no budget set",
+      threshold:
+        m.budget.limitTokens > 0
+          ? `spent (${m.budget.limitTokens.toLocaleString("en")} tokens)`
+          : "no budget set",
       firing: m.budget.limitTokens > 0 && m.budget.billedTokens >= m.budget.limitTokens,
       value: `${m.budget.billedTokens.toLocaleString("en")} tokens billed today`,
     },
@@ -122,5 +138,7 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
 /** "3 message(s)", "3 message(s), 2 of them failures the input caused"; the DLQ is read 100 at a time. */
 function dlqValue(d: DeadLetters): string {
   const n = (x: number) => (x >= 100 ? "100+" : String(x));
-  return d.inputCaused ? `${n(d.total)} message(s), ${d.inputCaused} of them failures the input caused` : `${n(d.total)} message(s)`;
+  return d.inputCaused
+    ? `${n(d.total)} message(s), ${d.inputCaused} of them failures the input caused`
+    : `${n(d.total)} message(s)`;
 }

@@ -31,7 +31,10 @@ export type Evaluation = {
   metrics: ReturnType<typeof summarize>;
 };
 
-export async function evaluateAlerts(now = Date.now(), knownDlq?: DeadLetters | null): Promise<Evaluation> {
+export async function evaluateAlerts(
+  now = Date.now(),
+  knownDlq?: DeadLetters | null,
+): Promise<Evaluation> {
   const window = env().ALERT_WINDOW_MINUTES;
   const [{ buckets, resolution }, live, dlq, stored, budget] = await Promise.all([
     readBuckets(window, now),
@@ -42,25 +45,50 @@ export async function evaluateAlerts(now = Date.now(), knownDlq?: DeadLetters | 
   ]);
   const metrics = summarize(buckets, window, resolution);
   const sum = (field: string) => buckets.reduce((n, b) => n + (b.fields[field] ?? 0), 0);
-  const verdicts = evaluateRules({ ...metrics, dlq, stuck: live.stuck, lockouts: sum("opsLockouts"), budget });
-  const alerts = await Promise.all(verdicts.map((v) => settle(v, stored?.[v.rule] ? (JSON.parse(stored[v.rule]) as Stored) : null, now)));
+  const verdicts = evaluateRules({
+    ...metrics,
+    dlq,
+    stuck: live.stuck,
+    lockouts: sum("opsLockouts"),
+    budget,
+  });
+  const alerts = await Promise.all(
+    verdicts.map((v) =>
+      settle(v, stored?.[v.rule] ? (JSON.parse(stored[v.rule]) as Stored) : null, now),
+    ),
+  );
   return { alerts, dlq, live, metrics, budget };
 }
 
 async function settle(v: RuleVerdict, old: Stored | null, now: number): Promise<AlertState> {
   const base = { rule: v.rule, title: v.title, threshold: v.threshold, value: v.value };
   const wasActive = old?.state === "active";
-  if (v.firing === wasActive) return { ...base, state: old ? old.state : "ok", since: old?.since ?? null };
+  if (v.firing === wasActive)
+    return { ...base, state: old ? old.state : "ok", since: old?.since ?? null };
   const next: Stored = { state: v.firing ? "active" : "resolved", since: now, value: v.value };
-  const event: AlertEvent = { rule: v.rule, title: v.title, state: next.state, value: v.value, at: now };
+  const event: AlertEvent = {
+    rule: v.rule,
+    title: v.title,
+    state: next.state,
+    value: v.value,
+    at: now,
+  };
   await SET_ALERT.run({
     keys: { alertState: keys.alertState(), alertHistory: keys.alertHistory() },
     args: {
-      rule: v.rule, stateJson: JSON.stringify(next), nextState: v.firing ? "active" : "ok",
-      entry: JSON.stringify(event), ttl: ttl.alerts, historyKept: HISTORY_KEPT,
+      rule: v.rule,
+      stateJson: JSON.stringify(next),
+      nextState: v.firing ? "active" : "ok",
+      entry: JSON.stringify(event),
+      ttl: ttl.alerts,
+      historyKept: HISTORY_KEPT,
     },
   });
-  log(v.firing ? "error" : "info", v.firing ? "alert_fired" : "alert_resolved", { rule: v.rule, value: v.value, threshold: v.threshold });
+  log(v.firing ? "error" : "info", v.firing ? "alert_fired" : "alert_resolved", {
+    rule: v.rule,
+    value: v.value,
+    threshold: v.threshold,
+  });
   return { ...base, state: next.state, since: now };
 }
 

@@ -18,7 +18,11 @@ import { keys } from "@/lib/redis/keys";
 
 /** The answer to a locked-out address. */
 export const lockoutError = (waitS: number) =>
-  new AppError("rate_limited:ops", `Too many wrong operator tokens from your network: sign-in is locked for ${Math.ceil(waitS / 60)} more minute(s).`, { "retry-after": String(waitS) });
+  new AppError(
+    "rate_limited:ops",
+    `Too many wrong operator tokens from your network: sign-in is locked for ${Math.ceil(waitS / 60)} more minute(s).`,
+    { "retry-after": String(waitS) },
+  );
 
 /** Seconds the address is still locked out (0: it is not). One PTTL. */
 export async function lockedOutFor(address: string): Promise<number> {
@@ -40,12 +44,20 @@ export async function countFailure(address: string): Promise<AppError> {
       args: { ...metricTtls(), pollOwner: "" },
       rest: ["opsLockouts", 1],
     }).catch(() => {});
-    log("error", "ops_lockout", { address, failures: lockout.window.requests, lockedForS: seconds });
+    log("error", "ops_lockout", {
+      address,
+      failures: lockout.window.requests,
+      lockedForS: seconds,
+    });
     return lockoutError(seconds);
   }
   const burst = await take("ops:failure", e.OPS_AUTH_LIMIT, address);
   if (!burst.ok) {
-    return new AppError("rate_limited:ops", `Too many wrong operator tokens from your network (${burst.window.requests} in ${burst.window.seconds} s). Try again in ${burst.waitS} s.`, { "retry-after": String(burst.waitS) });
+    return new AppError(
+      "rate_limited:ops",
+      `Too many wrong operator tokens from your network (${burst.window.requests} in ${burst.window.seconds} s). Try again in ${burst.waitS} s.`,
+      { "retry-after": String(burst.waitS) },
+    );
   }
   return new AppError("unauthorized:ops", "That is not the operator token.");
 }

@@ -20,7 +20,11 @@ const SESSION_TTL_S = 12 * 3600;
 
 function token(): string {
   const t = env().OPS_TOKEN;
-  if (!t) throw new AppError("unauthorized:ops", "The ops pages are disabled: set OPS_TOKEN to enable them.");
+  if (!t)
+    throw new AppError(
+      "unauthorized:ops",
+      "The ops pages are disabled: set OPS_TOKEN to enable them.",
+    );
   return t;
 }
 
@@ -31,8 +35,10 @@ function same(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-const sessionKey = (id: string) => keys.opsSession(createHash("sha256").update(id).digest("hex").slice(0, 32));
-const wellFormed = (id: string | null | undefined): id is string => !!id && /^[A-Za-z0-9_-]{43}$/.test(id);
+const sessionKey = (id: string) =>
+  keys.opsSession(createHash("sha256").update(id).digest("hex").slice(0, 32));
+const wellFormed = (id: string | null | undefined): id is string =>
+  !!id && /^[A-Za-z0-9_-]{43}$/.test(id);
 
 /**
  * Checks a candidate token from `req`'s address: a locked-out address is refused before the token

@@ -11,7 +11,10 @@ export function isInputDeadLetter(responseBody: string | null | undefined): bool
   if (!responseBody) return false;
   try {
     const body = JSON.parse(responseBody) as { outcome?: unknown; note?: unknown };
-    const code = body.outcome === "fatal" && typeof body.note === "string" ? /^failed: ([a-z_]+)$/.exec(body.note)?.[1] : undefined;
+    const code =
+      body.outcome === "fatal" && typeof body.note === "string"
+        ? /^failed: ([a-z_]+)$/.exec(body.note)?.[1]
+        : undefined;
     return code !== undefined && isInputCaused(code);
   } catch {
     return false;

@@ -35,7 +35,8 @@ export async function listDlq(cursor?: string): Promise<DlqPage> {
   const page = await qstash().dlq.listMessages({ count: PAGE, ...(cursor ? { cursor } : {}) });
   const ids = page.messages.map(jobIdOf);
   const pipe = redis().pipeline();
-  for (const id of ids) pipe.hmget(keys.job(id ?? "-"), "status", "analysisType", "subject", "error");
+  for (const id of ids)
+    pipe.hmget(keys.job(id ?? "-"), "status", "analysisType", "subject", "error");
   const jobs = (ids.length ? await pipe.exec() : []) as Array<Array<string | null> | null>;
   const messages: DlqRow[] = page.messages.map((m, i) => {
     const [status, analysisType, subject, error] = jobs[i] ?? [];
@@ -51,7 +52,14 @@ export async function listDlq(cursor?: string): Promise<DlqPage> {
       responseBody: m.responseBody ? redact(m.responseBody, 300) : null,
       inputCaused: isInputDeadLetter(m.responseBody),
       jobId: ids[i],
-      job: status ? { status: status as JobStatus, analysisType: analysisType as AnalysisType, subject: subject ?? "", errorCode: parsedError?.success ? parsedError.data.code : null } : null,
+      job: status
+        ? {
+            status: status as JobStatus,
+            analysisType: analysisType as AnalysisType,
+            subject: subject ?? "",
+            errorCode: parsedError?.success ? parsedError.data.code : null,
+          }
+        : null,
     };
   });
   return { messages, cursor: page.cursor ?? null };
@@ -78,5 +86,8 @@ export async function deleteDlq(dlqIds: string[]): Promise<{ deleted: number }> 
  */
 export async function deadLetters(): Promise<DeadLetters> {
   const page = await qstash().dlq.listMessages({ count: 100 });
-  return { total: page.messages.length, inputCaused: page.messages.filter((m) => isInputDeadLetter(m.responseBody)).length };
+  return {
+    total: page.messages.length,
+    inputCaused: page.messages.filter((m) => isInputDeadLetter(m.responseBody)).length,
+  };
 }

@@ -1,7 +1,12 @@
 import "server-only";
 import { errorCategories } from "@/lib/jobs/schema";
 import { READ_HASHES, RESOLVE_ERROR } from "@/lib/ops/scripts";
-import { severities, type ErrorGroup, type ErrorGroupSummary, type ErrorSample } from "@/lib/ops/types";
+import {
+  severities,
+  type ErrorGroup,
+  type ErrorGroupSummary,
+  type ErrorSample,
+} from "@/lib/ops/types";
 import { hgetallRecord, redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
 import { pairsToRecord } from "@/lib/redis/script";
@@ -13,7 +18,8 @@ import { errorCodeInfo } from "@/lib/telemetry/error-codes";
  */
 
 function summary(fingerprint: string, h: Record<string, string>): ErrorGroupSummary {
-  const pick = <T extends string>(list: readonly T[], v: string, fallback: T): T => (list.includes(v as T) ? (v as T) : fallback);
+  const pick = <T extends string>(list: readonly T[], v: string, fallback: T): T =>
+    list.includes(v as T) ? (v as T) : fallback;
   return {
     fingerprint,
     category: pick(errorCategories, h.category, "SYSTEM"),
@@ -27,13 +33,21 @@ function summary(fingerprint: string, h: Record<string, string>): ErrorGroupSumm
     count: Number(h.count) || 0,
     firstSeen: Number(h.firstSeen) || 0,
     lastSeen: Number(h.lastSeen) || 0,
-    analysisTypes: Object.keys(h).filter((f) => f.startsWith("type:") && h[f] === "1").map((f) => f.slice(5)).sort(),
+    analysisTypes: Object.keys(h)
+      .filter((f) => f.startsWith("type:") && h[f] === "1")
+      .map((f) => f.slice(5))
+      .sort(),
     status: h.status === "resolved" ? "resolved" : "open",
     resolvedAt: h.resolvedAt ? Number(h.resolvedAt) : null,
   };
 }
 
-export type GroupFilter = { category?: string; severity?: string; status?: "open" | "resolved" | "all"; limit?: number };
+export type GroupFilter = {
+  category?: string;
+  severity?: string;
+  status?: "open" | "resolved" | "all";
+  limit?: number;
+};
 
 /** Error groups, most recently seen first, in two commands (the index, then every group in one script). */
 export async function listErrorGroups(filter: GroupFilter = {}): Promise<ErrorGroupSummary[]> {
@@ -47,14 +61,25 @@ export async function listErrorGroups(filter: GroupFilter = {}): Promise<ErrorGr
   });
   const status = filter.status ?? "all";
   return groups
-    .filter((g) => (!filter.category || g.category === filter.category) && (!filter.severity || g.severity === filter.severity) && (status === "all" || g.status === status))
+    .filter(
+      (g) =>
+        (!filter.category || g.category === filter.category) &&
+        (!filter.severity || g.severity === filter.severity) &&
+        (status === "all" || g.status === status),
+    )
     .slice(0, filter.limit ?? 200);
 }
 
 export async function getErrorGroup(fingerprint: string): Promise<ErrorGroup | null> {
-  const [h, samples] = await Promise.all([hgetallRecord(keys.errorGroup(fingerprint)), redis().lrange(keys.errorSamples(fingerprint), 0, -1)]);
+  const [h, samples] = await Promise.all([
+    hgetallRecord(keys.errorGroup(fingerprint)),
+    redis().lrange(keys.errorSamples(fingerprint), 0, -1),
+  ]);
   if (!h) return null;
-  return { ...summary(fingerprint, h), samples: (samples as string[]).map((s) => JSON.parse(s) as ErrorSample) };
+  return {
+    ...summary(fingerprint, h),
+    samples: (samples as string[]).map((s) => JSON.parse(s) as ErrorSample),
+  };
 }
 
 /** Marks a group resolved; null when there is no such group. It reopens by itself when it recurs. */

@@ -11,13 +11,18 @@ import { redis } from "@/lib/redis/client";
 /** A provider with this many failures in the window and no success is "failing", not just "degraded". */
 const FAILING_AFTER = 5;
 
-async function timedCheck<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T; latencyMs: number } | { ok: false; error: string }> {
+async function timedCheck<T>(
+  fn: () => Promise<T>,
+): Promise<{ ok: true; value: T; latencyMs: number } | { ok: false; error: string }> {
   const started = performance.now();
   try {
     const value = await fn();
     return { ok: true, value, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message.slice(0, 200) : "unreachable" };
+    return {
+      ok: false,
+      error: error instanceof Error ? error.message.slice(0, 200) : "unreachable",
+    };
   }
 }
 
@@ -34,11 +39,18 @@ export async function checkHealth(): Promise<Health> {
   if (!ping.ok) {
     reasons.push(`Redis unreachable: ${ping.error}`);
     return {
-      status: "unhealthy", reasons, checkedAt: Date.now(),
+      status: "unhealthy",
+      reasons,
+      checkedAt: Date.now(),
       checks: {
         redis: { ok: false, latencyMs: null, error: ping.error },
         qstash: { ok: false, latencyMs: null, dlqSize: null, error: "not checked" },
-        openai: { status: "ok", recentFailures: 0, lastError: null, circuit: { state: "closed", failures: 0, openUntil: null, opens: 0 } },
+        openai: {
+          status: "ok",
+          recentFailures: 0,
+          lastError: null,
+          circuit: { state: "closed", failures: 0, openUntil: null, opens: 0 },
+        },
         jobs: { successRate: null, windowMinutes: window },
       },
     };
@@ -53,11 +65,21 @@ export async function checkHealth(): Promise<Health> {
   const metrics = alerts.metrics;
   const aiFailures = metrics.providerFaults;
   const openaiStatus =
-    circuit.state === "open" || (aiFailures >= FAILING_AFTER && metrics.totals.succeeded === 0) ? "failing" : aiFailures > 0 || circuit.state === "half_open" ? "degraded" : "ok";
+    circuit.state === "open" || (aiFailures >= FAILING_AFTER && metrics.totals.succeeded === 0)
+      ? "failing"
+      : aiFailures > 0 || circuit.state === "half_open"
+        ? "degraded"
+        : "ok";
   if (!qstashCheck.ok) reasons.push(`QStash unreachable: ${qstashCheck.error}`);
-  if (circuit.state !== "closed") reasons.push(`AI provider circuit ${circuit.state.replace("_", "-")}${circuit.openUntil ? ` until ${new Date(circuit.openUntil).toISOString()}` : ""}: jobs wait in QStash`);
-  if (openaiStatus !== "ok") reasons.push(`AI provider ${openaiStatus}: ${aiFailures} failure(s) in the last ${window} min`);
-  for (const a of alerts.alerts) if (a.state === "active") reasons.push(`Alert: ${a.title} (${a.value}; threshold ${a.threshold})`);
+  if (circuit.state !== "closed")
+    reasons.push(
+      `AI provider circuit ${circuit.state.replace("_", "-")}${circuit.openUntil ? ` until ${new Date(circuit.openUntil).toISOString()}` : ""}: jobs wait in QStash`,
+    );
+  if (openaiStatus !== "ok")
+    reasons.push(`AI provider ${openaiStatus}: ${aiFailures} failure(s) in the last ${window} min`);
+  for (const a of alerts.alerts)
+    if (a.state === "active")
+      reasons.push(`Alert: ${a.title} (${a.value}; threshold ${a.threshold})`);
   const status = !qstashCheck.ok ? "unhealthy" : reasons.length ? "degraded" : "healthy";
   const lastAi = aiGroups.find((g) => isProviderFault(g.code));
   return {
@@ -66,8 +88,15 @@ export async function checkHealth(): Promise<Health> {
     checkedAt: Date.now(),
     checks: {
       redis: { ok: true, latencyMs: ping.latencyMs },
-      qstash: qstashCheck.ok ? { ok: true, latencyMs: qstashCheck.latencyMs, dlqSize: qstashCheck.value.total } : { ok: false, latencyMs: null, dlqSize: null, error: qstashCheck.error },
-      openai: { status: openaiStatus, recentFailures: aiFailures, lastError: lastAi ? `${lastAi.code}: ${lastAi.message}` : null, circuit },
+      qstash: qstashCheck.ok
+        ? { ok: true, latencyMs: qstashCheck.latencyMs, dlqSize: qstashCheck.value.total }
+        : { ok: false, latencyMs: null, dlqSize: null, error: qstashCheck.error },
+      openai: {
+        status: openaiStatus,
+        recentFailures: aiFailures,
+        lastError: lastAi ? `${lastAi.code}: ${lastAi.message}` : null,
+        circuit,
+      },
       jobs: { successRate: metrics.successRate, windowMinutes: window },
     },
   };

@@ -13,11 +13,21 @@ import { keys } from "@/lib/redis/keys";
 const LIVE_MAX = 1000;
 
 const row = (j: JobSummary): OpsJobRow => ({
-  id: j.id, subject: j.subject, analysisType: j.analysisType, status: j.status, progress: j.progress,
-  attempt: j.attempt, createdAt: j.createdAt, finishedAt: j.finishedAt, errorCode: j.errorCode,
+  id: j.id,
+  subject: j.subject,
+  analysisType: j.analysisType,
+  status: j.status,
+  progress: j.progress,
+  attempt: j.attempt,
+  createdAt: j.createdAt,
+  finishedAt: j.finishedAt,
+  errorCode: j.errorCode,
 });
 
-type Bounded = Pick<JobSummary, "status" | "timeoutMs" | "updatedAt" | "enqueuedAt" | "runMs" | "leasedAt">;
+type Bounded = Pick<
+  JobSummary,
+  "status" | "timeoutMs" | "updatedAt" | "enqueuedAt" | "runMs" | "leasedAt"
+>;
 
 /**
  * Is a live job over one of its bounds: run under leases longer than its type allows (a
@@ -31,7 +41,9 @@ export function isStuck(j: Bounded, now = Date.now()): boolean {
 }
 
 /** Queued, running and stuck jobs right now, from the live index in one command. */
-export async function liveCounts(now = Date.now()): Promise<{ queued: number; running: number; stuck: number; stuckIds: string[] }> {
+export async function liveCounts(
+  now = Date.now(),
+): Promise<{ queued: number; running: number; stuck: number; stuckIds: string[] }> {
   const live = await listIndexedJobs(keys.activeJobs(), LIVE_MAX);
   const stuck = live.filter((j) => isStuck(j, now));
   return {
@@ -54,7 +66,12 @@ export async function searchJobs(search: JobSearch): Promise<OpsJobRow[]> {
   }
   const recent = await listIndexedJobs(keys.recentJobs(), 1000);
   return recent
-    .filter((j) => (!search.status || j.status === search.status) && (!search.listing || j.subject === search.listing) && (!q || j.id.includes(q) || j.subject.includes(q)))
+    .filter(
+      (j) =>
+        (!search.status || j.status === search.status) &&
+        (!search.listing || j.subject === search.listing) &&
+        (!q || j.id.includes(q) || j.subject.includes(q)),
+    )
     .slice(0, limit)
     .map(row);
 }
@@ -89,16 +106,28 @@ export async function jobDetail(id: string): Promise<OpsJobDetail | null> {
     .filter(([k]) => k.startsWith("@retry:"))
     .map(([k, v]) => {
       const [at, previousStatus, errorCode] = stamp(v);
-      return { retry: Number(k.slice(7)), at: Number(at), previousStatus: previousStatus ?? "", errorCode: errorCode || null };
+      return {
+        retry: Number(k.slice(7)),
+        at: Number(at),
+        previousStatus: previousStatus ?? "",
+        errorCode: errorCode || null,
+      };
     })
     .sort((a, b) => a.retry - b.retry);
   return {
     retries,
     job: {
       ...row({ ...job, errorCode: job.error?.code ?? null }),
-      params: job.params, step: job.step, startedAt: job.startedAt, updatedAt: job.updatedAt, cancelRequested: job.cancelRequested,
-      usage: job.usage, error: job.error, lastError: lastError?.success ? lastError.data : null,
-      messageId: hash.messageId || null, visitor: visitorHash(job.owner),
+      params: job.params,
+      step: job.step,
+      startedAt: job.startedAt,
+      updatedAt: job.updatedAt,
+      cancelRequested: job.cancelRequested,
+      usage: job.usage,
+      error: job.error,
+      lastError: lastError?.success ? lastError.data : null,
+      messageId: hash.messageId || null,
+      visitor: visitorHash(job.owner),
     },
     steps,
     attempts,

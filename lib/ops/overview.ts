@@ -7,6 +7,15 @@ import type { OpsOverview } from "@/lib/ops/types";
 export async function opsOverview(windowMinutes: number): Promise<OpsOverview> {
   const now = Date.now();
   // The live counts the alert rules judged are the ones shown: read once.
-  const [metrics, { alerts, live, budget }] = await Promise.all([readMetrics(windowMinutes, now), evaluateAlerts(now)]);
-  return { generatedAt: now, ...metrics, live: { queued: live.queued, running: live.running, stuck: live.stuck }, alerts, budget };
+  const [metrics, { alerts, live, budget }] = await Promise.all([
+    readMetrics(windowMinutes, now),
+    evaluateAlerts(now),
+  ]);
+  return {
+    generatedAt: now,
+    ...metrics,
+    live: { queued: live.queued, running: live.running, stuck: live.stuck },
+    alerts,
+    budget,
+  };
 }

@@ -2,7 +2,6 @@ import { defineScript } from "@/lib/redis/script";
 
 /** Lua scripts of the ops data (contract first, as in lib/jobs/scripts.ts). */
 
-
 export const RESOLVE_ERROR = defineScript({
   keys: ["group"],
   args: ["now"],
@@ -16,7 +15,6 @@ redis.call('HSET', groupKey, 'status', 'resolved', 'resolvedAt', now)
 return 1
 `,
 });
-
 
 export const SET_ALERT = defineScript({
   keys: ["alertState", "alertHistory"],

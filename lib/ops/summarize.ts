@@ -5,8 +5,10 @@ import type { Counters, ModelUsage, OpsOverview, Percentiles, SeriesPoint } from
 /** One metric bucket as read: its start time and its counters. */
 export type Bucket = { t: number; fields: Record<string, number> };
 
-const sumOf = (buckets: Bucket[], field: string) => buckets.reduce((n, b) => n + (b.fields[field] ?? 0), 0);
-const byPrefix = (b: Bucket, prefix: string) => Object.entries(b.fields).reduce((n, [k, v]) => (k.startsWith(prefix) ? n + v : n), 0);
+const sumOf = (buckets: Bucket[], field: string) =>
+  buckets.reduce((n, b) => n + (b.fields[field] ?? 0), 0);
+const byPrefix = (b: Bucket, prefix: string) =>
+  Object.entries(b.fields).reduce((n, [k, v]) => (k.startsWith(prefix) ? n + v : n), 0);
 
 /**
  * p50/p95 of a histogram series `name` (fields name:n, name:sum, name:b{i}) over the buckets,
@@ -30,7 +32,12 @@ export function percentiles(buckets: Bucket[], name: string): Percentiles | null
     }
     return HISTOGRAM_BOUNDS_MS[HISTOGRAM_BOUNDS_MS.length - 1];
   };
-  return { p50: at(0.5), p95: at(0.95), avg: Math.round(sumOf(buckets, `${name}:sum`) / count), count };
+  return {
+    p50: at(0.5),
+    p95: at(0.95),
+    avg: Math.round(sumOf(buckets, `${name}:sum`) / count),
+    count,
+  };
 }
 
 /** Every duration histogram of every analysis type, merged into one (fields renamed "dur:*"). */
@@ -72,19 +79,31 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 /** The job types a window's counters name (`started:{type}`…), in name order. */
 function typesIn(buckets: Bucket[]): string[] {
   const seen = new Set<string>();
-  for (const b of buckets) for (const field of Object.keys(b.fields)) {
-    const m = /^(?:started|succeeded|failed|canceled):(.+)$/.exec(field);
-    if (m) seen.add(m[1]);
-  }
+  for (const b of buckets)
+    for (const field of Object.keys(b.fields)) {
+      const m = /^(?:started|succeeded|failed|canceled):(.+)$/.exec(field);
+      if (m) seen.add(m[1]);
+    }
   return [...seen].sort();
 }
 
 /** `types`: the job types to report even when idle (the registered kinds); others seen are added. */
-export function summarize(buckets: Bucket[], windowMinutes: number, resolution: "minute" | "hour", types: readonly string[] = []): Omit<OpsOverview, "live" | "alerts" | "generatedAt" | "budget"> {
+export function summarize(
+  buckets: Bucket[],
+  windowMinutes: number,
+  resolution: "minute" | "hour",
+  types: readonly string[] = [],
+): Omit<OpsOverview, "live" | "alerts" | "generatedAt" | "budget"> {
   const totals = counters(buckets);
   const merged = allDurations(buckets);
   const apiN = sumOf(buckets, "api:n");
-  const models = new Set(buckets.flatMap((b) => Object.keys(b.fields).filter((k) => k.startsWith("tokIn:")).map((k) => k.slice(6))));
+  const models = new Set(
+    buckets.flatMap((b) =>
+      Object.keys(b.fields)
+        .filter((k) => k.startsWith("tokIn:"))
+        .map((k) => k.slice(6)),
+    ),
+  );
   const tokens: ModelUsage[] = [...models].sort().map((model) => ({
     model,
     inputTokens: sumOf(buckets, `tokIn:${model}`),
@@ -93,7 +112,12 @@ export function summarize(buckets: Bucket[], windowMinutes: number, resolution: 
   }));
   const series: SeriesPoint[] = buckets.map((b, i) => {
     const c = counters([b]);
-    return { t: b.t, ...c, durationMs: percentiles([merged[i]], "dur"), errorRate: ratio(c.failed - c.inputFailed, endedByService(c)) };
+    return {
+      t: b.t,
+      ...c,
+      durationMs: percentiles([merged[i]], "dur"),
+      errorRate: ratio(c.failed - c.inputFailed, endedByService(c)),
+    };
   });
   return {
     windowMinutes,
@@ -104,7 +128,8 @@ export function summarize(buckets: Bucket[], windowMinutes: number, resolution: 
     throughputPerMin: (totals.succeeded + totals.failed + totals.canceled) / windowMinutes,
     durationMs: percentiles(merged, "dur"),
     queueWaitMs: percentiles(buckets, "wait"),
-    apiResponseMs: apiN > 0 ? { avg: Math.round(sumOf(buckets, "api:ms") / apiN), count: apiN } : null,
+    apiResponseMs:
+      apiN > 0 ? { avg: Math.round(sumOf(buckets, "api:ms") / apiN), count: apiN } : null,
     byType: [...new Set([...types, ...typesIn(buckets)])].map((analysisType) => ({
       analysisType,
       started: sumOf(buckets, `started:${analysisType}`),
@@ -115,7 +140,11 @@ export function summarize(buckets: Bucket[], windowMinutes: number, resolution: 
     })),
     tokens,
     providerFaults: sumOf(buckets, "providerFaults"),
-    errorsByCategory: Object.fromEntries(errorCategories.map((c) => [c, sumOf(buckets, `errors:${c}`)]).filter(([, n]) => Number(n) > 0)),
+    errorsByCategory: Object.fromEntries(
+      errorCategories
+        .map((c) => [c, sumOf(buckets, `errors:${c}`)])
+        .filter(([, n]) => Number(n) > 0),
+    ),
     series,
   };
 }

@@ -40,7 +40,12 @@ export type SeriesPoint = Counters & {
   errorRate: number | null;
 };
 
-export type ModelUsage = { model: string; inputTokens: number; outputTokens: number; costUsd: number };
+export type ModelUsage = {
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+};
 
 export type OpsOverview = {
   generatedAt: number;
@@ -63,7 +68,14 @@ export type OpsOverview = {
   queueWaitMs: Percentiles | null;
   /** The app's own API routes (start, status, cancel): the "response time" alerts watch. */
   apiResponseMs: { avg: number; count: number } | null;
-  byType: Array<{ analysisType: AnalysisType; started: number; succeeded: number; failed: number; canceled: number; durationMs: Percentiles | null }>;
+  byType: Array<{
+    analysisType: AnalysisType;
+    started: number;
+    succeeded: number;
+    failed: number;
+    canceled: number;
+    durationMs: Percentiles | null;
+  }>;
   tokens: ModelUsage[];
   /** Failures of the AI provider itself (rate limits, 5xx, stalls, timeouts, auth) in the window. */
   providerFaults: number;
@@ -75,7 +87,14 @@ export type OpsOverview = {
   budget: { day: string; billedTokens: number; limitTokens: number; perVisitorLimitTokens: number };
 };
 
-export type AlertRuleId = "avg_response_time" | "success_rate" | "error_rate" | "dlq_not_empty" | "job_stuck" | "ops_lockout" | "token_budget";
+export type AlertRuleId =
+  | "avg_response_time"
+  | "success_rate"
+  | "error_rate"
+  | "dlq_not_empty"
+  | "job_stuck"
+  | "ops_lockout"
+  | "token_budget";
 
 export type AlertState = {
   rule: AlertRuleId;
@@ -89,7 +108,13 @@ export type AlertState = {
   since: number | null;
 };
 
-export type AlertEvent = { rule: AlertRuleId; title: string; state: "active" | "resolved"; value: string; at: number };
+export type AlertEvent = {
+  rule: AlertRuleId;
+  title: string;
+  state: "active" | "resolved";
+  value: string;
+  at: number;
+};
 
 export type HealthStatus = "healthy" | "degraded" | "unhealthy";
 export type Health = {
@@ -104,7 +129,12 @@ export type Health = {
       recentFailures: number;
       lastError: string | null;
       /** The circuit breaker shared by every instance: open means jobs wait in QStash. */
-      circuit: { state: "closed" | "open" | "half_open"; failures: number; openUntil: number | null; opens: number };
+      circuit: {
+        state: "closed" | "open" | "half_open";
+        failures: number;
+        openUntil: number | null;
+        opens: number;
+      };
     };
     jobs: { successRate: number | null; windowMinutes: number };
   };
@@ -178,7 +208,12 @@ export type DlqRow = {
   /** The job failed for good because of the person's listing (content policy…): not the service's failure. */
   inputCaused: boolean;
   jobId: string | null;
-  job: { status: JobStatus; analysisType: AnalysisType; subject: string; errorCode: string | null } | null;
+  job: {
+    status: JobStatus;
+    analysisType: AnalysisType;
+    subject: string;
+    errorCode: string | null;
+  } | null;
 };
 
 export type DlqPage = { messages: DlqRow[]; cursor: string | null };

@@ -25,12 +25,18 @@ export function qstashAnswer(outcome: ConsumeOutcome): Response {
     case "ack":
       return new Response(body, { status: 200, headers });
     case "held":
-      return new Response(body, { status: 409, headers: { ...headers, "Retry-After": String(outcome.retryAfterS) } });
+      return new Response(body, {
+        status: 409,
+        headers: { ...headers, "Retry-After": String(outcome.retryAfterS) },
+      });
     case "retry":
       if (outcome.retryAfterS) headers["Retry-After"] = String(outcome.retryAfterS);
       return new Response(body, { status: 503, headers });
     case "fatal":
-      return new Response(body, { status: 489, headers: { ...headers, "Upstash-NonRetryable-Error": "true" } });
+      return new Response(body, {
+        status: 489,
+        headers: { ...headers, "Upstash-NonRetryable-Error": "true" },
+      });
     case "refused":
       return unauthorizedDelivery(outcome.note, "consume");
   }
@@ -43,5 +49,8 @@ export function qstashAnswer(outcome: ConsumeOutcome): Response {
  */
 export function unauthorizedDelivery(reason: string, where: string): Response {
   log("warn", "signature_refused", { where, reason });
-  return Response.json({ error: { code: "unauthorized:signature", message: "The QStash signature is not valid." } }, { status: 401 });
+  return Response.json(
+    { error: { code: "unauthorized:signature", message: "The QStash signature is not valid." } },
+    { status: 401 },
+  );
 }

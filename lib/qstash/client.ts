@@ -10,7 +10,12 @@ export function qstash(): Client {
   const e = env();
   // devMode: false — the SDK would otherwise swap in its public dev server, token and signing
   // keys whenever an environment sets QSTASH_DEV, whatever this app was configured with.
-  client ??= new Client({ baseUrl: e.QSTASH_URL, token: e.QSTASH_TOKEN, enableTelemetry: false, devMode: false });
+  client ??= new Client({
+    baseUrl: e.QSTASH_URL,
+    token: e.QSTASH_TOKEN,
+    enableTelemetry: false,
+    devMode: false,
+  });
   return client;
 }
 

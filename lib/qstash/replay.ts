@@ -19,6 +19,9 @@ export function rememberForMs(signature: SignatureId, now = Date.now()): number 
  */
 export async function claimSignature(signature: SignatureId | null): Promise<boolean> {
   if (!signature) return true;
-  const set = await redis().set(keys.seenSignature(signature.id), "1", { nx: true, px: rememberForMs(signature) });
+  const set = await redis().set(keys.seenSignature(signature.id), "1", {
+    nx: true,
+    px: rememberForMs(signature),
+  });
   return set === "OK";
 }

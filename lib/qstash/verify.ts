@@ -11,7 +11,12 @@ const MAX_DELIVERY_BYTES = 1024 * 1024;
  * (jti) and when it expires (ms): remembered until then, so one signed request cannot be
  * replayed (lib/qstash/replay.ts). Message id and retry count are unsigned headers: informative.
  */
-export type Delivery = { body: string; messageId: string | null; retried: number; signature: SignatureId | null };
+export type Delivery = {
+  body: string;
+  messageId: string | null;
+  retried: number;
+  signature: SignatureId | null;
+};
 export type SignatureId = { id: string; expiresAt: number };
 
 export type VerifyResult = { ok: true; delivery: Delivery } | { ok: false; reason: string };
@@ -48,8 +53,15 @@ export async function verifyDelivery(req: Request, path: string): Promise<Verify
 /** The jti and exp of a token that has just been verified (so its payload can be trusted as read). */
 function signatureId(token: string): SignatureId | null {
   try {
-    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { jti?: unknown; exp?: unknown };
-    if (typeof claims.jti !== "string" || !/^[\w.-]{1,128}$/.test(claims.jti) || typeof claims.exp !== "number") return null;
+    const claims = JSON.parse(
+      Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"),
+    ) as { jti?: unknown; exp?: unknown };
+    if (
+      typeof claims.jti !== "string" ||
+      !/^[\w.-]{1,128}$/.test(claims.jti) ||
+      typeof claims.exp !== "number"
+    )
+      return null;
     return { id: claims.jti, expiresAt: claims.exp * 1000 };
   } catch {
     return null;

@@ -18,9 +18,17 @@ export function webhook(handler: (req: Request) => Promise<Response>) {
     } catch (error) {
       if (error instanceof AppError) return errorResponse(error);
       const where = `webhook:${new URL(req.url).pathname}`;
-      if (unavailable(error)) log("warn", "service_unreachable", { where, error: String((error as Error).cause ?? error) });
+      if (unavailable(error))
+        log("warn", "service_unreachable", {
+          where,
+          error: String((error as Error).cause ?? error),
+        });
       else await reportUnexpected(error, where);
-      return qstashAnswer({ kind: "retry", retryAfterS: null, note: unavailable(error) ? "a service was unreachable" : "unexpected error" });
+      return qstashAnswer({
+        kind: "retry",
+        retryAfterS: null,
+        note: unavailable(error) ? "a service was unreachable" : "unexpected error",
+      });
     }
   };
 }

@@ -51,7 +51,8 @@ export const keys = {
   jobSteps: (id: string) => `${p()}job:${id}:steps`,
   jobLease: (id: string) => `${p()}job:${id}:lease`,
   /** `identityHash` covers the owner, the kind's canonical input and params (lib/jobs/identity.ts). */
-  jobByIdentity: (analysisType: string, identityHash: string) => `${p()}job:byIdentity:${analysisType}:${identityHash}`,
+  jobByIdentity: (analysisType: string, identityHash: string) =>
+    `${p()}job:byIdentity:${analysisType}:${identityHash}`,
   ownerJobs: (owner: string) => `${p()}jobs:owner:${owner}`,
   stackCheck: (nonce: string) => `${p()}stackcheck:${nonce}`,
   activeJobs: () => `${p()}jobs:active`,

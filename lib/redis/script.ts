@@ -38,8 +38,8 @@ export type ScriptInput<K extends Names, A extends Names> = {
 /** A coded reply: the outcome its code names, and the values after the code. */
 export type Decoded<C extends Codes> = { outcome: C[keyof C]; values: unknown[] };
 
-export type DefinedScript<K extends Names, A extends Names, C extends Codes> =
-  ScriptSpec<K, A, C> & DefinedParts<K, A, C>;
+export type DefinedScript<K extends Names, A extends Names, C extends Codes> = ScriptSpec<K, A, C> &
+  DefinedParts<K, A, C>;
 
 type DefinedParts<K extends Names, A extends Names, C extends Codes> = {
   /** The operation's name, from its contract comment (`--[[ LEASE_JOB: …`). */

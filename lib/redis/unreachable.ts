@@ -2,11 +2,26 @@ import { env } from "@/lib/env";
 
 /** Network failure codes of Node's fetch (undici) that mean "could not talk to it at all". */
 const NETWORK_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE",
-  "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_CLOSED",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_CLOSED",
 ]);
 
-type Cause = { code?: string; port?: number; hostname?: string; address?: string; errors?: Cause[] };
+type Cause = {
+  code?: string;
+  port?: number;
+  hostname?: string;
+  address?: string;
+  errors?: Cause[];
+};
 
 /** The network causes inside a fetch TypeError (an AggregateError holds one per address tried). */
 function causes(error: unknown): Cause[] {
@@ -42,5 +57,9 @@ export function isUnreachable(error: unknown): boolean {
  * with Redis's message.
  */
 export function isStoreFull(error: unknown): boolean {
-  return error instanceof Error && error.name === "UpstashError" && /\bOOM\b|maxmemory|max (data|database) size|storage limit/i.test(error.message);
+  return (
+    error instanceof Error &&
+    error.name === "UpstashError" &&
+    /\bOOM\b|maxmemory|max (data|database) size|storage limit/i.test(error.message)
+  );
 }

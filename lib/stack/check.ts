@@ -41,7 +41,10 @@ export async function checkStack(): Promise<StackCheck> {
         const v = await redis().get<string>(key);
         return v?.startsWith("delivered") ? v : null;
       }, ECHO_WAIT_MS);
-      if (!value) throw new Error(`no signed delivery came back within ${ECHO_WAIT_MS} ms (is APP_BASE_URL reachable from QStash?)`);
+      if (!value)
+        throw new Error(
+          `no signed delivery came back within ${ECHO_WAIT_MS} ms (is APP_BASE_URL reachable from QStash?)`,
+        );
       return messageId;
     }).then((r) => ({ ...r, messageId: r.value }));
   }
@@ -58,7 +61,10 @@ export async function checkStack(): Promise<StackCheck> {
 /** Called by the echo route once the delivery's signature is verified. */
 export async function recordEcho(nonce: string, messageId: string | null): Promise<boolean> {
   // XX: only a check that is still waiting is marked, so a stray delivery creates no key.
-  const done = await redis().set(keys.stackCheck(nonce), `delivered:${messageId ?? "?"}`, { xx: true, ex: ttl.stackCheck });
+  const done = await redis().set(keys.stackCheck(nonce), `delivered:${messageId ?? "?"}`, {
+    xx: true,
+    ex: ttl.stackCheck,
+  });
   return done === "OK";
 }
 
@@ -68,7 +74,11 @@ async function timed<T>(fn: () => Promise<T>): Promise<ServiceCheck & { value?: 
     const value = await fn();
     return { ok: true, ms: Math.round(performance.now() - started), value };
   } catch (error) {
-    return { ok: false, ms: Math.round(performance.now() - started), detail: error instanceof Error ? error.message : String(error) };
+    return {
+      ok: false,
+      ms: Math.round(performance.now() - started),
+      detail: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 

@@ -115,7 +115,10 @@ export function retryAfter(headers: Headers | undefined): number | null {
 
 /** "30 minutes", "1 minute", "6 seconds": a bound as a person reads it. */
 export function humanDuration(ms: number): string {
-  const [n, unit] = ms >= 60_000 ? [Math.round(ms / 60_000), "minute"] : [Math.max(1, Math.round(ms / 1000)), "second"];
+  const [n, unit] =
+    ms >= 60_000
+      ? [Math.round(ms / 60_000), "minute"]
+      : [Math.max(1, Math.round(ms / 1000)), "second"];
   return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }
 

@@ -48,13 +48,17 @@ export type OpsErrorEvent = {
 
 /** The technical side of a raw error: class, HTTP status, provider code and message. */
 export function technicalDetail(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+  if (!(error instanceof Error))
+    return typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
   const extra = error as Error & { status?: unknown; code?: unknown };
   const status = typeof extra.status === "number" ? ` (HTTP ${extra.status})` : "";
   const code = typeof extra.code === "string" && extra.code ? ` [${extra.code}]` : "";
   // The openai SDK starts its messages with the status ("400 Invalid request"): said once
   // above, and left in it would become a "<n>" on /ops when the message is normalized.
-  const message = typeof extra.status === "number" ? error.message.replace(new RegExp(`^${extra.status} `), "") : error.message;
+  const message =
+    typeof extra.status === "number"
+      ? error.message.replace(new RegExp(`^${extra.status} `), "")
+      : error.message;
   return `${error.name}${status}${code}: ${message}`;
 }
 
@@ -62,11 +66,19 @@ export function technicalDetail(error: unknown): string {
  * An ops error event for a classified job error. `where` says which part of the app failed
  * ("consume:analyze", "start:publish"); step numbers are dropped so every chunk groups together.
  */
-export function errorEvent(jobError: JobError, where: string, raw: unknown, outcome: "retrying" | "final"): OpsErrorEvent {
+export function errorEvent(
+  jobError: JobError,
+  where: string,
+  raw: unknown,
+  outcome: "retrying" | "final",
+): OpsErrorEvent {
   const place = where.replace(/:\d+$/, "");
   const detail = redact(raw === undefined ? jobError.message : technicalDetail(raw));
   const message = normalizeMessage(raw === undefined ? jobError.message : technicalDetail(raw));
-  const fingerprint = createHash("sha256").update(`${jobError.category}\n${jobError.code}\n${place}\n${message}`).digest("hex").slice(0, 16);
+  const fingerprint = createHash("sha256")
+    .update(`${jobError.category}\n${jobError.code}\n${place}\n${message}`)
+    .digest("hex")
+    .slice(0, 16);
   return {
     fingerprint,
     category: jobError.category,

@@ -32,16 +32,36 @@ export type ErrorContext = Omit<ErrorSample, "at" | "detail">;
  * inputErrors, apart from the service's errors: lib/telemetry/error-codes.ts); the same event goes
  * to the log. Never throws: failing to record an error must not turn into a second failure.
  */
-export async function recordError(event: OpsErrorEvent, ctx: Partial<ErrorContext> = {}): Promise<void> {
+export async function recordError(
+  event: OpsErrorEvent,
+  ctx: Partial<ErrorContext> = {},
+): Promise<void> {
   const now = Date.now();
   const sample: ErrorSample = {
-    at: now, jobId: ctx.jobId ?? null, analysisType: ctx.analysisType ?? null, attempt: ctx.attempt ?? null,
-    messageId: ctx.messageId ?? null, visitor: ctx.visitor ?? null, detail: event.detail,
+    at: now,
+    jobId: ctx.jobId ?? null,
+    analysisType: ctx.analysisType ?? null,
+    attempt: ctx.attempt ?? null,
+    messageId: ctx.messageId ?? null,
+    visitor: ctx.visitor ?? null,
+    detail: event.detail,
   };
-  log(event.severity === "LOW" ? "warn" : "error", "error_recorded", { ...sample, code: event.code, category: event.category, severity: event.severity, where: event.where, fingerprint: event.fingerprint });
+  log(event.severity === "LOW" ? "warn" : "error", "error_recorded", {
+    ...sample,
+    code: event.code,
+    category: event.category,
+    severity: event.severity,
+    where: event.where,
+    fingerprint: event.fingerprint,
+  });
   const fields = {
-    category: event.category, severity: event.severity, retryable: event.retryable ? "1" : "0", code: event.code,
-    where: event.where, message: event.message, userMessage: event.userMessage,
+    category: event.category,
+    severity: event.severity,
+    retryable: event.retryable ? "1" : "0",
+    code: event.code,
+    where: event.where,
+    message: event.message,
+    userMessage: event.userMessage,
   };
   try {
     // Only a delivery's own failure counts against the provider: the failure callback and the
@@ -49,13 +69,21 @@ export async function recordError(event: OpsErrorEvent, ctx: Partial<ErrorContex
     const providerFault = isProviderFault(event.code) && event.where.startsWith("consume:");
     await RECORD_ERROR.run({
       keys: {
-        group: keys.errorGroup(event.fingerprint), samples: keys.errorSamples(event.fingerprint),
-        groups: keys.errorGroups(), ...metricKeys(now), circuit: keys.circuit(),
+        group: keys.errorGroup(event.fingerprint),
+        samples: keys.errorSamples(event.fingerprint),
+        groups: keys.errorGroups(),
+        ...metricKeys(now),
+        circuit: keys.circuit(),
       },
       args: {
-        now, fingerprint: event.fingerprint, retentionTtl: env().ERROR_RETENTION_DAYS * 86_400,
-        sample: JSON.stringify(sample), samplesKept: SAMPLES_KEPT,
-        analysisType: ctx.analysisType ?? "", category: event.category, ...metricTtls(),
+        now,
+        fingerprint: event.fingerprint,
+        retentionTtl: env().ERROR_RETENTION_DAYS * 86_400,
+        sample: JSON.stringify(sample),
+        samplesKept: SAMPLES_KEPT,
+        analysisType: ctx.analysisType ?? "",
+        category: event.category,
+        ...metricTtls(),
         providerFault: providerFault ? "1" : "0",
         circuitThreshold: env().CIRCUIT_FAILURE_THRESHOLD || 1,
         circuitCooldownMs: env().CIRCUIT_COOLDOWN_MS,

@@ -5,7 +5,15 @@ import { z } from "zod";
  * groups) and the pages: no server-only imports. What each code means is error-codes.ts.
  */
 export const errorCategories = [
-  "AI_PROVIDER", "DATABASE", "AUTH", "FILE_PROCESSING", "JSON_PARSING", "VALIDATION", "NETWORK", "SYSTEM", "USER_INPUT",
+  "AI_PROVIDER",
+  "DATABASE",
+  "AUTH",
+  "FILE_PROCESSING",
+  "JSON_PARSING",
+  "VALIDATION",
+  "NETWORK",
+  "SYSTEM",
+  "USER_INPUT",
 ] as const;
 export type ErrorCategory = (typeof errorCategories)[number];
 

@@ -29,7 +29,12 @@ function minLevel(): Level {
 
 export function log(level: Level, event: string, fields: LogFields = {}): void {
   if (RANK[level] < RANK[minLevel()]) return;
-  const line = JSON.stringify({ ts: new Date().toISOString(), level, event, ...(redactDeep(fields) as object) });
+  const line = JSON.stringify({
+    ts: new Date().toISOString(),
+    level,
+    event,
+    ...(redactDeep(fields) as object),
+  });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);

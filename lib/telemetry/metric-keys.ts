@@ -14,7 +14,10 @@
  * `b{i}` counts values ≤ HISTOGRAM_BOUNDS_MS[i - 1] (b{n+1}: above the last bound): enough to
  * estimate p50/p95 within a bucket's width without storing every value.
  */
-export const HISTOGRAM_BOUNDS_MS = [250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000] as const;
+export const HISTOGRAM_BOUNDS_MS = [
+  250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+  1_800_000,
+] as const;
 
 const pad = (n: number) => String(n).padStart(2, "0");
 

@@ -21,6 +21,8 @@ export function pricePerMTok(model: string): [number, number] {
   const override = env().OPENAI_PRICE_PER_MTOK;
   if (override && model === env().OPENAI_MODEL) return override;
   // Dated snapshots ("gpt-5-mini-2025-08-07") cost what their family costs.
-  const family = Object.keys(LIST_PRICES).filter((m) => model === m || model.startsWith(`${m}-2`)).sort((a, b) => b.length - a.length)[0];
+  const family = Object.keys(LIST_PRICES)
+    .filter((m) => model === m || model.startsWith(`${m}-2`))
+    .sort((a, b) => b.length - a.length)[0];
   return family ? LIST_PRICES[family] : [0, 0];
 }

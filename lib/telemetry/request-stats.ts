@@ -45,7 +45,10 @@ function giveBack(fields: Array<string | number>) {
  * counters when a flush is due. The counters are only written if the poll is not being rejected
  * (the job exists and is this owner's): a rejected request writes nothing; they wait for the next.
  */
-export async function hgetallCounting(key: string, owner: string): Promise<Record<string, string> | null> {
+export async function hgetallCounting(
+  key: string,
+  owner: string,
+): Promise<Record<string, string> | null> {
   const due = takeDue();
   if (!due) return hgetallRecord(key);
   const pipe = redis().pipeline();
@@ -83,7 +86,10 @@ export async function flushApiStats(): Promise<void> {
  * Wraps an API route handler so its response time is counted — for requests it served (below
  * 400), not ones it rejected: bad input must not move the figures an operator alerts on.
  */
-export function timed<Args extends unknown[]>(route: ApiRoute, handler: (...args: Args) => Promise<Response>) {
+export function timed<Args extends unknown[]>(
+  route: ApiRoute,
+  handler: (...args: Args) => Promise<Response>,
+) {
   return async (...args: Args): Promise<Response> => {
     const started = performance.now();
     const res = await handler(...args);

@@ -27,7 +27,10 @@ const RULES: Rule[] = [
   // Authorization headers and bearer tokens, in any casing.
   [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, "$1 [redacted:token]"],
   // key=value / "key": "value" pairs whose name says secret.
-  [/((?:api[_-]?key|token|secret|password|passwd|signing[_-]?key|authorization|cookie|set-cookie)["']?\s*[:=]\s*["']?)[^"'\s,;&}]+/gi, "$1[redacted:secret]"],
+  [
+    /((?:api[_-]?key|token|secret|password|passwd|signing[_-]?key|authorization|cookie|set-cookie)["']?\s*[:=]\s*["']?)[^"'\s,;&}]+/gi,
+    "$1[redacted:secret]",
+  ],
   // Session cookies of this app.
   [/\bv_[A-Za-z0-9_-]{16}(?:\.[A-Za-z0-9_-]{20,})?/g, "[redacted:session]"],
   // URLs with credentials in them.
@@ -39,10 +42,13 @@ const RULES: Rule[] = [
   // Phone numbers: +country or grouped digits, at least 7 digits in all.
   // Dates (2026-12-01) look alike and are kept, and so is a bare run of digits unless it starts
   // with + or 0 (national format): those are timestamps and ids far more often than phones.
-  [/(?<![\w.:=-])\+?\(?\d{1,4}\)?(?:[ .-]?\(?\d{2,4}\)?){2,5}(?![\w.:-])/g, (m) => {
-    if (m.replace(/\D/g, "").length < 7 || /^\d{4}-\d{2}-\d{2}$/.test(m)) return m;
-    return /^\d+$/.test(m) && !m.startsWith("0") ? m : "[redacted:phone]";
-  }],
+  [
+    /(?<![\w.:=-])\+?\(?\d{1,4}\)?(?:[ .-]?\(?\d{2,4}\)?){2,5}(?![\w.:-])/g,
+    (m) => {
+      if (m.replace(/\D/g, "").length < 7 || /^\d{4}-\d{2}-\d{2}$/.test(m)) return m;
+      return /^\d+$/.test(m) && !m.startsWith("0") ? m : "[redacted:phone]";
+    },
+  ],
   // IBANs.
   [/\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}\b/g, "[redacted:iban]"],
 ];
@@ -54,7 +60,10 @@ export const MAX_DETAIL_CHARS = 500;
 export function redact(text: string, max = MAX_DETAIL_CHARS): string {
   let out = text.length > max * 4 ? text.slice(0, max * 4) : text;
   for (const [pattern, replacement] of RULES) {
-    out = typeof replacement === "string" ? out.replace(pattern, replacement) : out.replace(pattern, replacement);
+    out =
+      typeof replacement === "string"
+        ? out.replace(pattern, replacement)
+        : out.replace(pattern, replacement);
   }
   return truncate(out, max);
 }
@@ -68,15 +77,17 @@ export function truncate(text: string, max: number): string {
  * replaced by placeholders so one cause makes one group whatever job it hit.
  */
 export function normalizeMessage(text: string): string {
-  return redact(text, 300)
-    .replace(/"[^"]{0,200}"|'[^']{0,200}'/g, "<text>")
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>")
-    .replace(/\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{12,}\b/g, "<id>")
-    .replace(/\b0x[0-9a-f]+\b/gi, "<hex>")
-    // HTTP statuses stay: "HTTP 429" and "HTTP 500" are different problems.
-    .replace(/(?<!HTTP )\b\d+(\.\d+)?|(?<=[A-Za-z_])\d+(\.\d+)?/g, "<n>")
-    .replace(/\s+/g, " ")
-    .trim();
+  return (
+    redact(text, 300)
+      .replace(/"[^"]{0,200}"|'[^']{0,200}'/g, "<text>")
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>")
+      .replace(/\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{12,}\b/g, "<id>")
+      .replace(/\b0x[0-9a-f]+\b/gi, "<hex>")
+      // HTTP statuses stay: "HTTP 429" and "HTTP 500" are different problems.
+      .replace(/(?<!HTTP )\b\d+(\.\d+)?|(?<=[A-Za-z_])\d+(\.\d+)?/g, "<n>")
+      .replace(/\s+/g, " ")
+      .trim()
+  );
 }
 
 /** Redacts every string inside a JSON-like value (for structured log fields). */
@@ -87,7 +98,9 @@ export function redactDeep(value: unknown, max = MAX_DETAIL_CHARS): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
-      out[k] = /secret|token|password|authorization|cookie|api[_-]?key/i.test(k) ? "[redacted:secret]" : redactDeep(v, max);
+      out[k] = /secret|token|password|authorization|cookie|api[_-]?key/i.test(k)
+        ? "[redacted:secret]"
+        : redactDeep(v, max);
     }
     return out;
   }

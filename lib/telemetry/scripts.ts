@@ -11,8 +11,19 @@ import { METRICS_LUA } from "@/lib/telemetry/metric-keys";
 export const RECORD_ERROR = defineScript({
   keys: ["group", "samples", "groups", "minuteMetrics", "hourMetrics", "circuit"],
   args: [
-    "now", "fingerprint", "retentionTtl", "sample", "samplesKept", "analysisType", "category",
-    "minuteTtl", "hourTtl", "providerFault", "circuitThreshold", "circuitCooldownMs", "inputCaused",
+    "now",
+    "fingerprint",
+    "retentionTtl",
+    "sample",
+    "samplesKept",
+    "analysisType",
+    "category",
+    "minuteTtl",
+    "hourTtl",
+    "providerFault",
+    "circuitThreshold",
+    "circuitCooldownMs",
+    "inputCaused",
   ],
   rest: "groupFields",
   lua: `--[[ RECORD_ERROR: add one occurrence to its error group; reopen the group if it was

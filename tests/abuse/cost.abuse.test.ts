@@ -16,8 +16,25 @@ import { report } from "./report.ts";
 const SECONDS = Number(process.env.ABUSE_SECONDS) || 5;
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const shipped = loadDevEnv(ROOT, {}).env;
-const LIMITS = ["START_RATE_LIMIT", "START_RATE_LIMIT_PER_ADDRESS", "SESSION_MINT_LIMIT_PER_ADDRESS", "LISTING_RATE_LIMIT", "LISTING_RATE_LIMIT_PER_ADDRESS", "LISTING_QUOTA_PER_VISITOR", "LISTING_QUOTA_PER_ADDRESS", "OPS_AUTH_LIMIT", "OPS_LOCKOUT", "OPENAI_BUDGET_TOKENS_PER_DAY", "OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY", "CLIENT_ADDRESS_HEADER"];
-const stack = useTestStack({ env: Object.fromEntries(LIMITS.filter((k) => shipped[k] !== undefined).map((k) => [k, shipped[k]])) });
+const LIMITS = [
+  "START_RATE_LIMIT",
+  "START_RATE_LIMIT_PER_ADDRESS",
+  "SESSION_MINT_LIMIT_PER_ADDRESS",
+  "LISTING_RATE_LIMIT",
+  "LISTING_RATE_LIMIT_PER_ADDRESS",
+  "LISTING_QUOTA_PER_VISITOR",
+  "LISTING_QUOTA_PER_ADDRESS",
+  "OPS_AUTH_LIMIT",
+  "OPS_LOCKOUT",
+  "OPENAI_BUDGET_TOKENS_PER_DAY",
+  "OPENAI_BUDGET_TOKENS_PER_VISITOR_PER_DAY",
+  "CLIENT_ADDRESS_HEADER",
+];
+const stack = useTestStack({
+  env: Object.fromEntries(
+    LIMITS.filter((k) => shipped[k] !== undefined).map((k) => [k, shipped[k]]),
+  ),
+});
 
 const perMinute = (n: number, ms: number) => Math.round((n * 60_000) / ms);
 
@@ -26,7 +43,8 @@ const perMinute = (n: number, ms: number) => Math.round((n * 60_000) / ms);
  * probe has been refused, what it got is all a minute gives; a probe never refused (no limit)
  * is scaled from its SECONDS to a minute.
  */
-const inAMinute = (p: { accepted: number; refused: number; ms: number }) => (p.refused > 0 ? p.accepted : perMinute(p.accepted, p.ms));
+const inAMinute = (p: { accepted: number; refused: number; ms: number }) =>
+  p.refused > 0 ? p.accepted : perMinute(p.accepted, p.ms);
 
 let addresses = 0;
 /** A client at an address of its own that keeps its session cookie, or (fresh) never sends one. */
@@ -36,7 +54,12 @@ function attacker(fresh: boolean) {
   return async (path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${stack.app.url}${path}`, {
       method: body === undefined ? "GET" : "POST",
-      headers: { ...address, ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }), ...(cookie && !fresh ? { cookie } : {}) },
+      headers: {
+        ...address,
+        ...headers,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(cookie && !fresh ? { cookie } : {}),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const set = res.headers.getSetCookie().find((c) => c.startsWith("tabsafe_session="));
@@ -50,7 +73,9 @@ function attacker(fresh: boolean) {
  * must not pass for a limit): what it accepted (its answer), how often it was refused (0), of
  * how many tries.
  */
-async function forAWhile(probe: (i: number) => Promise<number>): Promise<{ accepted: number; refused: number; ms: number; tries: number }> {
+async function forAWhile(
+  probe: (i: number) => Promise<number>,
+): Promise<{ accepted: number; refused: number; ms: number; tries: number }> {
   const started = Date.now();
   let [accepted, refused, tries] = [0, 0, 0];
   while (Date.now() - started < (refused > 0 ? SECONDS * 1000 : 60_000)) {
@@ -63,14 +88,24 @@ async function forAWhile(probe: (i: number) => Promise<number>): Promise<{ accep
 
 const LISTINGS = ["lst_harbor-coffee", "lst_northwind-bakery"];
 /** The i-th of 30 distinct analyses (listing × horizon): a new identity for one visitor each time. */
-const analysis = (i: number) => ({ listingId: LISTINGS[i % 2], analysisType: "market_intelligence", params: { horizonYears: 1 + (Math.floor(i / 2) % 10) } });
+const analysis = (i: number) => ({
+  listingId: LISTINGS[i % 2],
+  analysisType: "market_intelligence",
+  params: { horizonYears: 1 + (Math.floor(i / 2) % 10) },
+});
 /** Accepted as new work: a 202 that is not a duplicate of a job the visitor already has. */
-const newWork = async (res: Response) => (res.status === 202 && !((await res.json()) as { deduplicated: boolean }).deduplicated ? 1 : 0);
+const newWork = async (res: Response) =>
+  res.status === 202 && !((await res.json()) as { deduplicated: boolean }).deduplicated ? 1 : 0;
 
 it("one attacker's cost per minute, with the limits as shipped", async () => {
   // Deliveries wait while the probes run: what counts is what was accepted, not how fast it ran.
   stack.qstash.setFaults({ delayMs: 600_000 });
-  const row = (figure: string, measured: string, target = "—") => report(`what one attacker gets per minute (${SECONDS} s probes, one address)`, [figure, measured, target]);
+  const row = (figure: string, measured: string, target = "—") =>
+    report(`what one attacker gets per minute (${SECONDS} s probes, one address)`, [
+      figure,
+      measured,
+      target,
+    ]);
 
   const same = attacker(false);
   await same("/api/listings");
@@ -78,38 +113,79 @@ it("one attacker's cost per minute, with the limits as shipped", async () => {
   row("jobs accepted, one cookie", String(inAMinute(one)), "≤ START_RATE_LIMIT");
 
   const fresh = attacker(true);
-  const many = await forAWhile(async (i) => newWork(await fresh("/api/analysis/start", analysis(i))));
-  row("jobs accepted, a fresh cookie per request", String(inAMinute(many)), "≤ START_RATE_LIMIT_PER_ADDRESS");
+  const many = await forAWhile(async (i) =>
+    newWork(await fresh("/api/analysis/start", analysis(i))),
+  );
+  row(
+    "jobs accepted, a fresh cookie per request",
+    String(inAMinute(many)),
+    "≤ START_RATE_LIMIT_PER_ADDRESS",
+  );
 
-  const catalog = ((await (await fresh("/api/listings")).json()) as { listings: Array<{ id: string }> }).listings.map((l) => l.id);
+  const catalog = (
+    (await (await fresh("/api/listings")).json()) as { listings: Array<{ id: string }> }
+  ).listings.map((l) => l.id);
   const batcher = attacker(true);
   const batches = await forAWhile(async (i) => {
-    const res = await batcher("/api/analysis/batch", { listingIds: catalog, analysisType: "risk_assessment", params: { riskTolerance: ["low", "medium", "high"][i % 3] } });
-    return res.status === 202 ? ((await res.json()) as { batch: { children: unknown[] } }).batch.children.length : 0;
+    const res = await batcher("/api/analysis/batch", {
+      listingIds: catalog,
+      analysisType: "risk_assessment",
+      params: { riskTolerance: ["low", "medium", "high"][i % 3] },
+    });
+    return res.status === 202
+      ? ((await res.json()) as { batch: { children: unknown[] } }).batch.children.length
+      : 0;
   });
-  row("jobs accepted, batches with fresh cookies", String(inAMinute(batches)), "≤ START_RATE_LIMIT_PER_ADDRESS");
+  row(
+    "jobs accepted, batches with fresh cookies",
+    String(inAMinute(batches)),
+    "≤ START_RATE_LIMIT_PER_ADDRESS",
+  );
 
   // What that work would bill: the jobs run, and the simulator says what each was paid.
   const accepted = one.accepted + many.accepted + batches.accepted;
   const billedBefore = stack.openai.calls().reduce((n, c) => n + c.inputTokens + c.outputTokens, 0);
   stack.qstash.setFaults({});
   await stack.qstash.idle();
-  const billed = stack.openai.calls().reduce((n, c) => n + c.inputTokens + c.outputTokens, 0) - billedBefore;
+  const billed =
+    stack.openai.calls().reduce((n, c) => n + c.inputTokens + c.outputTokens, 0) - billedBefore;
   const perJob = accepted ? Math.round(billed / accepted) : 0;
   const worst = Math.max(inAMinute(one), inAMinute(many), inAMinute(batches));
-  row("AI tokens billed per minute (the worst probe's jobs × tokens per job)", `${(worst * perJob).toLocaleString("en")} (${perJob.toLocaleString("en")} per job)`, "≤ the daily budgets");
+  row(
+    "AI tokens billed per minute (the worst probe's jobs × tokens per job)",
+    `${(worst * perJob).toLocaleString("en")} (${perJob.toLocaleString("en")} per job)`,
+    "≤ the daily budgets",
+  );
 
   const text = "老铺面包房，社区口碑好，租约长。".repeat(4_000).slice(0, 60_000);
   const paster = attacker(true);
   const bytesBefore = await listingBytes();
-  const pastes = await forAWhile(async (i) => ((await paster("/api/listings", { title: `Paste ${i}`, text })).status === 201 ? 1 : 0));
+  const pastes = await forAWhile(async (i) =>
+    (await paster("/api/listings", { title: `Paste ${i}`, text })).status === 201 ? 1 : 0,
+  );
   const bytes = (await listingBytes()) - bytesBefore;
   const scale = pastes.accepted ? inAMinute(pastes) / pastes.accepted : 0;
-  row("pasted listings stored / Redis bytes written", `${inAMinute(pastes)} / ${((bytes * scale) / 1e6).toFixed(1)} MB`, "≤ LISTING_RATE_LIMIT_PER_ADDRESS, quotas");
+  row(
+    "pasted listings stored / Redis bytes written",
+    `${inAMinute(pastes)} / ${((bytes * scale) / 1e6).toFixed(1)} MB`,
+    "≤ LISTING_RATE_LIMIT_PER_ADDRESS, quotas",
+  );
 
   const guesser = attacker(false);
-  const guesses = await forAWhile(async (i) => ((await guesser("/api/ops/alerts", undefined, { authorization: `Bearer guess-${i}-0123456789abcdef` })).status === 401 ? 1 : 0));
-  row("operator-token guesses checked (answered 401, not 429)", `${guesses.accepted} of ${guesses.tries} in ${(guesses.ms / 1000).toFixed(1)} s`, "≤ OPS_AUTH_LIMIT");
+  const guesses = await forAWhile(async (i) =>
+    (
+      await guesser("/api/ops/alerts", undefined, {
+        authorization: `Bearer guess-${i}-0123456789abcdef`,
+      })
+    ).status === 401
+      ? 1
+      : 0,
+  );
+  row(
+    "operator-token guesses checked (answered 401, not 429)",
+    `${guesses.accepted} of ${guesses.tries} in ${(guesses.ms / 1000).toFixed(1)} s`,
+    "≤ OPS_AUTH_LIMIT",
+  );
 
   // The limits are sliding windows (@upstash/ratelimit): while a probe runs, the weight of the
   // window before decays, so a probe of `ms` may get the limit plus limit × ms / window more.
@@ -127,7 +203,10 @@ async function listingBytes(): Promise<number> {
   let total = 0;
   for (const { key } of await keysWithTtl(stack.prefix)) {
     if (!/listing:lst_/.test(key)) continue;
-    const [title, text] = (await redis.hmget(key, "title", "text")) as unknown as [string | null, string | null];
+    const [title, text] = (await redis.hmget(key, "title", "text")) as unknown as [
+      string | null,
+      string | null,
+    ];
     total += Buffer.byteLength(title ?? "") + Buffer.byteLength(text ?? "");
   }
   return total;

@@ -21,7 +21,12 @@ let redis: Redis;
 
 beforeAll(async () => {
   app = await startE2EApp();
-  redis = new Redis({ url: app.env.UPSTASH_REDIS_REST_URL, token: app.env.UPSTASH_REDIS_REST_TOKEN, automaticDeserialization: false, enableTelemetry: false });
+  redis = new Redis({
+    url: app.env.UPSTASH_REDIS_REST_URL,
+    token: app.env.UPSTASH_REDIS_REST_TOKEN,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  });
 });
 afterAll(async () => {
   for (const b of browsers) await b.close();
@@ -39,15 +44,23 @@ async function browser(): Promise<CdpChromium> {
   return b;
 }
 
-const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+const pct = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[
+    Math.min(values.length - 1, Math.floor((p / 100) * values.length))
+  ];
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const hash = async (id: string) => {
   const flat = (await redis.hgetall(`${app.env.REDIS_KEY_PREFIX}job:${id}`)) as unknown as string[];
-  return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]));
+  return Object.fromEntries(
+    Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]),
+  );
 };
 /** When the page first showed `status`, in its clock. */
 const shownAt = async (tab: PersonTab, status: string, timeoutMs = 180_000) =>
-  eventually(async () => (await tab.recorded()).statuses.find((x) => x.status === status)?.at ?? null, { timeoutMs, intervalMs: 100 });
+  eventually(
+    async () => (await tab.recorded()).statuses.find((x) => x.status === status)?.at ?? null,
+    { timeoutMs, intervalMs: 100 },
+  );
 
 async function startIn(tab: PersonTab, listing: string, type: string): Promise<string> {
   await tab.pick(listing, type);
@@ -60,8 +73,14 @@ it("status requests per ~100 s job, with one tab and with three tabs open (two o
   const [a, b] = [await browser(), await browser()];
   const one = await openPersonTab(a, app.url, errors, "one");
   const first = await openPersonTab(b, app.url, errors, "three:1");
-  await Promise.all([startIn(one, "Northwind Family Bakery", "business_analysis"), startIn(first, "Northwind Family Bakery", "business_analysis")]);
-  const others = [await openPersonTab(b, app.url, errors, "three:2"), await openPersonTab(b, app.url, errors, "three:3")];
+  await Promise.all([
+    startIn(one, "Northwind Family Bakery", "business_analysis"),
+    startIn(first, "Northwind Family Bakery", "business_analysis"),
+  ]);
+  const others = [
+    await openPersonTab(b, app.url, errors, "three:2"),
+    await openPersonTab(b, app.url, errors, "three:3"),
+  ];
   await b.activate(first); // the person looks at the first tab; the other two are behind it
   const [idOne, idThree] = [(await one.job()).id!, (await first.job()).id!];
   await Promise.all([shownAt(one, "succeeded"), shownAt(first, "succeeded")]);
@@ -69,9 +88,18 @@ it("status requests per ~100 s job, with one tab and with three tabs open (two o
     const h = await hash(id);
     return `${((Number(h.finishedAt) - Number(h.startedAt)) / 1000).toFixed(0)} s job`;
   };
-  const polls = async (tabs: PersonTab[]) => (await Promise.all(tabs.map((t) => t.recorded()))).reduce((n, r) => n + r.polls.length, 0);
-  row([`status requests per job, 1 tab (${await took(idOne)})`, String(await polls([one])), "≤ 15"]);
-  row([`status requests per job, 3 tabs, 1 in front (${await took(idThree)}; each tab's first read included)`, String(await polls([first, ...others])), "≤ 15"]);
+  const polls = async (tabs: PersonTab[]) =>
+    (await Promise.all(tabs.map((t) => t.recorded()))).reduce((n, r) => n + r.polls.length, 0);
+  row([
+    `status requests per job, 1 tab (${await took(idOne)})`,
+    String(await polls([one])),
+    "≤ 15",
+  ]);
+  row([
+    `status requests per job, 3 tabs, 1 in front (${await took(idThree)}; each tab's first read included)`,
+    String(await polls([first, ...others])),
+    "≤ 15",
+  ]);
 });
 
 /**
@@ -79,7 +107,10 @@ it("status requests per ~100 s job, with one tab and with three tabs open (two o
  * synthesis, the simulator gets faster, so the ETA the page was given (from the job's pace so
  * far) runs high; how high is measured and reported.
  */
-async function completionLags(n: number, speedUpAtSynthesis: number | null): Promise<{ lags: number[]; ratios: number[] }> {
+async function completionLags(
+  n: number,
+  speedUpAtSynthesis: number | null,
+): Promise<{ lags: number[]; ratios: number[] }> {
   const lags: number[] = [];
   const ratios: number[] = [];
   const types = ["business_analysis", "market_intelligence", "risk_assessment"];
@@ -90,14 +121,20 @@ async function completionLags(n: number, speedUpAtSynthesis: number | null): Pro
     const tab = await openPersonTab(b, app.url, errors, `completion ${i}`);
     const id = await startIn(tab, "Northwind Family Bakery", types[i % 3]);
     if (speedUpAtSynthesis !== null) {
-      const at = await eventually(async () => {
-        const h = await hash(id);
-        return h.step && JSON.parse(h.step).name === "synthesize" ? h : null;
-      }, { timeoutMs: 60_000, intervalMs: 25 });
+      const at = await eventually(
+        async () => {
+          const h = await hash(id);
+          return h.step && JSON.parse(h.step).name === "synthesize" ? h : null;
+        },
+        { timeoutMs: 60_000, intervalMs: 25 },
+      );
       app.openai.setKnobs({ latencyMsPerToken: 25 * speedUpAtSynthesis });
       const since = Date.now();
       const eta = Number(at.etaMs);
-      const end = await eventually(async () => Number((await hash(id)).finishedAt) || null, { timeoutMs: 60_000, intervalMs: 50 });
+      const end = await eventually(async () => Number((await hash(id)).finishedAt) || null, {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+      });
       if (eta > 0) ratios.push(eta / Math.max(1, end - since + (since - Number(at.updatedAt))));
     }
     const shown = await shownAt(tab, "succeeded");
@@ -111,10 +148,18 @@ async function completionLags(n: number, speedUpAtSynthesis: number | null): Pro
 it("completion → shown in the tab that is looking, when the estimate is right and when it runs high", async () => {
   const right = await completionLags(8, 1);
   const rightMean = right.ratios.reduce((a, b) => a + b, 0) / Math.max(1, right.ratios.length);
-  row([`completion → visible p50 / p95 (estimate at the synthesis ${Math.round((rightMean - 1) * 100)} % off)`, `${s(pct(right.lags, 50))} / ${s(pct(right.lags, 95))}`, "p95 ≤ 1.5 s"]);
+  row([
+    `completion → visible p50 / p95 (estimate at the synthesis ${Math.round((rightMean - 1) * 100)} % off)`,
+    `${s(pct(right.lags, 50))} / ${s(pct(right.lags, 95))}`,
+    "p95 ≤ 1.5 s",
+  ]);
   const high = await completionLags(8, 0.55);
   const mean = high.ratios.reduce((a, b) => a + b, 0) / Math.max(1, high.ratios.length);
-  row([`completion → visible p50 / p95 (estimate at the synthesis ${Math.round((mean - 1) * 100)} % off: the synthesis sped up)`, `${s(pct(high.lags, 50))} / ${s(pct(high.lags, 95))}`, "p95 ≤ 1.5 s"]);
+  row([
+    `completion → visible p50 / p95 (estimate at the synthesis ${Math.round((mean - 1) * 100)} % off: the synthesis sped up)`,
+    `${s(pct(high.lags, 50))} / ${s(pct(high.lags, 95))}`,
+    "p95 ≤ 1.5 s",
+  ]);
   expect([...right.lags, ...high.lags].every((l) => l >= 0)).toBe(true);
 });
 
@@ -125,9 +170,15 @@ it("cancel: the click → “Canceling…” → Canceled shown, against when th
     const b = await browser();
     const tab = await openPersonTab(b, app.url, errors, `cancel ${i}`);
     const id = await startIn(tab, "Northwind Family Bakery", "business_analysis");
-    await eventually(async () => ((await tab.job()).progress ?? 0) > 5, { timeoutMs: 30_000, intervalMs: 50 });
+    await eventually(async () => ((await tab.job()).progress ?? 0) > 5, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
     const clicked = await tab.click("cancel");
-    const canceling = await eventually(async () => (await tab.recorded()).statuses.find((x) => x.text === "Canceling…")?.at ?? null, { timeoutMs: 5_000, intervalMs: 20 });
+    const canceling = await eventually(
+      async () => (await tab.recorded()).statuses.find((x) => x.text === "Canceling…")?.at ?? null,
+      { timeoutMs: 5_000, intervalMs: 20 },
+    );
     const shown = await shownAt(tab, "canceled", 30_000);
     const stopped = Number((await hash(id)).finishedAt);
     clickToCanceling.push(canceling - clicked);
@@ -136,8 +187,20 @@ it("cancel: the click → “Canceling…” → Canceled shown, against when th
     await closeLast();
   }
   app.openai.setKnobs({ latencyMsPerToken: 2 });
-  row(["cancel click → “Canceling…” shown p50 / p95", `${s(pct(clickToCanceling, 50))} / ${s(pct(clickToCanceling, 95))}`, "at once"]);
-  row(["cancel click → Canceled shown p50 / p95", `${s(pct(clickToShown, 50))} / ${s(pct(clickToShown, 95))}`, "—"]);
-  row(["server stopped the job → Canceled shown p50 / p95", `${s(pct(stopToShown, 50))} / ${s(pct(stopToShown, 95))}`, "≤ 1 s"]);
+  row([
+    "cancel click → “Canceling…” shown p50 / p95",
+    `${s(pct(clickToCanceling, 50))} / ${s(pct(clickToCanceling, 95))}`,
+    "at once",
+  ]);
+  row([
+    "cancel click → Canceled shown p50 / p95",
+    `${s(pct(clickToShown, 50))} / ${s(pct(clickToShown, 95))}`,
+    "—",
+  ]);
+  row([
+    "server stopped the job → Canceled shown p50 / p95",
+    `${s(pct(stopToShown, 50))} / ${s(pct(stopToShown, 95))}`,
+    "≤ 1 s",
+  ]);
   expect(errors).toEqual([]);
 });

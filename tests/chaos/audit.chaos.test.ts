@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { SimulatorCall } from "../../dev/openai/index.ts";
-import { dlqMatches, endingsAndResults, paidTwice, tokenAccounts, type AuditInput, type JobRecord } from "./audit.ts";
+import {
+  dlqMatches,
+  endingsAndResults,
+  paidTwice,
+  tokenAccounts,
+  type AuditInput,
+  type JobRecord,
+} from "./audit.ts";
 
 /**
  * The chaos suite's checks, on made-up runs: a check that cannot fail would let jobs.chaos pass
@@ -9,17 +16,46 @@ import { dlqMatches, endingsAndResults, paidTwice, tokenAccounts, type AuditInpu
  */
 const usage = { inputTokens: 10, outputTokens: 5 };
 
-function call(step: string, startedAt: number, outcome: SimulatorCall["outcome"] = "ok"): SimulatorCall {
+function call(
+  step: string,
+  startedAt: number,
+  outcome: SimulatorCall["outcome"] = "ok",
+): SimulatorCall {
   return {
-    id: `call_${startedAt}`, endpoint: "responses", model: "gpt-5-mini", stream: true, structured: false, inputHash: "",
-    inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, status: outcome === "error" ? 500 : 200, outcome,
-    startedAt, endedAt: startedAt + 5, metadata: { job_id: "J", step },
+    id: `call_${startedAt}`,
+    endpoint: "responses",
+    model: "gpt-5-mini",
+    stream: true,
+    structured: false,
+    inputHash: "",
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    status: outcome === "error" ? 500 : 200,
+    outcome,
+    startedAt,
+    endedAt: startedAt + 5,
+    metadata: { job_id: "J", step },
   };
 }
 
 function job(over: Partial<JobRecord> = {}): JobRecord {
-  const checkpoints = { prepare: {}, "analyze:0": { usage }, validate: { result: { score: 1 }, usage: { inputTokens: 0, outputTokens: 0 } } };
-  return { id: "J", status: "succeeded", errorCode: null, result: { score: 1 }, usage, finishedAt: 100, attempt: 1, revives: 0, checkpoints, ...over };
+  const checkpoints = {
+    prepare: {},
+    "analyze:0": { usage },
+    validate: { result: { score: 1 }, usage: { inputTokens: 0, outputTokens: 0 } },
+  };
+  return {
+    id: "J",
+    status: "succeeded",
+    errorCode: null,
+    result: { score: 1 },
+    usage,
+    finishedAt: 100,
+    attempt: 1,
+    revives: 0,
+    checkpoints,
+    ...over,
+  };
 }
 
 function run(): AuditInput {
@@ -32,7 +68,16 @@ function run(): AuditInput {
     outage: null,
     windows: [],
     ledger: {
-      checkpoints: new Map([["J", new Map([["prepare", [5]], ["analyze:0", [20]], ["validate", [30]]])]]),
+      checkpoints: new Map([
+        [
+          "J",
+          new Map([
+            ["prepare", [5]],
+            ["analyze:0", [20]],
+            ["validate", [30]],
+          ]),
+        ],
+      ]),
       endings: new Map([["J", ["succeeded"]]]),
       results: new Map([["J", 1]]),
       leases: new Map([["J", 1]]),
@@ -45,7 +90,12 @@ function run(): AuditInput {
 describe("the chaos audit", () => {
   it("passes a clean run", () => {
     const clean = run();
-    expect([...endingsAndResults(clean), ...paidTwice(clean).violations, ...tokenAccounts(clean).violations, ...dlqMatches(clean)]).toEqual([]);
+    expect([
+      ...endingsAndResults(clean),
+      ...paidTwice(clean).violations,
+      ...tokenAccounts(clean).violations,
+      ...dlqMatches(clean),
+    ]).toEqual([]);
   });
 
   it("catches a step paid after its checkpoint was committed", () => {
@@ -93,7 +143,9 @@ describe("the chaos audit", () => {
   it("catches a failed job missing from the DLQ and a DLQ message of a job that did not fail", () => {
     const r = run();
     r.jobs.set("J", job({ status: "failed", errorCode: "openai_bad_request", result: null }));
-    expect(dlqMatches(r)).toEqual(["J failed for good (openai_bad_request) but is not in the DLQ — deliveries: "]);
+    expect(dlqMatches(r)).toEqual([
+      "J failed for good (openai_bad_request) but is not in the DLQ — deliveries: ",
+    ]);
     r.dlq.push({ jobId: "J", path: "/api/analysis/consume" });
     expect(dlqMatches(r)).toEqual([]);
     r.jobs.set("J", job());

@@ -13,10 +13,32 @@ import type { AddressInfo } from "node:net";
  * Point APP_BASE_URL at `url`: QStash then delivers here (and signs for this URL, which the app
  * verifies against APP_BASE_URL). Visitors keep talking to the stack's own app server.
  */
-export type CrashRecord = { jobId: string; messageId: string; retried: number; at: number; step: string | null };
-export type DeliveryRecord = { path: string; jobId: string; messageId: string; retried: number; startedAt: number; endedAt?: number; status?: number; crashed: boolean };
+export type CrashRecord = {
+  jobId: string;
+  messageId: string;
+  retried: number;
+  at: number;
+  step: string | null;
+};
+export type DeliveryRecord = {
+  path: string;
+  jobId: string;
+  messageId: string;
+  retried: number;
+  startedAt: number;
+  endedAt?: number;
+  status?: number;
+  crashed: boolean;
+};
 
-type Ctx = { crashed: boolean; controller: AbortController; openaiCalls: number; step: string | null; crash(): void; onOpenAI?: (n: number) => void };
+type Ctx = {
+  crashed: boolean;
+  controller: AbortController;
+  openaiCalls: number;
+  step: string | null;
+  crash(): void;
+  onOpenAI?: (n: number) => void;
+};
 
 export type CrashPolicy = {
   /** Share of consume deliveries armed to crash (0..1). */
@@ -40,13 +62,16 @@ function install(openaiBase: () => string) {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (url.startsWith(openaiBase()) && typeof init?.body === "string") {
       try {
-        ctx.step = (JSON.parse(init.body) as { metadata?: { step?: string } }).metadata?.step ?? null;
+        ctx.step =
+          (JSON.parse(init.body) as { metadata?: { step?: string } }).metadata?.step ?? null;
       } catch {
         ctx.step = null;
       }
       ctx.onOpenAI?.(++ctx.openaiCalls);
     }
-    const signal = init?.signal ? AbortSignal.any([init.signal, ctx.controller.signal]) : ctx.controller.signal;
+    const signal = init?.signal
+      ? AbortSignal.any([init.signal, ctx.controller.signal])
+      : ctx.controller.signal;
     return inner(input, { ...init, signal });
   }) as typeof fetch;
 }
@@ -63,7 +88,12 @@ export async function startCrashingFront(policy: () => CrashPolicy) {
   /** Deliveries running now: an app-down window kills them all at once. */
   const live = new Set<Ctx>();
 
-  async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx, record: DeliveryRecord) {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: Ctx,
+    record: DeliveryRecord,
+  ) {
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
     const load = ROUTES[url.pathname];
     const chunks: Buffer[] = [];
@@ -71,7 +101,9 @@ export async function startCrashingFront(policy: () => CrashPolicy) {
     if (!load || req.method !== "POST") return void res.writeHead(404).end();
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-    const response = await (await load()).POST(new Request(url, { method: "POST", headers, body: Buffer.concat(chunks) }));
+    const response = await (await load()).POST(
+      new Request(url, { method: "POST", headers, body: Buffer.concat(chunks) }),
+    );
     record.status = response.status;
     const body = Buffer.from(await response.arrayBuffer());
     if (ctx.crashed) return;
@@ -98,7 +130,13 @@ export async function startCrashingFront(policy: () => CrashPolicy) {
       crash() {
         if (ctx.crashed || record.endedAt !== undefined) return;
         ctx.crashed = record.crashed = true;
-        crashes.push({ jobId: record.jobId, messageId: record.messageId, retried: record.retried, at: Date.now(), step: ctx.step });
+        crashes.push({
+          jobId: record.jobId,
+          messageId: record.messageId,
+          retried: record.retried,
+          at: Date.now(),
+          step: ctx.step,
+        });
         ctx.controller.abort(new Error("crashed by the chaos suite"));
         res.destroy();
       },

@@ -13,7 +13,13 @@ export type RunFacts = {
   front: CrashingFront;
   qstash: QStashStats;
   restart: { resumed: number; downMs: number; from: number; to: number } | null;
-  repeats: { repeats: number; byCrash: number; byFault: number; byOutage: number; paidTwice: number };
+  repeats: {
+    repeats: number;
+    byCrash: number;
+    byFault: number;
+    byOutage: number;
+    paidTwice: number;
+  };
   tokens: { billed: number; counted: number };
   dlqSize: number;
   wallMs: number;
@@ -24,8 +30,12 @@ export type RunFacts = {
 };
 
 const clock = (t: number) => new Date(t).toISOString().slice(11, 23);
-const pct = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)} %` : "—");
-const quantile = (values: number[], q: number) => (values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] : 0);
+const pct = (part: number, whole: number) =>
+  whole ? `${((100 * part) / whole).toFixed(1)} %` : "—";
+const quantile = (values: number[], q: number) =>
+  values.length
+    ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]
+    : 0;
 const countBy = <T>(items: T[], key: (t: T) => string | undefined) => {
   const out: Record<string, number> = {};
   for (const item of items) {
@@ -34,7 +44,10 @@ const countBy = <T>(items: T[], key: (t: T) => string | undefined) => {
   }
   return out;
 };
-const list = (counts: Record<string, number>) => Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+const list = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ") || "none";
 
 export function figureRows(f: RunFacts): Array<[string, string]> {
   const jobs = [...f.jobs.values()];
@@ -44,36 +57,107 @@ export function figureRows(f: RunFacts): Array<[string, string]> {
   return [
     ["seed (CHAOS_SEED)", String(f.seed)],
     ["jobs started by visitors / job hashes in Redis", `${f.tracked.length} / ${jobs.length}`],
-    ["succeeded / failed / canceled", `${statuses.succeeded ?? 0} / ${statuses.failed ?? 0} / ${statuses.canceled ?? 0}`],
-    ["failures by code", list(countBy(jobs.filter((j) => j.status === "failed"), (j) => j.errorCode ?? "?"))],
+    [
+      "succeeded / failed / canceled",
+      `${statuses.succeeded ?? 0} / ${statuses.failed ?? 0} / ${statuses.canceled ?? 0}`,
+    ],
+    [
+      "failures by code",
+      list(
+        countBy(
+          jobs.filter((j) => j.status === "failed"),
+          (j) => j.errorCode ?? "?",
+        ),
+      ),
+    ],
     ["double-clicked starts", String(f.tracked.filter((t) => t.plan.doubleClick).length)],
-    ["consume deliveries (incl. duplicates) / crashed mid-step", `${consume.length} / ${f.front.crashes.length} (${pct(f.front.crashes.length, consume.length)})`],
-    ["consume deliveries that took the lease / found it held or the job ended", `${f.leases} / ${consume.length - f.leases}`],
-    ["crashes by step in flight", list(countBy(f.front.crashes, (c) => c.step?.replace(/:\d+$/, "") ?? "none"))],
-    ["duplicate deliveries (QStash duplicateRate)", `${f.qstash.duplicated} (${pct(f.qstash.duplicated, f.qstash.attempted)} of attempts)`],
+    [
+      "consume deliveries (incl. duplicates) / crashed mid-step",
+      `${consume.length} / ${f.front.crashes.length} (${pct(f.front.crashes.length, consume.length)})`,
+    ],
+    [
+      "consume deliveries that took the lease / found it held or the job ended",
+      `${f.leases} / ${consume.length - f.leases}`,
+    ],
+    [
+      "crashes by step in flight",
+      list(countBy(f.front.crashes, (c) => c.step?.replace(/:\d+$/, "") ?? "none")),
+    ],
+    [
+      "duplicate deliveries (QStash duplicateRate)",
+      `${f.qstash.duplicated} (${pct(f.qstash.duplicated, f.qstash.attempted)} of attempts)`,
+    ],
     ...f.windows.flatMap((w): Array<[string, string]> => {
-      const inFlight = f.tracked.filter((t) => t.startedAt < w.from && (t.endedAt ?? Infinity) > w.from);
-      const after = inFlight.filter((t) => t.endedAt).map((t) => Math.max(0, t.endedAt! - w.to) / 1000);
-      const what = w.kind === "app_down" ? "app down (deliveries refused, browsers unanswered)" : "Redis unreachable from the app";
+      const inFlight = f.tracked.filter(
+        (t) => t.startedAt < w.from && (t.endedAt ?? Infinity) > w.from,
+      );
+      const after = inFlight
+        .filter((t) => t.endedAt)
+        .map((t) => Math.max(0, t.endedAt! - w.to) / 1000);
+      const what =
+        w.kind === "app_down"
+          ? "app down (deliveries refused, browsers unanswered)"
+          : "Redis unreachable from the app";
       return [
-        [what, `${((w.to - w.from) / 1000).toFixed(1)} s, ${clock(w.from)}–${clock(w.to)}; deliveries that reached the app meanwhile: ${f.front.deliveries.filter((d) => d.startedAt >= w.from && d.startedAt <= w.to).length}`],
-        [`… jobs in flight when it began / ended after, s past its end p50 / max`, `${inFlight.length} / ${quantile(after, 0.5).toFixed(1)} / ${Math.max(0, ...after).toFixed(1)}`],
+        [
+          what,
+          `${((w.to - w.from) / 1000).toFixed(1)} s, ${clock(w.from)}–${clock(w.to)}; deliveries that reached the app meanwhile: ${f.front.deliveries.filter((d) => d.startedAt >= w.from && d.startedAt <= w.to).length}`,
+        ],
+        [
+          `… jobs in flight when it began / ended after, s past its end p50 / max`,
+          `${inFlight.length} / ${quantile(after, 0.5).toFixed(1)} / ${Math.max(0, ...after).toFixed(1)}`,
+        ],
       ];
     }),
-    ["polls unanswered or 503 (the page reconnecting) / starts refused or unanswered", `${f.tracked.reduce((s, t) => s + t.unansweredPolls, 0)} / ${f.tracked.reduce((s, t) => s + t.refusedStarts, 0)}`],
-    ["jobs revived after their messages ran out or were lost / revivals", `${jobs.filter((j) => j.revives > 0).length} / ${jobs.reduce((s, j) => s + j.revives, 0)}`],
-    ["QStash restarts / messages resumed from Redis", f.restart ? `1 / ${f.restart.resumed} (down ${f.restart.downMs} ms, ${clock(f.restart.from)}–${clock(f.restart.to)})` : "0"],
-    ["QStash published / attempts / failed attempts", `${f.qstash.published} / ${f.qstash.attempted} / ${f.qstash.failed}`],
-    ["simulator calls / paid in full", `${f.calls.length} / ${f.calls.filter((c) => c.outcome === "ok" && c.status === 200).length}`],
-    ["simulator faults injected", `${list(countBy(f.calls, (c) => c.fault))} (${pct(f.calls.filter((c) => c.fault === "429" || c.fault === "500").length, f.calls.length)} 429/500)`],
+    [
+      "polls unanswered or 503 (the page reconnecting) / starts refused or unanswered",
+      `${f.tracked.reduce((s, t) => s + t.unansweredPolls, 0)} / ${f.tracked.reduce((s, t) => s + t.refusedStarts, 0)}`,
+    ],
+    [
+      "jobs revived after their messages ran out or were lost / revivals",
+      `${jobs.filter((j) => j.revives > 0).length} / ${jobs.reduce((s, j) => s + j.revives, 0)}`,
+    ],
+    [
+      "QStash restarts / messages resumed from Redis",
+      f.restart
+        ? `1 / ${f.restart.resumed} (down ${f.restart.downMs} ms, ${clock(f.restart.from)}–${clock(f.restart.to)})`
+        : "0",
+    ],
+    [
+      "QStash published / attempts / failed attempts",
+      `${f.qstash.published} / ${f.qstash.attempted} / ${f.qstash.failed}`,
+    ],
+    [
+      "simulator calls / paid in full",
+      `${f.calls.length} / ${f.calls.filter((c) => c.outcome === "ok" && c.status === 200).length}`,
+    ],
+    [
+      "simulator faults injected",
+      `${list(countBy(f.calls, (c) => c.fault))} (${pct(f.calls.filter((c) => c.fault === "429" || c.fault === "500").length, f.calls.length)} 429/500)`,
+    ],
     ["simulator calls by outcome", list(countBy(f.calls, (c) => c.outcome))],
-    ["steps called again: after a crash / a failed or stalled call / across the Redis outage", `${f.repeats.byCrash} / ${f.repeats.byFault} / ${f.repeats.byOutage}`],
-    ["steps paid twice (two billed calls) / after their checkpoint", `${f.repeats.paidTwice} / 0 allowed`],
-    ["tokens billed by the simulator / counted in jobs", `${f.tokens.billed} / ${f.tokens.counted} (${pct(f.tokens.billed - f.tokens.counted, f.tokens.billed)} lost to crashes, stalls, aborts)`],
+    [
+      "steps called again: after a crash / a failed or stalled call / across the Redis outage",
+      `${f.repeats.byCrash} / ${f.repeats.byFault} / ${f.repeats.byOutage}`,
+    ],
+    [
+      "steps paid twice (two billed calls) / after their checkpoint",
+      `${f.repeats.paidTwice} / 0 allowed`,
+    ],
+    [
+      "tokens billed by the simulator / counted in jobs",
+      `${f.tokens.billed} / ${f.tokens.counted} (${pct(f.tokens.billed - f.tokens.counted, f.tokens.billed)} lost to crashes, stalls, aborts)`,
+    ],
     ["max attempts of one job", String(Math.max(0, ...jobs.map((j) => j.attempt)))],
     ["DLQ size", String(f.dlqSize)],
-    ["app log lines kept back: warn / error / QStash SDK publish retries", `${f.logs.filter((l) => l.level === "warn" && l.event !== "sdk_retry").length} / ${f.logs.filter((l) => l.level === "error").length} / ${f.logs.filter((l) => l.event === "sdk_retry").length}`],
-    ["job latency p50 / p95 / max (start → terminal, seen by polling)", `${quantile(latencies, 0.5)} / ${quantile(latencies, 0.95)} / ${Math.max(0, ...latencies)} ms`],
+    [
+      "app log lines kept back: warn / error / QStash SDK publish retries",
+      `${f.logs.filter((l) => l.level === "warn" && l.event !== "sdk_retry").length} / ${f.logs.filter((l) => l.level === "error").length} / ${f.logs.filter((l) => l.event === "sdk_retry").length}`,
+    ],
+    [
+      "job latency p50 / p95 / max (start → terminal, seen by polling)",
+      `${quantile(latencies, 0.5)} / ${quantile(latencies, 0.95)} / ${Math.max(0, ...latencies)} ms`,
+    ],
     ["wall time", `${(f.wallMs / 1000).toFixed(1)} s`],
     ["jobs / minute", ((60_000 * f.tracked.length) / Math.max(1, f.wallMs)).toFixed(1)],
   ];

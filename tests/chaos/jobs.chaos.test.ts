@@ -5,7 +5,17 @@ import { keysWithoutTtl, leakedSecrets } from "../helpers/redis-scan.ts";
 import { startTestStack, type TestStack } from "../helpers/stack.ts";
 import { captureAppLogs } from "./app-logs.ts";
 import { startOutageProxy, type OutageProxy } from "../helpers/outage-proxy.ts";
-import { dlqMatches, endingsAndResults, loadJobs, paidTwice, tokenAccounts, unended, type AuditInput, type DlqEntry, type OutageWindow } from "./audit.ts";
+import {
+  dlqMatches,
+  endingsAndResults,
+  loadJobs,
+  paidTwice,
+  tokenAccounts,
+  unended,
+  type AuditInput,
+  type DlqEntry,
+  type OutageWindow,
+} from "./audit.ts";
 import { startCrashingFront, type CrashingFront, type CrashPolicy } from "./crashing-front.ts";
 import { figureRows, printFigures, type RunFacts } from "./figures.ts";
 import { startLedger, type Ledger } from "./ledger.ts";
@@ -32,7 +42,15 @@ import { planJobs, rng, runWorkload } from "./workload.ts";
  */
 const JOBS = Number(process.env.CHAOS_JOBS) || 200;
 const SEED = Number(process.env.CHAOS_SEED) || Math.floor(Math.random() * 1e9);
-const KNOBS = { latencyMsPerToken: 3, fail429Rate: 0.025, fail500Rate: 0.025, stallRate: 0.03, invalidJsonRate: 0.05, retryAfterSeconds: 1, seed: SEED % 100_000 };
+const KNOBS = {
+  latencyMsPerToken: 3,
+  fail429Rate: 0.025,
+  fail500Rate: 0.025,
+  stallRate: 0.03,
+  invalidJsonRate: 0.05,
+  retryAfterSeconds: 1,
+  seed: SEED % 100_000,
+};
 const FAULTS = { duplicateRate: 0.1 };
 /** Longer than the QStash SDK's own publish retries (~4.3 s), so some starts and follow-ups do fail. */
 const RESTART_DOWN_MS = 8000;
@@ -85,7 +103,10 @@ beforeAll(async () => {
       START_RATE_LIMIT: "0",
     },
   });
-  if (!stack.redis.redisUrl) throw new Error("the chaos suite needs redis-server on PATH (or REDIS_URL): QStash's restart reloads its messages from Redis");
+  if (!stack.redis.redisUrl)
+    throw new Error(
+      "the chaos suite needs redis-server on PATH (or REDIS_URL): QStash's restart reloads its messages from Redis",
+    );
   toApp = await startOutageProxy(stack.app.url);
   // Before the app's first request: its environment is parsed once. The suite's own reads go direct.
   directRedisUrl = process.env.UPSTASH_REDIS_REST_URL!;
@@ -102,9 +123,22 @@ afterAll(async () => {
   logs.restore();
   if (facts) printFigures(figureRows(facts));
   if (input) {
-    const findings = [unended, endingsAndResults, (i: AuditInput) => paidTwice(i).violations, (i: AuditInput) => tokenAccounts(i).violations, dlqMatches].flatMap((check) => check(input!));
-    const named = new Set(findings.flatMap((f) => f.match(/[A-Za-z0-9_-]{16}/g) ?? []).filter((id) => input!.jobs.has(id)));
-    if (named.size) console.log(`\napp log lines of the jobs named in findings:\n${logs.about(named).join("\n")}`);
+    const findings = [
+      unended,
+      endingsAndResults,
+      (i: AuditInput) => paidTwice(i).violations,
+      (i: AuditInput) => tokenAccounts(i).violations,
+      dlqMatches,
+    ].flatMap((check) => check(input!));
+    const named = new Set(
+      findings
+        .flatMap((f) => f.match(/[A-Za-z0-9_-]{16}/g) ?? [])
+        .filter((id) => input!.jobs.has(id)),
+    );
+    if (named.size)
+      console.log(
+        `\napp log lines of the jobs named in findings:\n${logs.about(named).join("\n")}`,
+      );
   }
   ledger?.stop();
   await stack?.qstash.stop(); // the restarted instance: TestStack.stop() holds the first one
@@ -114,7 +148,12 @@ afterAll(async () => {
 });
 
 /** Takes `proxies` down for `ms` (recorded as a window of `kind`), `onDown` right after they close. */
-function takeDown(kind: OutageWindow["kind"], proxies: OutageProxy[], ms: number, onDown = () => {}): void {
+function takeDown(
+  kind: OutageWindow["kind"],
+  proxies: OutageProxy[],
+  ms: number,
+  onDown = () => {},
+): void {
   const run = (async () => {
     const from = Date.now();
     await Promise.all(proxies.map((p) => p.down()));
@@ -127,7 +166,11 @@ function takeDown(kind: OutageWindow["kind"], proxies: OutageProxy[], ms: number
 }
 
 async function listDlq(): Promise<DlqEntry[]> {
-  const client = new Client({ baseUrl: stack.qstash.url, token: process.env.QSTASH_TOKEN!, enableTelemetry: false });
+  const client = new Client({
+    baseUrl: stack.qstash.url,
+    token: process.env.QSTASH_TOKEN!,
+    enableTelemetry: false,
+  });
   const out: DlqEntry[] = [];
   let cursor: string | undefined;
   do {
@@ -149,7 +192,13 @@ async function listDlq(): Promise<DlqEntry[]> {
 
 /** Resolves when QStash has nothing pending or in flight, or says what is left after `ms`. */
 async function settle(ms: number): Promise<string> {
-  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve(`QStash still busy after ${ms / 1000} s: ${JSON.stringify(stack.qstash.stats())}`), ms).unref());
+  const timeout = new Promise<string>((resolve) =>
+    setTimeout(
+      () =>
+        resolve(`QStash still busy after ${ms / 1000} s: ${JSON.stringify(stack.qstash.stats())}`),
+      ms,
+    ).unref(),
+  );
   return Promise.race([stack.qstash.idle().then(() => ""), timeout]);
 }
 
@@ -164,8 +213,10 @@ describe(`chaos: ${JOBS} jobs through crashes, duplicate deliveries, provider fa
       pollMs: 300,
       onStarted: (n) => {
         // The app goes down for QStash and browsers alike; what it was running dies with it.
-        if (n === Math.ceil(JOBS * 0.2) && APP_DOWN_MS > 0) takeDown("app_down", [toFront, toApp], APP_DOWN_MS, () => front.crashAll());
-        if (n === Math.ceil(JOBS * 0.7) && REDIS_DOWN_MS > 0) takeDown("redis_down", [toRedis], REDIS_DOWN_MS);
+        if (n === Math.ceil(JOBS * 0.2) && APP_DOWN_MS > 0)
+          takeDown("app_down", [toFront, toApp], APP_DOWN_MS, () => front.crashAll());
+        if (n === Math.ceil(JOBS * 0.7) && REDIS_DOWN_MS > 0)
+          takeDown("redis_down", [toRedis], REDIS_DOWN_MS);
         if (n === Math.ceil(JOBS * 0.4)) {
           const from = Date.now();
           restart = restartQStash(stack, { faults: FAULTS, downMs: RESTART_DOWN_MS }).then((r) => {
@@ -174,7 +225,11 @@ describe(`chaos: ${JOBS} jobs through crashes, duplicate deliveries, provider fa
           });
         }
         // A few calls refused for good (400): their jobs fail at once, with a 489 to QStash.
-        if (n === Math.ceil(JOBS * 0.6)) stack.openai.setKnobs({ ...KNOBS, failNext: [{ kind: "400", count: Math.max(1, Math.round(JOBS / 40)) }] });
+        if (n === Math.ceil(JOBS * 0.6))
+          stack.openai.setKnobs({
+            ...KNOBS,
+            failNext: [{ kind: "400", count: Math.max(1, Math.round(JOBS / 40)) }],
+          });
       },
     });
     const wallMs = Math.max(...tracked.map((t) => t.endedAt ?? Date.now())) - started;
@@ -186,18 +241,40 @@ describe(`chaos: ${JOBS} jobs through crashes, duplicate deliveries, provider fa
     const jobs = await loadJobs(stack.prefix);
     const calls = stack.openai.calls();
     const outage = restarted ? { from: restarted.from, to: restarted.to } : null;
-    input = { tracked, jobs, calls, crashes: front.crashes, deliveries: front.deliveries, ledger, dlq: await listDlq(), outage, windows };
+    input = {
+      tracked,
+      jobs,
+      calls,
+      crashes: front.crashes,
+      deliveries: front.deliveries,
+      ledger,
+      dlq: await listDlq(),
+      outage,
+      windows,
+    };
     const repeats = paidTwice(input);
     facts = {
-      seed: SEED, tracked, jobs, calls, front, wallMs,
+      seed: SEED,
+      tracked,
+      jobs,
+      calls,
+      front,
+      wallMs,
       qstash: addStats(statsBefore, stack.qstash.stats()),
       restart: restarted ? { ...restarted, downMs: RESTART_DOWN_MS } : null,
-      repeats, tokens: tokenAccounts(input), dlqSize: input.dlq.length, logs: logs.lines,
+      repeats,
+      tokens: tokenAccounts(input),
+      dlqSize: input.dlq.length,
+      logs: logs.lines,
       leases: [...ledger.leases.values()].reduce((sum, n) => sum + n, 0),
       windows,
     };
     expect(restarted, "the QStash stand-in was restarted mid-run").toBeTruthy();
-    if (APP_DOWN_MS > 0) expect(windows.map((w) => w.kind), "the app and Redis were down once each").toContain("app_down");
+    if (APP_DOWN_MS > 0)
+      expect(
+        windows.map((w) => w.kind),
+        "the app and Redis were down once each",
+      ).toContain("app_down");
     if (REDIS_DOWN_MS > 0) expect(windows.map((w) => w.kind)).toContain("redis_down");
     expect(unended(input)).toEqual([]);
     expect(busy).toBe("");

@@ -54,7 +54,8 @@ export async function startLedger(redisUrl: string, prefix: string): Promise<Led
     }
     if (sub !== undefined) return;
     for (let i = 0; i + 1 < pairs.length; i += 2) {
-      if (pairs[i] === "status" && TERMINAL.has(pairs[i + 1])) ledger.endings.set(id, [...(ledger.endings.get(id) ?? []), pairs[i + 1]]);
+      if (pairs[i] === "status" && TERMINAL.has(pairs[i + 1]))
+        ledger.endings.set(id, [...(ledger.endings.get(id) ?? []), pairs[i + 1]]);
       if (pairs[i] === "result") bump(ledger.results, id);
     }
   });

@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { startQStash, type QStashDev, type QStashFaults, type QStashStats } from "../../dev/qstash/index.ts";
+import {
+  startQStash,
+  type QStashDev,
+  type QStashFaults,
+  type QStashStats,
+} from "../../dev/qstash/index.ts";
 import type { TestStack } from "../helpers/stack.ts";
 
 /**
@@ -16,7 +21,10 @@ export async function restartQStash(
   opts: { faults: QStashFaults; downMs: number },
 ): Promise<{ resumed: number; statsBefore: QStashStats }> {
   const redisUrl = stack.redis.redisUrl;
-  if (!redisUrl) throw new Error("restarting QStash in place needs a real Redis behind the stack (redis-server on PATH or REDIS_URL)");
+  if (!redisUrl)
+    throw new Error(
+      "restarting QStash in place needs a real Redis behind the stack (redis-server on PATH or REDIS_URL)",
+    );
   const { port } = stack.qstash;
   const statsBefore = stack.qstash.stats();
   await stack.qstash.stop();
@@ -41,7 +49,18 @@ export async function restartQStash(
 /** Counters summed over every instance a run went through (sizes are the current instance's). */
 export function addStats(before: QStashStats[], now: QStashStats): QStashStats {
   const sum = { ...now };
-  const counters = ["published", "deduplicated", "attempted", "succeeded", "failed", "dropped", "duplicated", "cutoff", "callbacks", "canceled"] as const;
+  const counters = [
+    "published",
+    "deduplicated",
+    "attempted",
+    "succeeded",
+    "failed",
+    "dropped",
+    "duplicated",
+    "cutoff",
+    "callbacks",
+    "canceled",
+  ] as const;
   for (const s of before) for (const k of counters) sum[k] += s[k];
   return sum;
 }

@@ -37,7 +37,10 @@ export type TrackedJob = {
 const TYPES: Array<[PlannedJob["analysisType"], Array<Record<string, string | number>>]> = [
   ["business_analysis", [{ perspective: "buyer" }, { perspective: "seller" }]],
   ["market_intelligence", Array.from({ length: 10 }, (_, i) => ({ horizonYears: i + 1 }))],
-  ["risk_assessment", [{ riskTolerance: "low" }, { riskTolerance: "medium" }, { riskTolerance: "high" }]],
+  [
+    "risk_assessment",
+    [{ riskTolerance: "low" }, { riskTolerance: "medium" }, { riskTolerance: "high" }],
+  ],
 ];
 
 /** A small seeded PRNG (mulberry32), so a run's plan can be repeated with CHAOS_SEED. */
@@ -55,7 +58,11 @@ export function rng(seed: number): () => number {
 /** Distinct identities per visitor (5 listings × 15 type/params = 75 each), types interleaved. */
 export function planJobs(jobs: number, random: () => number): PlannedJob[] {
   const visitors = Math.max(3, Math.ceil(jobs / 25));
-  const identities = catalog.flatMap((l) => TYPES.flatMap(([analysisType, list]) => list.map((params) => ({ listingId: l.id, analysisType, params }))));
+  const identities = catalog.flatMap((l) =>
+    TYPES.flatMap(([analysisType, list]) =>
+      list.map((params) => ({ listingId: l.id, analysisType, params })),
+    ),
+  );
   const decks = Array.from({ length: visitors }, () => shuffle([...identities], random));
   return Array.from({ length: jobs }, (_, i) => ({
     visitor: i % visitors,
@@ -80,27 +87,39 @@ type StartAnswer = Awaited<ReturnType<Visitor["start"]>>;
 const START_GIVE_UP_MS = 300_000;
 
 async function startOnce(visitor: Visitor, p: PlannedJob): Promise<StartAnswer | null> {
-  const answer = await visitor.start({ listingId: p.listingId, analysisType: p.analysisType, params: p.params }).catch(() => null);
+  const answer = await visitor
+    .start({ listingId: p.listingId, analysisType: p.analysisType, params: p.params })
+    .catch(() => null);
   if (!answer || answer.res.status === 503) return null;
-  if (answer.res.status !== 202) throw new Error(`start answered ${answer.res.status}: ${JSON.stringify(answer.body)}`);
+  if (answer.res.status !== 202)
+    throw new Error(`start answered ${answer.res.status}: ${JSON.stringify(answer.body)}`);
   return answer;
 }
 
 async function start(visitor: Visitor, t: TrackedJob): Promise<string> {
   for (;;) {
-    const answers = await Promise.all(Array.from({ length: t.plan.doubleClick ? 2 : 1 }, () => startOnce(visitor, t.plan)));
+    const answers = await Promise.all(
+      Array.from({ length: t.plan.doubleClick ? 2 : 1 }, () => startOnce(visitor, t.plan)),
+    );
     const accepted = answers.filter((a): a is StartAnswer => a !== null);
     t.refusedStarts += answers.length - accepted.length;
     if (accepted.length === 2) t.doubleClickIds = accepted.map((a) => a.body.job.id);
     if (accepted.length) return accepted[0].body.job.id;
-    if (Date.now() - t.startedAt > START_GIVE_UP_MS) throw new Error(`starts refused for ${START_GIVE_UP_MS / 1000} s`);
+    if (Date.now() - t.startedAt > START_GIVE_UP_MS)
+      throw new Error(`starts refused for ${START_GIVE_UP_MS / 1000} s`);
     await sleep(500);
   }
 }
 
 const TERMINAL = ["succeeded", "failed", "canceled"];
 
-async function follow(visitor: Visitor, t: TrackedJob, jobId: string, deadlineMs: number, pollMs: number): Promise<void> {
+async function follow(
+  visitor: Visitor,
+  t: TrackedJob,
+  jobId: string,
+  deadlineMs: number,
+  pollMs: number,
+): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
     const { res, job } = await visitor.status(jobId).catch(() => ({ res: null, job: null }));
@@ -133,7 +152,17 @@ export async function runWorkload(opts: {
       return v;
     }),
   );
-  const tracked: TrackedJob[] = opts.plan.map((plan) => ({ plan, jobId: null, refusedStarts: 0, unansweredPolls: 0, doubleClickIds: [], startedAt: 0, endedAt: null, job: null, problem: null }));
+  const tracked: TrackedJob[] = opts.plan.map((plan) => ({
+    plan,
+    jobId: null,
+    refusedStarts: 0,
+    unansweredPolls: 0,
+    doubleClickIds: [],
+    startedAt: 0,
+    endedAt: null,
+    job: null,
+    problem: null,
+  }));
   let next = 0;
   let started = 0;
   const worker = async () => {
@@ -144,7 +173,11 @@ export async function runWorkload(opts: {
       try {
         const jobId = (t.jobId = await start(visitor, t));
         await opts.onStarted?.(++started);
-        if (t.plan.cancelAfterMs !== null) setTimeout(() => void visitor.post("/api/analysis/cancel", { jobId }).catch(() => {}), t.plan.cancelAfterMs);
+        if (t.plan.cancelAfterMs !== null)
+          setTimeout(
+            () => void visitor.post("/api/analysis/cancel", { jobId }).catch(() => {}),
+            t.plan.cancelAfterMs,
+          );
         await follow(visitor, t, jobId, opts.jobDeadlineMs, opts.pollMs);
       } catch (error) {
         t.problem = error instanceof Error ? error.message : String(error);

@@ -2,7 +2,15 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
 import { seriousViolations } from "./axe.ts";
-import { choose, jobState, jobStatus, launchBrowser, newVisitor, openTab, type ErrorLog } from "./browser.ts";
+import {
+  choose,
+  jobState,
+  jobStatus,
+  launchBrowser,
+  newVisitor,
+  openTab,
+  type ErrorLog,
+} from "./browser.ts";
 import { E2E_OPS_TOKEN, FAST_MS_PER_TOKEN, startE2EApp, type E2EApp } from "./harness.ts";
 
 /**
@@ -37,16 +45,25 @@ afterAll(async () => {
 });
 
 /** The data-testid of the focused element, or its tag when it has none ("BODY": focus was lost). */
-const focused = (p: Page) => p.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? document.activeElement?.tagName ?? null);
+const focused = (p: Page) =>
+  p.evaluate(
+    () =>
+      document.activeElement?.getAttribute("data-testid") ??
+      document.activeElement?.tagName ??
+      null,
+  );
 
 /** Starts the chosen analysis from the keyboard: focus on Start, Enter. Returns the job's id. */
 async function startWithKeyboard(p: Page): Promise<string> {
   await p.getByTestId("start").focus();
   await p.keyboard.press("Enter");
-  const { id } = await eventually(async () => {
-    const state = await jobState(p);
-    return state.id && (state.status === "queued" || state.status === "running") ? state : null;
-  }, { timeoutMs: 15_000 });
+  const { id } = await eventually(
+    async () => {
+      const state = await jobState(p);
+      return state.id && (state.status === "queued" || state.status === "running") ? state : null;
+    },
+    { timeoutMs: 15_000 },
+  );
   return id!;
 }
 
@@ -67,7 +84,10 @@ describe("the analysis page with axe-core, in every state of a job", () => {
   });
 
   it("failed", async () => {
-    app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "400", count: 1 }] });
+    app.openai.setKnobs({
+      latencyMsPerToken: FAST_MS_PER_TOKEN,
+      failNext: [{ kind: "400", count: 1 }],
+    });
     await choose(page, SHORT, "business_analysis");
     jobs.failed = await startWithKeyboard(page);
     await jobStatus(page, "failed");
@@ -113,14 +133,23 @@ describe("the keyboard", () => {
     const options = listings.getByRole("option");
     const title = (el: Element) => el.querySelector(".listing-title")?.textContent ?? "";
     const selected = () => listings.getByRole("option", { selected: true }).evaluate(title);
-    const names = await options.evaluateAll((els, read) => els.map((el) => el.querySelector(read)?.textContent ?? ""), ".listing-title");
+    const names = await options.evaluateAll(
+      (els, read) => els.map((el) => el.querySelector(read)?.textContent ?? ""),
+      ".listing-title",
+    );
     // One option is in the Tab order: the selected one.
-    expect(await options.evaluateAll((els) => els.filter((el) => (el as HTMLElement).tabIndex === 0).length)).toBe(1);
+    expect(
+      await options.evaluateAll(
+        (els) => els.filter((el) => (el as HTMLElement).tabIndex === 0).length,
+      ),
+    ).toBe(1);
     await listings.getByRole("option", { selected: true }).focus();
     const first = names.indexOf(await selected());
     await tab.keyboard.press("ArrowDown");
     await eventually(async () => (await selected()) === names[first + 1]);
-    expect(await tab.evaluate(() => document.activeElement?.getAttribute("aria-selected"))).toBe("true");
+    expect(await tab.evaluate(() => document.activeElement?.getAttribute("aria-selected"))).toBe(
+      "true",
+    );
     await tab.keyboard.press("End");
     await eventually(async () => (await selected()) === names.at(-1));
     await tab.keyboard.press("Home");
@@ -149,7 +178,9 @@ describe("the live region", () => {
     await choose(tab, OTHER_LONG, "risk_assessment");
     await tab.getByTestId("start").click();
     await jobStatus(tab, "succeeded");
-    await eventually(async () => (await tab.getByTestId("announcer").textContent())?.startsWith("Analysis done"));
+    await eventually(async () =>
+      (await tab.getByTestId("announcer").textContent())?.startsWith("Analysis done"),
+    );
     const spoken = await tab.evaluate(() => (window as unknown as { __spoken: string[] }).__spoken);
 
     // Seven steps for a listing of three chunks: at most one sentence each, plus queued, started and done.
@@ -157,9 +188,16 @@ describe("the live region", () => {
     expect(steps.length).toBeGreaterThanOrEqual(2);
     expect(spoken.length).toBeLessThanOrEqual(7 + 3);
     expect(spoken.at(-1)).toBe("Analysis done. The report follows.");
-    for (const line of spoken) expect(line).toMatch(/^(Analysis queued\.|Analysis started\.|Step \d of 7: .+\.|Analysis done\. The report follows\.)$/);
+    for (const line of spoken)
+      expect(line).toMatch(
+        /^(Analysis queued\.|Analysis started\.|Step \d of 7: .+\.|Analysis done\. The report follows\.)$/,
+      );
     // No other live region on the page speaks the numbers that change every moment.
-    const live = await tab.evaluate(() => [...document.querySelectorAll('[aria-live], [role="status"], [role="alert"], [role="log"]')].map((el) => el.textContent ?? ""));
+    const live = await tab.evaluate(() =>
+      [
+        ...document.querySelectorAll('[aria-live], [role="status"], [role="alert"], [role="log"]'),
+      ].map((el) => el.textContent ?? ""),
+    );
     for (const text of live) expect(text).not.toMatch(/elapsed|%/);
     await newcomer.close();
   });
@@ -170,7 +208,11 @@ describe("the live region", () => {
     expect(await page.getByTestId("announcer").textContent()).toBe("Analysis canceled.");
     await page.locator(`[data-testid="history"] li[data-job-id="${jobs.failed}"] button`).click();
     await jobStatus(page, "failed");
-    await eventually(async () => (await page.getByTestId("announcer").textContent())?.startsWith("Analysis failed. The AI provider rejected"));
+    await eventually(async () =>
+      (await page.getByTestId("announcer").textContent())?.startsWith(
+        "Analysis failed. The AI provider rejected",
+      ),
+    );
   });
 });
 
@@ -208,7 +250,8 @@ describe("the /ops pages with axe-core", () => {
     await ops.goto(`${app.url}/ops/errors`);
     await ops.getByTestId("error-group").first().waitFor({ timeout: 15_000 });
     expect(await seriousViolations(ops)).toEqual([]);
-    fingerprint = (await ops.getByTestId("error-group").first().getAttribute("data-fingerprint")) ?? "";
+    fingerprint =
+      (await ops.getByTestId("error-group").first().getAttribute("data-fingerprint")) ?? "";
     await ops.goto(`${app.url}/ops/errors/${fingerprint}`);
     await ops.getByTestId("error-group-detail").waitFor({ timeout: 15_000 });
     await ops.getByTestId("error-sample").first().waitFor();
@@ -233,7 +276,12 @@ describe("the /ops pages with axe-core", () => {
 
   it("at a phone's width too (390 px), where the tables change shape", async () => {
     await ops.setViewportSize({ width: 390, height: 844 });
-    for (const [path, ready] of [["/ops", "health-status"], ["/ops/errors", "error-group"], ["/ops/jobs", "job-row"], ["/ops/dlq", "dlq-row"]]) {
+    for (const [path, ready] of [
+      ["/ops", "health-status"],
+      ["/ops/errors", "error-group"],
+      ["/ops/jobs", "job-row"],
+      ["/ops/dlq", "dlq-row"],
+    ]) {
       await ops.goto(`${app.url}${path}`);
       await ops.getByTestId(ready).first().waitFor({ timeout: 15_000 });
       expect(await seriousViolations(ops), path).toEqual([]);

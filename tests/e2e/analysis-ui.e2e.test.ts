@@ -20,7 +20,11 @@ const suite = usePageSuite();
 const { errors } = suite;
 
 /** Opens a tab, picks listing and type, clicks Start and returns once the job view shows the job. */
-async function startIn(context: BrowserContext, listing: string, analysisType: string): Promise<{ page: Page; jobId: string }> {
+async function startIn(
+  context: BrowserContext,
+  listing: string,
+  analysisType: string,
+): Promise<{ page: Page; jobId: string }> {
   const page = await openTab(context, suite.app.url, errors);
   await choose(page, listing, analysisType);
   await page.getByTestId("start").click();
@@ -32,10 +36,13 @@ const stepIndex = (label: string) => Number(/^(\d+)\/\d+ · /.exec(label)?.[1] ?
 
 /** Waits until the job is running and its progress bar has moved past 0. */
 const moving = (page: Page) =>
-  eventually(async () => {
-    const state = await jobState(page);
-    return state.status === "running" && state.progress! > 0 ? state : null;
-  }, { timeoutMs: 30_000, intervalMs: 50 });
+  eventually(
+    async () => {
+      const state = await jobState(page);
+      return state.status === "running" && state.progress! > 0 ? state : null;
+    },
+    { timeoutMs: 30_000, intervalMs: 50 },
+  );
 
 describe("the analysis page in a real browser", () => {
   it("makes one job of a triple click on Start and of a second tab starting the same analysis", async () => {
@@ -64,7 +71,8 @@ describe("the analysis page in a real browser", () => {
     const created = (await suite.app.jobIds()).filter((id) => !jobsBefore.has(id));
     expect(created).toEqual([a.id]);
     expect(suite.app.requests.count("/api/analysis/start", since)).toBeLessThanOrEqual(2); // one per tab at most
-    for (const page of [first, second]) await expect.poll(() => page.getByTestId("history").getByRole("listitem").count()).toBe(1);
+    for (const page of [first, second])
+      await expect.poll(() => page.getByTestId("history").getByRole("listitem").count()).toBe(1);
   });
 
   it("resumes after a refresh at the progress it had reached, never from 0, and finishes", async () => {
@@ -74,10 +82,13 @@ describe("the analysis page in a real browser", () => {
 
     await page.reload();
 
-    const after = await eventually(async () => {
-      const state = await jobState(page);
-      return state.id ? state : null;
-    }, { timeoutMs: 15_000, intervalMs: 20 });
+    const after = await eventually(
+      async () => {
+        const state = await jobState(page);
+        return state.id ? state : null;
+      },
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
     expect(after.id).toBe(jobId);
     expect(after.progress).toBeGreaterThanOrEqual(before.progress!);
     expect(stepIndex(after.step!)).toBeGreaterThanOrEqual(stepIndex(before.step!));
@@ -114,14 +125,22 @@ describe("the analysis page in a real browser", () => {
     await page.getByTestId("offline").waitFor({ state: "detached", timeout: 2_000 });
     // Reconnecting refreshes at once rather than waiting out the backoff.
     await eventually(() => suite.app.requests.count(STATUS, onlineAt) > 0, { timeoutMs: 2_000 });
-    await eventually(async () => (await jobState(page)).progress! > atCut.progress!, { timeoutMs: 10_000 });
+    await eventually(async () => (await jobState(page)).progress! > atCut.progress!, {
+      timeoutMs: 10_000,
+    });
     await jobStatus(page, "succeeded");
   });
 
   it("cancels: the model stream is aborted, the job shows canceled, and Start picks it up again", async () => {
     suite.app.openai.setKnobs({ latencyMsPerToken: 60 });
     const { page, jobId } = await startIn(await suite.visitor(), LONG, "risk_assessment");
-    await eventually(() => suite.app.openai.calls().some((c) => c.metadata?.job_id === jobId && c.endedAt === undefined), { timeoutMs: 15_000 });
+    await eventually(
+      () =>
+        suite.app.openai
+          .calls()
+          .some((c) => c.metadata?.job_id === jobId && c.endedAt === undefined),
+      { timeoutMs: 15_000 },
+    );
 
     expect(await page.getByTestId("cancel").textContent()).toBe("Cancel");
     await page.getByTestId("cancel").click();
@@ -159,19 +178,28 @@ describe("the analysis page in a real browser", () => {
     await eventually(async () => (await jobState(second)).id === jobId, { timeoutMs: 10_000 });
 
     // From here on both tabs follow the job: compare what they show, and who asks the server.
-    const [firstAsked, secondAsked] = [(await recorded(first)).polls.length, (await recorded(second)).polls.length];
+    const [firstAsked, secondAsked] = [
+      (await recorded(first)).polls.length,
+      (await recorded(second)).polls.length,
+    ];
     const reachedBefore = suite.app.requests.count(STATUS);
     let samples = 0;
     for (;;) {
-      const same = await eventually(async () => {
-        const [a, b] = [await jobState(first), await jobState(second)];
-        return a.status === b.status && a.progress === b.progress && a.step === b.step ? a : null;
-      }, { timeoutMs: 1_500, intervalMs: 50 });
+      const same = await eventually(
+        async () => {
+          const [a, b] = [await jobState(first), await jobState(second)];
+          return a.status === b.status && a.progress === b.progress && a.step === b.step ? a : null;
+        },
+        { timeoutMs: 1_500, intervalMs: 50 },
+      );
       samples++;
       if (same.status === "succeeded") break;
       await first.waitForTimeout(500); // sampling interval, not a wait for the app
     }
-    const asked = [(await recorded(first)).polls.length - firstAsked, (await recorded(second)).polls.length - secondAsked];
+    const asked = [
+      (await recorded(first)).polls.length - firstAsked,
+      (await recorded(second)).polls.length - secondAsked,
+    ];
     expect(samples).toBeGreaterThan(3);
     expect(Math.min(...asked)).toBe(0);
     expect(Math.max(...asked)).toBeGreaterThan(0);
@@ -184,7 +212,9 @@ describe("the analysis page in a real browser", () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(MIN_POLL_MS - 20);
     expect(Math.max(...gaps)).toBeLessThanOrEqual(MAX_POLL_MS + 500);
     // The long listing's three chunks showed as steps ("2/7 · analyzing chunk 1 of 3").
-    const chunkSteps = (await recorded(first)).steps.filter((l) => /^\d\/7 · analyzing chunk \d of 3$/.test(l));
+    const chunkSteps = (await recorded(first)).steps.filter((l) =>
+      /^\d\/7 · analyzing chunk \d of 3$/.test(l),
+    );
     expect(chunkSteps.length).toBeGreaterThan(0);
   });
 

@@ -7,7 +7,14 @@ import { INSTRUMENT, READ_JOB, READ_RECORDED, type JobState, type Recorded } fro
 /** Debian's Chromium; no browser downloads on this machine. */
 export const CHROMIUM = "/usr/bin/chromium";
 /** Flags for Chromium as root on a closed network, quiet (no background requests of its own). */
-export const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+export const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 /** A fresh, throwaway Chromium profile directory. */
 export const tmpProfile = () => mkdtempSync(join(tmpdir(), "tabsafe-chromium-"));
@@ -31,11 +38,22 @@ export async function newVisitor(browser: Browser): Promise<BrowserContext> {
 }
 
 /** Opens the app in a new tab of `context`, waits until React has hydrated it, and collects its errors into `errors`. */
-export async function openTab(context: BrowserContext, url: string, errors: ErrorLog): Promise<Page> {
+export async function openTab(
+  context: BrowserContext,
+  url: string,
+  errors: ErrorLog,
+): Promise<Page> {
   const page = await context.newPage();
   const label = `tab ${context.pages().length}`;
   page.on("pageerror", (e) => errors.push(`${label} pageerror: ${e.message}`));
-  page.on("console", (m) => void (m.type() === "error" && errors.push(`${label} console.error: ${m.text()} (${m.location().url})`)));
+  page.on(
+    "console",
+    (m) =>
+      void (
+        m.type() === "error" &&
+        errors.push(`${label} console.error: ${m.text()} (${m.location().url})`)
+      ),
+  );
   await page.goto(url);
   await hydrated(page);
   return page;
@@ -64,4 +82,5 @@ export const jobState = (page: Page): Promise<JobState> => page.evaluate(READ_JO
 export const recorded = (page: Page): Promise<Recorded> => page.evaluate(READ_RECORDED);
 
 /** Waits until the job view shows `status`. */
-export const jobStatus = (page: Page, status: string, timeout = 60_000) => page.locator(`[data-testid="job"][data-status="${status}"]`).waitFor({ timeout });
+export const jobStatus = (page: Page, status: string, timeout = 60_000) =>
+  page.locator(`[data-testid="job"][data-status="${status}"]`).waitFor({ timeout });

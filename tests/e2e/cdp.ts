@@ -31,11 +31,27 @@ export type CdpChromium = {
 export async function launchCdpChromium(): Promise<CdpChromium> {
   const port = await freePort();
   const profile = tmpProfile();
-  const child = spawn(CHROMIUM, ["--headless=new", `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, ...CHROMIUM_FLAGS, "about:blank"], { stdio: "ignore", detached: true });
+  const child = spawn(
+    CHROMIUM,
+    [
+      "--headless=new",
+      `--remote-debugging-port=${port}`,
+      `--user-data-dir=${profile}`,
+      ...CHROMIUM_FLAGS,
+      "about:blank",
+    ],
+    { stdio: "ignore", detached: true },
+  );
   const group = ownProcessGroup(child);
-  const http = (path: string, method = "GET") => fetch(`http://127.0.0.1:${port}${path}`, { method });
+  const http = (path: string, method = "GET") =>
+    fetch(`http://127.0.0.1:${port}${path}`, { method });
   const deadline = Date.now() + 15_000;
-  while (!(await http("/json/version").then((r) => r.ok, () => false))) {
+  while (
+    !(await http("/json/version").then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (child.exitCode !== null || Date.now() > deadline) {
       group.kill("SIGKILL");
       throw new Error(`chromium did not open its DevTools port ${port}`);
@@ -71,11 +87,21 @@ async function connect(id: string, url: string): Promise<CdpTab> {
     ws.onerror = () => reject(new Error(`could not connect to tab ${id}`));
   });
   let seq = 0;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string }>();
+  const pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string }
+  >();
   const listeners = new Map<string, Array<(params: Record<string, unknown>) => void>>();
   ws.onmessage = (event) => {
-    const msg = JSON.parse(String(event.data)) as { id?: number; method?: string; params?: Record<string, unknown>; result?: unknown; error?: { message: string } };
-    if (msg.method) for (const handler of listeners.get(msg.method) ?? []) handler(msg.params ?? {});
+    const msg = JSON.parse(String(event.data)) as {
+      id?: number;
+      method?: string;
+      params?: Record<string, unknown>;
+      result?: unknown;
+      error?: { message: string };
+    };
+    if (msg.method)
+      for (const handler of listeners.get(msg.method) ?? []) handler(msg.params ?? {});
     const waiter = msg.id === undefined ? undefined : pending.get(msg.id);
     if (!waiter) return;
     pending.delete(msg.id!);
@@ -83,7 +109,8 @@ async function connect(id: string, url: string): Promise<CdpTab> {
     else waiter.resolve(msg.result);
   };
   ws.onclose = () => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`${waiter.method}: tab ${id} connection closed`));
+    for (const waiter of pending.values())
+      waiter.reject(new Error(`${waiter.method}: tab ${id} connection closed`));
     pending.clear();
   };
   const send = <T>(method: string, params: object = {}) =>
@@ -96,8 +123,14 @@ async function connect(id: string, url: string): Promise<CdpTab> {
     id,
     send,
     async evaluate<T>(expression: string) {
-      const out = await send<{ result: { value: T }; exceptionDetails?: { text: string; exception?: { description?: string } } }>("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true });
-      if (out.exceptionDetails) throw new Error(`in page: ${out.exceptionDetails.exception?.description ?? out.exceptionDetails.text}`);
+      const out = await send<{
+        result: { value: T };
+        exceptionDetails?: { text: string; exception?: { description?: string } };
+      }>("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true });
+      if (out.exceptionDetails)
+        throw new Error(
+          `in page: ${out.exceptionDetails.exception?.description ?? out.exceptionDetails.text}`,
+        );
       return out.result.value;
     },
     on(event, handler) {
@@ -111,7 +144,9 @@ async function connect(id: string, url: string): Promise<CdpTab> {
 export async function collectErrors(tab: CdpTab, label: string, errors: ErrorLog): Promise<void> {
   tab.on("Runtime.consoleAPICalled", (p) => {
     if (p.type !== "error") return;
-    const args = (p.args as Array<{ value?: unknown; description?: string }>).map((a) => a.value ?? a.description);
+    const args = (p.args as Array<{ value?: unknown; description?: string }>).map(
+      (a) => a.value ?? a.description,
+    );
     errors.push(`${label} console.error: ${args.join(" ")}`);
   });
   tab.on("Runtime.exceptionThrown", (p) => {

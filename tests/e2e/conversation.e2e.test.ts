@@ -16,8 +16,13 @@ function transcript(turns: number): string {
   const lines = ["WEBVTT", ""];
   for (let i = 0; i < turns; i++) {
     const who = i % 3 === 0 ? "Dana" : i % 3 === 1 ? "Sam" : "Priya";
-    const s = (n: number) => `00:${String(Math.floor(n / 60)).padStart(2, "0")}:${String(n % 60).padStart(2, "0")}.000`;
-    lines.push(`${s(i * 4)} --> ${s(i * 4 + 3)}`, `<v ${who}>Point ${i}: we should ship the onboarding changes before the holiday freeze.`, "");
+    const s = (n: number) =>
+      `00:${String(Math.floor(n / 60)).padStart(2, "0")}:${String(n % 60).padStart(2, "0")}.000`;
+    lines.push(
+      `${s(i * 4)} --> ${s(i * 4 + 3)}`,
+      `<v ${who}>Point ${i}: we should ship the onboarding changes before the holiday freeze.`,
+      "",
+    );
   }
   return lines.join("\n");
 }
@@ -28,7 +33,11 @@ describe("a conversation analysis in the browser", () => {
     const page = await openTab(context, suite.app.url, suite.errors);
     await page.getByTestId("subject-conversation").click();
     expect(await seriousViolations(page)).toEqual([]); // the upload form
-    await page.getByLabel("Transcript file").setInputFiles({ name: "standup.vtt", mimeType: "text/vtt", buffer: Buffer.from(transcript(90)) });
+    await page.getByLabel("Transcript file").setInputFiles({
+      name: "standup.vtt",
+      mimeType: "text/vtt",
+      buffer: Buffer.from(transcript(90)),
+    });
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     const choice = page.getByTestId("conversations").getByRole("radio", { name: /standup/ });
     await choice.waitFor();
@@ -40,18 +49,27 @@ describe("a conversation analysis in the browser", () => {
     suite.app.openai.setKnobs({ latencyMsPerToken: 4 });
     await page.getByTestId("start").click();
     const jobId = await startedJob(page);
-    expect(JSON.parse((await suite.app.jobHash(jobId))!.input)).toMatchObject({ conversationId: expect.stringMatching(/^cnv_/) });
-    await eventually(async () => ((await suite.app.jobHash(jobId))?.status === "running" ? true : null));
+    expect(JSON.parse((await suite.app.jobHash(jobId))!.input)).toMatchObject({
+      conversationId: expect.stringMatching(/^cnv_/),
+    });
+    await eventually(async () =>
+      (await suite.app.jobHash(jobId))?.status === "running" ? true : null,
+    );
     await page.reload();
     // Back on the same job, in conversation mode, without pressing anything.
-    await eventually(async () => (await page.getByTestId("job").getAttribute("data-job-id")) === jobId || null);
-    expect(await page.getByTestId("subject-conversation").getAttribute("aria-pressed")).toBe("true");
+    await eventually(
+      async () => (await page.getByTestId("job").getAttribute("data-job-id")) === jobId || null,
+    );
+    expect(await page.getByTestId("subject-conversation").getAttribute("aria-pressed")).toBe(
+      "true",
+    );
 
     await jobStatus(page, "succeeded");
     const report = page.getByTestId("result");
     await report.getByRole("img", { name: /tone/i }).waitFor();
     const speakers = report.getByRole("table").filter({ hasText: "Share of the talk" });
-    for (const name of ["Dana", "Sam", "Priya"]) expect(await speakers.textContent()).toContain(name);
+    for (const name of ["Dana", "Sam", "Priya"])
+      expect(await speakers.textContent()).toContain(name);
     expect(await seriousViolations(page)).toEqual([]); // the report, its chart and tables
     expect(suite.errors).toEqual([]);
   });

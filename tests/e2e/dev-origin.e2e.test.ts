@@ -17,7 +17,11 @@ let stack: DevStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = startDevStack({ ports: await devPorts(), dataDir, env: { OPENAI_SIM_LATENCY_MS_PER_TOKEN: "2" } });
+  stack = startDevStack({
+    ports: await devPorts(),
+    dataDir,
+    env: { OPENAI_SIM_LATENCY_MS_PER_TOKEN: "2" },
+  });
   await stack.ready();
   // next dev compiles the page on its first request; a browser waiting on that would time out.
   await fetch(`${stack.url}/`).then((r) => r.text());
@@ -33,7 +37,10 @@ afterAll(async () => {
 function watchDevResources(page: Page) {
   const refused: string[] = [];
   const sockets: Array<{ url: string; frames: number; error: string | null }> = [];
-  page.on("response", (r) => void (r.status() === 403 && refused.push(`${r.status()} ${new URL(r.url()).pathname}`)));
+  page.on(
+    "response",
+    (r) => void (r.status() === 403 && refused.push(`${r.status()} ${new URL(r.url()).pathname}`)),
+  );
   page.on("websocket", (ws) => {
     const socket = { url: ws.url(), frames: 0, error: null as string | null };
     sockets.push(socket);
@@ -53,8 +60,13 @@ describe("npm run dev from any origin", () => {
 
     // openTab waits until React owns the Start button: what a page refused dev resources never gets to.
     const page = await openTab(visitor, stack.url, errors).catch((error: unknown) => {
-      const blocked = stack.output().split("\n").filter((l) => l.includes("Blocked cross-origin"));
-      throw new Error(`the page did not hydrate (${error instanceof Error ? error.message.split("\n")[0] : error}); refused: ${JSON.stringify(watched[0]?.refused)}; next dev: ${blocked.join(" | ")}`);
+      const blocked = stack
+        .output()
+        .split("\n")
+        .filter((l) => l.includes("Blocked cross-origin"));
+      throw new Error(
+        `the page did not hydrate (${error instanceof Error ? error.message.split("\n")[0] : error}); refused: ${JSON.stringify(watched[0]?.refused)}; next dev: ${blocked.join(" | ")}`,
+      );
     });
     await choose(page, "Harbor Street Coffee Roasters", "risk_assessment");
     await page.getByTestId("start").click();

@@ -44,9 +44,15 @@ export type DevStack = {
  * unless `env` overrides it. The test runner's NODE_ENV and any REDIS_URL are not passed on:
  * next dev sets its own, and the stack must start its private redis-server.
  */
-export function startDevStack(opts: { ports: DevPorts; dataDir: string; env?: Record<string, string> }): DevStack {
+export function startDevStack(opts: {
+  ports: DevPorts;
+  dataDir: string;
+  env?: Record<string, string>;
+}): DevStack {
   const { ports } = opts;
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_ENV" && !k.startsWith("VITEST")));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k !== "NODE_ENV" && !k.startsWith("VITEST")),
+  );
   const env: Record<string, string | undefined> = {
     ...inherited,
     PORT: String(ports.app),
@@ -59,7 +65,12 @@ export function startDevStack(opts: { ports: DevPorts; dataDir: string; env?: Re
     LOG_LEVEL: "warn",
     ...opts.env,
   };
-  const child = spawn(process.execPath, [START], { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, [START], {
+    cwd: ROOT,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let output = "";
   const keep = (d: Buffer) => void (output = (output + d.toString()).slice(-12_000));
   child.stdout?.on("data", keep);
@@ -73,12 +84,22 @@ export function startDevStack(opts: { ports: DevPorts; dataDir: string; env?: Re
     async ready(timeoutMs = 120_000) {
       await eventually(
         async () => {
-          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`npm run dev exited (${child.exitCode ?? child.signalCode}):\n${output}`);
-          return (await fetch(`${url}/api/listings`).then((r) => r.ok, () => false)) || null;
+          if (child.exitCode !== null || child.signalCode !== null)
+            throw new Error(
+              `npm run dev exited (${child.exitCode ?? child.signalCode}):\n${output}`,
+            );
+          return (
+            (await fetch(`${url}/api/listings`).then(
+              (r) => r.ok,
+              () => false,
+            )) || null
+          );
         },
         { timeoutMs, intervalMs: 250 },
       ).catch((error: unknown) => {
-        throw new Error(`npm run dev did not answer ${url}/api/listings within ${timeoutMs / 1000} s (${error instanceof Error ? error.message : error}):\n${output}`);
+        throw new Error(
+          `npm run dev did not answer ${url}/api/listings within ${timeoutMs / 1000} s (${error instanceof Error ? error.message : error}):\n${output}`,
+        );
       });
     },
     stop: () => group.stop(),
@@ -87,7 +108,9 @@ export function startDevStack(opts: { ports: DevPorts; dataDir: string; env?: Re
       // the whole stack is every descendant of dev/start.ts, found before anyone is killed.
       const pids = [child.pid!, ...descendants(child.pid!)];
       const own = processGroup(process.pid);
-      const groups = new Set(pids.map(processGroup).filter((g): g is number => g !== null && g !== own));
+      const groups = new Set(
+        pids.map(processGroup).filter((g): g is number => g !== null && g !== own),
+      );
       const commands = pids.map((pid) => ({ pid, command: commandOf(pid) }));
       for (const target of [...[...groups].map((g) => -g), ...pids]) {
         try {
@@ -139,7 +162,7 @@ function descendants(pid: number): number[] {
   }
   const found: number[] = [];
   const walk = (p: number) => {
-    for (const [child, parent] of parentOf) if (parent === p) (found.push(child), walk(child));
+    for (const [child, parent] of parentOf) if (parent === p) found.push(child), walk(child);
   };
   walk(pid);
   return found;

@@ -7,7 +7,16 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const NEXT_BIN = join(ROOT, "node_modules", "next", "dist", "bin", "next");
 
 /** What the production build is made from; a newer file here means the build is stale. */
-const SOURCES = ["app", "components", "hooks", "lib", "proxy.ts", "next.config.ts", "package.json", "tsconfig.json"];
+const SOURCES = [
+  "app",
+  "components",
+  "hooks",
+  "lib",
+  "proxy.ts",
+  "next.config.ts",
+  "package.json",
+  "tsconfig.json",
+];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
@@ -42,6 +51,7 @@ export default function setup(): void {
     encoding: "utf8",
     env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
   });
-  if (result.status !== 0) throw new Error(`next build failed (${reason}):\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`next build failed (${reason}):\n${result.stdout}\n${result.stderr}`);
   console.log(`e2e: next build (${reason}) took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -58,9 +58,19 @@ export async function startE2EApp(): Promise<E2EApp> {
     stops.push(redis.stop);
     const redisLink = await startOutageProxy(redis.url);
     stops.push(redisLink.stop);
-    const qstash = await startQStash({ port: 0, token, currentSigningKey: keys.current, nextSigningKey: keys.next, redisUrl: redis.redisUrl });
+    const qstash = await startQStash({
+      port: 0,
+      token,
+      currentSigningKey: keys.current,
+      nextSigningKey: keys.next,
+      redisUrl: redis.redisUrl,
+    });
     stops.push(qstash.stop);
-    const openai = await startOpenAISimulator({ port: 0, apiKey: token, knobs: { latencyMsPerToken: FAST_MS_PER_TOKEN } });
+    const openai = await startOpenAISimulator({
+      port: 0,
+      apiKey: token,
+      knobs: { latencyMsPerToken: FAST_MS_PER_TOKEN },
+    });
     stops.push(openai.stop);
     const appPort = await freePort();
     const requests = await startCountingProxy(appPort);
@@ -105,7 +115,12 @@ export async function startE2EApp(): Promise<E2EApp> {
     stops.push(next.stop);
     await next.ready(`${requests.url}/api/listings`);
 
-    const client = new Redis({ url: redis.url, token, automaticDeserialization: false, enableTelemetry: false });
+    const client = new Redis({
+      url: redis.url,
+      token,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    });
     const prefix = env.REDIS_KEY_PREFIX;
     return {
       url: requests.url,
@@ -119,7 +134,10 @@ export async function startE2EApp(): Promise<E2EApp> {
         const ids: string[] = [];
         let cursor = "0";
         do {
-          const [nextCursor, found] = await client.scan(cursor, { match: `${prefix}job:*`, count: 1000 });
+          const [nextCursor, found] = await client.scan(cursor, {
+            match: `${prefix}job:*`,
+            count: 1000,
+          });
           cursor = String(nextCursor);
           for (const key of found) {
             const rest = key.slice(`${prefix}job:`.length);
@@ -132,7 +150,9 @@ export async function startE2EApp(): Promise<E2EApp> {
         // Without automatic deserialization the SDK hands back HGETALL's flat [field, value, …] reply.
         const flat = (await client.hgetall(`${prefix}job:${id}`)) as unknown as string[] | null;
         if (!flat?.length) return null;
-        return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]));
+        return Object.fromEntries(
+          Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]),
+        );
       },
       stop,
     };
@@ -143,13 +163,20 @@ export async function startE2EApp(): Promise<E2EApp> {
 }
 
 /** `next start` on Node 24 (this process's own binary) in its own process group, stopped as a group. */
-async function startNext(port: number, env: Record<string, string>): Promise<{ ready(url: string): Promise<void>; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
+async function startNext(
+  port: number,
+  env: Record<string, string>,
+): Promise<{ ready(url: string): Promise<void>; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [NEXT_BIN, "start", "--port", String(port), "--hostname", "127.0.0.1"],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
   let output = "";
   const keep = (d: Buffer) => void (output = (output + d.toString()).slice(-8_000));
   child.stdout?.on("data", keep);
@@ -160,8 +187,15 @@ async function startNext(port: number, env: Record<string, string>): Promise<{ r
     async ready(url) {
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
-        if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
-        if (await fetch(url).then((r) => r.ok, () => false)) return;
+        if (child.exitCode !== null)
+          throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
+        if (
+          await fetch(url).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          return;
         await new Promise((r) => setTimeout(r, 150));
       }
       throw new Error(`next start did not answer ${url} within 60 s:\n${output}`);

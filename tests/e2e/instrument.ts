@@ -64,4 +64,10 @@ export const READ_JOB = `(() => {
   };
 })()`;
 
-export type JobState = { id: string | null; status: string | null; progress: number | null; step: string | null; hasResult: boolean };
+export type JobState = {
+  id: string | null;
+  status: string | null;
+  progress: number | null;
+  step: string | null;
+  hasResult: boolean;
+};

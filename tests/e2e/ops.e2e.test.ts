@@ -22,15 +22,30 @@ beforeAll(async () => {
   app = await startE2EApp();
   browser = await launchBrowser();
   const visitor = new Visitor(app.url);
-  const { listings } = (await (await visitor.request("/api/listings")).json()) as { listings: Array<{ id: string }> };
+  const { listings } = (await (await visitor.request("/api/listings")).json()) as {
+    listings: Array<{ id: string }>;
+  };
   const [first, second] = listings;
 
   const ok = await visitor.start({ listingId: first.id, analysisType: "risk_assessment" });
-  succeeded = await waitForStatus(visitor, ok.body.job.id, ["succeeded", "failed", "canceled"], 60_000);
+  succeeded = await waitForStatus(
+    visitor,
+    ok.body.job.id,
+    ["succeeded", "failed", "canceled"],
+    60_000,
+  );
 
-  app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "content_filter", count: 1 }] });
+  app.openai.setKnobs({
+    latencyMsPerToken: FAST_MS_PER_TOKEN,
+    failNext: [{ kind: "content_filter", count: 1 }],
+  });
   const bad = await visitor.start({ listingId: second.id, analysisType: "business_analysis" });
-  failed = await waitForStatus(visitor, bad.body.job.id, ["succeeded", "failed", "canceled"], 60_000);
+  failed = await waitForStatus(
+    visitor,
+    bad.body.job.id,
+    ["succeeded", "failed", "canceled"],
+    60_000,
+  );
   app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN });
 });
 afterAll(async () => {
@@ -42,7 +57,10 @@ afterAll(async () => {
 /** Records console errors and uncaught exceptions of `page` into `log`, labelled. */
 function watch(page: Page, label: string, log: ErrorLog): void {
   page.on("pageerror", (e) => log.push(`${label} pageerror: ${e.message}`));
-  page.on("console", (m) => void (m.type() === "error" && log.push(`${label} console.error: ${m.text()}`)));
+  page.on(
+    "console",
+    (m) => void (m.type() === "error" && log.push(`${label} console.error: ${m.text()}`)),
+  );
 }
 
 /** Opens an /ops path and waits until React has hydrated the header (sign-in or sign-out button). */
@@ -51,7 +69,9 @@ async function open(context: BrowserContext, path: string, log: ErrorLog = error
   watch(page, path, log);
   await page.goto(`${app.url}${path}`);
   await page.waitForFunction(() => {
-    const button = document.querySelector('[data-testid="ops-signout"], [data-testid="ops-signin-submit"]');
+    const button = document.querySelector(
+      '[data-testid="ops-signout"], [data-testid="ops-signin-submit"]',
+    );
     return !!button && Object.keys(button).some((k) => k.startsWith("__reactProps"));
   });
   return page;
@@ -72,11 +92,16 @@ async function signedIn(): Promise<BrowserContext> {
 
 /** Marks a recharts chart actually drew in its plot (not its legend): bars, line curves or dots with geometry. */
 const drawn = (page: Page, id: string) =>
-  page.locator(`[data-testid="chart-${id}"] .recharts-wrapper > svg`).evaluate((svg) =>
-    [...svg.querySelectorAll("path.recharts-rectangle, path.recharts-line-curve, circle.recharts-line-dot, circle.recharts-dot")].filter(
-      (el) => el.tagName === "circle" || (el.getAttribute("d") ?? "").length > 4,
-    ).length,
-  );
+  page
+    .locator(`[data-testid="chart-${id}"] .recharts-wrapper > svg`)
+    .evaluate(
+      (svg) =>
+        [
+          ...svg.querySelectorAll(
+            "path.recharts-rectangle, path.recharts-line-curve, circle.recharts-line-dot, circle.recharts-dot",
+          ),
+        ].filter((el) => el.tagName === "circle" || (el.getAttribute("d") ?? "").length > 4).length,
+    );
 
 describe("the ops dashboard", () => {
   it("ran the two analyses it inspects: one succeeded, one failed for good", () => {
@@ -102,7 +127,8 @@ describe("the ops dashboard", () => {
       expect(await page.getByTestId("ops-signout").count()).toBe(0);
       // The only errors are the browser's own reports of the two refused requests.
       expect(expected.length).toBeGreaterThan(0);
-      for (const line of expected) expect(line).toMatch(/console\.error: Failed to load resource: .*401/);
+      for (const line of expected)
+        expect(line).toMatch(/console\.error: Failed to load resource: .*401/);
     } finally {
       await context.close();
     }
@@ -114,7 +140,9 @@ describe("the ops dashboard", () => {
       await page.getByTestId(`chart-${id}`).getByRole("heading").waitFor();
       await expect.poll(() => drawn(page, id), { timeout: 15_000 }).toBeGreaterThan(0);
     }
-    await expect.poll(() => page.getByTestId("stat-succeeded-value").textContent(), { timeout: 15_000 }).toBe("1");
+    await expect
+      .poll(() => page.getByTestId("stat-succeeded-value").textContent(), { timeout: 15_000 })
+      .toBe("1");
     await expect.poll(() => page.getByTestId("stat-failed-value").textContent()).toBe("1");
     expect(await page.getByTestId("by-type").textContent()).toContain("business analysis");
     await page.getByTestId("health-status").waitFor();
@@ -124,16 +152,29 @@ describe("the ops dashboard", () => {
   it("colors each rate tile exactly as its alert rule judges it, and a content-policy failure leaves health healthy", async () => {
     const page = await open(await signedIn(), "/ops?window=15"); // the alert window: tiles and rules see the same jobs
     await page.getByTestId("health-status").waitFor({ timeout: 15_000 });
-    await expect.poll(() => page.getByTestId("stat-failed-value").textContent(), { timeout: 15_000 }).toBe("1");
-    for (const [tile, rule] of [["success-rate", "success_rate"], ["error-rate", "error_rate"], ["api-response", "avg_response_time"]]) {
-      const red = (await page.getByTestId(`stat-${tile}-value`).getAttribute("class"))?.includes("tone-text-bad");
-      const firing = (await page.locator(`[data-testid="alert"][data-rule="${rule}"]`).getAttribute("data-state")) === "active";
+    await expect
+      .poll(() => page.getByTestId("stat-failed-value").textContent(), { timeout: 15_000 })
+      .toBe("1");
+    for (const [tile, rule] of [
+      ["success-rate", "success_rate"],
+      ["error-rate", "error_rate"],
+      ["api-response", "avg_response_time"],
+    ]) {
+      const red = (await page.getByTestId(`stat-${tile}-value`).getAttribute("class"))?.includes(
+        "tone-text-bad",
+      );
+      const firing =
+        (await page
+          .locator(`[data-testid="alert"][data-rule="${rule}"]`)
+          .getAttribute("data-state")) === "active";
       expect(red, tile).toBe(firing);
     }
     // The only failure was the listing's (content policy): no alert, not even the DLQ's, and healthy.
     expect(await page.locator('[data-testid="alert"][data-state="active"]').count()).toBe(0);
     expect(await page.getByTestId("health-status").textContent()).toBe("healthy");
-    expect(await page.getByTestId("stat-failed-value").getAttribute("class")).not.toContain("tone-text-bad");
+    expect(await page.getByTestId("stat-failed-value").getAttribute("class")).not.toContain(
+      "tone-text-bad",
+    );
     await page.close();
   });
 
@@ -142,14 +183,23 @@ describe("the ops dashboard", () => {
       const context = await signedIn();
       const fits = async (page: Page, table: string) => {
         await page.getByTestId(table).locator("tbody tr").first().waitFor({ timeout: 15_000 });
-        const [scroll, client] = await page.getByTestId(table).evaluate((el) => [el.parentElement!.scrollWidth, el.parentElement!.clientWidth]);
+        const [scroll, client] = await page
+          .getByTestId(table)
+          .evaluate((el) => [el.parentElement!.scrollWidth, el.parentElement!.clientWidth]);
         expect(scroll, `${table} at ${width} px`).toBeLessThanOrEqual(client);
       };
-      const pageFits = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+      const pageFits = (page: Page) =>
+        page.evaluate(
+          () => document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+        );
       const overview = await context.newPage();
       await overview.setViewportSize({ width, height: 900 });
       await overview.goto(`${app.url}/ops?window=15`);
-      await expect.poll(() => overview.getByTestId("tokens").locator("tbody tr td").count(), { timeout: 15_000 }).toBeGreaterThan(1);
+      await expect
+        .poll(() => overview.getByTestId("tokens").locator("tbody tr td").count(), {
+          timeout: 15_000,
+        })
+        .toBeGreaterThan(1);
       for (const table of ["by-type", "tokens"]) await fits(overview, table);
       expect(await pageFits(overview)).toBe(true);
       await overview.close();
@@ -168,9 +218,13 @@ describe("the ops dashboard", () => {
     const page = await open(await signedIn(), "/ops/errors");
     const group = page.getByTestId("error-group").filter({ hasText: failed.error!.code });
     await group.first().waitFor({ timeout: 15_000 });
-    expect(await page.getByTestId("error-groups").textContent()).not.toMatch(/<(n|id|uuid|hex|text)>/);
+    expect(await page.getByTestId("error-groups").textContent()).not.toMatch(
+      /<(n|id|uuid|hex|text)>/,
+    );
     // A content-policy refusal is the listing's doing, and says so.
-    expect(await group.first().getByTestId("group-cause").textContent()).toBe("caused by the listing");
+    expect(await group.first().getByTestId("group-cause").textContent()).toBe(
+      "caused by the listing",
+    );
     await page.close();
   });
 
@@ -182,7 +236,10 @@ describe("the ops dashboard", () => {
 
     await group.first().getByRole("link", { name: code, exact: true }).click();
     await page.waitForURL(/\/ops\/errors\/[^/]+$/);
-    await page.locator(`[data-testid="error-sample"][data-job-id="${failed.id}"]`).first().waitFor({ timeout: 15_000 });
+    await page
+      .locator(`[data-testid="error-sample"][data-job-id="${failed.id}"]`)
+      .first()
+      .waitFor({ timeout: 15_000 });
     expect(await page.getByTestId("group-status").textContent()).toBe("open");
 
     await page.getByTestId("resolve").click();
@@ -202,7 +259,9 @@ describe("the ops dashboard", () => {
     await page.getByTestId("job-search").fill(failed.id);
     await page.getByTestId("job-search-submit").click();
     await page.waitForURL(`**/ops/jobs/${failed.id}`);
-    await page.locator('[data-testid="job-detail"][data-status="failed"]').waitFor({ timeout: 15_000 });
+    await page
+      .locator('[data-testid="job-detail"][data-status="failed"]')
+      .waitFor({ timeout: 15_000 });
     await expect.poll(() => page.getByTestId("job-step").count()).toBeGreaterThan(0);
     expect(await page.getByTestId("job-steps").textContent()).toContain("prepare");
     const messageId = (await page.getByTestId("job-message-id").textContent())?.trim() ?? "";

@@ -1,7 +1,15 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.ts";
-import { choose, jobState, jobStatus, launchBrowser, newVisitor, openTab, type ErrorLog } from "./browser.ts";
+import {
+  choose,
+  jobState,
+  jobStatus,
+  launchBrowser,
+  newVisitor,
+  openTab,
+  type ErrorLog,
+} from "./browser.ts";
 import { startE2EApp, type E2EApp } from "./harness.ts";
 
 /**
@@ -30,15 +38,20 @@ describe("the analysis page when Redis is unreachable", () => {
     const page = await openTab(person, app.url, errors);
     await choose(page, "Northwind Family Bakery", "risk_assessment");
     await page.getByTestId("start").click();
-    const before = await eventually(async () => {
-      const state = await jobState(page);
-      return state.status === "running" && state.progress! > 0 ? state : null;
-    }, { timeoutMs: 30_000, intervalMs: 50 });
+    const before = await eventually(
+      async () => {
+        const state = await jobState(page);
+        return state.status === "running" && state.progress! > 0 ? state : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
 
     await app.redisLink.down();
     const banner = page.getByTestId("reconnecting");
     await banner.waitFor({ timeout: 30_000 });
-    expect(await banner.textContent()).toMatch(/Reconnecting… tabsafe cannot reach its storage right now\. Your analysis is safe/);
+    expect(await banner.textContent()).toMatch(
+      /Reconnecting… tabsafe cannot reach its storage right now\. Your analysis is safe/,
+    );
     const during = await jobState(page);
     expect(during.id).toBe(before.id); // the same job, still shown as it was
     expect(during.status).toBe("running");

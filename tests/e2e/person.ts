@@ -16,14 +16,20 @@ export type PersonTab = CdpTab & {
 };
 
 /** Opens the app in a new (front) tab, instrumented (instrument.ts), and waits until it has hydrated. */
-export async function openPersonTab(chrome: CdpChromium, url: string, errors: ErrorLog, label = "tab"): Promise<PersonTab> {
+export async function openPersonTab(
+  chrome: CdpChromium,
+  url: string,
+  errors: ErrorLog,
+  label = "tab",
+): Promise<PersonTab> {
   const tab = await chrome.newTab();
   await collectErrors(tab, label, errors);
   await tab.send("Page.enable");
   await tab.send("Page.addScriptToEvaluateOnNewDocument", { source: INSTRUMENT });
   await tab.send("Page.navigate", { url });
   await eventually(
-    () => tab.evaluate<boolean>(`(() => {
+    () =>
+      tab.evaluate<boolean>(`(() => {
       const button = document.querySelector('[data-testid="start"], [data-testid="cancel"]');
       return !!button && Object.keys(button).some((k) => k.startsWith("__reactProps"));
     })()`),
@@ -42,7 +48,11 @@ export async function openPersonTab(chrome: CdpChromium, url: string, errors: Er
         set.call(select, ${JSON.stringify(analysisType)});
         select.dispatchEvent(new Event("change", { bubbles: true }));
       })()`);
-      await eventually(() => tab.evaluate<boolean>(`document.querySelector('[data-testid="analysis-type"]').value === ${JSON.stringify(analysisType)} && !!document.querySelector('[role="option"][aria-selected="true"]')?.textContent.includes(${JSON.stringify(listingTitle)})`));
+      await eventually(() =>
+        tab.evaluate<boolean>(
+          `document.querySelector('[data-testid="analysis-type"]').value === ${JSON.stringify(analysisType)} && !!document.querySelector('[role="option"][aria-selected="true"]')?.textContent.includes(${JSON.stringify(listingTitle)})`,
+        ),
+      );
     },
     /** Clicks the element with `testId` and returns when, in the page's clock (ms). */
     click: (testId: string) =>

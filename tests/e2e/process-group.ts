@@ -5,7 +5,10 @@ import type { ChildProcess } from "node:child_process";
  * group (SIGTERM, then SIGKILL after 5 s), and if the test process dies without calling it, the
  * group is killed on the way out, so no browser or server outlives a run.
  */
-export function ownProcessGroup(child: ChildProcess): { kill(signal: NodeJS.Signals): void; stop(): Promise<void> } {
+export function ownProcessGroup(child: ChildProcess): {
+  kill(signal: NodeJS.Signals): void;
+  stop(): Promise<void>;
+} {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const kill = (signal: NodeJS.Signals) => {
     try {

@@ -21,13 +21,27 @@ export type CountingProxy = {
 export async function startCountingProxy(targetPort: number): Promise<CountingProxy> {
   const log: Hit[] = [];
   const server = createServer((req, res) => {
-    const hit: Hit = { at: Date.now(), method: req.method ?? "GET", path: (req.url ?? "/").split("?")[0], status: 0 };
+    const hit: Hit = {
+      at: Date.now(),
+      method: req.method ?? "GET",
+      path: (req.url ?? "/").split("?")[0],
+      status: 0,
+    };
     log.push(hit);
-    const upstream = request({ host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      hit.status = answer.statusCode ?? 0;
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      {
+        host: "127.0.0.1",
+        port: targetPort,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        hit.status = answer.statusCode ?? 0;
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+        answer.pipe(res);
+      },
+    );
     upstream.on("error", () => {
       if (!res.headersSent) res.writeHead(502);
       res.end();

@@ -69,26 +69,39 @@ describe("the analysis page tells the truth", () => {
         labels.map((label) => {
           const input = label.querySelector("input")!.getBoundingClientRect();
           const lineHeight = parseFloat(getComputedStyle(label).lineHeight) || 20;
-          return { checkbox: input.width, lines: label.getBoundingClientRect().height / lineHeight, text: label.textContent };
+          return {
+            checkbox: input.width,
+            lines: label.getBoundingClientRect().height / lineHeight,
+            text: label.textContent,
+          };
         }),
       )) {
         expect(box.checkbox, box.text ?? "").toBeLessThanOrEqual(24);
         expect(box.lines, box.text ?? "").toBeLessThan(2.5);
       }
-      expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+      expect(
+        await page.evaluate(
+          () => document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+        ),
+      ).toBe(true);
     });
   }
 
   it("offers no Retry on a content-policy failure, and says why and what to do instead", async () => {
     const page = await freshPage();
     await choose(page, SHORT, "risk_assessment");
-    suite.app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "content_filter", count: 1 }] });
+    suite.app.openai.setKnobs({
+      latencyMsPerToken: FAST_MS_PER_TOKEN,
+      failNext: [{ kind: "content_filter", count: 1 }],
+    });
     await started(page);
     await jobStatus(page, "failed");
     const failure = page.getByTestId("job-error");
     expect(await failure.getAttribute("data-code")).toBe("content_policy");
     expect(await failure.textContent()).toContain("The AI provider declined to analyse this text");
-    expect(await page.getByTestId("job-error-advice").textContent()).toBe("Retrying would get the same answer. Edit the listing or pick another.");
+    expect(await page.getByTestId("job-error-advice").textContent()).toBe(
+      "Retrying would get the same answer. Edit the listing or pick another.",
+    );
     expect(await page.getByTestId("retry").count()).toBe(0);
     await expect.poll(() => page.getByTestId("start").isEnabled()).toBe(true); // another listing can be started
   });
@@ -96,7 +109,10 @@ describe("the analysis page tells the truth", () => {
   it("offers no Retry either on a request the provider rejects: the same request gets the same answer", async () => {
     const page = await freshPage();
     await choose(page, SHORT, "business_analysis");
-    suite.app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "400", count: 1 }] });
+    suite.app.openai.setKnobs({
+      latencyMsPerToken: FAST_MS_PER_TOKEN,
+      failNext: [{ kind: "400", count: 1 }],
+    });
     await started(page);
     await jobStatus(page, "failed");
     expect(await page.getByTestId("retry").count()).toBe(0);
@@ -107,7 +123,10 @@ describe("the analysis page tells the truth", () => {
     const page = await freshPage();
     await choose(page, SHORT, "market_intelligence");
     // The answer and its one repair both come back as broken JSON: invalid_output.
-    suite.app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN, failNext: [{ kind: "invalid_json", count: 2 }] });
+    suite.app.openai.setKnobs({
+      latencyMsPerToken: FAST_MS_PER_TOKEN,
+      failNext: [{ kind: "invalid_json", count: 2 }],
+    });
     const jobId = await started(page);
     await jobStatus(page, "failed");
     expect(await page.getByTestId("job-error").getAttribute("data-code")).toBe("invalid_output");
@@ -127,13 +146,16 @@ describe("the analysis page tells the truth", () => {
     const note = page.getByTestId("job-canceled");
     await note.waitFor();
     const colors = await page.evaluate(() => {
-      const color = (selector: string, property: "color" | "backgroundColor") => getComputedStyle(document.querySelector(selector)!)[property];
+      const color = (selector: string, property: "color" | "backgroundColor") =>
+        getComputedStyle(document.querySelector(selector)!)[property];
       const bad = getComputedStyle(document.documentElement).getPropertyValue("--bad").trim();
       const probe = document.createElement("span");
       probe.style.color = bad;
       document.body.append(probe);
       const badRgb = getComputedStyle(probe).color;
-      probe.style.color = getComputedStyle(document.documentElement).getPropertyValue("--bad-bg").trim();
+      probe.style.color = getComputedStyle(document.documentElement)
+        .getPropertyValue("--bad-bg")
+        .trim();
       const badBgRgb = getComputedStyle(probe).color;
       probe.remove();
       return {
@@ -160,11 +182,19 @@ describe("the analysis page tells the truth", () => {
     const jobId = await started(page);
     // The bar and the job's history row, read in one go (no render can fall between them).
     const read = () =>
-      page.evaluate((id) => ({
-        status: document.querySelector('[data-testid="job"]')?.getAttribute("data-status"),
-        bar: document.querySelector('[data-testid="job"] [role="progressbar"]')?.getAttribute("aria-valuenow"),
-        row: document.querySelector(`[data-testid="history"] li[data-job-id="${id}"] [data-testid="history-status"]`)?.textContent ?? null,
-      }), jobId);
+      page.evaluate(
+        (id) => ({
+          status: document.querySelector('[data-testid="job"]')?.getAttribute("data-status"),
+          bar: document
+            .querySelector('[data-testid="job"] [role="progressbar"]')
+            ?.getAttribute("aria-valuenow"),
+          row:
+            document.querySelector(
+              `[data-testid="history"] li[data-job-id="${id}"] [data-testid="history-status"]`,
+            )?.textContent ?? null,
+        }),
+        jobId,
+      );
     const seen: number[] = [];
     for (let now = await read(); now.status !== "succeeded"; now = await read()) {
       if (now.status === "running" && now.row !== null) {
@@ -176,7 +206,15 @@ describe("the analysis page tells the truth", () => {
     // It moved while listed (the first step's value stayed up there before).
     expect(seen.length).toBeGreaterThanOrEqual(3);
     expect(Math.max(...seen)).toBeGreaterThanOrEqual(40);
-    await expect.poll(() => page.locator(`[data-testid="history"] li[data-job-id="${jobId}"] [data-testid="history-status"]`).textContent()).toBe("succeeded");
+    await expect
+      .poll(() =>
+        page
+          .locator(
+            `[data-testid="history"] li[data-job-id="${jobId}"] [data-testid="history-status"]`,
+          )
+          .textContent(),
+      )
+      .toBe("succeeded");
   });
 
   it("logged no console error and threw no uncaught exception in any page above", () => {

@@ -42,12 +42,22 @@ async function startIn(tab: PersonTab, type: string): Promise<string> {
 
 /** When the page first showed `status`, in its clock. */
 const shownAt = (tab: PersonTab, status: string, timeoutMs = 120_000) =>
-  eventually(async () => (await tab.recorded()).statuses.find((x) => x.status === status)?.at ?? null, { timeoutMs, intervalMs: 50 });
-const endedAt = async (id: string) => eventually(async () => Number((await app.jobHash(id))?.finishedAt) || null, { timeoutMs: 120_000, intervalMs: 50 });
+  eventually(
+    async () => (await tab.recorded()).statuses.find((x) => x.status === status)?.at ?? null,
+    { timeoutMs, intervalMs: 50 },
+  );
+const endedAt = async (id: string) =>
+  eventually(async () => Number((await app.jobHash(id))?.finishedAt) || null, {
+    timeoutMs: 120_000,
+    intervalMs: 50,
+  });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function meets(lags: number[], targetMs: number): void {
-  expect(lags.every((l) => l >= 0), `lags ${lags.join(", ")} ms`).toBe(true);
+  expect(
+    lags.every((l) => l >= 0),
+    `lags ${lags.join(", ")} ms`,
+  ).toBe(true);
   expect(median(lags), `lags ${lags.join(", ")} ms`).toBeLessThanOrEqual(targetMs);
   expect(Math.max(...lags), `lags ${lags.join(", ")} ms`).toBeLessThanOrEqual(2 * targetMs);
 }
@@ -62,10 +72,13 @@ describe("what a person sees, and how soon", () => {
       const id = await startIn(tab, type);
       if (i > 0) {
         // The synthesis runs faster than the chunks did: the estimate the page was given runs high.
-        await eventually(async () => {
-          const step = (await app.jobHash(id))?.step;
-          return step && JSON.parse(step).name === "synthesize" ? true : null;
-        }, { timeoutMs: 60_000, intervalMs: 25 });
+        await eventually(
+          async () => {
+            const step = (await app.jobHash(id))?.step;
+            return step && JSON.parse(step).name === "synthesize" ? true : null;
+          },
+          { timeoutMs: 60_000, intervalMs: 25 },
+        );
         app.openai.setKnobs({ latencyMsPerToken: 10 });
       }
       lags.push((await shownAt(tab, "succeeded")) - (await endedAt(id)));
@@ -81,14 +94,23 @@ describe("what a person sees, and how soon", () => {
       app.openai.setKnobs({ latencyMsPerToken: 20 });
       const { chrome, tab } = await person(`cancel ${i}`);
       const id = await startIn(tab, "business_analysis");
-      await eventually(async () => ((await tab.job()).progress ?? 0) > 5, { timeoutMs: 30_000, intervalMs: 50 });
+      await eventually(async () => ((await tab.job()).progress ?? 0) > 5, {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      });
       const clicked = await tab.click("cancel");
-      const canceling = await eventually(async () => (await tab.recorded()).statuses.find((x) => x.text === "Canceling…")?.at ?? null, { timeoutMs: 5_000, intervalMs: 20 });
+      const canceling = await eventually(
+        async () =>
+          (await tab.recorded()).statuses.find((x) => x.text === "Canceling…")?.at ?? null,
+        { timeoutMs: 5_000, intervalMs: 20 },
+      );
       const shown = await shownAt(tab, "canceled", 30_000);
       toCanceling.push(canceling - clicked);
       stopToShown.push(shown - (await endedAt(id)));
       // Polls between the click and Canceled shown came at the canceling pace, not the ETA's.
-      const polls = (await tab.recorded()).polls.filter((p) => p.at > clicked && p.at <= shown).map((p) => p.at);
+      const polls = (await tab.recorded()).polls
+        .filter((p) => p.at > clicked && p.at <= shown)
+        .map((p) => p.at);
       const gaps = polls.slice(1).map((at, k) => at - polls[k]);
       expect(Math.max(0, ...gaps)).toBeLessThanOrEqual(1_000);
       await chrome.close();
@@ -107,11 +129,18 @@ describe("what a person sees, and how soon", () => {
     // Hidden at once: the page has no estimate yet (the first answer is "queued" at best).
     const other = await chrome.newTab();
     await chrome.activate(other);
-    await eventually(() => tab.evaluate<boolean>(`document.visibilityState === "hidden"`), { timeoutMs: 5_000 });
+    await eventually(() => tab.evaluate<boolean>(`document.visibilityState === "hidden"`), {
+      timeoutMs: 5_000,
+    });
     const id = await eventually(async () => (await tab.job()).id, { timeoutMs: 20_000 });
     const hiddenAt = (await tab.recorded()).visibility.find((v) => v.state === "hidden")!.at;
     const ended = await endedAt(id);
-    const titled = await eventually(async () => (await tab.recorded()).titles.find((t) => t.title.startsWith("✓ Analysis ready"))?.at ?? null, { timeoutMs: 75_000, intervalMs: 250 });
+    const titled = await eventually(
+      async () =>
+        (await tab.recorded()).titles.find((t) => t.title.startsWith("✓ Analysis ready"))?.at ??
+        null,
+      { timeoutMs: 75_000, intervalMs: 250 },
+    );
     const recorded = await tab.recorded();
     expect(recorded.visibility.map((v) => v.state)).toEqual(["hidden"]);
     expect(titled - ended).toBeLessThanOrEqual(60_000);

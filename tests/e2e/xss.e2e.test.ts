@@ -24,7 +24,9 @@ afterAll(async () => {
 });
 
 async function unharmed(page: Page, dialogs: string[]): Promise<void> {
-  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  expect(
+    await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+  ).toBeUndefined();
   expect(dialogs).toEqual([]);
 }
 
@@ -41,7 +43,9 @@ describe("markup a visitor pastes", () => {
     await page.locator("#paste-title").fill(title);
     await page.locator("#paste-text").fill(text);
     await page.getByRole("button", { name: "Add listing" }).click();
-    const picked = page.getByRole("listbox", { name: "Business listings" }).getByRole("option", { selected: true });
+    const picked = page
+      .getByRole("listbox", { name: "Business listings" })
+      .getByRole("option", { selected: true });
     await picked.filter({ hasText: "Bakery" }).waitFor();
     expect(await picked.textContent()).toContain("<script>");
     await page.getByTestId("analysis-type").selectOption("business_analysis");
@@ -58,7 +62,9 @@ describe("markup a visitor pastes", () => {
     await opsPage.getByTestId("ops-signin-submit").click();
     await opsPage.getByTestId("ops-signout").waitFor();
     await opsPage.goto(`${app.url}/ops/jobs/${jobId}`);
-    await eventually(async () => ((await opsPage.content()).includes(jobId!) ? true : null), { timeoutMs: 10_000 });
+    await eventually(async () => ((await opsPage.content()).includes(jobId!) ? true : null), {
+      timeoutMs: 10_000,
+    });
     await unharmed(opsPage, dialogs);
     await ops.close();
     await person.close();

@@ -25,7 +25,11 @@ export type FuzzRequest = {
   note?: string;
 };
 
-export type Answer = { status: number; headers: Record<string, string | string[] | undefined>; text: string };
+export type Answer = {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+};
 
 export type FuzzTarget<T = FuzzRequest> = {
   /** The route folder under app/api, e.g. "analysis/start" or "listings/[id]". */
@@ -57,7 +61,8 @@ export function discoverApiRoutes(dir = apiDir): string[] {
   return out.sort();
 }
 
-export const routeExists = (route: string) => existsSync(join(apiDir, ...route.split("/"), "route.ts"));
+export const routeExists = (route: string) =>
+  existsSync(join(apiDir, ...route.split("/"), "route.ts"));
 
 let fileSeed = 0;
 
@@ -67,12 +72,15 @@ let fileSeed = 0;
  * shape (cancel and retry) still get different inputs.
  */
 export function configureSeed(file: string): number {
-  fileSeed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+  fileSeed = process.env.FUZZ_SEED
+    ? Number(process.env.FUZZ_SEED)
+    : Math.floor(Math.random() * 2 ** 31);
   console.info(`[fuzz] ${file}: seed ${fileSeed} (reproduce with FUZZ_SEED=${fileSeed})`);
   return fileSeed;
 }
 
-const seedFor = (name: string) => [...name].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, fileSeed);
+const seedFor = (name: string) =>
+  [...name].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, fileSeed);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
@@ -83,12 +91,21 @@ export function send(baseUrl: string, r: FuzzRequest): Promise<Answer> {
   const headers: Record<string, string | number> = { ...r.headers };
   if (body && !r.chunked) headers["content-length"] = body.length;
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method: r.method, path: r.path, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = request(
+      { host: hostname, port, method: r.method, path: r.path, headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     if (body && r.chunked) {
       const half = Math.floor(body.length / 2);
@@ -100,8 +117,14 @@ export function send(baseUrl: string, r: FuzzRequest): Promise<Answer> {
 
 /** The status each error-code family must come with (lib/errors.ts). */
 const statusOfFamily: Record<string, number> = {
-  bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409,
-  payload_too_large: 413, unsupported_media_type: 415, rate_limited: 429,
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
 };
 
 /** Invariant 8 for one answer: a 4xx (the expected one, when known) with `{ error: { code, message } }`. */
@@ -110,15 +133,20 @@ export function expectRejected(answer: Answer, req: FuzzRequest): void {
   expect(answer.status, `a 4xx for ${where}`).toBeGreaterThanOrEqual(400);
   expect(answer.status, `a 4xx for ${where}`).toBeLessThan(500);
   if (req.expect) expect(req.expect, `the expected status for ${where}`).toContain(answer.status);
-  expect(String(answer.headers["content-type"]), `a JSON content type for ${where}`).toMatch(/^application\/json/);
+  expect(String(answer.headers["content-type"]), `a JSON content type for ${where}`).toMatch(
+    /^application\/json/,
+  );
   const body = parseJson(answer.text);
-  expect(body, `a JSON error body for ${where}`).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+  expect(body, `a JSON error body for ${where}`).toMatchObject({
+    error: { code: expect.any(String), message: expect.any(String) },
+  });
   const { code, message } = (body as { error: { code: string; message: string } }).error;
   expect(message.length, `a non-empty message for ${where}`).toBeGreaterThan(0);
   const family = statusOfFamily[code.split(":")[0]];
   // The test server answers an unimplemented method 405 with the code "not_found:route" (tests/helpers/app-server.ts).
   const harness405 = answer.status === 405 && code === "not_found:route";
-  if (family && !harness405) expect(answer.status, `the status of code ${code} for ${where}`).toBe(family);
+  if (family && !harness405)
+    expect(answer.status, `the status of code ${code} for ${where}`).toBe(family);
 }
 
 export function parseJson(text: string): unknown {
@@ -129,16 +157,25 @@ export function parseJson(text: string): unknown {
   }
 }
 
-export const short = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
+export const short = (s: string, n = 160) =>
+  s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s;
 
 /** A value as JSON with long strings cut, for failure reports (bodies can be 100 KB). */
 export function brief(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "string" ? short(v, 200) : Buffer.isBuffer(v) ? short(v.toString("latin1"), 200) : v));
+  return JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === "string"
+      ? short(v, 200)
+      : Buffer.isBuffer(v)
+        ? short(v.toString("latin1"), 200)
+        : v,
+  );
 }
 
 /** The same input, printed briefly in fast-check's counterexamples. */
 const labelled = <T>(input: T): T =>
-  typeof input === "object" && input !== null ? ({ ...input, [fc.toStringMethod]: () => brief(input) } as T) : input;
+  typeof input === "object" && input !== null
+    ? ({ ...input, [fc.toStringMethod]: () => brief(input) } as T)
+    : input;
 
 /** FUZZ_STATS=1 prints, per property, how many inputs got which answer: proof the generators reach every branch. */
 function tally(seen: Map<string, number>, answer: Answer, req: FuzzRequest) {
@@ -148,7 +185,10 @@ function tally(seen: Map<string, number>, answer: Answer, req: FuzzRequest) {
 }
 
 /** Own keys of the built-in prototypes: the app runs in this process, so pollution would show here. */
-const prototypeKeys = () => [Object.prototype, Array.prototype, String.prototype, Function.prototype].map((p) => Reflect.ownKeys(p).map(String).sort());
+const prototypeKeys = () =>
+  [Object.prototype, Array.prototype, String.prototype, Function.prototype].map((p) =>
+    Reflect.ownKeys(p).map(String).sort(),
+  );
 
 /** Every key under the suite's prefix with its content, in a stable order. */
 export async function snapshot(prefix: string): Promise<Array<{ key: string; text: string }>> {
@@ -187,15 +227,29 @@ export function fuzzTargets(stack: TestStack, targets: AnyFuzzTarget[], defaultR
           { numRuns: runs, seed: seedFor(name) },
         );
       } catch (error) {
-        if (error instanceof Error) error.message += `\n(the whole file replays with FUZZ_SEED=${fileSeed})`;
+        if (error instanceof Error)
+          error.message += `\n(the whole file replays with FUZZ_SEED=${fileSeed})`;
         throw error;
       }
-      if (process.env.FUZZ_STATS) console.info(`[fuzz] ${name}\n${[...seen].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${String(n).padStart(5)} ${k}`).join("\n")}`);
-      expect(await snapshot(stack.prefix), "Redis after the property (a rejected request wrote)").toEqual(before);
+      if (process.env.FUZZ_STATS)
+        console.info(
+          `[fuzz] ${name}\n${[...seen]
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, n]) => `  ${String(n).padStart(5)} ${k}`)
+            .join("\n")}`,
+        );
+      expect(
+        await snapshot(stack.prefix),
+        "Redis after the property (a rejected request wrote)",
+      ).toEqual(before);
       // TTLs only run down; one that grew was refreshed by a rejected request.
-      const refreshed = (await keysWithTtl(stack.prefix)).filter((k) => k.ttl > (ttlsBefore.get(k.key) ?? Infinity)).map((k) => k.key);
+      const refreshed = (await keysWithTtl(stack.prefix))
+        .filter((k) => k.ttl > (ttlsBefore.get(k.key) ?? Infinity))
+        .map((k) => k.key);
       expect(refreshed, "keys whose TTL a rejected request refreshed").toEqual([]);
-      expect(prototypeKeys(), "built-in prototypes after the property (pollution)").toEqual(prototypesBefore);
+      expect(prototypeKeys(), "built-in prototypes after the property (pollution)").toEqual(
+        prototypesBefore,
+      );
     });
   }
 }

@@ -17,12 +17,17 @@ describe("fuzz coverage", () => {
     for (const t of targets) inputs.set(t.route, (inputs.get(t.route) ?? 0) + (t.numRuns ?? 1000));
     const short = discoverApiRoutes()
       .filter((route) => (inputs.get(route) ?? 0) < MIN_INPUTS_PER_ROUTE)
-      .map((route) => `app/api/${route}/route.ts: ${inputs.get(route) ?? 0} inputs (add a target in tests/fuzz/targets/)`);
+      .map(
+        (route) =>
+          `app/api/${route}/route.ts: ${inputs.get(route) ?? 0} inputs (add a target in tests/fuzz/targets/)`,
+      );
     expect(short).toEqual([]);
   });
 
   it("every target names a route that exists, or one announced in EXPECTED_SOON", () => {
-    const dead = targets.filter((t) => !routeExists(t.route) && !EXPECTED_SOON.includes(t.route)).map((t) => `${t.route}: ${t.title}`);
+    const dead = targets
+      .filter((t) => !routeExists(t.route) && !EXPECTED_SOON.includes(t.route))
+      .map((t) => `${t.route}: ${t.title}`);
     expect(dead).toEqual([]);
   });
 

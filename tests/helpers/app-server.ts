@@ -4,7 +4,10 @@ import { join, relative, sep } from "node:path";
 import type { AddressInfo } from "node:net";
 import { runCrashable } from "./crash.ts";
 
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+type Handler = (
+  req: Request,
+  ctx: { params: Promise<Record<string, string>> },
+) => Promise<Response>;
 type RouteModule = Partial<Record<string, Handler>>;
 type RouteEntry = { pattern: RegExp; names: string[]; file: string };
 
@@ -19,7 +22,11 @@ function discoverRoutes(dir = appDir): RouteEntry[] {
     else if (name === "route.ts") {
       const segments = relative(appDir, dir).split(sep).filter(Boolean);
       const names: string[] = [];
-      const source = segments.map((s) => (s.startsWith("[") ? (names.push(s.slice(1, -1)), "([^/]+)") : s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+      const source = segments.map((s) =>
+        s.startsWith("[")
+          ? (names.push(s.slice(1, -1)), "([^/]+)")
+          : s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+      );
       out.push({ pattern: new RegExp(`^/${source.join("/")}/?$`), names, file: path });
     }
   }
@@ -30,13 +37,20 @@ function discoverRoutes(dir = appDir): RouteEntry[] {
  * Serves the app's real route handlers over HTTP without `next dev`, so the QStash stand-in can
  * deliver to them and tests can call them as a browser would. Same modules, same code path.
  */
-export async function startAppServer(): Promise<{ url: string; requests: () => number; stop(): Promise<void> }> {
+export async function startAppServer(): Promise<{
+  url: string;
+  requests: () => number;
+  stop(): Promise<void>;
+}> {
   const routes = discoverRoutes();
   let count = 0;
   const server: Server = createServer((req, res) => {
     count++;
     // A crashed request never answers: its connection is cut, as when a function dies.
-    void runCrashable(() => dispatch(routes, req, res), () => res.destroy()).catch((error) => {
+    void runCrashable(
+      () => dispatch(routes, req, res),
+      () => res.destroy(),
+    ).catch((error) => {
       if (res.destroyed) return;
       res.statusCode = 500;
       res.end(String(error));
@@ -47,10 +61,11 @@ export async function startAppServer(): Promise<{ url: string; requests: () => n
   return {
     url: `http://localhost:${port}`,
     requests: () => count,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -65,13 +80,20 @@ async function dispatch(routes: RouteEntry[], req: IncomingMessage, res: ServerR
     return;
   }
   const match = route.pattern.exec(url.pathname)!;
-  const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1])]));
+  const params = Object.fromEntries(
+    route.names.map((n, i) => [n, decodeURIComponent(match[i + 1])]),
+  );
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-  const body = chunks.length && req.method !== "GET" && req.method !== "HEAD" ? Buffer.concat(chunks) : undefined;
-  const response = await handler(new Request(url, { method: req.method, headers, body }), { params: Promise.resolve(params) });
+  const body =
+    chunks.length && req.method !== "GET" && req.method !== "HEAD"
+      ? Buffer.concat(chunks)
+      : undefined;
+  const response = await handler(new Request(url, { method: req.method, headers, body }), {
+    params: Promise.resolve(params),
+  });
   const outHeaders: Record<string, string | string[]> = {};
   response.headers.forEach((v, k) => void (outHeaders[k] = v));
   const cookies = response.headers.getSetCookie();

@@ -19,7 +19,9 @@ function install() {
     const ctx = storage.getStore();
     if (!ctx) return realFetch(input, init);
     if (ctx.crashed) return new Promise<Response>(() => {});
-    const signal = init?.signal ? AbortSignal.any([init.signal, ctx.controller.signal]) : ctx.controller.signal;
+    const signal = init?.signal
+      ? AbortSignal.any([init.signal, ctx.controller.signal])
+      : ctx.controller.signal;
     return realFetch(input, { ...init, signal });
   }) as typeof fetch;
 }

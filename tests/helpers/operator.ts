@@ -2,7 +2,10 @@ import { TEST_OPS_TOKEN } from "./stack.ts";
 
 /** An operator calling /api/ops/* with the bearer token (as an uptime check or script would). */
 export class Operator {
-  constructor(private readonly baseUrl: string, private readonly token = TEST_OPS_TOKEN) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token = TEST_OPS_TOKEN,
+  ) {}
 
   request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);

@@ -14,7 +14,12 @@ export type Received = {
   concurrent: number;
 };
 
-export type Reply = { status?: number; headers?: Record<string, string>; body?: string; delayMs?: number };
+export type Reply = {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  delayMs?: number;
+};
 export type Behaviour = (req: Received, nth: number) => Reply | Promise<Reply>;
 
 export type Destination = {
@@ -47,7 +52,15 @@ export async function startDestination(): Promise<Destination> {
     peak.set(path, Math.max(peak.get(path) ?? 0, now));
     const list = log.get(path) ?? [];
     log.set(path, list);
-    const received: Received = { at: Date.now(), method: req.method ?? "", path, headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), aborted: false, concurrent: now };
+    const received: Received = {
+      at: Date.now(),
+      method: req.method ?? "",
+      path,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString("utf8"),
+      aborted: false,
+      concurrent: now,
+    };
     list.push(received);
     res.on("close", () => {
       active.set(path, (active.get(path) ?? 1) - 1);

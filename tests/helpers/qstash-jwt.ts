@@ -2,7 +2,14 @@ import { createHash, randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
 
 /** Signs a delivery the way QStash does, with knobs to get it wrong on purpose. */
-export async function signDelivery(opts: { key: string; url: string; body: string; expiresInS?: number; notBeforeS?: number; issuer?: string }): Promise<string> {
+export async function signDelivery(opts: {
+  key: string;
+  url: string;
+  body: string;
+  expiresInS?: number;
+  notBeforeS?: number;
+  issuer?: string;
+}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const bodyHash = createHash("sha256").update(opts.body).digest("base64url");
   return new SignJWT({ body: bodyHash })

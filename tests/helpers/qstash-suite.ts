@@ -31,9 +31,11 @@ let pathSeq = 0;
 export const path = (name: string) => `/t${pathSeq++}/${name}`;
 export const b64 = (text: string) => Buffer.from(text).toString("base64");
 export const signature = (r: Received) => String(r.headers["upstash-signature"]);
-export const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString()) as Record<string, unknown>;
+export const claims = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString()) as Record<string, unknown>;
 /** `eventually` for probes that say "not yet" with false. */
-export const when = async <T>(probe: () => T | false | Promise<T | false>): Promise<T> => (await eventually(probe)) as T;
+export const when = async <T>(probe: () => T | false | Promise<T | false>): Promise<T> =>
+  (await eventually(probe)) as T;
 /** The SDK logs every 4xx to console.error; tests that expect one keep the output clean. */
 export const quietSdk = () => vi.spyOn(console, "error").mockImplementation(() => {});
 
@@ -41,10 +43,23 @@ export const quietSdk = () => vi.spyOn(console, "error").mockImplementation(() =
 export function useQStashSuite(extra: Partial<QStashDevOptions> = {}): QStashSuite {
   const token = secret();
   const keys = { current: `sig_${secret()}`, next: `sig_${secret()}` };
-  const suite = { token, keys, receiver: new Receiver({ currentSigningKey: keys.current, nextSigningKey: keys.next }) } as QStashSuite;
-  suite.start = (more = {}) => startQStash({ port: 0, token, currentSigningKey: keys.current, nextSigningKey: keys.next, ...extra, ...more });
+  const suite = {
+    token,
+    keys,
+    receiver: new Receiver({ currentSigningKey: keys.current, nextSigningKey: keys.next }),
+  } as QStashSuite;
+  suite.start = (more = {}) =>
+    startQStash({
+      port: 0,
+      token,
+      currentSigningKey: keys.current,
+      nextSigningKey: keys.next,
+      ...extra,
+      ...more,
+    });
   suite.clientOf = (dev) => new Client({ baseUrl: dev.url, token, enableTelemetry: false });
-  suite.delivered = (p, n = 1) => when(() => suite.dest.received(p).length >= n && suite.dest.received(p));
+  suite.delivered = (p, n = 1) =>
+    when(() => suite.dest.received(p).length >= n && suite.dest.received(p));
   beforeAll(async () => {
     suite.dest = await startDestination();
     suite.qstash = await suite.start();

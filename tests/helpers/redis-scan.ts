@@ -53,8 +53,19 @@ export async function dumpKeys(prefix: string): Promise<Array<{ key: string; tex
  * Invariant 6: no secret of the environment, and no raw visitor id in ops data, anywhere the
  * suite's app wrote. Returns "key: what" for each finding.
  */
-export async function leakedSecrets(prefix: string, env: Record<string, string | undefined>): Promise<string[]> {
-  const secrets = ["OPENAI_API_KEY", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY", "SESSION_SECRET", "OPS_TOKEN", "UPSTASH_REDIS_REST_TOKEN"]
+export async function leakedSecrets(
+  prefix: string,
+  env: Record<string, string | undefined>,
+): Promise<string[]> {
+  const secrets = [
+    "OPENAI_API_KEY",
+    "QSTASH_TOKEN",
+    "QSTASH_CURRENT_SIGNING_KEY",
+    "QSTASH_NEXT_SIGNING_KEY",
+    "SESSION_SECRET",
+    "OPS_TOKEN",
+    "UPSTASH_REDIS_REST_TOKEN",
+  ]
     .map((name) => [name, env[name]] as const)
     .filter((pair): pair is readonly [string, string] => Boolean(pair[1] && pair[1].length >= 8));
   const findings: string[] = [];

@@ -20,7 +20,10 @@ export function reportTable(name: string) {
       rmSync(file, { force: true });
       return () => {
         if (!existsSync(file)) return;
-        const entries = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { section: string; row: Row });
+        const entries = readFileSync(file, "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as { section: string; row: Row });
         const width = Math.max(...entries.map((e) => e.row[0].length), 6);
         const lines = [`\n${"figure".padEnd(width)}  ${"measured".padEnd(18)}  target`];
         let section = "";

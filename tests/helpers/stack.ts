@@ -26,10 +26,17 @@ const secret = () => randomBytes(12).toString("hex");
 /** The operator token every test stack runs with (`Authorization: Bearer …` on /api/ops/*). */
 export const TEST_OPS_TOKEN = "test-ops-token-0123456789abcdef";
 
-export async function startTestStack(opts: { env?: Record<string, string>; redisBackend?: "auto" | "memory" } = {}): Promise<TestStack> {
+export async function startTestStack(
+  opts: { env?: Record<string, string>; redisBackend?: "auto" | "memory" } = {},
+): Promise<TestStack> {
   const token = secret();
   const keys = { current: `sig_${secret()}`, next: `sig_${secret()}` };
-  const redis = await startRedisRest({ port: 0, token, backend: opts.redisBackend ?? "auto", redisUrl: process.env.REDIS_URL || undefined });
+  const redis = await startRedisRest({
+    port: 0,
+    token,
+    backend: opts.redisBackend ?? "auto",
+    redisUrl: process.env.REDIS_URL || undefined,
+  });
   const qstash = await startQStash({
     port: 0,
     token,
@@ -37,7 +44,11 @@ export async function startTestStack(opts: { env?: Record<string, string>; redis
     nextSigningKey: keys.next,
     redisUrl: redis.redisUrl,
   });
-  const openai = await startOpenAISimulator({ port: 0, apiKey: token, knobs: { latencyMsPerToken: 0 } });
+  const openai = await startOpenAISimulator({
+    port: 0,
+    apiKey: token,
+    knobs: { latencyMsPerToken: 0 },
+  });
   const app = await startAppServer();
   const prefix = `t${secret().slice(0, 8)}:`;
   Object.assign(process.env, {
@@ -109,7 +120,8 @@ export function useTestStack(opts: Parameters<typeof startTestStack>[0] = {}): T
   });
   return new Proxy({} as TestStack, {
     get: (_, key) => {
-      if (!current) throw new Error("the test stack is not started yet (use it inside tests or hooks)");
+      if (!current)
+        throw new Error("the test stack is not started yet (use it inside tests or hooks)");
       return current[key as keyof TestStack];
     },
   });

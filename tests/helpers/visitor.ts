@@ -5,14 +5,18 @@
  */
 export class Visitor {
   private cookie = "";
-  constructor(private readonly baseUrl: string, private readonly opts: { headers?: Record<string, string>; fresh?: boolean } = {}) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly opts: { headers?: Record<string, string>; fresh?: boolean } = {},
+  ) {}
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     for (const [k, v] of Object.entries(this.opts.headers ?? {})) headers.set(k, v);
     if (this.opts.fresh) this.cookie = "";
     if (this.cookie) headers.set("cookie", this.cookie);
-    if (typeof init.body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
+    if (typeof init.body === "string" && !headers.has("content-type"))
+      headers.set("content-type", "application/json");
     const res = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
     const set = res.headers.getSetCookie().find((c) => c.startsWith("tabsafe_session="));
     if (set) this.cookie = set.split(";")[0];
@@ -24,9 +28,22 @@ export class Visitor {
   }
 
   /** A start of any kind (`input`), or of a listing analysis by `listingId`. */
-  async start(body: { listingId?: string; input?: Record<string, unknown>; analysisType: string; params?: Record<string, unknown> }) {
+  async start(body: {
+    listingId?: string;
+    input?: Record<string, unknown>;
+    analysisType: string;
+    params?: Record<string, unknown>;
+  }) {
     const res = await this.post("/api/analysis/start", body);
-    return { res, body: (await res.json()) as { job: JobView; deduplicated: boolean; nextPollMs: number; error?: { code: string } } };
+    return {
+      res,
+      body: (await res.json()) as {
+        job: JobView;
+        deduplicated: boolean;
+        nextPollMs: number;
+        error?: { code: string };
+      },
+    };
   }
 
   async status(jobId: string): Promise<{ res: Response; job: JobView | null }> {

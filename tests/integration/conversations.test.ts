@@ -101,7 +101,11 @@ describe("uploading a conversation", () => {
     expect(res.status).toBe(200);
     const conversation = { id, title: "hello", speakers: ["Ana", "Bo"], turns: 2 };
     expect(await res.json()).toEqual({ conversation });
-    const others = [[visitor(), id], [bo, "cnv_000000000000"], [bo, "not-an-id"]] as const;
+    const others = [
+      [visitor(), id],
+      [bo, "cnv_000000000000"],
+      [bo, "not-an-id"],
+    ] as const;
     for (const [who, path] of others) {
       const refused = await who.request(`/api/conversations/${path}`);
       expect(refused.status).toBe(404);

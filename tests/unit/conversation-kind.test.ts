@@ -304,9 +304,19 @@ describe("segmenting", () => {
   it("splits only a turn longer than two parts, and labels its pieces", () => {
     const parts = segmentTurns([turn("A", 100), turn("B", 7_000), turn("A", 100)]);
     const ranges = parts.map((p) => [p.fromTurn, p.toTurn]);
-    expect(ranges).toEqual([[1, 1], [2, 2], [2, 2], [2, 2], [3, 3]]);
+    expect(ranges).toEqual([
+      [1, 1],
+      [2, 2],
+      [2, 2],
+      [2, 2],
+      [3, 3],
+    ]);
     expect(parts[1].text).toMatch(/^#2 B: \(part 1 of 3\) w w/);
     const kept = segmentTurns([turn("A", 100), turn("B", 5_000), turn("A", 100)]);
-    expect(kept.map((p) => [p.fromTurn, p.toTurn])).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(kept.map((p) => [p.fromTurn, p.toTurn])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
   });
 });

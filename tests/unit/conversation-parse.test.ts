@@ -320,7 +320,7 @@ describe("detectFormat", () => {
     [null, "", "[00:01] A: hi", "txt"],
     ["upload", "text/vtt", "", "vtt"],
     ["upload", "application/json; charset=utf-8", "", "json"],
-    [null, "", "\uFEFF{ \"messages\": [] }", "json"],
+    [null, "", '\uFEFF{ "messages": [] }', "json"],
   ])("%s (%s) is %s", (name, type, raw, expected) => {
     expect(detectFormat(name, type, raw)).toBe(expected);
   });
@@ -372,9 +372,11 @@ describe("properties", () => {
 
   it("never throws, whatever the text", () => {
     const formats = fc.constantFrom<ConversationFormat>("txt", "md", "vtt", "srt", "json");
-    fc.assert(fc.property(fc.string({ maxLength: 400 }), formats, (raw, format) => {
-      const parsed = parseConversation(raw, format);
-      return parsed.ok ? parsed.turns.length >= 2 : parsed.problem.length > 10;
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), formats, (raw, format) => {
+        const parsed = parseConversation(raw, format);
+        return parsed.ok ? parsed.turns.length >= 2 : parsed.problem.length > 10;
+      }),
+    );
   });
 });

@@ -7,7 +7,10 @@ import { isLoopbackUrl, loadDevEnv, portOf, redisDataDir } from "../../dev/env-f
 describe("npm run dev's environment", () => {
   it("layers .env.example < .env.local < the shell, and says which values are only defaults", () => {
     const root = mkdtempSync(join(tmpdir(), "tabsafe-env-"));
-    writeFileSync(join(root, ".env.example"), "A=1\nB=2\nC=3\nAPP_BASE_URL=http://localhost:3000\n");
+    writeFileSync(
+      join(root, ".env.example"),
+      "A=1\nB=2\nC=3\nAPP_BASE_URL=http://localhost:3000\n",
+    );
     writeFileSync(join(root, ".env.local"), "B=local\n");
     const { env, fromDefaults } = loadDevEnv(root, { C: "shell", UNRELATED: "x" });
     expect(env).toEqual({ A: "1", B: "local", C: "shell", APP_BASE_URL: "http://localhost:3000" });
@@ -28,8 +31,12 @@ describe("npm run dev's environment", () => {
     const root = mkdtempSync(join(tmpdir(), "tabsafe-env-"));
     writeFileSync(join(root, ".env.example"), "A=1\nREDIS_DATA_DIR=\n");
     expect(redisDataDir(loadDevEnv(root, {}).env, root)).toBe(join(root, ".tabsafe", "redis"));
-    expect(redisDataDir(loadDevEnv(root, { REDIS_DATA_DIR: "/tmp/scratch-redis" }).env, root)).toBe("/tmp/scratch-redis");
-    expect(redisDataDir(loadDevEnv(root, { REDIS_DATA_DIR: "scratch" }).env, root)).toBe(join(root, "scratch"));
+    expect(redisDataDir(loadDevEnv(root, { REDIS_DATA_DIR: "/tmp/scratch-redis" }).env, root)).toBe(
+      "/tmp/scratch-redis",
+    );
+    expect(redisDataDir(loadDevEnv(root, { REDIS_DATA_DIR: "scratch" }).env, root)).toBe(
+      join(root, "scratch"),
+    );
     rmSync(root, { recursive: true });
   });
 });

@@ -3,7 +3,9 @@ import { parseEnv as parseEnvFile } from "node:util";
 import { describe, expect, it } from "vitest";
 import { EnvError, parseEnv, usesOpenAISimulator } from "@/lib/env";
 
-const example = parseEnvFile(readFileSync(new URL("../../.env.example", import.meta.url), "utf8")) as Record<string, string>;
+const example = parseEnvFile(
+  readFileSync(new URL("../../.env.example", import.meta.url), "utf8"),
+) as Record<string, string>;
 
 describe("lib/env", () => {
   it(".env.example alone is a complete, valid local configuration", () => {
@@ -14,7 +16,12 @@ describe("lib/env", () => {
   });
 
   it("names every missing or malformed variable in one error", () => {
-    const broken = { ...example, QSTASH_TOKEN: "", UPSTASH_REDIS_REST_URL: "not a url", APP_BASE_URL: undefined };
+    const broken = {
+      ...example,
+      QSTASH_TOKEN: "",
+      UPSTASH_REDIS_REST_URL: "not a url",
+      APP_BASE_URL: undefined,
+    };
     expect(() => parseEnv(broken)).toThrow(EnvError);
     try {
       parseEnv(broken);
@@ -28,13 +35,20 @@ describe("lib/env", () => {
   });
 
   it("treats an empty OPENAI_BASE_URL as the real API and strips trailing slashes from URLs", () => {
-    const env = parseEnv({ ...example, OPENAI_BASE_URL: "", APP_BASE_URL: "https://tabsafe.example.com/" });
+    const env = parseEnv({
+      ...example,
+      OPENAI_BASE_URL: "",
+      APP_BASE_URL: "https://tabsafe.example.com/",
+    });
     expect(usesOpenAISimulator(env)).toBe(false);
     expect(env.APP_BASE_URL).toBe("https://tabsafe.example.com");
   });
 
   it("documents every variable the app reads in .env.example", () => {
-    const read = readFileSync(new URL("../../lib/env.ts", import.meta.url), "utf8").match(/^\s{2}([A-Z][A-Z0-9_]+):/gm) ?? [];
+    const read =
+      readFileSync(new URL("../../lib/env.ts", import.meta.url), "utf8").match(
+        /^\s{2}([A-Z][A-Z0-9_]+):/gm,
+      ) ?? [];
     const names = read.map((l) => l.trim().slice(0, -1));
     expect(names.length).toBeGreaterThan(8);
     for (const name of names) expect(Object.keys(example)).toContain(name);

@@ -5,24 +5,43 @@ import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { classify, maxAgeError, StreamStalled, timeoutError } from "@/lib/telemetry/classify";
-import { ERROR_CODES, errorCodeInfo, isInputCaused, isProviderFault } from "@/lib/telemetry/error-codes";
+import {
+  ERROR_CODES,
+  errorCodeInfo,
+  isInputCaused,
+  isProviderFault,
+} from "@/lib/telemetry/error-codes";
 import { ProviderResponseError } from "@/lib/openai/stream";
-import { evaluateRules, judgeErrorRate, judgeSuccessRate, MIN_SAMPLES, type RuleInput } from "@/lib/ops/alert-rules";
+import {
+  evaluateRules,
+  judgeErrorRate,
+  judgeSuccessRate,
+  MIN_SAMPLES,
+  type RuleInput,
+} from "@/lib/ops/alert-rules";
 import { isInputDeadLetter } from "@/lib/ops/dlq-cause";
 import { summarize, type Bucket } from "@/lib/ops/summarize";
 
 const LIB = fileURLToPath(new URL("../../lib", import.meta.url));
 const APP = fileURLToPath(new URL("../../app", import.meta.url));
 const sources = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? sources(join(dir, e.name))
+      : e.name.endsWith(".ts")
+        ? [join(dir, e.name)]
+        : [],
+  );
 
 /** Every code a job error is built with in lib/: `code: "x", category` literals and classify's e("x", …). */
 function codesInLib(): string[] {
   const found = new Set<string>();
   for (const file of sources(LIB)) {
     const text = readFileSync(file, "utf8");
-    for (const m of text.matchAll(/code: "([a-z_]+)"(?: satisfies JobErrorCode)?,\s*category/g)) found.add(m[1]);
-    for (const m of text.matchAll(/\be\((?:[a-z]+ \? )?"([a-z_]+)"(?: : "([a-z_]+)")?/g)) for (const code of m.slice(1)) if (code) found.add(code);
+    for (const m of text.matchAll(/code: "([a-z_]+)"(?: satisfies JobErrorCode)?,\s*category/g))
+      found.add(m[1]);
+    for (const m of text.matchAll(/\be\((?:[a-z]+ \? )?"([a-z_]+)"(?: : "([a-z_]+)")?/g))
+      for (const code of m.slice(1)) if (code) found.add(code);
     for (const m of text.matchAll(/\bjobError\("([a-z_]+)"/g)) found.add(m[1]);
   }
   return [...found].sort();
@@ -93,19 +112,33 @@ describe("the error-code table (what a failure means to the person and to ops)",
   });
 
   it("has QStash retry what can pass by itself, and fail at once what no delivery fixes", () => {
-    const retried = Object.keys(ERROR_CODES).filter((c) => errorCodeInfo(c).retryable).sort();
+    const retried = Object.keys(ERROR_CODES)
+      .filter((c) => errorCodeInfo(c).retryable)
+      .sort();
     expect(retried).toEqual([
-      "internal_error", "network_error", "openai_incomplete", "openai_rate_limited",
-      "openai_server_error", "openai_stalled", "openai_timeout", "openai_unreachable",
-      "queue_unavailable", "redis_error",
+      "internal_error",
+      "network_error",
+      "openai_incomplete",
+      "openai_rate_limited",
+      "openai_server_error",
+      "openai_stalled",
+      "openai_timeout",
+      "openai_unreachable",
+      "queue_unavailable",
+      "redis_error",
     ]);
   });
 
   it("counts against the AI provider only what says the provider itself is unwell", () => {
     const faults = Object.keys(ERROR_CODES).filter(isProviderFault).sort();
     expect(faults).toEqual([
-      "openai_auth", "openai_incomplete", "openai_rate_limited", "openai_server_error",
-      "openai_stalled", "openai_timeout", "openai_unreachable",
+      "openai_auth",
+      "openai_incomplete",
+      "openai_rate_limited",
+      "openai_server_error",
+      "openai_stalled",
+      "openai_timeout",
+      "openai_unreachable",
     ]);
     // One request refused is not the provider failing.
     expect(isProviderFault("content_policy")).toBe(false);
@@ -114,19 +147,40 @@ describe("the error-code table (what a failure means to the person and to ops)",
 
   it("offers no Retry where the same input gets the same answer, and says why and what to do instead", () => {
     const sameAnswer = [
-      "content_policy", "openai_bad_request", "listing_missing", "listing_empty", "listing_changed",
-      "invalid_data", "unreadable_json", "conversation_missing", "conversation_unreadable",
+      "content_policy",
+      "openai_bad_request",
+      "listing_missing",
+      "listing_empty",
+      "listing_changed",
+      "invalid_data",
+      "unreadable_json",
+      "conversation_missing",
+      "conversation_unreadable",
       "conversation_changed",
     ];
     for (const code of sameAnswer) {
       expect(errorCodeInfo(code).personRetry, code).toBe(false);
       expect(errorCodeInfo(code).advice, code).toMatch(/\w/);
     }
-    expect(errorCodeInfo("content_policy").advice).toBe("Retrying would get the same answer. Edit the listing or pick another.");
+    expect(errorCodeInfo("content_policy").advice).toBe(
+      "Retrying would get the same answer. Edit the listing or pick another.",
+    );
   });
 
   it("offers Retry where the cause can pass: the provider busy, failing or unreachable, an outage, a bad model answer", () => {
-    for (const code of ["openai_rate_limited", "openai_server_error", "openai_stalled", "openai_timeout", "openai_unreachable", "network_error", "redis_error", "max_age", "timeout", "invalid_output", "queue_unavailable"]) {
+    for (const code of [
+      "openai_rate_limited",
+      "openai_server_error",
+      "openai_stalled",
+      "openai_timeout",
+      "openai_unreachable",
+      "network_error",
+      "redis_error",
+      "max_age",
+      "timeout",
+      "invalid_output",
+      "queue_unavailable",
+    ]) {
       expect(errorCodeInfo(code).personRetry, code).toBe(true);
     }
   });
@@ -135,8 +189,12 @@ describe("the error-code table (what a failure means to the person and to ops)",
     const byInput = Object.keys(ERROR_CODES).filter(isInputCaused).sort();
     expect(byInput).toEqual([
       "content_policy",
-      "conversation_changed", "conversation_missing", "conversation_unreadable",
-      "listing_changed", "listing_empty", "listing_missing",
+      "conversation_changed",
+      "conversation_missing",
+      "conversation_unreadable",
+      "listing_changed",
+      "listing_empty",
+      "listing_missing",
     ]);
     // A request the provider rejects as malformed is ours to fix: it still alerts.
     expect(isInputCaused("openai_bad_request")).toBe(false);
@@ -153,8 +211,12 @@ describe("dead letters a person's listing caused", () => {
   it("are told apart by the note the worker answered QStash, and nothing else", () => {
     expect(isInputDeadLetter('{"outcome":"fatal","note":"failed: content_policy"}')).toBe(true);
     expect(isInputDeadLetter('{"outcome":"fatal","note":"failed: listing_missing"}')).toBe(true);
-    expect(isInputDeadLetter('{"outcome":"fatal","note":"failed: openai_bad_request"}')).toBe(false);
-    expect(isInputDeadLetter('{"outcome":"fatal","note":"the job failed for good on this message"}')).toBe(false);
+    expect(isInputDeadLetter('{"outcome":"fatal","note":"failed: openai_bad_request"}')).toBe(
+      false,
+    );
+    expect(
+      isInputDeadLetter('{"outcome":"fatal","note":"the job failed for good on this message"}'),
+    ).toBe(false);
     expect(isInputDeadLetter('{"outcome":"retry","note":"failed: content_policy"}')).toBe(false);
     expect(isInputDeadLetter("Bad Gateway")).toBe(false);
     expect(isInputDeadLetter(null)).toBe(false);
@@ -164,15 +226,44 @@ describe("dead letters a person's listing caused", () => {
 describe("ops counting of failures the listing caused", () => {
   // Five jobs refused for their content, one success: five error groups' worth of occurrences.
   const refused: Bucket[] = [
-    { t: 0, fields: { started: 6, "succeeded:business_analysis": 1, "failed:business_analysis": 5, inputFailed: 5, inputErrors: 5, deliveries: 6 } },
+    {
+      t: 0,
+      fields: {
+        started: 6,
+        "succeeded:business_analysis": 1,
+        "failed:business_analysis": 5,
+        inputFailed: 5,
+        inputErrors: 5,
+        deliveries: 6,
+      },
+    },
   ];
   const metrics = summarize(refused, 15, "minute");
-  const quiet = { apiResponseMs: { avg: 40, count: 20 }, stuck: 0, lockouts: 0, budget: { billedTokens: 0, limitTokens: 0 } };
-  const input = (over: Partial<RuleInput> = {}): RuleInput => ({ ...metrics, ...quiet, dlq: { total: 5, inputCaused: 5 }, ...over });
-  const firing = (m: RuleInput) => evaluateRules(m).filter((v) => v.firing).map((v) => v.rule);
+  const quiet = {
+    apiResponseMs: { avg: 40, count: 20 },
+    stuck: 0,
+    lockouts: 0,
+    budget: { billedTokens: 0, limitTokens: 0 },
+  };
+  const input = (over: Partial<RuleInput> = {}): RuleInput => ({
+    ...metrics,
+    ...quiet,
+    dlq: { total: 5, inputCaused: 5 },
+    ...over,
+  });
+  const firing = (m: RuleInput) =>
+    evaluateRules(m)
+      .filter((v) => v.firing)
+      .map((v) => v.rule);
 
   it("keeps them as failures and errors to see, but out of the success and error rates", () => {
-    expect(metrics.totals).toMatchObject({ failed: 5, inputFailed: 5, errors: 0, inputErrors: 5, deliveries: 6 });
+    expect(metrics.totals).toMatchObject({
+      failed: 5,
+      inputFailed: 5,
+      errors: 0,
+      inputErrors: 5,
+      deliveries: 6,
+    });
     expect(metrics.successRate).toBe(1);
     expect(metrics.errorRate).toBe(0);
     expect(metrics.series[0].errorRate).toBe(0);
@@ -181,14 +272,31 @@ describe("ops counting of failures the listing caused", () => {
   it("fires no alert for them, the DLQ rule included, and says they were left out", () => {
     expect(firing(input())).toEqual([]);
     const verdicts = evaluateRules(input());
-    expect(verdicts.find((v) => v.rule === "dlq_not_empty")?.value).toBe("5 message(s), 5 of them failures the input caused");
-    expect(verdicts.find((v) => v.rule === "success_rate")?.value).toBe("100.0 % of 1 ended jobs (5 failed by their input, not counted)");
+    expect(verdicts.find((v) => v.rule === "dlq_not_empty")?.value).toBe(
+      "5 message(s), 5 of them failures the input caused",
+    );
+    expect(verdicts.find((v) => v.rule === "success_rate")?.value).toBe(
+      "100.0 % of 1 ended jobs (5 failed by their input, not counted)",
+    );
   });
 
   it("still fires for the service's own failures beside them", () => {
-    const mixed = summarize([{ t: 0, fields: { ...refused[0].fields, "failed:risk_assessment": 5, errors: 5, deliveries: 11 } }], 15, "minute");
+    const mixed = summarize(
+      [
+        {
+          t: 0,
+          fields: { ...refused[0].fields, "failed:risk_assessment": 5, errors: 5, deliveries: 11 },
+        },
+      ],
+      15,
+      "minute",
+    );
     expect(mixed.successRate).toBeCloseTo(1 / 6);
-    expect(firing({ ...input(), ...mixed, dlq: { total: 6, inputCaused: 5 } })).toEqual(["success_rate", "error_rate", "dlq_not_empty"]);
+    expect(firing({ ...input(), ...mixed, dlq: { total: 6, inputCaused: 5 } })).toEqual([
+      "success_rate",
+      "error_rate",
+      "dlq_not_empty",
+    ]);
   });
 });
 
@@ -202,12 +310,46 @@ describe("tiles and alerts judge with one source", () => {
   });
 
   it("agrees with the rules on every rate: a tile is red exactly when its rule fires", () => {
-    for (const [succeeded, failed] of [[1, 1], [4, 1], [95, 5], [94, 6], [0, 0], [3, 2]]) {
-      const m = summarize([{ t: 0, fields: { "succeeded:business_analysis": succeeded, "failed:business_analysis": failed, deliveries: succeeded + failed, errors: failed } }], 15, "minute");
-      const rules = evaluateRules({ ...m, apiResponseMs: null, stuck: 0, lockouts: 0, budget: { billedTokens: 0, limitTokens: 0 }, dlq: null });
+    for (const [succeeded, failed] of [
+      [1, 1],
+      [4, 1],
+      [95, 5],
+      [94, 6],
+      [0, 0],
+      [3, 2],
+    ]) {
+      const m = summarize(
+        [
+          {
+            t: 0,
+            fields: {
+              "succeeded:business_analysis": succeeded,
+              "failed:business_analysis": failed,
+              deliveries: succeeded + failed,
+              errors: failed,
+            },
+          },
+        ],
+        15,
+        "minute",
+      );
+      const rules = evaluateRules({
+        ...m,
+        apiResponseMs: null,
+        stuck: 0,
+        lockouts: 0,
+        budget: { billedTokens: 0, limitTokens: 0 },
+        dlq: null,
+      });
       const fires = (rule: string) => rules.find((v) => v.rule === rule)!.firing;
-      expect(judgeSuccessRate(m.successRate, succeeded + failed) === "bad", `${succeeded}/${failed}`).toBe(fires("success_rate"));
-      expect(judgeErrorRate(m.errorRate, m.totals.deliveries) === "bad", `${succeeded}/${failed}`).toBe(fires("error_rate"));
+      expect(
+        judgeSuccessRate(m.successRate, succeeded + failed) === "bad",
+        `${succeeded}/${failed}`,
+      ).toBe(fires("success_rate"));
+      expect(
+        judgeErrorRate(m.errorRate, m.totals.deliveries) === "bad",
+        `${succeeded}/${failed}`,
+      ).toBe(fires("error_rate"));
     }
   });
 });

@@ -1,13 +1,26 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from "vitest";
 import { LEASE_MS, SharedPoller } from "@/hooks/analysis/leader";
-import { errorDelay, fingerprint, hiddenPollDelay, initialSchedule, MAX_POLL_MS, MIN_POLL_MS, nextDelay, observe } from "@/hooks/analysis/schedule";
+import {
+  errorDelay,
+  fingerprint,
+  hiddenPollDelay,
+  initialSchedule,
+  MAX_POLL_MS,
+  MIN_POLL_MS,
+  nextDelay,
+  observe,
+} from "@/hooks/analysis/schedule";
 import { remainingMs } from "@/lib/jobs/eta";
 import { listingStepWeight } from "@/lib/kinds/listing/steps";
 import { nextPollMs } from "@/lib/jobs/status";
 import { currentIdentity, forgetJob, recallJob, rememberJob } from "@/hooks/analysis/storage";
 
-const job = (progress: number, status = "running", step = "analyze:0") => ({ status, progress, step: { name: step } });
+const job = (progress: number, status = "running", step = "analyze:0") => ({
+  status,
+  progress,
+  step: { name: step },
+});
 const mid = () => 0.5; // no jitter
 
 describe("poll schedule", () => {
@@ -60,7 +73,12 @@ describe("poll schedule", () => {
 describe("the server's hint", () => {
   const NOW = 1_000_000;
   /** A job that has been running for `ranMs` (a minute unless said). */
-  const running = (etaMs: number | null, cancelRequested = false, ranMs = 60_000) => ({ status: "running" as const, etaMs, cancelRequested, startedAt: NOW - ranMs });
+  const running = (etaMs: number | null, cancelRequested = false, ranMs = 60_000) => ({
+    status: "running" as const,
+    etaMs,
+    cancelRequested,
+    startedAt: NOW - ranMs,
+  });
   it("is 35 % of the time left within 1–15 s, 400 ms while a cancel is carried out, 0 once ended", () => {
     expect(nextPollMs(running(100_000), NOW)).toBe(15_000);
     expect(nextPollMs(running(20_000), NOW)).toBe(7_000);
@@ -68,7 +86,12 @@ describe("the server's hint", () => {
     expect(nextPollMs(running(null), NOW)).toBe(2_000);
     expect(nextPollMs({ ...running(null), status: "queued" }, NOW)).toBe(1_000);
     expect(nextPollMs(running(20_000, true), NOW)).toBe(400);
-    expect(nextPollMs({ status: "succeeded", etaMs: 0, cancelRequested: false, startedAt: NOW - 5_000 }, NOW)).toBe(0);
+    expect(
+      nextPollMs(
+        { status: "succeeded", etaMs: 0, cancelRequested: false, startedAt: NOW - 5_000 },
+        NOW,
+      ),
+    ).toBe(0);
   });
 
   it("never waits longer than the job has been running: an early estimate that runs high cannot hide a short job's end", () => {
@@ -101,7 +124,15 @@ describe("the server's hint", () => {
 });
 
 describe("the ETA", () => {
-  const names = ["prepare", "analyze:0", "analyze:1", "analyze:2", "synthesize", "validate", "save"];
+  const names = [
+    "prepare",
+    "analyze:0",
+    "analyze:1",
+    "analyze:2",
+    "synthesize",
+    "validate",
+    "save",
+  ];
   const plan = names.map(listingStepWeight);
   it("comes from the model work alone, the synthesis weighing four chunks, the quick last steps nothing", () => {
     expect(remainingMs(plan, 4, 0, 30_000)).toBe(40_000); // 3 chunks in 30 s; the synthesis is 4 more
@@ -113,7 +144,11 @@ describe("the ETA", () => {
 
 describe("reattach storage", () => {
   afterEach(() => localStorage.clear());
-  const id = { input: { listingId: "lst_a" }, analysisType: "risk_assessment", params: { riskTolerance: "low" } };
+  const id = {
+    input: { listingId: "lst_a" },
+    analysisType: "risk_assessment",
+    params: { riskTolerance: "low" },
+  };
 
   it("remembers the job of an identity and the page's current one, and forgets it", () => {
     rememberJob(id, "job1");
@@ -159,7 +194,11 @@ describe("one poller across tabs", () => {
 
   it("lets a tab that joins ask the leader for its latest answer instead of polling", async () => {
     const heard: unknown[] = [];
-    const leader = new SharedPoller<string>("j2", (m) => m.type === "hello" && leader.leads() && leader.publish("latest"), "tab-a");
+    const leader = new SharedPoller<string>(
+      "j2",
+      (m) => m.type === "hello" && leader.leads() && leader.publish("latest"),
+      "tab-a",
+    );
     const joiner = new SharedPoller<string>("j2", (m) => heard.push(m), "tab-b");
     expect(leader.tryLead()).toBe(true);
     expect(joiner.followsAnother()).toBe(true);

@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { growthFactor, retryDelayExpression, retryDelayMs, retrySchedule, type RetryPolicy } from "@/lib/jobs/retry-policy";
+import {
+  growthFactor,
+  retryDelayExpression,
+  retryDelayMs,
+  retrySchedule,
+  type RetryPolicy,
+} from "@/lib/jobs/retry-policy";
 import { looksStranded } from "@/lib/jobs/revive";
 import { fromHash, type Job } from "@/lib/jobs/schema";
 
-const policy = (retries: number): RetryPolicy => ({ retries, firstDelayMs: 2_000, spanMs: 900_000 });
+const policy = (retries: number): RetryPolicy => ({
+  retries,
+  firstDelayMs: 2_000,
+  spanMs: 900_000,
+});
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe("the QStash retry policy", () => {
@@ -29,13 +39,25 @@ describe("the QStash retry policy", () => {
 
   it("needs no growth when the first delays already cover the span, and never exceeds QStash's 1-day cap", () => {
     expect(growthFactor({ retries: 3, firstDelayMs: 400_000, spanMs: 900_000 })).toBe(1);
-    expect(retryDelayExpression({ retries: 3, firstDelayMs: 400_000, spanMs: 900_000 })).toBe("min(86400000, 400000)");
-    expect(Math.max(...retrySchedule({ retries: 2, firstDelayMs: 1_000, spanMs: 10 * 86_400_000 }))).toBe(86_400_000);
+    expect(retryDelayExpression({ retries: 3, firstDelayMs: 400_000, spanMs: 900_000 })).toBe(
+      "min(86400000, 400000)",
+    );
+    expect(
+      Math.max(...retrySchedule({ retries: 2, firstDelayMs: 1_000, spanMs: 10 * 86_400_000 })),
+    ).toBe(86_400_000);
   });
 });
 
 const job = (fields: Record<string, string>): Job =>
-  fromHash("j_0123456789abcdef", { owner: "v", listingId: "l", analysisType: "risk_assessment", status: "running", createdAt: "0", updatedAt: "0", ...fields });
+  fromHash("j_0123456789abcdef", {
+    owner: "v",
+    listingId: "l",
+    analysisType: "risk_assessment",
+    status: "running",
+    createdAt: "0",
+    updatedAt: "0",
+    ...fields,
+  });
 
 describe("a stranded job", () => {
   it("is a live job with no sign of life for longer than the stale bound", () => {
@@ -45,11 +67,16 @@ describe("a stranded job", () => {
   });
 
   it("is not one that waits out a retry delay or the open circuit it announced", () => {
-    expect(looksStranded(job({ updatedAt: "1000", waitUntil: "500000" }), 400_000, 60_000)).toBe(false);
-    expect(looksStranded(job({ updatedAt: "1000", waitUntil: "500000" }), 560_001, 60_000)).toBe(true);
+    expect(looksStranded(job({ updatedAt: "1000", waitUntil: "500000" }), 400_000, 60_000)).toBe(
+      false,
+    );
+    expect(looksStranded(job({ updatedAt: "1000", waitUntil: "500000" }), 560_001, 60_000)).toBe(
+      true,
+    );
   });
 
   it("is never one that has ended", () => {
-    for (const status of ["succeeded", "failed", "canceled"]) expect(looksStranded(job({ status }), 10 ** 9, 60_000)).toBe(false);
+    for (const status of ["succeeded", "failed", "canceled"])
+      expect(looksStranded(job({ status }), 10 ** 9, 60_000)).toBe(false);
   });
 });

@@ -35,7 +35,10 @@ const BINDING = /^local (\w+) = (?:(?:tonumber\()?(KEYS|ARGV)\[(\d+)\]\)?|(\d+))
 /** The contract comment, the binding lines that follow it, and the rest of the script. */
 function parts(lua: string) {
   const end = lua.indexOf("]]");
-  const lines = lua.slice(end + 2).split("\n").slice(1);
+  const lines = lua
+    .slice(end + 2)
+    .split("\n")
+    .slice(1);
   const header = [];
   while (lines.length && BINDING.test(lines[0])) header.push(BINDING.exec(lines.shift()!)!);
   return { contract: lua.slice(0, end + 2), header, body: lines };
@@ -59,9 +62,15 @@ describe("Lua scripts and their declarations", () => {
       const keyLocals = of("KEYS").map((m) => m[1]);
       const argLocals = of("ARGV").map((m) => m[1]);
       expect(keyLocals, `${s.name} KEYS`).toEqual(s.keys.map((k) => `${k}Key`));
-      expect(of("KEYS").map((m) => Number(m[3])), s.name).toEqual(s.keys.map((_, i) => i + 1));
+      expect(
+        of("KEYS").map((m) => Number(m[3])),
+        s.name,
+      ).toEqual(s.keys.map((_, i) => i + 1));
       expect(argLocals, `${s.name} ARGV`).toEqual([...s.args]);
-      expect(of("ARGV").map((m) => Number(m[3])), s.name).toEqual(s.args.map((_, i) => i + 1));
+      expect(
+        of("ARGV").map((m) => Number(m[3])),
+        s.name,
+      ).toEqual(s.args.map((_, i) => i + 1));
       const tails = header.filter((m) => m[4] !== undefined).map((m) => [m[1], Number(m[4])]);
       const declared = [
         ...(s.keyRest ? [[`${s.keyRest}At`, s.keys.length + 1]] : []),
@@ -93,7 +102,10 @@ describe("Lua scripts and their declarations", () => {
 
   it("declare every code they return, and return every code they declare", () => {
     for (const s of scripts.filter((x) => x.codes)) {
-      const code = s.lua.split("\n").map((l) => l.replace(/--.*$/, "")).join("\n");
+      const code = s.lua
+        .split("\n")
+        .map((l) => l.replace(/--.*$/, ""))
+        .join("\n");
       const returned = new Set([...code.matchAll(/\breturn \{?(-?\d+)\b/g)].map((m) => m[1]));
       expect([...returned].sort(), s.name).toEqual(Object.keys(s.codes!).sort());
     }

@@ -16,7 +16,12 @@ const requests: Array<{ at: number; url: string }> = [];
 const base = "http://localhost:3000";
 
 const server = setupServer(
-  http.post(`${base}/api/analysis/start`, () => HttpResponse.json({ job: { ...job, status: "queued" }, deduplicated: false, nextPollMs: 1000 }, { status: 202 })),
+  http.post(`${base}/api/analysis/start`, () =>
+    HttpResponse.json(
+      { job: { ...job, status: "queued" }, deduplicated: false, nextPollMs: 1000 },
+      { status: 202 },
+    ),
+  ),
   http.post(`${base}/api/analysis/cancel`, () => {
     job = { ...job, status: "canceled" };
     version++;
@@ -27,11 +32,16 @@ const server = setupServer(
     requests.push({ at: Date.now(), url: url.search });
     if (failNetwork) return HttpResponse.error();
     const id = url.searchParams.get("jobId");
-    if (id && id !== job.id) return HttpResponse.json({ error: { code: "not_found:job", message: "gone" } }, { status: 404 });
+    if (id && id !== job.id)
+      return HttpResponse.json(
+        { error: { code: "not_found:job", message: "gone" } },
+        { status: 404 },
+      );
     const etag = `"${job.id}.${version}"`;
     const ended = ["succeeded", "failed", "canceled"].includes(String(job.status));
     const headers = { etag, "x-next-poll-ms": ended ? "0" : "500" };
-    if (request.headers.get("if-none-match") === etag) return new HttpResponse(null, { status: 304, headers });
+    if (request.headers.get("if-none-match") === etag)
+      return new HttpResponse(null, { status: 304, headers });
     return HttpResponse.json({ job, nextPollMs: ended ? 0 : 500 }, { headers });
   }),
 );
@@ -41,7 +51,8 @@ beforeAll(() => {
   server.listen({ onUnhandledFrame: "error" });
   // Node's fetch (patched by msw above) needs absolute URLs: resolve the app's relative ones as a browser would.
   nodeFetch = globalThis.fetch;
-  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => nodeFetch(typeof input === "string" ? new URL(input, base) : input, init)) as typeof fetch;
+  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+    nodeFetch(typeof input === "string" ? new URL(input, base) : input, init)) as typeof fetch;
 });
 afterAll(() => {
   globalThis.fetch = nodeFetch;
@@ -49,8 +60,31 @@ afterAll(() => {
 });
 beforeEach(() => {
   vi.spyOn(Math, "random").mockReturnValue(0.5); // no jitter: schedules are exact
-  vi.useFakeTimers({ shouldAdvanceTime: false, toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
-  job = { id: "job_aaaaaaaaaaaa", listingId: "lst_harbor-coffee", analysisType: "risk_assessment", params: {}, status: "running", progress: 10, step: { name: "analyze:0", index: 2, total: 5, label: "analyzing chunk 1 of 1" }, partialOutput: "", result: null, error: null, attempt: 1, createdAt: Date.now(), updatedAt: Date.now(), startedAt: Date.now(), finishedAt: null, cancelRequested: false, etaMs: null, usage: { inputTokens: 0, outputTokens: 0 }, version: 1 };
+  vi.useFakeTimers({
+    shouldAdvanceTime: false,
+    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+  });
+  job = {
+    id: "job_aaaaaaaaaaaa",
+    listingId: "lst_harbor-coffee",
+    analysisType: "risk_assessment",
+    params: {},
+    status: "running",
+    progress: 10,
+    step: { name: "analyze:0", index: 2, total: 5, label: "analyzing chunk 1 of 1" },
+    partialOutput: "",
+    result: null,
+    error: null,
+    attempt: 1,
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+    startedAt: Date.now(),
+    finishedAt: null,
+    cancelRequested: false,
+    etaMs: null,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    version: 1,
+  };
   version = 1;
   failNetwork = false;
   requests.length = 0;
@@ -67,7 +101,9 @@ afterEach(() => {
 });
 
 // Each test gets its own SWR cache.
-const wrapper = ({ children }: { children: ReactNode }) => <SWRConfig value={{ provider: () => new Map() }}>{children}</SWRConfig>;
+const wrapper = ({ children }: { children: ReactNode }) => (
+  <SWRConfig value={{ provider: () => new Map() }}>{children}</SWRConfig>
+);
 const advance = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
 
 function setVisibility(state: "visible" | "hidden") {
@@ -112,7 +148,8 @@ describe("useAnalysis", () => {
     job = { ...job, progress: 40 };
     version++;
     const before = requests.length;
-    for (let waited = 0; requests.length === before && waited < 12_000; waited += 250) await advance(250);
+    for (let waited = 0; requests.length === before && waited < 12_000; waited += 250)
+      await advance(250);
     expect(requests.length).toBe(before + 1); // the slow poll saw the change...
     await advance(1_000);
     expect(requests.length).toBe(before + 2); // ...and the next one came within a second
@@ -172,37 +209,78 @@ describe("useAnalysis", () => {
   });
 
   it("reattaches after a refresh, cleaning a stale remembered id and falling back to the server's lookup", async () => {
-    rememberJob({ input: { listingId: "lst_harbor-coffee" }, analysisType: "risk_assessment" }, "job_stale_12345");
-    const hook = renderHook(() => useAnalysis({ input: { listingId: "lst_harbor-coffee" }, analysisType: "risk_assessment" }), { wrapper });
+    rememberJob(
+      { input: { listingId: "lst_harbor-coffee" }, analysisType: "risk_assessment" },
+      "job_stale_12345",
+    );
+    const hook = renderHook(
+      () =>
+        useAnalysis({ input: { listingId: "lst_harbor-coffee" }, analysisType: "risk_assessment" }),
+      { wrapper },
+    );
     await advance(100);
     expect(hook.result.current.job).toBeNull(); // the stale id answered 404: forgotten, not an error
     expect(hook.result.current.error).toBeNull();
     await act(() => hook.result.current.attach("lst_harbor-coffee", "risk_assessment"));
     await advance(100);
     expect(hook.result.current.job?.id).toBe(job.id);
-    expect(requests.some((r) => r.url.includes(`input=${encodeURIComponent(JSON.stringify({ listingId: "lst_harbor-coffee" }))}`))).toBe(true);
+    expect(
+      requests.some((r) =>
+        r.url.includes(
+          `input=${encodeURIComponent(JSON.stringify({ listingId: "lst_harbor-coffee" }))}`,
+        ),
+      ),
+    ).toBe(true);
   });
 
   it("reports a rate-limited start with the server's message, and starts nothing", async () => {
-    server.use(http.post(`${base}/api/analysis/start`, () => HttpResponse.json({ error: { code: "rate_limited:start", message: "You have started 10 analyses in the last 60 s, the most we allow. Try again in 42 s." } }, { status: 429, headers: { "retry-after": "42" } })));
+    server.use(
+      http.post(`${base}/api/analysis/start`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              code: "rate_limited:start",
+              message:
+                "You have started 10 analyses in the last 60 s, the most we allow. Try again in 42 s.",
+            },
+          },
+          { status: 429, headers: { "retry-after": "42" } },
+        ),
+      ),
+    );
     const hook = renderHook(() => useAnalysis(), { wrapper });
     await act(() => hook.result.current.start("lst_harbor-coffee", "risk_assessment"));
     await advance(2_000);
-    expect(hook.result.current.error).toMatchObject({ code: "rate_limited:start", status: 429, message: expect.stringContaining("Try again in 42 s") });
+    expect(hook.result.current.error).toMatchObject({
+      code: "rate_limited:start",
+      status: 429,
+      message: expect.stringContaining("Try again in 42 s"),
+    });
     expect(hook.result.current.job).toBeNull();
     expect(requests).toHaveLength(0);
   });
 
   it("retries a failed job in place (same id, its steps kept) through the retry route", async () => {
     let retried: unknown = null;
-    server.use(http.post(`${base}/api/analysis/retry`, async ({ request }) => {
-      retried = await request.json();
-      job = { ...job, status: "queued", error: null, retries: 1 };
-      version++;
-      return HttpResponse.json({ job, nextPollMs: 500 }, { status: 202 });
-    }));
+    server.use(
+      http.post(`${base}/api/analysis/retry`, async ({ request }) => {
+        retried = await request.json();
+        job = { ...job, status: "queued", error: null, retries: 1 };
+        version++;
+        return HttpResponse.json({ job, nextPollMs: 500 }, { status: 202 });
+      }),
+    );
     const hook = await started();
-    job = { ...job, status: "failed", error: { code: "openai_bad_request", category: "AI_PROVIDER", message: "rejected", retryable: false } };
+    job = {
+      ...job,
+      status: "failed",
+      error: {
+        code: "openai_bad_request",
+        category: "AI_PROVIDER",
+        message: "rejected",
+        retryable: false,
+      },
+    };
     version++;
     await advance(1_000);
     expect(hook.result.current.job?.status).toBe("failed");

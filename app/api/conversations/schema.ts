@@ -73,6 +73,9 @@ async function readFile(req: Request): Promise<NewConversation> {
 /** "Call with ACME (final).vtt" → "Call with ACME (final)"; a nameless file gets a default. */
 function titleFrom(fileName: string): string {
   const base = fileName.split(/[\\/]/).pop() ?? "";
-  const name = base.replace(/\.[^.]*$/, "").replace(/\s+/g, " ").trim();
+  const name = base
+    .replace(/\.[^.]*$/, "")
+    .replace(/\s+/g, " ")
+    .trim();
   return name.slice(0, CONVERSATION_TITLE_MAX).trim() || "Uploaded conversation";
 }

@@ -19,5 +19,8 @@ export const POST = route(async (req: Request) => {
   const input = await readJson(req, newListingSchema, MAX_BODY_BYTES);
   const caller = await workCaller(req);
   const listing = await createListing(input, caller);
-  return withSession(json({ listing: { ...summarize(listing), text: listing.text } }, 201), caller.owner);
+  return withSession(
+    json({ listing: { ...summarize(listing), text: listing.text } }, 201),
+    caller.owner,
+  );
 });

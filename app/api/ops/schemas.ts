@@ -4,7 +4,9 @@ export { jobIdSchema } from "@/lib/jobs/schema";
 import { severities } from "@/lib/ops/types";
 
 /** Request schemas of the /api/ops/* routes. */
-export const windowSchema = z.strictObject({ window: z.enum(["15", "60", "360", "1440"]).default("60").transform(Number) });
+export const windowSchema = z.strictObject({
+  window: z.enum(["15", "60", "360", "1440"]).default("60").transform(Number),
+});
 
 export const errorFilterSchema = z.strictObject({
   category: z.enum(errorCategories).optional(),
@@ -23,4 +25,6 @@ export const jobSearchSchema = z.strictObject({
 
 export const dlqPageSchema = z.strictObject({ cursor: z.string().max(200).optional() });
 
-export const dlqIdsSchema = z.strictObject({ dlqIds: z.array(z.string().min(1).max(200)).min(1).max(100) });
+export const dlqIdsSchema = z.strictObject({
+  dlqIds: z.array(z.string().min(1).max(200)).min(1).max(100),
+});

@@ -26,6 +26,8 @@ export type AnalysisDefinition<P extends Params = Params, R = unknown> = {
  * Keeps each definition precisely typed where it is written, and erases P and R for the
  * family: the kind only ever passes a definition its own parsed params and output.
  */
-export function defineAnalysis<P extends Params, R>(definition: AnalysisDefinition<P, R>): AnalysisDefinition {
+export function defineAnalysis<P extends Params, R>(
+  definition: AnalysisDefinition<P, R>,
+): AnalysisDefinition {
   return definition as unknown as AnalysisDefinition;
 }

@@ -35,29 +35,51 @@ export function listingAnalysis(def: AnalysisDefinition): JobKind {
   });
 }
 
-async function analyseListing(def: AnalysisDefinition, ctx: JobContext<Params>, { listingId }: ListingInput) {
+async function analyseListing(
+  def: AnalysisDefinition,
+  ctx: JobContext<Params>,
+  { listingId }: ListingInput,
+) {
   const listing = await getListing(listingId);
   if (!listing) {
-    throw new JobFailure({ code: "listing_missing", category: "USER_INPUT", message: "The listing no longer exists (pasted listings expire after 7 days).", retryable: false });
+    throw new JobFailure({
+      code: "listing_missing",
+      category: "USER_INPUT",
+      message: "The listing no longer exists (pasted listings expire after 7 days).",
+      retryable: false,
+    });
   }
   const { checkpoint: prepared, chunks } = steps.prepare(listing);
   ctx.plan(steps.plannedSteps(chunks.length));
   const before = await ctx.step("prepare", () => prepared);
   if (before.textHash !== prepared.textHash) {
-    throw new JobFailure({ code: "listing_changed", category: "FILE_PROCESSING", message: "The listing changed while it was being analysed. Start a new analysis.", retryable: false });
+    throw new JobFailure({
+      code: "listing_changed",
+      category: "FILE_PROCESSING",
+      message: "The listing changed while it was being analysed. Start a new analysis.",
+      retryable: false,
+    });
   }
   const notes: string[] = [];
   for (const [i, chunk] of chunks.entries()) {
     const input = `Listing: ${listing.title}\n\nPart ${i + 1} of ${chunks.length}:\n${chunk}`;
-    notes.push((await ctx.model(`analyze:${i}`, { instructions: def.chunkInstructions(ctx.params), input })).text);
+    notes.push(
+      (await ctx.model(`analyze:${i}`, { instructions: def.chunkInstructions(ctx.params), input }))
+        .text,
+    );
   }
   const input = steps.synthesisInput(listing, notes);
   const format = { name: def.type, schema: def.output };
-  const draft = await ctx.model("synthesize", { instructions: def.synthesisInstructions(ctx.params), input, format });
+  const draft = await ctx.model("synthesize", {
+    instructions: def.synthesisInstructions(ctx.params),
+    input,
+    format,
+  });
   // One repair attempt on output that is not valid JSON of the type's schema.
   const checked = await ctx.step("validate", async (): Promise<steps.ValidateCheckpoint> => {
     const first = steps.validateOutput(def, draft.text);
-    if (first.ok) return { result: first.result, repaired: false, usage: { inputTokens: 0, outputTokens: 0 } };
+    if (first.ok)
+      return { result: first.result, repaired: false, usage: { inputTokens: 0, outputTokens: 0 } };
     const repair = await ctx.model("validate", {
       instructions: steps.repairInstructions(def, ctx.params, first.problem),
       input: `${input}\n\nRejected answer:\n${draft.text.slice(0, 4_000)}`,

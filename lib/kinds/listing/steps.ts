@@ -17,7 +17,13 @@ export type TextCheckpoint = { text: string; usage: Usage };
 export type ValidateCheckpoint = { result: unknown; repaired: boolean; usage: Usage };
 
 export function planSteps(chunks: number): string[] {
-  return ["prepare", ...Array.from({ length: chunks }, (_, i) => `analyze:${i}`), "synthesize", "validate", "save"];
+  return [
+    "prepare",
+    ...Array.from({ length: chunks }, (_, i) => `analyze:${i}`),
+    "synthesize",
+    "validate",
+    "save",
+  ];
 }
 
 /** The synthesis, in chunk analyses (the high end of what was measured: see lib/jobs/eta.ts). */
@@ -38,14 +44,27 @@ export function plannedSteps(chunks: number): PlannedStep[] {
 
 /** "analyzing chunk 3 of 8": what the UI shows next to the step counter. */
 export function stepLabel(name: string, chunks: number): string {
-  if (name.startsWith("analyze:")) return `analyzing chunk ${Number(name.slice(8)) + 1} of ${chunks}`;
-  return { prepare: "preparing the listing", synthesize: "writing the analysis", validate: "checking the answer", save: "saving the result" }[name] ?? name;
+  if (name.startsWith("analyze:"))
+    return `analyzing chunk ${Number(name.slice(8)) + 1} of ${chunks}`;
+  return (
+    {
+      prepare: "preparing the listing",
+      synthesize: "writing the analysis",
+      validate: "checking the answer",
+      save: "saving the result",
+    }[name] ?? name
+  );
 }
 
 export function prepare(listing: Listing): { checkpoint: PrepareCheckpoint; chunks: string[] } {
   const chunks = chunkText(listing.text);
   if (chunks.length === 0) {
-    throw new JobFailure({ code: "listing_empty", category: "FILE_PROCESSING", message: "The listing has no text to analyse.", retryable: false });
+    throw new JobFailure({
+      code: "listing_empty",
+      category: "FILE_PROCESSING",
+      message: "The listing has no text to analyse.",
+      retryable: false,
+    });
   }
   return { checkpoint: { chunks: chunks.length, textHash: hashText(listing.text) }, chunks };
 }
@@ -74,14 +93,26 @@ export function validateOutput(definition: AnalysisDefinition, text: string): Va
   return { ok: false, problem: `${issue.path.join(".") || "answer"}: ${issue.message}` };
 }
 
-export function repairInstructions(definition: AnalysisDefinition, params: Params, problem: string): string {
+export function repairInstructions(
+  definition: AnalysisDefinition,
+  params: Params,
+  problem: string,
+): string {
   return `${definition.synthesisInstructions(params)}\nA previous answer was rejected (${problem}). Answer again with JSON that follows the schema exactly.`;
 }
 
 export function invalidOutput(problem: string): JobFailure {
-  return new JobFailure({ code: "invalid_output", category: "JSON_PARSING", message: `The AI answer could not be used even after one repair attempt (${problem}).`, retryable: false });
+  return new JobFailure({
+    code: "invalid_output",
+    category: "JSON_PARSING",
+    message: `The AI answer could not be used even after one repair attempt (${problem}).`,
+    retryable: false,
+  });
 }
 
 export function addUsage(a: Usage, b: Usage): Usage {
-  return { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+  };
 }

@@ -11,9 +11,12 @@ export function expectAnswered(served: number[]) {
     if (req.expect) return expectRejected(answer, req);
     const where = `${req.method} ${short(req.path)} → ${answer.status} ${short(answer.text)}`;
     expect(served, `a served status for ${where}`).toContain(answer.status);
-    expect(String(answer.headers["content-type"]), `a JSON content type for ${where}`).toMatch(/^application\/json/);
+    expect(String(answer.headers["content-type"]), `a JSON content type for ${where}`).toMatch(
+      /^application\/json/,
+    );
     const body = parseJson(answer.text);
     expect(body, `a JSON body for ${where}`).toBeTypeOf("object");
-    if (answer.status < 300) expect(body, `no error in a ${answer.status} for ${where}`).not.toHaveProperty("error");
+    if (answer.status < 300)
+      expect(body, `no error in a ${answer.status} for ${where}`).not.toHaveProperty("error");
   };
 }

@@ -3,11 +3,20 @@ import { MAX_JSON_BYTES } from "@/app/api/conversations/schema";
 import { decodeText, detectFormat, parseConversation } from "@/lib/conversations/parse";
 import { CONVERSATION_MAX_BYTES } from "@/lib/conversations/schema";
 import {
-  codePoints, hugeString, junkJson, nastyString, rawQueryPart, toQuery,
+  codePoints,
+  hugeString,
+  junkJson,
+  nastyString,
+  rawQueryPart,
+  toQuery,
 } from "../arbitraries.ts";
 import type { FuzzRequest, FuzzTarget } from "../harness.ts";
 import {
-  badPathParam, jsonBodyRequests, noiseHeaders, wrongMethods, type Fields,
+  badPathParam,
+  jsonBodyRequests,
+  noiseHeaders,
+  wrongMethods,
+  type Fields,
 } from "../requests.ts";
 
 /**
@@ -27,9 +36,16 @@ function unreadable(bytes: Uint8Array, fileName: string | null, type: string): b
 
 const READABLE = "Ana: Is the order shipped?\nBo: Yes, this morning.";
 const nearMisses = [
-  "", " \n ", "Solo: only one speaker\nand more of it", '{"rows":[]}', "[]", "{ nope",
-  "WEBVTT\n\n00:01.000 --> 00:02.000\nno names", "1\n00:00:01,000 --> 00:00:02,000\nhi",
-  '[{"text":"no speaker"},{"name":"B","text":"b"}]', `[{"name":"${"N".repeat(81)}","text":"a"}]`,
+  "",
+  " \n ",
+  "Solo: only one speaker\nand more of it",
+  '{"rows":[]}',
+  "[]",
+  "{ nope",
+  "WEBVTT\n\n00:01.000 --> 00:02.000\nno names",
+  "1\n00:00:01,000 --> 00:00:02,000\nhi",
+  '[{"text":"no speaker"},{"name":"B","text":"b"}]',
+  `[{"name":"${"N".repeat(81)}","text":"a"}]`,
 ];
 const anyText = fc.oneof(nastyString, hugeString, fc.constantFrom(...nearMisses));
 
@@ -126,7 +142,11 @@ const malformed = fc
   })
   .map(({ body, type }) => post(body, type, [400], "a malformed multipart body"));
 const otherTypes = [
-  "", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream", "text/vtt",
+  "",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "application/octet-stream",
+  "text/vtt",
   "multipart/mixed",
 ];
 const mislabelled = fc

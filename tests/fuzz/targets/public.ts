@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { codePoints, hugeString, junkJson, nastyString } from "../arbitraries.ts";
 import type { FuzzRequest, FuzzTarget } from "../harness.ts";
-import { badPathParam, jsonBodyRequests, noInputRequests, withJunkCookie, wrongMethods, type Fields } from "../requests.ts";
+import {
+  badPathParam,
+  jsonBodyRequests,
+  noInputRequests,
+  withJunkCookie,
+  wrongMethods,
+  type Fields,
+} from "../requests.ts";
 import { expectAnswered } from "./checks.ts";
 
 /**
@@ -13,22 +20,39 @@ import { expectAnswered } from "./checks.ts";
 // The rules of newListingSchema (lib/listings/schema.ts), restated so the generator can keep to invalid input.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters newListingSchema refuses
 const controlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
-const okTitle = (v: unknown) => typeof v === "string" && codePoints(v.trim()) >= 1 && codePoints(v.trim()) <= 120;
-const okText = (v: unknown) => typeof v === "string" && codePoints(v.trim()) >= 40 && codePoints(v.trim()) <= 60_000 && !controlChars.test(v.trim());
+const okTitle = (v: unknown) =>
+  typeof v === "string" && codePoints(v.trim()) >= 1 && codePoints(v.trim()) <= 120;
+const okText = (v: unknown) =>
+  typeof v === "string" &&
+  codePoints(v.trim()) >= 40 &&
+  codePoints(v.trim()) <= 60_000 &&
+  !controlChars.test(v.trim());
 
 const anyValue = fc.oneof(junkJson, nastyString, hugeString);
 const listingFields: Fields = {
   title: {
     valid: fc.constantFrom("Fuzzed listing", "😀 Café ünïcödé", "a"),
-    invalid: fc.oneof(anyValue, fc.constantFrom("", " ", "\t\n\u00a0\ufeff", "x".repeat(121), "😀".repeat(121))).filter((v) => !okTitle(v)),
+    invalid: fc
+      .oneof(
+        anyValue,
+        fc.constantFrom("", " ", "\t\n\u00a0\ufeff", "x".repeat(121), "😀".repeat(121)),
+      )
+      .filter((v) => !okTitle(v)),
   },
   text: {
-    valid: fc.integer({ min: 40, max: 400 }).map((n) => "A small bakery with steady revenue. ".repeat(Math.ceil(n / 36)).slice(0, n)),
+    valid: fc
+      .integer({ min: 40, max: 400 })
+      .map((n) => "A small bakery with steady revenue. ".repeat(Math.ceil(n / 36)).slice(0, n)),
     invalid: fc
       .oneof(
         anyValue,
         fc.string({ maxLength: 39 }),
-        fc.tuple(fc.string({ minLength: 20, maxLength: 60 }), fc.integer({ min: 0, max: 0x1f }).filter((c) => ![9, 10, 13].includes(c))).map(([s, c]) => `${"x".repeat(40)}${String.fromCharCode(c)}${s}x`),
+        fc
+          .tuple(
+            fc.string({ minLength: 20, maxLength: 60 }),
+            fc.integer({ min: 0, max: 0x1f }).filter((c) => ![9, 10, 13].includes(c)),
+          )
+          .map(([s, c]) => `${"x".repeat(40)}${String.fromCharCode(c)}${s}x`),
         fc.constantFrom(" ".repeat(100), "x".repeat(60_001), `${"x".repeat(39)}${" ".repeat(50)}`),
       )
       .filter((v) => !okText(v)),
@@ -48,15 +72,32 @@ const unknownListing = fc.stringMatching(/^[A-Za-z0-9_-]{3,60}$/).map((s) => `ls
 export const publicTargets: FuzzTarget[] = [
   {
     route: "listings",
-    title: "refuses a pasted listing that breaks a rule, oversize (> 256 KiB) or not JSON, and writes nothing",
-    inputs: jsonBodyRequests({ path: "/api/listings", implemented: ["GET", "POST"], fields: listingFields, maxBytes: 256 * 1024 }),
+    title:
+      "refuses a pasted listing that breaks a rule, oversize (> 256 KiB) or not JSON, and writes nothing",
+    inputs: jsonBodyRequests({
+      path: "/api/listings",
+      implemented: ["GET", "POST"],
+      fields: listingFields,
+      maxBytes: 256 * 1024,
+    }),
   },
   served("/api/listings", "GET"),
   {
     route: "listings/[id]",
-    title: "answers 404 for any id that is not a listing, and 405 to other methods, writing nothing",
+    title:
+      "answers 404 for any id that is not a listing, and 405 to other methods, writing nothing",
     inputs: fc.oneof(
-      { weight: 5, arbitrary: fc.oneof(badPathParam, unknownListing).map((p): FuzzRequest => ({ method: "GET", path: `/api/listings/${p}`, expect: [404], note: "not a listing" })) },
+      {
+        weight: 5,
+        arbitrary: fc.oneof(badPathParam, unknownListing).map(
+          (p): FuzzRequest => ({
+            method: "GET",
+            path: `/api/listings/${p}`,
+            expect: [404],
+            note: "not a listing",
+          }),
+        ),
+      },
       { weight: 1, arbitrary: wrongMethods("/api/listings/lst_harbor-coffee", ["GET"]) },
     ),
   },
@@ -69,7 +110,8 @@ export const publicTargets: FuzzTarget[] = [
   {
     // GET runs a real end-to-end check (a Redis write with a 60 s TTL, a QStash round trip): it has no input to fuzz.
     route: "stack/check",
-    title: "answers 405 to every method but GET, with any body, and writes nothing (GET has no input: it runs the real check)",
+    title:
+      "answers 405 to every method but GET, with any body, and writes nothing (GET has no input: it runs the real check)",
     inputs: wrongMethods("/api/stack/check", ["GET"]),
   },
   {

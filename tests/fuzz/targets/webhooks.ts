@@ -1,8 +1,25 @@
 import fc from "fast-check";
 import { isJobId, JOB_ID_PATTERN } from "@/lib/jobs/schema";
 import { expect } from "vitest";
-import { codePoints, hugeString, invalidJsonText, junkJson, percentEncode, rawQueryPart, toQuery } from "../arbitraries.ts";
-import { brief, expectRejected, parseJson, short, type Answer, type AnyFuzzTarget, type FuzzRequest, type FuzzTarget } from "../harness.ts";
+import {
+  codePoints,
+  hugeString,
+  invalidJsonText,
+  junkJson,
+  percentEncode,
+  rawQueryPart,
+  toQuery,
+} from "../arbitraries.ts";
+import {
+  brief,
+  expectRejected,
+  parseJson,
+  short,
+  type Answer,
+  type AnyFuzzTarget,
+  type FuzzRequest,
+  type FuzzTarget,
+} from "../harness.ts";
 import { wrongMethods } from "../requests.ts";
 import { deliveryHeaders, deliveryRequest, forgery, type Delivery } from "../signatures.ts";
 
@@ -38,20 +55,60 @@ const failedQuery = fc.oneof(
   jobId.map((j) => `?job=${j}`),
   fc.array(fc.tuple(rawQueryPart, rawQueryPart), { maxLength: 3 }).map(toQuery),
 );
-const failedBody = fc.record({ retried: fc.nat({ max: 5 }), status: fc.constant(500), sourceBody: fc.base64String({ maxLength: 40 }) }, { requiredKeys: [] });
+const failedBody = fc.record(
+  {
+    retried: fc.nat({ max: 5 }),
+    status: fc.constant(500),
+    sourceBody: fc.base64String({ maxLength: 40 }),
+  },
+  { requiredKeys: [] },
+);
 
-type Webhook = { route: string; path: string; query: fc.Arbitrary<string>; body: fc.Arbitrary<unknown>; signedUrl: (path: string) => string };
+type Webhook = {
+  route: string;
+  path: string;
+  query: fc.Arbitrary<string>;
+  body: fc.Arbitrary<unknown>;
+  signedUrl: (path: string) => string;
+};
 
 const webhooks: Webhook[] = [
-  { route: "analysis/consume", path: "/api/analysis/consume", query: consumeQuery, body: consumeMessage, signedUrl: (p) => `${base()}/api/analysis/consume${searchOf(p)}` },
-  { route: "analysis/failed", path: "/api/analysis/failed", query: failedQuery, body: failedBody, signedUrl: (p) => `${base()}/api/analysis/failed${searchOf(p)}` },
-  { route: "stack/echo", path: "/api/stack/echo", query: fc.constant(""), body: fc.record({ nonce: fc.string({ minLength: 1, maxLength: 64 }) }), signedUrl: () => `${base()}/api/stack/echo` },
+  {
+    route: "analysis/consume",
+    path: "/api/analysis/consume",
+    query: consumeQuery,
+    body: consumeMessage,
+    signedUrl: (p) => `${base()}/api/analysis/consume${searchOf(p)}`,
+  },
+  {
+    route: "analysis/failed",
+    path: "/api/analysis/failed",
+    query: failedQuery,
+    body: failedBody,
+    signedUrl: (p) => `${base()}/api/analysis/failed${searchOf(p)}`,
+  },
+  {
+    route: "stack/echo",
+    path: "/api/stack/echo",
+    query: fc.constant(""),
+    body: fc.record({ nonce: fc.string({ minLength: 1, maxLength: 64 }) }),
+    signedUrl: () => `${base()}/api/stack/echo`,
+  },
 ];
 
 /** Deliveries with every kind of wrong signature (and, 1 in 12, a method the webhook does not have). */
 function forgedDeliveries(w: Webhook): fc.Arbitrary<Delivery | FuzzRequest> {
-  const delivery = fc.record({ method: fc.constant("POST"), path: w.query.map((q) => `${w.path}${q}`), body: anyBody(w.body), forgery, headers: deliveryHeaders });
-  return fc.oneof({ weight: 11, arbitrary: delivery }, { weight: 1, arbitrary: wrongMethods(w.path, ["POST"]) });
+  const delivery = fc.record({
+    method: fc.constant("POST"),
+    path: w.query.map((q) => `${w.path}${q}`),
+    body: anyBody(w.body),
+    forgery,
+    headers: deliveryHeaders,
+  });
+  return fc.oneof(
+    { weight: 11, arbitrary: delivery },
+    { weight: 1, arbitrary: wrongMethods(w.path, ["POST"]) },
+  );
 }
 
 const isDelivery = (x: Delivery | FuzzRequest): x is Delivery => "forgery" in x;
@@ -80,15 +137,19 @@ function expectRefusedForItsFlaw(answer: Answer, req: FuzzRequest): void {
   const message = (parseJson(answer.text) as { error: { message: string } }).error.message;
   expect(message, `the answer to ${brief(req)}`).toBe("The QStash signature is not valid.");
   const reason = refusals.at(-1) ?? "";
-  if (req.note === "signature: other-url") expect(reason, `the logged reason for ${brief(req)}`).toMatch(/invalid subject/);
-  if (req.note === "signature: tampered-body") expect(reason, `the logged reason for ${brief(req)}`).toMatch(/body hash does not match/);
+  if (req.note === "signature: other-url")
+    expect(reason, `the logged reason for ${brief(req)}`).toMatch(/invalid subject/);
+  if (req.note === "signature: tampered-body")
+    expect(reason, `the logged reason for ${brief(req)}`).toMatch(/body hash does not match/);
 }
 
 const forgedTargets: FuzzTarget<Delivery | FuzzRequest>[] = webhooks.map((w) => ({
   route: w.route,
-  title: "answers a forged, expired, misaddressed or tampered delivery with a 401 JSON error and writes nothing",
+  title:
+    "answers a forged, expired, misaddressed or tampered delivery with a 401 JSON error and writes nothing",
   inputs: forgedDeliveries(w),
-  prepare: async (x) => (isDelivery(x) ? { ...(await deliveryRequest(x, w.signedUrl)), expect: [401] } : x),
+  prepare: async (x) =>
+    isDelivery(x) ? { ...(await deliveryRequest(x, w.signedUrl)), expect: [401] } : x,
   check: expectRefusedForItsFlaw,
   numRuns: 2000,
 }));
@@ -97,24 +158,39 @@ const forgedTargets: FuzzTarget<Delivery | FuzzRequest>[] = webhooks.map((w) => 
 function expectNonRetryable(answer: Answer, req: FuzzRequest): void {
   const where = `${req.method} ${short(req.path)} ${short(String(req.body ?? ""))} → ${answer.status} ${short(answer.text)}`;
   expect(answer.status, `489 for ${where}`).toBe(489);
-  expect(answer.headers["upstash-nonretryable-error"], `Upstash-NonRetryable-Error for ${where}`).toBe("true");
+  expect(
+    answer.headers["upstash-nonretryable-error"],
+    `Upstash-NonRetryable-Error for ${where}`,
+  ).toBe("true");
   expect(parseJson(answer.text), `a JSON body for ${where}`).toBeTypeOf("object");
 }
 
 /** Bodies that are not a message of this webhook (for a genuinely signed delivery): `isMessage` says what would be one. */
-const notAMessage = (fields: Record<string, fc.Arbitrary<unknown>>, isMessage: (v: Record<string, unknown>) => boolean): fc.Arbitrary<string> =>
+const notAMessage = (
+  fields: Record<string, fc.Arbitrary<unknown>>,
+  isMessage: (v: Record<string, unknown>) => boolean,
+): fc.Arbitrary<string> =>
   fc
     .oneof(
       junkJson.map((v) => JSON.stringify(v) ?? "null"),
       invalidJsonText,
-      fc.constantFrom(...Object.keys(fields)).chain((bad) =>
-        fc.tuple(fc.record(fields), fc.oneof(junkJson, fc.constant(undefined))).map(([msg, v]) => JSON.stringify({ ...msg, [bad]: v })),
-      ),
+      fc
+        .constantFrom(...Object.keys(fields))
+        .chain((bad) =>
+          fc
+            .tuple(fc.record(fields), fc.oneof(junkJson, fc.constant(undefined)))
+            .map(([msg, v]) => JSON.stringify({ ...msg, [bad]: v })),
+        ),
     )
     .filter((text) => {
       if (text.startsWith("\ufeff")) return false; // see `signed`
       const v = parseJson(text);
-      return typeof v !== "object" || v === null || Array.isArray(v) || !isMessage(v as Record<string, unknown>);
+      return (
+        typeof v !== "object" ||
+        v === null ||
+        Array.isArray(v) ||
+        !isMessage(v as Record<string, unknown>)
+      );
     });
 
 /**
@@ -123,43 +199,86 @@ const notAMessage = (fields: Record<string, fc.Arbitrary<unknown>>, isMessage: (
  * QStash only ever carries bodies tabsafe wrote (JSON.stringify) or its own callbacks, never a BOM.
  */
 const signed = (d: Omit<Delivery, "forgery" | "headers">) =>
-  fc.tuple(fc.constantFrom("current" as const, "next" as const), deliveryHeaders).map(([key, headers]): Delivery => ({ ...d, headers, forgery: { kind: "genuine", key } }));
+  fc
+    .tuple(fc.constantFrom("current" as const, "next" as const), deliveryHeaders)
+    .map(([key, headers]): Delivery => ({ ...d, headers, forgery: { kind: "genuine", key } }));
 
-const badJobId = fc.oneof(fc.string({ maxLength: 40 }), junkJson.map((v) => (typeof v === "string" ? v : (JSON.stringify(v) ?? "null")).slice(0, 300))).filter((s) => !isJobId(s));
-const isConsumeMessage = (v: Record<string, unknown>) => isJobId(v.jobId) && ["business_analysis", "market_intelligence", "risk_assessment"].includes(v.analysisType as string);
-const isEcho = (v: Record<string, unknown>) => typeof v.nonce === "string" && v.nonce.length >= 1 && codePoints(v.nonce) <= 64;
+const badJobId = fc
+  .oneof(
+    fc.string({ maxLength: 40 }),
+    junkJson.map((v) => (typeof v === "string" ? v : (JSON.stringify(v) ?? "null")).slice(0, 300)),
+  )
+  .filter((s) => !isJobId(s));
+const isConsumeMessage = (v: Record<string, unknown>) =>
+  isJobId(v.jobId) &&
+  ["business_analysis", "market_intelligence", "risk_assessment"].includes(
+    v.analysisType as string,
+  );
+const isEcho = (v: Record<string, unknown>) =>
+  typeof v.nonce === "string" && v.nonce.length >= 1 && codePoints(v.nonce) <= 64;
 const decodedKey = (k: string) => new URLSearchParams(`${k}=`).keys().next().value;
 
 const malformedTargets: FuzzTarget<Delivery>[] = [
   {
     route: "analysis/consume",
-    title: "answers a genuinely signed message that is not a consume message with 489 non-retryable, writing nothing",
-    inputs: fc.tuple(consumeQuery, notAMessage({ jobId: fc.oneof(jobId, badJobId), analysisType: fc.oneof(analysisType, fc.string()) }, isConsumeMessage)).chain(([q, body]) =>
-      signed({ method: "POST", path: `/api/analysis/consume${q}`, body })),
+    title:
+      "answers a genuinely signed message that is not a consume message with 489 non-retryable, writing nothing",
+    inputs: fc
+      .tuple(
+        consumeQuery,
+        notAMessage(
+          { jobId: fc.oneof(jobId, badJobId), analysisType: fc.oneof(analysisType, fc.string()) },
+          isConsumeMessage,
+        ),
+      )
+      .chain(([q, body]) => signed({ method: "POST", path: `/api/analysis/consume${q}`, body })),
     prepare: (d) => deliveryRequest(d, webhooks[0].signedUrl),
     check: expectNonRetryable,
     numRuns: 300,
   },
   {
     route: "analysis/failed",
-    title: "answers a genuinely signed failure callback without a valid job id with 489 non-retryable, writing nothing",
-    inputs: fc.tuple(
-      fc.oneof(
-        badJobId.map((j) => `?job=${percentEncode(j)}`),
-        fc.tuple(jobId, fc.constantFrom("-1", "1.5", "abc", "1e400", "%00")).map(([j, r]) => `?job=${j}&run=${r}`),
-        fc.array(fc.tuple(rawQueryPart.filter((k) => decodedKey(k) !== "job"), rawQueryPart), { maxLength: 3 }).map(toQuery),
-      ),
-      anyBody(failedBody),
-    ).filter(([, body]) => !body.startsWith("\ufeff")).chain(([q, body]) => signed({ method: "POST", path: `/api/analysis/failed${q}`, body })),
+    title:
+      "answers a genuinely signed failure callback without a valid job id with 489 non-retryable, writing nothing",
+    inputs: fc
+      .tuple(
+        fc.oneof(
+          badJobId.map((j) => `?job=${percentEncode(j)}`),
+          fc
+            .tuple(jobId, fc.constantFrom("-1", "1.5", "abc", "1e400", "%00"))
+            .map(([j, r]) => `?job=${j}&run=${r}`),
+          fc
+            .array(
+              fc.tuple(
+                rawQueryPart.filter((k) => decodedKey(k) !== "job"),
+                rawQueryPart,
+              ),
+              { maxLength: 3 },
+            )
+            .map(toQuery),
+        ),
+        anyBody(failedBody),
+      )
+      .filter(([, body]) => !body.startsWith("\ufeff"))
+      .chain(([q, body]) => signed({ method: "POST", path: `/api/analysis/failed${q}`, body })),
     prepare: (d) => deliveryRequest(d, webhooks[1].signedUrl),
     check: expectNonRetryable,
     numRuns: 300,
   },
   {
     route: "stack/echo",
-    title: "answers a genuinely signed message that is not a stack check with 489 non-retryable, writing nothing",
-    inputs: notAMessage({ nonce: fc.oneof(fc.constant(""), fc.string({ minLength: 65, maxLength: 100 }), fc.integer()) }, isEcho).chain((body) =>
-      signed({ method: "POST", path: "/api/stack/echo", body })),
+    title:
+      "answers a genuinely signed message that is not a stack check with 489 non-retryable, writing nothing",
+    inputs: notAMessage(
+      {
+        nonce: fc.oneof(
+          fc.constant(""),
+          fc.string({ minLength: 65, maxLength: 100 }),
+          fc.integer(),
+        ),
+      },
+      isEcho,
+    ).chain((body) => signed({ method: "POST", path: "/api/stack/echo", body })),
     prepare: (d) => deliveryRequest(d, webhooks[2].signedUrl),
     check: expectNonRetryable,
     numRuns: 300,

@@ -10,7 +10,10 @@ describe("cancel is cooperative and fast", () => {
   it("cancels a queued job at once; its later delivery does no work", async () => {
     const visitor = new Visitor(stack.app.url);
     stack.qstash.setFaults({ delayMs: 1_500 });
-    const { body } = await visitor.start({ listingId: SHORT_LISTING, analysisType: "risk_assessment" });
+    const { body } = await visitor.start({
+      listingId: SHORT_LISTING,
+      analysisType: "risk_assessment",
+    });
     const res = await visitor.post("/api/analysis/cancel", { jobId: body.job.id });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ canceled: true, status: "canceled" });
@@ -26,16 +29,31 @@ describe("cancel is cooperative and fast", () => {
     // Slow enough (~5 s per chunk) that the cancel surely lands mid-stream.
     stack.openai.setKnobs({ latencyMsPerToken: 80 });
     try {
-      const { body } = await visitor.start({ listingId: LONG_LISTING, analysisType: "business_analysis" });
-      await eventually(async () => (await visitor.status(body.job.id)).job?.partialOutput, { timeoutMs: 15_000 });
+      const { body } = await visitor.start({
+        listingId: LONG_LISTING,
+        analysisType: "business_analysis",
+      });
+      await eventually(async () => (await visitor.status(body.job.id)).job?.partialOutput, {
+        timeoutMs: 15_000,
+      });
       const res = await visitor.post("/api/analysis/cancel", { jobId: body.job.id });
       expect(res.status).toBe(202);
       expect(await res.json()).toMatchObject({ canceled: true, status: "canceling" });
-      const job = await waitForStatus(visitor, body.job.id, ["canceled", "succeeded", "failed"], 5_000);
+      const job = await waitForStatus(
+        visitor,
+        body.job.id,
+        ["canceled", "succeeded", "failed"],
+        5_000,
+      );
       expect(job.status).toBe("canceled");
       expect(job.result).toBeNull();
       // The simulator notices the dropped connection at its next token.
-      const last = await eventually(() => stack.openai.calls().filter((c) => c.metadata?.job_id === body.job.id && c.endedAt).at(-1));
+      const last = await eventually(() =>
+        stack.openai
+          .calls()
+          .filter((c) => c.metadata?.job_id === body.job.id && c.endedAt)
+          .at(-1),
+      );
       expect(last.outcome).toBe("aborted");
       await stack.qstash.idle();
       expect((await visitor.status(body.job.id)).job?.result).toBeNull();
@@ -46,18 +64,29 @@ describe("cancel is cooperative and fast", () => {
 
   it("answers a cancel of a finished job with a 200 no-op that says so", async () => {
     const visitor = new Visitor(stack.app.url);
-    const { body } = await visitor.start({ listingId: SHORT_LISTING, analysisType: "market_intelligence" });
+    const { body } = await visitor.start({
+      listingId: SHORT_LISTING,
+      analysisType: "market_intelligence",
+    });
     await waitForStatus(visitor, body.job.id, ["succeeded"]);
     const res = await visitor.post("/api/analysis/cancel", { jobId: body.job.id });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ canceled: false, status: "succeeded", message: expect.stringContaining("nothing to cancel") });
+    expect(await res.json()).toMatchObject({
+      canceled: false,
+      status: "succeeded",
+      message: expect.stringContaining("nothing to cancel"),
+    });
     expect((await visitor.status(body.job.id)).job?.status).toBe("succeeded");
   });
 
   it("does not let another visitor cancel or see a job", async () => {
     const owner = new Visitor(stack.app.url);
     const stranger = new Visitor(stack.app.url);
-    const { body } = await owner.start({ listingId: SHORT_LISTING, analysisType: "business_analysis", params: { perspective: "seller" } });
+    const { body } = await owner.start({
+      listingId: SHORT_LISTING,
+      analysisType: "business_analysis",
+      params: { perspective: "seller" },
+    });
     const cancel = await stranger.post("/api/analysis/cancel", { jobId: body.job.id });
     expect(cancel.status).toBe(404);
     expect(((await cancel.json()) as { error: { code: string } }).error.code).toBe("not_found:job");

@@ -5,14 +5,17 @@ import { LONG_LISTING, waitForStatus } from "../../helpers/jobs.ts";
 import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-  // A 1 ms budget: every delivery runs exactly one step, then hands over to a continuation.
+// A 1 ms budget: every delivery runs exactly one step, then hands over to a continuation.
 const stack = useTestStack({ env: { CONSUME_TIME_BUDGET_MS: "1" } });
 
 describe("time budget", () => {
   it("checkpoints and publishes a continuation when the budget runs low, so any input finishes", async () => {
     const visitor = new Visitor(stack.app.url);
     const published = stack.qstash.stats().published;
-    const { body } = await visitor.start({ listingId: LONG_LISTING, analysisType: "business_analysis" });
+    const { body } = await visitor.start({
+      listingId: LONG_LISTING,
+      analysisType: "business_analysis",
+    });
     const job = await waitForStatus(visitor, body.job.id, ["succeeded", "failed"]);
     expect(job.status).toBe("succeeded");
     const chunks = chunkText(catalog.find((l) => l.id === LONG_LISTING)!.text).length;

@@ -17,7 +17,10 @@ describe("at-least-once delivery", () => {
     const visitor = new Visitor(stack.app.url);
     stack.qstash.setFaults({ duplicateRate: 1 });
     try {
-      const { body } = await visitor.start({ listingId: LONG_LISTING, analysisType: "risk_assessment" });
+      const { body } = await visitor.start({
+        listingId: LONG_LISTING,
+        analysisType: "risk_assessment",
+      });
       const job = await waitForStatus(visitor, body.job.id, ["succeeded", "failed"]);
       expect(job.status).toBe("succeeded");
       await stack.qstash.idle();
@@ -33,11 +36,20 @@ describe("at-least-once delivery", () => {
     const visitor = new Visitor(stack.app.url);
     stack.openai.setKnobs({ latencyMsPerToken: 5 });
     try {
-      const { body } = await visitor.start({ listingId: LONG_LISTING, analysisType: "business_analysis" });
+      const { body } = await visitor.start({
+        listingId: LONG_LISTING,
+        analysisType: "business_analysis",
+      });
       const redis = testRedis();
       // Checkpoints only: fields starting with "@" are the ops timeline's bookkeeping.
-      const checkpointed = async () => (await redis.hkeys(`${stack.prefix}job:${body.job.id}:steps`)).filter((f) => !f.startsWith("@")).length;
-      await eventually(async () => ((await checkpointed()) >= 3 ? true : null), { timeoutMs: 15_000, intervalMs: 10 });
+      const checkpointed = async () =>
+        (await redis.hkeys(`${stack.prefix}job:${body.job.id}:steps`)).filter(
+          (f) => !f.startsWith("@"),
+        ).length;
+      await eventually(async () => ((await checkpointed()) >= 3 ? true : null), {
+        timeoutMs: 15_000,
+        intervalMs: 10,
+      });
       expect(crashInFlight()).toBeGreaterThan(0);
       const job = await waitForStatus(visitor, body.job.id, ["succeeded", "failed"], 20_000);
       expect(job.status).toBe("succeeded");
@@ -52,5 +64,4 @@ describe("at-least-once delivery", () => {
       stack.openai.setKnobs({ latencyMsPerToken: 0 });
     }
   });
-
 });

@@ -11,7 +11,10 @@ describe("every job ends", () => {
     stack.openai.setKnobs({ latencyMsPerToken: 15 });
     try {
       const visitor = new Visitor(stack.app.url);
-      const { body } = await visitor.start({ listingId: LONG_LISTING, analysisType: "market_intelligence" });
+      const { body } = await visitor.start({
+        listingId: LONG_LISTING,
+        analysisType: "market_intelligence",
+      });
       const job = await waitForStatus(visitor, body.job.id, ["failed", "succeeded"], 15_000);
       expect(job.status).toBe("failed");
       expect(job.error).toMatchObject({ code: "timeout", category: "SYSTEM", retryable: false });
@@ -26,14 +29,27 @@ describe("every job ends", () => {
     await visitor.request("/api/listings");
     await stack.qstash.stop(); // the SDK's own retries fail too, then the start gives up
     const before = new Set((await keysWithTtl(stack.prefix)).map((k) => k.key));
-    const res = await visitor.post("/api/analysis/start", { listingId: SHORT_LISTING, analysisType: "risk_assessment", params: { riskTolerance: "low" } });
+    const res = await visitor.post("/api/analysis/start", {
+      listingId: SHORT_LISTING,
+      analysisType: "risk_assessment",
+      params: { riskTolerance: "low" },
+    });
     expect(res.status).toBe(503);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unavailable:queue");
-    const lookup = await visitor.request(`/api/analysis/status?listingId=${SHORT_LISTING}&analysisType=risk_assessment&params=${encodeURIComponent('{"riskTolerance":"low"}')}`);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      "unavailable:queue",
+    );
+    const lookup = await visitor.request(
+      `/api/analysis/status?listingId=${SHORT_LISTING}&analysisType=risk_assessment&params=${encodeURIComponent('{"riskTolerance":"low"}')}`,
+    );
     expect(lookup.status).toBe(404); // the failed job no longer holds the identity
-    const created = (await keysWithTtl(stack.prefix)).filter((k) => !before.has(k.key) && /job:[^:]+$/.test(k.key));
+    const created = (await keysWithTtl(stack.prefix)).filter(
+      (k) => !before.has(k.key) && /job:[^:]+$/.test(k.key),
+    );
     expect(created).toHaveLength(1);
-    const fields = (await testRedis().hmget(created[0].key, "status", "error")) as unknown as [string, string];
+    const fields = (await testRedis().hmget(created[0].key, "status", "error")) as unknown as [
+      string,
+      string,
+    ];
     expect(fields[0]).toBe("failed");
     expect(JSON.parse(fields[1])).toMatchObject({ code: "queue_unavailable" });
   });

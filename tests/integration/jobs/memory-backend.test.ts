@@ -3,7 +3,7 @@ import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.t
 import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
 
-  // The zero-setup fallback of `npm run dev`: every Lua script of the app must run here too.
+// The zero-setup fallback of `npm run dev`: every Lua script of the app must run here too.
 const stack = useTestStack({ redisBackend: "memory" });
 
 describe("the job engine on the in-process Redis engine", () => {
@@ -18,12 +18,19 @@ describe("the job engine on the in-process Redis engine", () => {
     expect(a.body.job.id).toBe(b.body.job.id);
     const job = await waitForStatus(visitor, a.body.job.id, ["succeeded", "failed"]);
     expect(job.status).toBe("succeeded");
-    const found = await visitor.request(`/api/analysis/status?listingId=${LONG_LISTING}&analysisType=risk_assessment`);
+    const found = await visitor.request(
+      `/api/analysis/status?listingId=${LONG_LISTING}&analysisType=risk_assessment`,
+    );
     expect(((await found.json()) as { job: { id: string } }).job.id).toBe(job.id);
 
     stack.qstash.setFaults({ delayMs: 2_000 });
-    const queued = await visitor.start({ listingId: SHORT_LISTING, analysisType: "risk_assessment" });
-    expect((await visitor.post("/api/analysis/cancel", { jobId: queued.body.job.id })).status).toBe(202);
+    const queued = await visitor.start({
+      listingId: SHORT_LISTING,
+      analysisType: "risk_assessment",
+    });
+    expect((await visitor.post("/api/analysis/cancel", { jobId: queued.body.job.id })).status).toBe(
+      202,
+    );
     stack.qstash.setFaults({});
     expect((await visitor.status(queued.body.job.id)).job?.status).toBe("canceled");
   });

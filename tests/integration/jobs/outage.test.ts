@@ -14,7 +14,13 @@ import { Visitor } from "../../helpers/visitor.ts";
  * shortened by configuration only: retries spanning 2 s, a job is stale after 3 s.
  */
 const stack = useTestStack({
-  env: { QSTASH_RETRIES: "3", QSTASH_RETRY_DELAY_MS: "200", QSTASH_RETRY_SPAN_MS: "2000", JOB_STALE_MS: "3000", JOB_LEASE_MS: "1500" },
+  env: {
+    QSTASH_RETRIES: "3",
+    QSTASH_RETRY_DELAY_MS: "200",
+    QSTASH_RETRY_SPAN_MS: "2000",
+    JOB_STALE_MS: "3000",
+    JOB_LEASE_MS: "1500",
+  },
 });
 let app: OutageProxy;
 let redis: OutageProxy;
@@ -36,11 +42,15 @@ afterAll(async () => {
 });
 
 const calls = (jobId: string) => stack.openai.calls().filter((c) => c.metadata?.job_id === jobId);
-const checkpoints = async (jobId: string) => (await testRedis().hkeys(`${stack.prefix}job:${jobId}:steps`)).filter((f) => !f.startsWith("@"));
+const checkpoints = async (jobId: string) =>
+  (await testRedis().hkeys(`${stack.prefix}job:${jobId}:steps`)).filter((f) => !f.startsWith("@"));
 /** The checkpointed steps that called the model (prepare does not). */
-const paidSteps = async (jobId: string) => (await checkpoints(jobId)).filter((s) => s !== "prepare");
+const paidSteps = async (jobId: string) =>
+  (await checkpoints(jobId)).filter((s) => s !== "prepare");
 const dlqUrls = async () => {
-  const res = await fetch(`${stack.qstash.url}/v2/dlq`, { headers: { authorization: `Bearer ${process.env.QSTASH_TOKEN}` } });
+  const res = await fetch(`${stack.qstash.url}/v2/dlq`, {
+    headers: { authorization: `Bearer ${process.env.QSTASH_TOKEN}` },
+  });
   return ((await res.json()) as { messages: Array<{ url: string }> }).messages.map((m) => m.url);
 };
 
@@ -48,7 +58,10 @@ const dlqUrls = async () => {
 async function midJob(visitor: Visitor, analysisType: string) {
   stack.openai.setKnobs({ latencyMsPerToken: 4 });
   const { body } = await visitor.start({ listingId: LONG_LISTING, analysisType });
-  await eventually(async () => ((await checkpoints(body.job.id)).length >= 2 ? true : null), { timeoutMs: 20_000, intervalMs: 20 });
+  await eventually(async () => ((await checkpoints(body.job.id)).length >= 2 ? true : null), {
+    timeoutMs: 20_000,
+    intervalMs: 20,
+  });
   return body.job.id;
 }
 
@@ -69,7 +82,8 @@ describe("the app is down", () => {
     const job = await waitForStatus(visitor, jobId, ["succeeded", "failed"], 30_000);
     expect(job.status).toBe("succeeded");
     expect(job.revives).toBe(0);
-    for (const step of done) expect(calls(jobId).filter((c) => c.metadata?.step === step)).toHaveLength(1);
+    for (const step of done)
+      expect(calls(jobId).filter((c) => c.metadata?.step === step)).toHaveLength(1);
   });
 
   it("for longer than every retry: its messages dead-letter, and the waiting browser's poll revives it once the app is back", async () => {
@@ -78,16 +92,23 @@ describe("the app is down", () => {
     const done = await paidSteps(jobId);
     await killApp();
     // Every retry of the message and of its failure callback is refused: QStash gives up on both.
-    await eventually(async () => ((await dlqUrls()).filter((u) => u.includes(jobId)).length >= 2 ? true : null), { timeoutMs: 30_000, intervalMs: 100 });
+    await eventually(
+      async () => ((await dlqUrls()).filter((u) => u.includes(jobId)).length >= 2 ? true : null),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     await stack.qstash.idle();
-    const stranded = (await testRedis().hmget(`${stack.prefix}job:${jobId}`, "status")) as unknown as [string];
+    const stranded = (await testRedis().hmget(
+      `${stack.prefix}job:${jobId}`,
+      "status",
+    )) as unknown as [string];
     expect(stranded[0]).toBe("running"); // nothing will move it on its own
     await app.up();
     const job = await waitForStatus(visitor, jobId, ["succeeded", "failed"], 30_000);
     expect(job.status).toBe("succeeded");
     expect(job.revives).toBe(1);
     // Revived from its checkpoints: the steps finished before the outage were paid once.
-    for (const step of done) expect(calls(jobId).filter((c) => c.metadata?.step === step)).toHaveLength(1);
+    for (const step of done)
+      expect(calls(jobId).filter((c) => c.metadata?.step === step)).toHaveLength(1);
   });
 });
 
@@ -103,9 +124,15 @@ describe("Redis is unreachable", () => {
       const body = (await status.json()) as { error: { code: string; message: string } };
       expect(body.error).toMatchObject({ code: "unavailable:store" });
       expect(body.error.message).toMatch(/cannot reach its storage.*safe/);
-      const start = await visitor.post("/api/analysis/start", { listingId: SHORT_LISTING, analysisType: "risk_assessment", params: { riskTolerance: "low" } });
+      const start = await visitor.post("/api/analysis/start", {
+        listingId: SHORT_LISTING,
+        analysisType: "risk_assessment",
+        params: { riskTolerance: "low" },
+      });
       expect(start.status).toBe(503);
-      expect(((await start.json()) as { error: { code: string } }).error.code).toBe("unavailable:store");
+      expect(((await start.json()) as { error: { code: string } }).error.code).toBe(
+        "unavailable:store",
+      );
       await new Promise((r) => setTimeout(r, 3_000)); // the outage outlasts the retries span (2 s)
     } finally {
       await redis.up();
@@ -113,7 +140,9 @@ describe("Redis is unreachable", () => {
     const job = await waitForStatus(visitor, jobId, ["succeeded", "failed"], 30_000);
     expect(job.status).toBe("succeeded");
     // The start refused during the outage made nothing: that identity has no job.
-    const lookup = await visitor.request(`/api/analysis/status?listingId=${SHORT_LISTING}&analysisType=risk_assessment&params=${encodeURIComponent('{"riskTolerance":"low"}')}`);
+    const lookup = await visitor.request(
+      `/api/analysis/status?listingId=${SHORT_LISTING}&analysisType=risk_assessment&params=${encodeURIComponent('{"riskTolerance":"low"}')}`,
+    );
     expect(lookup.status).toBe(404);
     await stack.qstash.idle();
     expect((await dlqUrls()).some((u) => u.includes(jobId))).toBe(false);

@@ -26,14 +26,20 @@ async function call(method: string, path: string, body: unknown, headers: Record
     headers: { ...(body ? { "content-type": "application/json" } : {}), ...headers },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
-  return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { error?: { code: string; message: string } },
+  };
 }
 
 describe("ops auth", () => {
   it.each([
     ["no credentials", {}],
     ["a wrong bearer token", { authorization: "Bearer not-the-ops-token-at-all" }],
-    ["the token with one character changed", { authorization: `Bearer ${TEST_OPS_TOKEN.slice(0, -1)}x` }],
+    [
+      "the token with one character changed",
+      { authorization: `Bearer ${TEST_OPS_TOKEN.slice(0, -1)}x` },
+    ],
     ["a forged ops cookie", { cookie: "tabsafe_ops=forged-value" }],
     ["the raw token as the cookie", { cookie: `tabsafe_ops=${TEST_OPS_TOKEN}` }],
   ])("answers 401 to every /api/ops route with %s, and writes nothing", async (_label, headers) => {
@@ -49,25 +55,43 @@ describe("ops auth", () => {
   it("signs in with the token for an httpOnly cookie that opens the routes, and signs out", async () => {
     const wrong = await call("POST", "/api/ops/session", { token: "wrong-token-wrong-token" }, {});
     expect(wrong.status).toBe(401);
-    const res = await fetch(`${stack.app.url}/api/ops/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: TEST_OPS_TOKEN }) });
+    const res = await fetch(`${stack.app.url}/api/ops/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: TEST_OPS_TOKEN }),
+    });
     expect(res.status).toBe(204);
     const setCookie = res.headers.get("set-cookie") ?? "";
     expect(setCookie).toMatch(/^tabsafe_ops=[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Strict/);
     expect(setCookie).not.toContain(TEST_OPS_TOKEN);
     const cookie = setCookie.split(";")[0];
     expect((await call("GET", "/api/ops/errors", undefined, { cookie })).status).toBe(200);
-    const out = await fetch(`${stack.app.url}/api/ops/session`, { method: "DELETE", headers: { cookie } });
+    const out = await fetch(`${stack.app.url}/api/ops/session`, {
+      method: "DELETE",
+      headers: { cookie },
+    });
     expect(out.headers.get("set-cookie")).toMatch(/^tabsafe_ops=; .*Max-Age=0/);
   });
 
   it("rejects malformed ops requests with a clear 400 once signed in", async () => {
     const ops = new Operator(stack.app.url);
-    for (const path of ["/api/ops/overview?window=7", "/api/ops/errors?severity=URGENT", "/api/ops/errors/not-a-fingerprint", "/api/ops/jobs?limit=0", "/api/ops/jobs/../../etc"]) {
+    for (const path of [
+      "/api/ops/overview?window=7",
+      "/api/ops/errors?severity=URGENT",
+      "/api/ops/errors/not-a-fingerprint",
+      "/api/ops/jobs?limit=0",
+      "/api/ops/jobs/../../etc",
+    ]) {
       const res = await ops.request(path);
       expect([400, 404], path).toContain(res.status);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(/^(bad_request|not_found)/);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(
+        /^(bad_request|not_found)/,
+      );
     }
-    const empty = await ops.request("/api/ops/dlq/replay", { method: "POST", body: JSON.stringify({ dlqIds: [] }) });
+    const empty = await ops.request("/api/ops/dlq/replay", {
+      method: "POST",
+      body: JSON.stringify({ dlqIds: [] }),
+    });
     expect(empty.status).toBe(400);
   });
 });

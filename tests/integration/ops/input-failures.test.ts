@@ -21,11 +21,20 @@ describe("failures the listing caused, seen from /ops", () => {
   it("are recorded as one error group caused by the listing, LOW, not as errors of the service", async () => {
     Object.assign(visitor, { baseUrl: stack.app.url });
     stack.openai.setKnobs({ latencyMsPerToken: 0 });
-    const { body: ok } = await visitor.start({ listingId: SHORT_LISTING, analysisType: "business_analysis" });
+    const { body: ok } = await visitor.start({
+      listingId: SHORT_LISTING,
+      analysisType: "business_analysis",
+    });
     await waitForStatus(visitor, ok.job.id, ["succeeded"]);
     for (let i = 0; i < REFUSALS; i++) {
-      stack.openai.setKnobs({ latencyMsPerToken: 0, failNext: [{ kind: "content_filter", count: 1 }] });
-      const { body } = await visitor.start({ listingId: SHORT_LISTING, analysisType: "risk_assessment" });
+      stack.openai.setKnobs({
+        latencyMsPerToken: 0,
+        failNext: [{ kind: "content_filter", count: 1 }],
+      });
+      const { body } = await visitor.start({
+        listingId: SHORT_LISTING,
+        analysisType: "risk_assessment",
+      });
       const job = await waitForStatus(visitor, body.job.id, ["failed"]);
       expect(job.error).toMatchObject({ code: "content_policy", retryable: false });
     }
@@ -33,10 +42,23 @@ describe("failures the listing caused, seen from /ops", () => {
 
     const { groups } = await ops().get<{ groups: ErrorGroupSummary[] }>("/api/ops/errors");
     expect(groups.filter((g) => g.code === "content_policy")).toEqual([
-      expect.objectContaining({ cause: "input", severity: "LOW", count: REFUSALS, status: "open", analysisTypes: ["risk_assessment"] }),
+      expect.objectContaining({
+        cause: "input",
+        severity: "LOW",
+        count: REFUSALS,
+        status: "open",
+        analysisTypes: ["risk_assessment"],
+      }),
     ]);
     const o = await ops().get<OpsOverview>("/api/ops/overview?window=15");
-    expect(o.totals).toMatchObject({ succeeded: 1, failed: REFUSALS, inputFailed: REFUSALS, errors: 0, inputErrors: REFUSALS, deliveries: REFUSALS + 1 });
+    expect(o.totals).toMatchObject({
+      succeeded: 1,
+      failed: REFUSALS,
+      inputFailed: REFUSALS,
+      errors: 0,
+      inputErrors: REFUSALS,
+      deliveries: REFUSALS + 1,
+    });
     expect(o.successRate).toBe(1);
     expect(o.errorRate).toBe(0);
     expect(o.errorsByCategory).toEqual({});
@@ -45,12 +67,19 @@ describe("failures the listing caused, seen from /ops", () => {
   it("leave every alert quiet, the DLQ's included, though their dead letters are in the DLQ", async () => {
     const dlq = await ops().get<DlqPage>("/api/ops/dlq");
     expect(dlq.messages).toHaveLength(REFUSALS);
-    expect(dlq.messages.every((m) => m.inputCaused && m.job?.errorCode === "content_policy")).toBe(true);
-    type Alerts = { alerts: Array<{ rule: string; state: string; value: string }>; history: unknown[] };
+    expect(dlq.messages.every((m) => m.inputCaused && m.job?.errorCode === "content_policy")).toBe(
+      true,
+    );
+    type Alerts = {
+      alerts: Array<{ rule: string; state: string; value: string }>;
+      history: unknown[];
+    };
     const { alerts, history } = await ops().get<Alerts>("/api/ops/alerts");
     expect(alerts.filter((a) => a.state !== "ok")).toEqual([]);
     expect(history).toEqual([]);
-    expect(alerts.find((a) => a.rule === "dlq_not_empty")?.value).toBe(`${REFUSALS} message(s), ${REFUSALS} of them failures the input caused`);
+    expect(alerts.find((a) => a.rule === "dlq_not_empty")?.value).toBe(
+      `${REFUSALS} message(s), ${REFUSALS} of them failures the input caused`,
+    );
   });
 
   it("leave health healthy", async () => {
@@ -65,11 +94,21 @@ describe("failures the listing caused, seen from /ops", () => {
 
   it("do not hide a failure of the service beside them", async () => {
     stack.openai.setKnobs({ latencyMsPerToken: 0, failNext: [{ kind: "400", count: 1 }] });
-    const { body } = await visitor.start({ listingId: SHORT_LISTING, analysisType: "market_intelligence" });
+    const { body } = await visitor.start({
+      listingId: SHORT_LISTING,
+      analysisType: "market_intelligence",
+    });
     await waitForStatus(visitor, body.job.id, ["failed"]);
     await stack.qstash.idle();
-    const { alerts } = await ops().get<{ alerts: Array<{ rule: string; state: string }> }>("/api/ops/alerts");
+    const { alerts } = await ops().get<{ alerts: Array<{ rule: string; state: string }> }>(
+      "/api/ops/alerts",
+    );
     // One rejected request in seven deliveries: past 5 %; and its dead letter is the service's.
-    expect(alerts.filter((a) => a.state === "active").map((a) => a.rule).sort()).toEqual(["dlq_not_empty", "error_rate"]);
+    expect(
+      alerts
+        .filter((a) => a.state === "active")
+        .map((a) => a.rule)
+        .sort(),
+    ).toEqual(["dlq_not_empty", "error_rate"]);
   });
 });

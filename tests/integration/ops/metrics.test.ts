@@ -19,7 +19,8 @@ class CountingVisitor extends Visitor {
 
 /** gpt-5-mini list price, USD per 1M tokens: what FINISH_JOB costs each job at. */
 const PRICE = { in: 0.25, out: 2 };
-const costMicros = (j: JobView) => Math.floor(j.usage.inputTokens * PRICE.in + j.usage.outputTokens * PRICE.out + 0.5);
+const costMicros = (j: JobView) =>
+  Math.floor(j.usage.inputTokens * PRICE.in + j.usage.outputTokens * PRICE.out + 0.5);
 
 describe("ops metrics, error groups and alerts from a scripted series of jobs", () => {
   const visitor = new CountingVisitor("");
@@ -28,32 +29,71 @@ describe("ops metrics, error groups and alerts from a scripted series of jobs", 
 
   it("counts every start, ending, retry, dedupe, poll, token and duration exactly", async () => {
     Object.assign(visitor, { baseUrl: stack.app.url });
-    const run = async (name: string, listingId: string, analysisType: string, knobs: Parameters<typeof stack.openai.setKnobs>[0]) => {
+    const run = async (
+      name: string,
+      listingId: string,
+      analysisType: string,
+      knobs: Parameters<typeof stack.openai.setKnobs>[0],
+    ) => {
       stack.openai.setKnobs(knobs);
       const { body } = await visitor.start({ listingId, analysisType });
       jobs[name] = await waitForStatus(visitor, body.job.id, ["succeeded", "failed", "canceled"]);
     };
     await run("ok", SHORT_LISTING, "business_analysis", { latencyMsPerToken: 0 });
-    await run("retried", SHORT_LISTING, "market_intelligence", { latencyMsPerToken: 0, retryAfterSeconds: 1, failNext: [{ kind: "429", count: 1 }] });
-    await run("failed", SHORT_LISTING, "risk_assessment", { latencyMsPerToken: 0, failNext: [{ kind: "400", count: 1 }] });
+    await run("retried", SHORT_LISTING, "market_intelligence", {
+      latencyMsPerToken: 0,
+      retryAfterSeconds: 1,
+      failNext: [{ kind: "429", count: 1 }],
+    });
+    await run("failed", SHORT_LISTING, "risk_assessment", {
+      latencyMsPerToken: 0,
+      failNext: [{ kind: "400", count: 1 }],
+    });
     // The same identity as "ok", which succeeded: the start returns that job (deduplicated).
-    const again = await visitor.start({ listingId: SHORT_LISTING, analysisType: "business_analysis" });
+    const again = await visitor.start({
+      listingId: SHORT_LISTING,
+      analysisType: "business_analysis",
+    });
     expect(again.body.deduplicated).toBe(true);
     // A slow job canceled mid-run.
     stack.openai.setKnobs({ latencyMsPerToken: 20 });
-    const slow = await visitor.start({ listingId: LONG_LISTING, analysisType: "business_analysis" });
+    const slow = await visitor.start({
+      listingId: LONG_LISTING,
+      analysisType: "business_analysis",
+    });
     await waitForStatus(visitor, slow.body.job.id, ["running"]);
     await visitor.post("/api/analysis/cancel", { jobId: slow.body.job.id });
     jobs.canceled = await waitForStatus(visitor, slow.body.job.id, ["canceled"]);
     stack.openai.setKnobs({ latencyMsPerToken: 0 });
     await stack.qstash.idle();
-    expect([jobs.ok.status, jobs.retried.status, jobs.failed.status]).toEqual(["succeeded", "succeeded", "failed"]);
+    expect([jobs.ok.status, jobs.retried.status, jobs.failed.status]).toEqual([
+      "succeeded",
+      "succeeded",
+      "failed",
+    ]);
 
     const polls = visitor.polls;
     const o = await ops().get<OpsOverview>("/api/ops/overview?window=15");
-    expect(o.totals).toMatchObject({ started: 4, succeeded: 2, failed: 1, canceled: 1, deduplicated: 1, retried: 1, errors: 2, cacheHits: 0, polls });
-    expect(o.byType.find((t) => t.analysisType === "business_analysis")).toMatchObject({ started: 2, succeeded: 1, canceled: 1 });
-    expect(o.byType.find((t) => t.analysisType === "risk_assessment")).toMatchObject({ started: 1, failed: 1 });
+    expect(o.totals).toMatchObject({
+      started: 4,
+      succeeded: 2,
+      failed: 1,
+      canceled: 1,
+      deduplicated: 1,
+      retried: 1,
+      errors: 2,
+      cacheHits: 0,
+      polls,
+    });
+    expect(o.byType.find((t) => t.analysisType === "business_analysis")).toMatchObject({
+      started: 2,
+      succeeded: 1,
+      canceled: 1,
+    });
+    expect(o.byType.find((t) => t.analysisType === "risk_assessment")).toMatchObject({
+      started: 1,
+      failed: 1,
+    });
     expect(o.successRate).toBeCloseTo(2 / 3);
     // 5 deliveries leased a job (the 429 one twice); 2 of them failed.
     expect(o.errorRate).toBeCloseTo(2 / 5);
@@ -62,12 +102,14 @@ describe("ops metrics, error groups and alerts from a scripted series of jobs", 
     expect(o.queueWaitMs?.count).toBe(4);
     expect(o.apiResponseMs!.count).toBeGreaterThanOrEqual(polls + 6);
     const all = Object.values(jobs);
-    expect(o.tokens).toEqual([{
-      model: "gpt-5-mini",
-      inputTokens: all.reduce((n, j) => n + j.usage.inputTokens, 0),
-      outputTokens: all.reduce((n, j) => n + j.usage.outputTokens, 0),
-      costUsd: all.reduce((n, j) => n + costMicros(j), 0) / 1e6,
-    }]);
+    expect(o.tokens).toEqual([
+      {
+        model: "gpt-5-mini",
+        inputTokens: all.reduce((n, j) => n + j.usage.inputTokens, 0),
+        outputTokens: all.reduce((n, j) => n + j.usage.outputTokens, 0),
+        costUsd: all.reduce((n, j) => n + costMicros(j), 0) / 1e6,
+      },
+    ]);
     expect(o.errorsByCategory).toEqual({ AI_PROVIDER: 2 });
     expect(o.providerFaults).toBe(1);
     expect(o.live).toEqual({ queued: 0, running: 0, stuck: 0 });
@@ -79,20 +121,46 @@ describe("ops metrics, error groups and alerts from a scripted series of jobs", 
   it("groups failures by fingerprint with sanitized samples, and reopens a resolved group when it recurs", async () => {
     const { groups } = await ops().get<{ groups: ErrorGroupSummary[] }>("/api/ops/errors");
     const bad = groups.find((g) => g.code === "openai_bad_request")!;
-    expect(bad).toMatchObject({ category: "AI_PROVIDER", severity: "HIGH", retryable: false, where: "consume:analyze", count: 1, status: "open", analysisTypes: ["risk_assessment"] });
-    expect(groups.find((g) => g.code === "openai_rate_limited")).toMatchObject({ category: "AI_PROVIDER", severity: "LOW", retryable: true, analysisTypes: ["market_intelligence"] });
+    expect(bad).toMatchObject({
+      category: "AI_PROVIDER",
+      severity: "HIGH",
+      retryable: false,
+      where: "consume:analyze",
+      count: 1,
+      status: "open",
+      analysisTypes: ["risk_assessment"],
+    });
+    expect(groups.find((g) => g.code === "openai_rate_limited")).toMatchObject({
+      category: "AI_PROVIDER",
+      severity: "LOW",
+      retryable: true,
+      analysisTypes: ["market_intelligence"],
+    });
     const detail = await ops().get<ErrorGroup>(`/api/ops/errors/${bad.fingerprint}`);
     expect(detail.samples).toHaveLength(1);
-    expect(detail.samples[0]).toMatchObject({ jobId: jobs.failed.id, analysisType: "risk_assessment", attempt: 1 });
+    expect(detail.samples[0]).toMatchObject({
+      jobId: jobs.failed.id,
+      analysisType: "risk_assessment",
+      attempt: 1,
+    });
     expect(detail.samples[0].visitor).toMatch(/^vh_/);
     expect(detail.samples[0].detail).toContain("HTTP 400");
 
-    const { group } = await ops().post<{ group: ErrorGroup }>(`/api/ops/errors/${bad.fingerprint}/resolve`);
+    const { group } = await ops().post<{ group: ErrorGroup }>(
+      `/api/ops/errors/${bad.fingerprint}/resolve`,
+    );
     expect(group.status).toBe("resolved");
-    expect((await ops().get<{ groups: ErrorGroupSummary[] }>("/api/ops/errors?status=open")).groups.map((g) => g.fingerprint)).not.toContain(bad.fingerprint);
+    expect(
+      (await ops().get<{ groups: ErrorGroupSummary[] }>("/api/ops/errors?status=open")).groups.map(
+        (g) => g.fingerprint,
+      ),
+    ).not.toContain(bad.fingerprint);
 
     stack.openai.setKnobs({ latencyMsPerToken: 0, failNext: [{ kind: "400", count: 1 }] });
-    const { body } = await visitor.start({ listingId: LONG_LISTING, analysisType: "risk_assessment" });
+    const { body } = await visitor.start({
+      listingId: LONG_LISTING,
+      analysisType: "risk_assessment",
+    });
     jobs.failedAgain = await waitForStatus(visitor, body.job.id, ["failed"]);
     const reopened = await ops().get<ErrorGroup>(`/api/ops/errors/${bad.fingerprint}`);
     expect(reopened).toMatchObject({ status: "open", count: 2, resolvedAt: null });
@@ -109,7 +177,10 @@ describe("ops metrics, error groups and alerts from a scripted series of jobs", 
       await waitForStatus(visitor, body.job.id, ["failed"]);
     }
     await stack.qstash.idle();
-    type Alerts = { alerts: Array<{ rule: string; state: string }>; history: Array<{ rule: string; state: string }> };
+    type Alerts = {
+      alerts: Array<{ rule: string; state: string }>;
+      history: Array<{ rule: string; state: string }>;
+    };
     const fired = await ops().get<Alerts>("/api/ops/alerts");
     const state = (a: Alerts, rule: string) => a.alerts.find((x) => x.rule === rule)?.state;
     expect(state(fired, "success_rate")).toBe("active");
@@ -123,7 +194,10 @@ describe("ops metrics, error groups and alerts from a scripted series of jobs", 
     await ops().post("/api/ops/dlq/delete", { dlqIds: dlq.messages.map((m) => m.dlqId) });
     const after = await ops().get<Alerts>("/api/ops/alerts");
     expect(state(after, "dlq_not_empty")).toBe("resolved");
-    expect(after.history.filter((h) => h.rule === "dlq_not_empty").map((h) => h.state)).toEqual(["resolved", "active"]);
+    expect(after.history.filter((h) => h.rule === "dlq_not_empty").map((h) => h.state)).toEqual([
+      "resolved",
+      "active",
+    ]);
     // Evaluating again changes nothing: one history entry per transition.
     const again = await ops().get<Alerts>("/api/ops/alerts");
     expect(again.history).toHaveLength(after.history.length);
@@ -132,7 +206,15 @@ describe("ops metrics, error groups and alerts from a scripted series of jobs", 
   it("reports health with the reasons it is not healthy", async () => {
     const res = await ops().request("/api/ops/health");
     expect(res.status).toBe(200);
-    const health = (await res.json()) as { status: string; reasons: string[]; checks: { redis: { ok: boolean; latencyMs: number }; qstash: { ok: boolean; dlqSize: number }; openai: { status: string; recentFailures: number } } };
+    const health = (await res.json()) as {
+      status: string;
+      reasons: string[];
+      checks: {
+        redis: { ok: boolean; latencyMs: number };
+        qstash: { ok: boolean; dlqSize: number };
+        openai: { status: string; recentFailures: number };
+      };
+    };
     expect(health.status).toBe("degraded");
     expect(health.checks.redis.ok).toBe(true);
     expect(health.checks.qstash).toMatchObject({ ok: true, dlqSize: 0 });

@@ -16,7 +16,9 @@ const stack = useTestStack({ env: { OPENAI_API_KEY: WRONG_KEY } });
 const logged: string[] = [];
 beforeAll(() => {
   for (const level of ["log", "warn", "error", "info"] as const) {
-    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" ")));
+    vi.spyOn(console, level).mockImplementation(
+      (...args: unknown[]) => void logged.push(args.map(String).join(" ")),
+    );
   }
 });
 afterAll(() => vi.restoreAllMocks());
@@ -45,7 +47,9 @@ describe("secrets and personal data in failures", () => {
 
     // Nothing the app wrote holds the key or another secret of its environment…
     expect(await leakedSecrets(stack.prefix, process.env)).toEqual([]);
-    const ops_keys = (await dumpKeys(stack.prefix)).filter((k) => /:(errors|metrics|alerts):/.test(`:${k.key.slice(stack.prefix.length)}`));
+    const ops_keys = (await dumpKeys(stack.prefix)).filter((k) =>
+      /:(errors|metrics|alerts):/.test(`:${k.key.slice(stack.prefix.length)}`),
+    );
     expect(ops_keys.length).toBeGreaterThan(0);
     for (const { key, text } of ops_keys) {
       // …and ops data holds none of the listing's personal data.

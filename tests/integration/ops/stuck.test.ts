@@ -14,13 +14,22 @@ describe("a job stuck past its timeout", () => {
     const ops = new Operator(stack.app.url);
     stack.openai.setKnobs({ latencyMsPerToken: 15 });
     const visitor = new Visitor(stack.app.url);
-    const { body } = await visitor.start({ listingId: LONG_LISTING, analysisType: "business_analysis" });
-    const stuck = await eventually(async () => {
-      const o = await ops.get<OpsOverview>("/api/ops/overview?window=15");
-      return o.live.stuck === 1 ? o : null;
-    }, { timeoutMs: 10_000, intervalMs: 200 });
+    const { body } = await visitor.start({
+      listingId: LONG_LISTING,
+      analysisType: "business_analysis",
+    });
+    const stuck = await eventually(
+      async () => {
+        const o = await ops.get<OpsOverview>("/api/ops/overview?window=15");
+        return o.live.stuck === 1 ? o : null;
+      },
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
     expect(stuck.live.running).toBe(1);
-    expect(stuck.alerts.find((a) => a.rule === "job_stuck")).toMatchObject({ state: "active", value: "1 job(s)" });
+    expect(stuck.alerts.find((a) => a.rule === "job_stuck")).toMatchObject({
+      state: "active",
+      value: "1 job(s)",
+    });
 
     const job = await waitForStatus(visitor, body.job.id, ["failed"], 30_000);
     expect(job.error?.code).toBe("timeout");

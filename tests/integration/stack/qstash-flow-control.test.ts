@@ -1,6 +1,10 @@
 import type { FlowControl } from "@upstash/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasRedisServer, startPrivateRedis, type PrivateRedis } from "../../helpers/qstash-redis.ts";
+import {
+  hasRedisServer,
+  startPrivateRedis,
+  type PrivateRedis,
+} from "../../helpers/qstash-redis.ts";
 import { path, quietSdk, useQStashSuite, when } from "../../helpers/qstash-suite.ts";
 
 /**
@@ -21,7 +25,11 @@ function heldPath(name: string) {
   suite.dest.on(p, async () => (await opened, {}));
   const publish = async (n: number, flowControl: FlowControl) => {
     const ids = [];
-    for (let i = 0; i < n; i++) ids.push((await suite.client.publishJSON({ url: suite.dest.at(p), body: { i }, flowControl })).messageId);
+    for (let i = 0; i < n; i++)
+      ids.push(
+        (await suite.client.publishJSON({ url: suite.dest.at(p), body: { i }, flowControl }))
+          .messageId,
+      );
     return ids;
   };
   return { p, open: () => open(), publish };
@@ -67,9 +75,22 @@ describe("pause and resume", () => {
     const key = newKey("pause");
     const p = path("pause");
     await fc().pause(key);
-    for (const i of [1, 2]) await suite.client.publishJSON({ url: suite.dest.at(p), body: { i }, flowControl: { key, parallelism: 5 } });
-    expect(await fc().get(key)).toMatchObject({ isPaused: true, waitListSize: 2, parallelismCount: 0 });
-    await suite.client.publishJSON({ url: suite.dest.at(p), body: { i: 3 }, flowControl: { key, parallelism: 5 } });
+    for (const i of [1, 2])
+      await suite.client.publishJSON({
+        url: suite.dest.at(p),
+        body: { i },
+        flowControl: { key, parallelism: 5 },
+      });
+    expect(await fc().get(key)).toMatchObject({
+      isPaused: true,
+      waitListSize: 2,
+      parallelismCount: 0,
+    });
+    await suite.client.publishJSON({
+      url: suite.dest.at(p),
+      body: { i: 3 },
+      flowControl: { key, parallelism: 5 },
+    });
     expect(await fc().get(key)).toMatchObject({ waitListSize: 3 });
     expect(suite.dest.received(p)).toEqual([]);
     await fc().resume(key);
@@ -82,9 +103,20 @@ describe("pin and unpin", () => {
   it("pinned values override what later messages carry; unpinned ones stay until a message brings others", async () => {
     const key = newKey("pin");
     const held = heldPath("pin");
-    await suite.client.publishJSON({ url: "https://example.com/pin", body: {}, delay: "1h", flowControl: { key, parallelism: 5, rate: 10, period: "1m" } });
+    await suite.client.publishJSON({
+      url: "https://example.com/pin",
+      body: {},
+      delay: "1h",
+      flowControl: { key, parallelism: 5, rate: 10, period: "1m" },
+    });
     await fc().pin(key, { parallelism: 1, rate: 20, period: 120 });
-    expect(await fc().get(key)).toMatchObject({ parallelismMax: 1, rateMax: 20, ratePeriod: 120, isPinnedParallelism: true, isPinnedRate: true });
+    expect(await fc().get(key)).toMatchObject({
+      parallelismMax: 1,
+      rateMax: 20,
+      ratePeriod: 120,
+      isPinnedParallelism: true,
+      isPinnedRate: true,
+    });
 
     await held.publish(3, { key, parallelism: 5 });
     await when(async () => (await fc().get(key)).parallelismCount === 1);
@@ -94,8 +126,17 @@ describe("pin and unpin", () => {
     expect(suite.dest.maxConcurrent(held.p)).toBe(1);
 
     await fc().unpin(key, { parallelism: true });
-    expect(await fc().get(key)).toMatchObject({ parallelismMax: 1, isPinnedParallelism: false, isPinnedRate: true });
-    await suite.client.publishJSON({ url: "https://example.com/pin", body: {}, delay: "1h", flowControl: { key, parallelism: 4, rate: 3 } });
+    expect(await fc().get(key)).toMatchObject({
+      parallelismMax: 1,
+      isPinnedParallelism: false,
+      isPinnedRate: true,
+    });
+    await suite.client.publishJSON({
+      url: "https://example.com/pin",
+      body: {},
+      delay: "1h",
+      flowControl: { key, parallelism: 4, rate: 3 },
+    });
     expect(await fc().get(key)).toMatchObject({ parallelismMax: 4, rateMax: 20, ratePeriod: 120 });
     await suite.client.messages.cancel({ filter: { flowControlKey: key } });
   });
@@ -114,13 +155,21 @@ describe("resetRate", () => {
   it("clears the rate count and starts a new period now, so a message held by the rate goes", async () => {
     const key = newKey("reset");
     const p = path("reset");
-    for (const i of [1, 2]) await suite.client.publishJSON({ url: suite.dest.at(p), body: { i }, flowControl: { key, rate: 1, period: "1h" } });
+    for (const i of [1, 2])
+      await suite.client.publishJSON({
+        url: suite.dest.at(p),
+        body: { i },
+        flowControl: { key, rate: 1, period: "1h" },
+      });
     await suite.delivered(p, 1);
     expect(await fc().get(key)).toMatchObject({ rateCount: 1, waitListSize: 1 });
     await fc().pause(key);
     const before = Math.floor(Date.now() / 1000);
     await fc().resetRate(key);
-    expect(await fc().get(key)).toMatchObject({ rateCount: 0, ratePeriodStart: expect.toSatisfy((s: number) => s >= before) });
+    expect(await fc().get(key)).toMatchObject({
+      rateCount: 0,
+      ratePeriodStart: expect.toSatisfy((s: number) => s >= before),
+    });
     await fc().resume(key);
     await suite.delivered(p, 2);
     expect(await fc().get(key)).toMatchObject({ rateCount: 1, waitListSize: 0 });
@@ -132,9 +181,18 @@ describe("listing keys and global parallelism", () => {
     const stamp = newKey("list");
     for (const name of ["alpha", "beta"]) await fc().pause(`${stamp}-${name}`);
     const list = (search?: string) =>
-      suite.client.http.request<Array<{ flowControlKey: string; isPaused: boolean }>>({ method: "GET", path: ["v2", "flowControl"], query: { search } });
-    expect((await list(stamp)).map((k) => k.flowControlKey)).toEqual([`${stamp}-alpha`, `${stamp}-beta`]);
-    expect(await list(`${stamp}-al`)).toEqual([expect.objectContaining({ flowControlKey: `${stamp}-alpha`, isPaused: true })]);
+      suite.client.http.request<Array<{ flowControlKey: string; isPaused: boolean }>>({
+        method: "GET",
+        path: ["v2", "flowControl"],
+        query: { search },
+      });
+    expect((await list(stamp)).map((k) => k.flowControlKey)).toEqual([
+      `${stamp}-alpha`,
+      `${stamp}-beta`,
+    ]);
+    expect(await list(`${stamp}-al`)).toEqual([
+      expect.objectContaining({ flowControlKey: `${stamp}-alpha`, isPaused: true }),
+    ]);
     expect((await list()).length).toBeGreaterThanOrEqual(2);
   });
 
@@ -168,14 +226,23 @@ describe.skipIf(!hasRedisServer())("flow-control state across a restart", () => 
       const before = suite.clientOf(first);
       await before.flowControl.pause(key);
       await before.flowControl.pin(key, { parallelism: 2 });
-      await before.publishJSON({ url: suite.dest.at(p), body: {}, flowControl: { key, parallelism: 9 } });
+      await before.publishJSON({
+        url: suite.dest.at(p),
+        body: {},
+        flowControl: { key, parallelism: 9 },
+      });
     } finally {
       await first.stop();
     }
     const second = await suite.start({ redisUrl: redis.url });
     try {
       const after = suite.clientOf(second);
-      expect(await after.flowControl.get(key)).toMatchObject({ isPaused: true, isPinnedParallelism: true, parallelismMax: 2, waitListSize: 1 });
+      expect(await after.flowControl.get(key)).toMatchObject({
+        isPaused: true,
+        isPinnedParallelism: true,
+        parallelismMax: 2,
+        waitListSize: 1,
+      });
       expect(suite.dest.received(p)).toEqual([]);
       await after.flowControl.resume(key);
       await suite.delivered(p, 1);

@@ -5,12 +5,18 @@ import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { Redis } from "@upstash/redis";
 import { describe, expect, it } from "vitest";
-import { findRedisServerBinary, startRedisRest, startRedisServer, type RedisRest } from "../../../dev/redis-rest/index.ts";
+import {
+  findRedisServerBinary,
+  startRedisRest,
+  startRedisServer,
+  type RedisRest,
+} from "../../../dev/redis-rest/index.ts";
 
 // The life of the redis-server the Redis REST stand-in starts or shares; what it answers is
 // specified in redis-rest.test.ts. CI installs redis-server, so there it must not be skipped.
 const hasRedisServer = findRedisServerBinary() !== null;
-if (!hasRedisServer && process.env.CI) throw new Error("redis-server is not on PATH, but CI must test the private redis-server");
+if (!hasRedisServer && process.env.CI)
+  throw new Error("redis-server is not on PATH, but CI must test the private redis-server");
 
 const token = randomBytes(12).toString("hex");
 const client = (rest: RedisRest) => new Redis({ url: rest.url, token, enableTelemetry: false });

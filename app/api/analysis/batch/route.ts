@@ -16,8 +16,16 @@ export const POST = route(async (req: Request) => {
   const input = await readJson(req, batchSchema, MAX_BATCH_BODY_BYTES);
   const caller = await workCaller(req);
   const inputs = input.inputs ?? (input.listingIds ?? []).map((listingId) => ({ listingId }));
-  const batch = await startBatch(caller, { kind: kindNamed(input.analysisType), inputs, params: input.params, minSuccess: input.minSuccess });
-  return withSession(json({ batch, nextPollMs: batch.status === "running" ? BATCH_POLL_MS : 0 }, 202), caller.owner);
+  const batch = await startBatch(caller, {
+    kind: kindNamed(input.analysisType),
+    inputs,
+    params: input.params,
+    minSuccess: input.minSuccess,
+  });
+  return withSession(
+    json({ batch, nextPollMs: batch.status === "running" ? BATCH_POLL_MS : 0 }, 202),
+    caller.owner,
+  );
 });
 
 /** GET /api/analysis/batch?batchId=… → { batch, nextPollMs } (aggregate progress and every child). */
@@ -26,5 +34,10 @@ export const GET = route(async (req: Request) => {
   const owner = resolveOwner(req);
   const batch = await getBatch(owner.id, batchId);
   if (!batch) throw new AppError("not_found:batch", "No such batch (it may have expired).");
-  return withSession(json({ batch, nextPollMs: batch.status === "running" ? BATCH_POLL_MS : 0 }, 200, { "cache-control": "private, no-store" }), owner);
+  return withSession(
+    json({ batch, nextPollMs: batch.status === "running" ? BATCH_POLL_MS : 0 }, 200, {
+      "cache-control": "private, no-store",
+    }),
+    owner,
+  );
 });

@@ -13,11 +13,17 @@ export const MAX_START_BODY_BYTES = 4 * 1024;
 export const startSchema = z
   .strictObject({
     listingId: listingIdSchema.optional(),
-    input: jobInputSchema.refine((i) => Object.keys(i).length <= 10, "at most 10 input fields").optional(),
+    input: jobInputSchema
+      .refine((i) => Object.keys(i).length <= 10, "at most 10 input fields")
+      .optional(),
     analysisType: kindNameSchema,
     params: paramsSchema.refine((p) => Object.keys(p).length <= 10, "at most 10 params").optional(),
   })
-  .refine((b) => (b.listingId === undefined) !== (b.input === undefined), "give either listingId or input");
+  .refine(
+    (b) => (b.listingId === undefined) !== (b.input === undefined),
+    "give either listingId or input",
+  );
 
 /** The kind's input of a start body. */
-export const inputOf = (b: { listingId?: string; input?: Record<string, unknown> }): unknown => b.input ?? { listingId: b.listingId };
+export const inputOf = (b: { listingId?: string; input?: Record<string, unknown> }): unknown =>
+  b.input ?? { listingId: b.listingId };

@@ -31,5 +31,8 @@ export const statusQuerySchema = z.union([
       analysisType: kindNameSchema,
       params: jsonParam(paramsSchema, "params").optional(),
     })
-    .refine((q) => (q.listingId === undefined) !== (q.input === undefined), "give either listingId or input"),
+    .refine(
+      (q) => (q.listingId === undefined) !== (q.input === undefined),
+      "give either listingId or input",
+    ),
 ]);

@@ -6,6 +6,10 @@ import { getListing } from "@/lib/listings/store";
 export const GET = route(async (_req: Request, ctx: { params: Promise<{ id: string }> }) => {
   const { id } = await ctx.params;
   const listing = await getListing(id);
-  if (!listing) throw new AppError("not_found:listing", "No listing with that id (pasted listings expire after 7 days).");
+  if (!listing)
+    throw new AppError(
+      "not_found:listing",
+      "No listing with that id (pasted listings expire after 7 days).",
+    );
   return json({ listing });
 });

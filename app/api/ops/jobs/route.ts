@@ -7,5 +7,7 @@ import { jobSearchSchema } from "../schemas";
 /** GET /api/ops/jobs?q=&status=&listing=&limit= → { jobs }: newest first; `q` an id or a part of one. */
 export const GET = route(async (req: Request) => {
   await requireOps(req);
-  return json({ jobs: await searchJobs(readQuery(req, jobSearchSchema)) }, 200, { "cache-control": "no-store" });
+  return json({ jobs: await searchJobs(readQuery(req, jobSearchSchema)) }, 200, {
+    "cache-control": "no-store",
+  });
 });

@@ -15,4 +15,6 @@ export const POST = route(async (req: Request) => {
 });
 
 /** DELETE /api/ops/session → 200 { signedOut: true }: the session is deleted and the cookie cleared. */
-export const DELETE = route(async (req: Request) => json({ signedOut: true }, 200, { "set-cookie": await signOut(req) }));
+export const DELETE = route(async (req: Request) =>
+  json({ signedOut: true }, 200, { "set-cookie": await signOut(req) }),
+);

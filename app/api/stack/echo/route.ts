@@ -14,9 +14,12 @@ export const POST = route(async (req: Request) => {
   const parsed = echoSchema.safeParse(parseBody(verified.delivery));
   // A signed but malformed message will never succeed: 489 tells QStash not to retry it.
   if (!parsed.success) {
-    return json({ error: { code: "bad_request:body", message: "not a stack check" } }, 489, { "Upstash-NonRetryable-Error": "true" });
+    return json({ error: { code: "bad_request:body", message: "not a stack check" } }, 489, {
+      "Upstash-NonRetryable-Error": "true",
+    });
   }
-  if (!(await claimSignature(verified.delivery.signature))) return unauthorizedDelivery("a replay of a signed request seen before", "stack-echo");
+  if (!(await claimSignature(verified.delivery.signature)))
+    return unauthorizedDelivery("a replay of a signed request seen before", "stack-echo");
   const recorded = await recordEcho(parsed.data.nonce, verified.delivery.messageId);
   return json({ recorded });
 });

@@ -10,6 +10,7 @@ export const GET = route(async (req: Request, ctx: { params: Promise<{ id: strin
   await requireOps(req);
   const id = readParam((await ctx.params).id, jobIdSchema, "Not a job id.");
   const detail = await jobDetail(id);
-  if (!detail) throw new AppError("not_found:job", "No such job (jobs expire a day after they end).");
+  if (!detail)
+    throw new AppError("not_found:job", "No such job (jobs expire a day after they end).");
   return json(detail, 200, { "cache-control": "no-store" });
 });
