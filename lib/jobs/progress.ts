@@ -1,5 +1,5 @@
 import "server-only";
-import { checkpoint, type Billing, type WriteOutcome } from "@/lib/jobs/store";
+import { checkpoint, type Billing, type WriteOutcome } from "@/lib/jobs/lease";
 
 /** Minimum time between two partial-output writes of one job, in ms. */
 export const PROGRESS_INTERVAL_MS = 500;

@@ -1,26 +1,22 @@
 import "server-only";
 import { nanoid } from "nanoid";
 import { env } from "@/lib/env";
-import {
-  classify,
-  JobFailure,
-  maxAgeError,
-  StreamStalled,
-  timeoutError,
-} from "@/lib/telemetry/classify";
+import { classify, maxAgeError, timeoutError } from "@/lib/telemetry/classify";
 import { jobTimeoutMs } from "@/lib/jobs/timeout";
 import type { JobContext, JobKind, Kinds, ModelRequest, PlannedStep } from "@/lib/jobs/kind";
-import { PROGRESS_INTERVAL_MS, ProgressWriter, type StopReason } from "@/lib/jobs/progress";
+import { PROGRESS_INTERVAL_MS, type StopReason } from "@/lib/jobs/progress";
 import { publishJob, retryPolicy, type ConsumeMessage } from "@/lib/jobs/publish";
 import { recheckLater, waitForCircuit } from "@/lib/jobs/waits";
 import { retryDelayMs } from "@/lib/jobs/retry-policy";
 import type { ConsumeOutcome } from "@/lib/qstash/answer";
 import type { Delivery } from "@/lib/qstash/verify";
 import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
-import { BillMeter, estimateTokens } from "@/lib/jobs/budget";
 import { remainingMs } from "@/lib/jobs/eta";
-import { checkpoint, finishJob, leaseJob, releaseLease, type Billing } from "@/lib/jobs/store";
-import { streamResponse, type StreamResult } from "@/lib/openai/stream";
+import { callModel } from "@/lib/jobs/model-call";
+import { addUsage, invalidStored, unknownKind } from "@/lib/jobs/run-ends";
+import { checkpoint, leaseJob, releaseLease, type Billing } from "@/lib/jobs/lease";
+import { finishJob } from "@/lib/jobs/store";
+import type { StreamResult } from "@/lib/openai/stream";
 import { errorEvent } from "@/lib/telemetry/error-event";
 import { recordError } from "@/lib/telemetry/error-record";
 import { log } from "@/lib/telemetry/log";
@@ -28,48 +24,6 @@ import { visitorHash } from "@/lib/telemetry/visitor";
 
 /** The last step of every plan: the engine's own write of the result. */
 const SAVE: PlannedStep = { name: "save", label: "saving the result" };
-
-const addUsage = (a: Usage, b: Usage): Usage => ({
-  inputTokens: a.inputTokens + b.inputTokens,
-  outputTokens: a.outputTokens + b.outputTokens,
-});
-
-/** Stored data the job's kind cannot read (its input, or the result its code returned). */
-function invalidStored(
-  what: "input" | "result",
-  error: { issues: Array<{ path: PropertyKey[]; message: string }> },
-): JobFailure {
-  const issue = error.issues[0];
-  const where = issue?.path.map(String).join(".") || what;
-  if (what === "result") {
-    return new JobFailure({
-      code: "invalid_output",
-      category: "VALIDATION",
-      message: `The analysis produced a result of the wrong shape (${where}: ${issue?.message}).`,
-      retryable: false,
-    });
-  }
-  return new JobFailure({
-    code: "invalid_data",
-    category: "VALIDATION",
-    message: `The job's stored input cannot be read (${where}: ${issue?.message}).`,
-    retryable: false,
-  });
-}
-
-/** A job whose kind this build does not run (renamed or removed): it fails for good, as data it cannot read. */
-async function unknownKind(job: Job, token: string): Promise<ConsumeOutcome> {
-  const error = {
-    code: "invalid_data",
-    category: "VALIDATION",
-    message: `This app no longer runs analyses of the type "${job.analysisType}".`,
-    retryable: false,
-  } as const;
-  const outcome = await finishJob(job.id, token, { status: "failed", error });
-  return outcome.finished
-    ? { kind: "fatal", note: "failed: unknown kind" }
-    : { kind: "ack", note: "job already ended" };
-}
 
 class Stopped extends Error {
   constructor(readonly reason: StopReason) {
@@ -316,55 +270,23 @@ class JobRun {
       });
   }
 
-  /** Streams one OpenAI call with throttled partial-output writes that can abort it. */
-  private async stream({ name, index }: Current, req: ModelRequest): Promise<StreamResult> {
-    const controller = new AbortController();
-    if (this.stop.signal.aborted) throw this.stop.signal.reason;
-    const onStop = () => controller.abort(this.stop.signal.reason);
-    this.stop.signal.addEventListener("abort", onStop, { once: true });
-    const meter = new BillMeter(estimateTokens(req.instructions.length + req.input.length));
-    const bill = (): Billing => ({
-      owner: this.job.owner,
-      tokens: meter.streaming(writer.streamed),
-    });
-    const writer = new ProgressWriter(
-      this.job.id,
-      this.token,
-      (partial, fraction) => this.fields(index, fraction, partial),
-      req.format ? 1_500 : 800,
-      (reason) => controller.abort(this.halt(reason)),
-      bill,
+  /** One streamed model call of the step under way (lib/jobs/model-call.ts). */
+  private stream(current: Current, req: ModelRequest): Promise<StreamResult> {
+    return callModel(
+      {
+        jobId: this.job.id,
+        owner: this.job.owner,
+        token: this.token,
+        stop: this.stop.signal,
+        fields: (fraction, partial) => this.fields(current.index, fraction, partial),
+        halt: (reason) => this.halt(reason),
+        answered: () => void this.providerAnswers++,
+        billed: (tokens) => void (this.unbilled += tokens),
+        used: (usage) => void (this.usage = addUsage(this.usage, usage)),
+      },
+      current.name,
+      req,
     );
-    // Keeps the lease alive while the model thinks, and gives up on a stream that went silent.
-    const heartbeat = setInterval(() => {
-      if (Date.now() - writer.lastActivity > env().OPENAI_STALL_TIMEOUT_MS)
-        controller.abort(new StreamStalled());
-      // Every 2 s at most: often enough to see a cancel fast, rare enough to stay cheap.
-      else writer.heartbeat(Math.min(env().JOB_LEASE_MS / 3, 2_000));
-    }, 1_000);
-    try {
-      const result = await streamResponse({
-        ...req,
-        signal: controller.signal,
-        onDelta: (d) => writer.push(d),
-        onEvent: () => writer.touch(),
-        metadata: { job_id: this.job.id, step: name },
-      });
-      this.providerAnswers++;
-      await writer.settle();
-      // The provider's own figure corrects the estimates written while streaming: with the step's checkpoint.
-      this.unbilled += meter.settle(result.usage);
-      if (writer.stopReason) throw new Stopped(writer.stopReason);
-      this.usage = addUsage(this.usage, result.usage);
-      return result;
-    } catch (error) {
-      await writer.settle();
-      if (writer.stopReason) throw new Stopped(writer.stopReason);
-      throw controller.signal.reason instanceof StreamStalled ? controller.signal.reason : error;
-    } finally {
-      clearInterval(heartbeat);
-      this.stop.signal.removeEventListener("abort", onStop);
-    }
   }
 
   /** Billed tokens not yet written (the provider's correction of the last calls' estimates), handed to one write. */
