@@ -89,7 +89,7 @@ export function classify(error: unknown): Classified {
   return e("internal_error", "SYSTEM", unknown);
 }
 
-const DECLINED = "The AI provider declined to analyse this listing (content policy).";
+const DECLINED = "The AI provider declined to analyse this text (content policy).";
 const REJECTED = "The AI provider rejected the request for this analysis.";
 const INCOMPLETE = "The AI provider stopped before finishing; retrying.";
 
