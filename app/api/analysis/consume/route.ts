@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CONSUME_PATH } from "@/lib/jobs/publish";
-import { analysisTypeSchema, jobIdSchema } from "@/lib/jobs/schema";
-import { kinds } from "@/lib/kinds";
+import { jobIdSchema } from "@/lib/jobs/schema";
+import { kindNameSchema, kinds } from "@/lib/kinds";
 import { runDelivery } from "@/lib/jobs/runner";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
 import { parseBody, verifyDelivery } from "@/lib/qstash/verify";
@@ -9,7 +9,7 @@ import { webhook } from "@/lib/qstash/webhook";
 
 const messageSchema = z.object({
   jobId: jobIdSchema,
-  analysisType: analysisTypeSchema,
+  analysisType: kindNameSchema,
   origin: z.string().max(200).optional(),
 });
 
