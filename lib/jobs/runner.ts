@@ -353,20 +353,22 @@ class JobRun {
 
   private async end(end: Parameters<typeof finishJob>[2]): Promise<ConsumeOutcome> {
     const outcome = await finishJob(this.job.id, this.token, end);
-    if (!outcome.finished && outcome.reason === "lease_lost")
-      return recheckLater(
-        this.job.id,
-        this.job.analysisType,
-        this.job.attempt + 1,
-        env().JOB_LEASE_MS,
-        this.messageId,
-      );
+    if (!outcome.finished && outcome.reason === "lease_lost") return this.recheckLostLease();
     return outcome.finished
       ? { kind: "ack", note: `job ${outcome.status}` }
       : {
           kind: "ack",
           note: outcome.reason === "ended" ? `job already ${outcome.status}` : outcome.reason,
         };
+  }
+
+  /**
+   * The lease was lost under this delivery (it ran past it, and another took the job or may):
+   * a recheck comes back once the new holder's lease could have ended.
+   */
+  private recheckLostLease(): Promise<ConsumeOutcome> {
+    const { id, analysisType, attempt } = this.job;
+    return recheckLater(id, analysisType, attempt + 1, env().JOB_LEASE_MS, this.messageId);
   }
 
   private async fail(error: JobError, raw: unknown): Promise<ConsumeOutcome> {
@@ -378,14 +380,7 @@ class JobRun {
   private async handle(error: unknown): Promise<ConsumeOutcome> {
     if (error instanceof Stopped) {
       if (error.reason === "canceled") return this.end({ status: "canceled" });
-      if (error.reason === "lease_lost")
-        return recheckLater(
-          this.job.id,
-          this.job.analysisType,
-          this.job.attempt + 1,
-          env().JOB_LEASE_MS,
-          this.messageId,
-        );
+      if (error.reason === "lease_lost") return this.recheckLostLease();
       return { kind: "ack", note: "the job ended while running" };
     }
     const { error: jobError, retryAfterS } = classify(error);

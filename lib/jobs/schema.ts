@@ -31,11 +31,14 @@ export const analysisTypeSchema = z
   .regex(/^[a-z][a-z0-9_]{2,39}$/, "not an analysis type");
 export type AnalysisType = string;
 
-/** What a job's kind takes as input: a small flat map of ids ({ listingId }, { conversationId }). */
-export const jobInputSchema = z.record(
+/** A small flat map: what params and a kind's input are before the kind checks their keys. */
+const flatMapSchema = z.record(
   z.string().max(40),
   z.union([z.string().max(200), z.number(), z.boolean()]),
 );
+
+/** What a job's kind takes as input: a small flat map of ids ({ listingId }, { conversationId }). */
+export const jobInputSchema = flatMapSchema;
 export type JobInput = z.infer<typeof jobInputSchema>;
 
 export const jobStatuses = ["queued", "running", "succeeded", "failed", "canceled"] as const;
@@ -59,10 +62,7 @@ export const usageSchema = z.object({
 export type Usage = z.infer<typeof usageSchema>;
 
 /** Params are small flat maps; each analysis type validates its own keys. */
-export const paramsSchema = z.record(
-  z.string().max(40),
-  z.union([z.string().max(200), z.number(), z.boolean()]),
-);
+export const paramsSchema = flatMapSchema;
 export type Params = z.infer<typeof paramsSchema>;
 
 export const jobSchema = z.object({

@@ -51,21 +51,33 @@ async function measure(n: number, fn: () => Promise<unknown>): Promise<number[]>
   return out;
 }
 
+/**
+ * What one job started by `visitor` costs: its Redis commands and round trips and its QStash
+ * messages, from its start to its end. The end is awaited through Redis-free means (the QStash
+ * stand-in going idle), so only the job's own commands are counted; it must succeed.
+ */
+async function jobCost(visitor: Visitor, start: Parameters<Visitor["start"]>[0]) {
+  const { commands, requests } = stack.redis.stats();
+  const published = stack.qstash.stats().published;
+  const { body } = await visitor.start(start);
+  await stack.qstash.idle();
+  const used = stack.redis.stats().commands - commands;
+  const trips = stack.redis.stats().requests - requests;
+  const messages = stack.qstash.stats().published - published;
+  const job = await waitForStatus(visitor, body.job.id, ["succeeded"]);
+  expect(job.status).toBe("succeeded");
+  return { used, trips, messages, job };
+}
+
 it("Redis commands and QStash messages per job, by number of steps", async () => {
   for (const listingId of [SHORT_LISTING, LONG_LISTING]) {
     const steps = chunkText(catalog.find((l) => l.id === listingId)!.text).length + 4;
     const visitor = new Visitor(stack.app.url);
     await visitor.request("/api/listings");
-    const { commands, requests } = stack.redis.stats();
-    const published = stack.qstash.stats().published;
-    const { body } = await visitor.start({ listingId, analysisType: "business_analysis" });
-    // Count the job's own commands: wait for the end through Redis-free means (the QStash stand-in going idle).
-    await stack.qstash.idle();
-    const used = stack.redis.stats().commands - commands;
-    const trips = stack.redis.stats().requests - requests;
-    const messages = stack.qstash.stats().published - published;
-    const job = await waitForStatus(visitor, body.job.id, ["succeeded"]);
-    expect(job.status).toBe("succeeded");
+    const { used, trips, messages } = await jobCost(visitor, {
+      listingId,
+      analysisType: "business_analysis",
+    });
     // Ops metrics (started, queue wait, ending, duration, tokens, cost) are counted inside these
     // same scripts: one round trip per command, nothing added for them.
     row([
@@ -93,18 +105,10 @@ it("Redis commands and QStash messages per conversation job (the second kind, sa
   expect(upload.status).toBe(201);
   const uploadCommands = stack.redis.stats().commands - before;
   const { conversation } = (await upload.json()) as { conversation: { id: string } };
-  const { commands, requests } = stack.redis.stats();
-  const published = stack.qstash.stats().published;
-  const { body } = await visitor.start({
+  const { used, trips, messages, job } = await jobCost(visitor, {
     analysisType: "conversation_analysis",
     input: { conversationId: conversation.id },
   });
-  await stack.qstash.idle();
-  const used = stack.redis.stats().commands - commands;
-  const trips = stack.redis.stats().requests - requests;
-  const messages = stack.qstash.stats().published - published;
-  const job = await waitForStatus(visitor, body.job.id, ["succeeded"]);
-  expect(job.status).toBe("succeeded");
   const steps = job.step?.total ?? 0;
   row([
     `Redis commands / round trips per conversation job (${steps} steps)`,

@@ -11,7 +11,10 @@ import { batchIdSchema, batchSchema, MAX_BATCH_BODY_BYTES } from "./schema";
 /** How often a browser following a running batch should ask again, in ms. */
 const BATCH_POLL_MS = 2_000;
 
-/** POST /api/analysis/batch { listingIds[] | inputs[], analysisType, params?, minSuccess? } → 202 { batch, nextPollMs }. */
+/**
+ * POST /api/analysis/batch { listingIds[] | inputs[], analysisType, params?, minSuccess? }
+ * → 202 { batch, nextPollMs }.
+ */
 export const POST = route(async (req: Request) => {
   const input = await readJson(req, batchSchema, MAX_BATCH_BODY_BYTES);
   const caller = await workCaller(req);
