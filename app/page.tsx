@@ -19,7 +19,8 @@ export default async function Home() {
         <div>
           <h1>tabsafe</h1>
           <p className="tagline">
-            Long AI analyses of business listings that keep running when you leave the tab.
+            Long AI analyses of business listings and conversations that keep running when you leave
+            the tab.
           </p>
         </div>
         {usesOpenAISimulator() ? <SimulatorBadge /> : null}

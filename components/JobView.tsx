@@ -78,7 +78,7 @@ export function JobView({ job, offline, connectionError, canceling = false, onRe
       ) : null}
       {job.cachedFrom ? (
         <p className="hint" data-testid="cached">
-          The same analysis of this listing was done recently: this is its result, served from the
+          The same analysis of the same text was done recently: this is its result, served from the
           cache at once.
         </p>
       ) : null}
@@ -97,7 +97,7 @@ export function JobView({ job, offline, connectionError, canceling = false, onRe
 }
 
 /**
- * A failed job: what went wrong and Retry, or, when retrying cannot help (the same listing
+ * A failed job: what went wrong and Retry, or, when retrying cannot help (the same input
  * would get the same answer), why not and what to do instead (lib/telemetry/error-codes.ts).
  */
 function Failure({ job, onRetry }: { job: PublicJob; onRetry: () => void }) {
