@@ -4,13 +4,18 @@
  * a BroadcastChannel, the others only listen. A hidden or closing leader lets go at once, and an
  * abandoned lease expires after LEASE_MS, so another visible tab takes over.
  */
+import { MAX_POLL_MS } from "./schedule";
+
 export type StatusMessage<T> =
   | { type: "status"; data: T }
   | { type: "released" }
   | { type: "hello" };
 
-/** Longer than the slowest poll interval (10 s + jitter), so a healthy leader never loses it. */
-export const LEASE_MS = 13_000;
+/**
+ * Longer than the slowest poll interval (MAX_POLL_MS), so a healthy leader never loses it: a
+ * lease shorter than the wait between two of its polls lets a follower take over and poll too.
+ */
+export const LEASE_MS = MAX_POLL_MS + 3_000;
 const thisTab = Math.random().toString(36).slice(2);
 
 type Lease = { tab: string; until: number };
