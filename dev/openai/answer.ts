@@ -111,6 +111,7 @@ export async function answerRequest(
   res.once("close", () => res.writableFinished || gone.abort());
   req.once("error", () => gone.abort());
   const ending = await writeAnswer(res, plan, answer, {
+    queueMs: 0,
     firstTokenMs: sim.knobs.firstTokenMs ?? 0,
     msPerToken: sim.knobs.latencyMsPerToken ?? DEFAULT_MS_PER_TOKEN,
     stall: fault === "stall",

@@ -134,6 +134,8 @@ export function parseResponsesRequest(body: Json): Plan | ErrorAnswer {
     maxOutputTokens: positiveInt(body.max_output_tokens),
     includeUsage: true,
     metadata: (body.metadata ?? undefined) as Record<string, string> | undefined,
+    background: false,
+    store: body.store !== false,
   };
 }
 
@@ -187,5 +189,7 @@ export function parseChatRequest(body: Json): Plan | ErrorAnswer {
     maxOutputTokens: positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens),
     includeUsage: isObj(body.stream_options) && body.stream_options.include_usage === true,
     metadata: (body.metadata ?? undefined) as Record<string, string> | undefined,
+    background: false,
+    store: false,
   };
 }

@@ -27,13 +27,25 @@ export type Answer = {
 /** Reasoning models put a reasoning item before the message; apps must not assume output[0] is text. */
 export const isReasoningModel = (model: string) => /^(o\d|gpt-5)/i.test(model);
 
-export function responsesUsage(a: Answer): Json {
+/** The SDK's ResponseStatus. */
+export type ResponseStatus =
+  | "completed"
+  | "failed"
+  | "in_progress"
+  | "cancelled"
+  | "queued"
+  | "incomplete";
+
+export const isTerminal = (s: ResponseStatus) => s !== "queued" && s !== "in_progress";
+
+/** Usage of a Responses answer; `textTokens` less than the whole text for one cancelled mid-way. */
+export function responsesUsage(a: Answer, textTokens = a.outputTokens): Json {
   return {
     input_tokens: a.inputTokens,
     input_tokens_details: { cached_tokens: 0 },
-    output_tokens: a.outputTokens + a.reasoningTokens,
+    output_tokens: textTokens + a.reasoningTokens,
     output_tokens_details: { reasoning_tokens: a.reasoningTokens },
-    total_tokens: a.inputTokens + a.outputTokens + a.reasoningTokens,
+    total_tokens: a.inputTokens + textTokens + a.reasoningTokens,
   };
 }
 
@@ -66,20 +78,20 @@ export function messageItem(
   return { type: "message", id: `msg_${a.suffix}`, status, role: "assistant", content };
 }
 
-/** The Response object; `output` is what exists so far (empty while in progress). */
+/** The Response object; `output` is what exists so far (empty while queued or in progress). */
 export function responseObject(
   plan: Plan,
   a: Answer,
-  status: "in_progress" | "completed" | "incomplete",
+  status: ResponseStatus,
   output: Json[],
-  withUsage: boolean,
+  usage: Json | null,
 ): Json {
   return {
     id: a.id,
     object: "response",
     created_at: a.created,
     status,
-    background: false,
+    background: plan.background,
     error: null,
     incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" } : null,
     instructions: plan.instructions,
@@ -92,17 +104,17 @@ export function responseObject(
       ? { effort: "medium", summary: null }
       : { effort: null, summary: null },
     service_tier: "default",
-    store: true,
+    store: plan.store,
     temperature: 1,
     text: { format: plan.format ?? { type: "text" }, verbosity: "medium" },
     tool_choice: "auto",
     tools: [],
     top_p: 1,
     truncation: "disabled",
-    usage: withUsage ? responsesUsage(a) : null,
+    usage,
     user: null,
     metadata: plan.metadata ?? {},
-    ...(status === "in_progress"
+    ...(!isTerminal(status)
       ? {}
       : { completed_at: status === "completed" ? Math.floor(Date.now() / 1000) : null }),
   };

@@ -73,4 +73,8 @@ export type Plan = {
   includeUsage: boolean;
   instructions: string | null;
   metadata?: Record<string, string>;
+  /** Responses only: `background: true`, generated on the server whoever listens. */
+  background: boolean;
+  /** Responses only: `store` (default true), so the response can be retrieved later. */
+  store: boolean;
 };
