@@ -4,6 +4,7 @@ import { apiError, errorFor, pickFault } from "./faults.ts";
 import { estimateTokens, hashOf, prose, rngFor, salientWords, type Rng } from "./generate.ts";
 import { sendError } from "./http.ts";
 import { DEFAULT_MS_PER_TOKEN } from "./knobs.ts";
+import type { ResponseStore } from "./background.ts";
 import { writeAnswer } from "./respond.ts";
 import { instanceOf } from "./schema-instance.ts";
 import { isReasoningModel, type Answer } from "./shapes.ts";
@@ -17,6 +18,8 @@ export type Simulation = {
   knobs: SimulatorKnobs;
   roll: Rng;
   record(call: SimulatorCall): void;
+  /** Responses kept for retrieve, and background ones being generated. */
+  store: ResponseStore;
   log?: (line: string) => void;
 };
 
@@ -49,14 +52,21 @@ export async function answerRequest(
     fault,
     startedAt: Date.now(),
     metadata: plan.metadata,
+    background: plan.background,
+    streams: 0,
+    retrievals: 0,
   };
   sim.record(call);
+  const logEnd = () => {
+    const faultNote = call.fault ? ` fault=${call.fault}` : "";
+    const kind = `${plan.background ? " background" : ""}${plan.stream ? " stream" : ""}${structured ? " structured" : ""}`;
+    sim.log?.(
+      `openai-sim ${call.endpoint} ${call.model}${kind} → ${call.status} ${call.outcome} in=${call.inputTokens} out=${call.outputTokens} ${call.endedAt! - call.startedAt}ms${faultNote}`,
+    );
+  };
   const finish = (patch: Partial<SimulatorCall>) => {
     Object.assign(call, patch, { endedAt: Date.now() });
-    const faultNote = call.fault ? ` fault=${call.fault}` : "";
-    sim.log?.(
-      `openai-sim ${call.endpoint} ${call.model}${plan.stream ? " stream" : ""}${structured ? " structured" : ""} → ${call.status} ${call.outcome} in=${call.inputTokens} out=${call.outputTokens} ${call.endedAt! - call.startedAt}ms${faultNote}`,
-    );
+    logEnd();
   };
 
   const failure = fault ? errorFor(fault, sim.knobs) : null;
@@ -106,6 +116,13 @@ export async function answerRequest(
       : 0,
   };
 
+  if (plan.endpoint === "responses") call.responseId = id;
+  if (plan.background) {
+    // Generated on the server's clock whoever listens; the store ends the call when it ends.
+    return sim.store.start(plan, answer, call, res, fault === "stall", logEnd);
+  }
+
+  call.streams = plan.stream ? 1 : 0;
   // The client leaving (abort, timeout, crash) closes the response before it finished.
   const gone = new AbortController();
   res.once("close", () => res.writableFinished || gone.abort());
@@ -119,6 +136,7 @@ export async function answerRequest(
   });
   // Billed like OpenAI: reasoning happens before the text, so it is paid even when the client leaves.
   finish({ outcome: ending.outcome, outputTokens: ending.tokensSent + answer.reasoningTokens });
+  if (ending.response && plan.store) sim.store.keep(call, ending.response);
 }
 
 /**

@@ -14,8 +14,10 @@ import type { Plan } from "./types.ts";
 
 /**
  * The events of one streamed answer, in order, each with the time it is due. Built once per
- * answer and consumed by the writer (respond.ts), paced on a clock from the start of generation;
- * the events are decided apart from the connection that carries them.
+ * answer and consumed by both writers, each pacing it on a clock from the start of generation:
+ * the plain stream (respond.ts: one listener, generation stops when it leaves) and the
+ * background store (background.ts: the server's clock, any number of listeners). Both streams
+ * therefore carry the same events in the same order.
  */
 type Json = Record<string, unknown>;
 

@@ -3,20 +3,22 @@ import type { AddressInfo } from "node:net";
 import type { Simulation } from "./answer.ts";
 import { apiError } from "./faults.ts";
 import { rngFor } from "./generate.ts";
+import { ResponseStore } from "./background.ts";
 import { sendError, stampHeaders } from "./http.ts";
 import { copyKnobs, parseKnobs } from "./knobs.ts";
 import { route } from "./routes.ts";
 import type { SimulatorCall, SimulatorKnobs } from "./types.ts";
 
-export type { FaultKind, SimulatorCall, SimulatorKnobs } from "./types.ts";
+export type { FaultKind, ResponseStatus, SimulatorCall, SimulatorKnobs } from "./types.ts";
 export { parseKnobs } from "./knobs.ts";
 
 export type OpenAISimulator = {
   /** Base URL including /v1: give it to `new OpenAI({ baseURL })`. */
   url: string;
   port: number;
-  /** Every model request so far (copies), oldest first. */
+  /** Every model request so far (copies), oldest first: one entry per create, billed once. */
   calls(): SimulatorCall[];
+  /** Forgets the calls (stored responses stay retrievable; POST /__admin/reset forgets both). */
   resetCalls(): void;
   /** Replaces all knobs (anything left out goes back to its default). */
   setKnobs(k: SimulatorKnobs): void;
@@ -32,6 +34,13 @@ const MAX_CALLS = 10_000;
  * schema-valid for structured outputs; every HTTP answer carries `x-tabsafe-simulator: 1`.
  * Knobs set latency per token and inject faults (429, 500, stalls, invalid JSON, 400s).
  * The official `openai` SDK works against it unchanged: `new OpenAI({ apiKey, baseURL: sim.url })`.
+ *
+ * Responses are stored (unless `store: false`) for `responses.retrieve`. Background mode
+ * (`background: true`) runs as at OpenAI: generated on the server's clock whether or not the
+ * client stays connected, queued for `queueMs` first; retrieve it, stream it again from any
+ * `starting_after`, cancel it; billed once; forgotten `backgroundRetentionMs` after it ends
+ * (default 10 minutes). A stall fault on one silences the connection, not the generation.
+ * `backgroundMode: "refused"` plays a provider that does not know the parameter.
  */
 export async function startOpenAISimulator(opts: {
   port?: number;
@@ -47,6 +56,7 @@ export async function startOpenAISimulator(opts: {
     knobs: copyKnobs(initial.knobs),
     roll: rngFor(`faults:${initial.knobs.seed ?? 0}`),
     record: (call) => void (calls.push(call) > MAX_CALLS && calls.shift()),
+    store: new ResponseStore(() => sim.knobs),
     log: opts.log,
   };
   const setKnobs = (k: SimulatorKnobs) => {
@@ -62,6 +72,7 @@ export async function startOpenAISimulator(opts: {
       setKnobs,
       reset: () => {
         calls = [];
+        sim.store.clear();
         setKnobs(initial.knobs);
       },
     },
@@ -106,8 +117,10 @@ export async function startOpenAISimulator(opts: {
       setKnobs(parsed.knobs);
     },
     stop() {
-      // Closing every socket ends stalled and slow answers at once (they see the client "leave").
+      // Closing every socket ends stalled and slow answers at once (they see the client "leave");
+      // background generation is the server's own, so its timers are stopped here.
       stopped ??= new Promise<void>((resolve) => {
+        sim.store.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       });

@@ -28,6 +28,9 @@ export const knobsSchema = z.strictObject({
     .array(z.strictObject({ kind: z.enum(faultKinds), count: z.number().int().min(0) }))
     .optional(),
   seed: z.number().int().optional(),
+  backgroundMode: z.enum(["supported", "refused"]).optional(),
+  backgroundRetentionMs: z.number().min(0).max(86_400_000).optional(),
+  queueMs: ms,
 }) satisfies z.ZodType<SimulatorKnobs>;
 
 /** Parsed knobs, or a one-line reason they were rejected. */
@@ -49,3 +52,5 @@ export function copyKnobs(knobs: SimulatorKnobs): SimulatorKnobs {
 /** Defaults applied at the point of use; knobs left out mean "no fault, fast answers". */
 export const DEFAULT_MS_PER_TOKEN = 2;
 export const DEFAULT_RETRY_AFTER_S = 1;
+/** OpenAI "stores response data for roughly 10 minutes to enable polling". */
+export const DEFAULT_BACKGROUND_RETENTION_MS = 600_000;

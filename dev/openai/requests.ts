@@ -110,6 +110,13 @@ export function parseResponsesRequest(body: Json): Plan | ErrorAnswer {
     const bad = jsonSchemaProblem(format.name, format.schema, format.strict, "text.format");
     if (bad) return bad;
   }
+  for (const flag of ["background", "store"] as const) {
+    const v = body[flag];
+    if (v !== undefined && v !== null && typeof v !== "boolean")
+      return invalid(`Invalid type for '${flag}': expected a boolean.`, flag, "invalid_type");
+  }
+  if (body.background === true && body.store === false)
+    return invalid("Background mode requires store=true.", "background");
   const instructions = typeof body.instructions === "string" ? body.instructions : null;
   if (format?.type === "json_object" && !/json/i.test([instructions ?? "", ...all].join(" "))) {
     return invalid(
@@ -134,7 +141,7 @@ export function parseResponsesRequest(body: Json): Plan | ErrorAnswer {
     maxOutputTokens: positiveInt(body.max_output_tokens),
     includeUsage: true,
     metadata: (body.metadata ?? undefined) as Record<string, string> | undefined,
-    background: false,
+    background: body.background === true,
     store: body.store !== false,
   };
 }

@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { answerRequest, type Simulation } from "./answer.ts";
 import { apiError, type ErrorAnswer } from "./faults.ts";
+import { admin, type Admin } from "./admin.ts";
 import { readBody, sendError, sendJson } from "./http.ts";
-import { parseKnobs } from "./knobs.ts";
 import { parseChatRequest, parseResponsesRequest } from "./requests.ts";
-import type { Endpoint, Plan, SimulatorCall, SimulatorKnobs } from "./types.ts";
+import { answerStored, isBackgroundRoute, storedRoute } from "./stored-routes.ts";
+import type { Endpoint, Plan } from "./types.ts";
 
 /** Model ids listed by GET /v1/models; any other id is answered too. */
 const MODELS = ["gpt-5-mini", "gpt-5", "gpt-4.1-mini", "gpt-4o-mini"];
@@ -16,12 +17,6 @@ const model = (id: string) => ({
   owned_by: "tabsafe-simulator",
 });
 
-export type Admin = {
-  calls(): SimulatorCall[];
-  knobs(): SimulatorKnobs;
-  setKnobs(k: SimulatorKnobs): void;
-  reset(): void;
-};
 export type RouteContext = { sim: Simulation; apiKey?: string; admin: Admin };
 
 const ENDPOINTS: Record<
@@ -41,7 +36,8 @@ export async function route(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const path = new URL(req.url ?? "/", "http://simulator").pathname.replace(/\/+$/, "") || "/";
+  const url = new URL(req.url ?? "/", "http://simulator");
+  const path = url.pathname.replace(/\/+$/, "") || "/";
   const method = req.method ?? "GET";
   const body = await readBody(req);
   if (path.startsWith("/__admin/"))
@@ -52,16 +48,20 @@ export async function route(
       res,
     );
 
-  const target = ENDPOINTS[path];
+  const target = method === "POST" ? ENDPOINTS[path] : undefined;
+  const stored = storedRoute(method, path, url.searchParams);
+  // Without background mode, stream-retrieve and cancel are URLs nobody serves.
+  const refusesBackground = ctx.sim.knobs.backgroundMode === "refused";
   const known =
-    (method === "POST" && target) ||
+    target ||
+    (stored && !(refusesBackground && isBackgroundRoute(stored))) ||
     (method === "GET" && (path === "/v1/models" || path.startsWith("/v1/models/")));
   if (!known)
     return sendError(
       res,
       apiError(
         404,
-        `Invalid URL (${method} ${path}). This simulator speaks /v1/responses, /v1/chat/completions and /v1/models.`,
+        `Invalid URL (${method} ${path}). This simulator speaks /v1/responses (and /v1/responses/{id}), /v1/chat/completions and /v1/models.`,
         "invalid_request_error",
       ),
     );
@@ -87,6 +87,9 @@ export async function route(
         outcome: "error",
         startedAt: now,
         endedAt: now,
+        background: json.background === true,
+        streams: 0,
+        retrievals: 0,
       });
     }
     ctx.sim.log?.(
@@ -108,7 +111,8 @@ export async function route(
       ),
     );
   }
-  if (method === "GET") {
+  if (stored) return answerStored(ctx.sim, stored, res);
+  if (!target) {
     const id = path.slice("/v1/models/".length);
     return sendJson(
       res,
@@ -134,42 +138,17 @@ export async function route(
       ),
     );
   }
+  if (
+    target.endpoint === "responses" &&
+    refusesBackground &&
+    (body.value as Record<string, unknown>).background !== undefined
+  ) {
+    // A provider or proxy that does not know the parameter refuses it whatever its value (Azure's words).
+    return refuse(
+      apiError(400, "Unrecognized request argument supplied: background", "invalid_request_error"),
+    );
+  }
   const plan = target.parse(body.value as Record<string, unknown>);
   if ("status" in plan) return refuse(plan);
   await answerRequest(ctx.sim, plan, req, res);
-}
-
-function admin(a: Admin, route: string, body: unknown, res: ServerResponse): void {
-  switch (route) {
-    case "GET /__admin/calls":
-      return sendJson(res, 200, { calls: a.calls() });
-    case "GET /__admin/knobs":
-      return sendJson(res, 200, { knobs: a.knobs() });
-    case "POST /__admin/knobs": {
-      const parsed = parseKnobs(body ?? {});
-      if ("error" in parsed)
-        return sendJson(res, 400, {
-          error: {
-            message: parsed.error,
-            type: "invalid_request_error",
-            code: "invalid_knobs",
-            param: null,
-          },
-        });
-      a.setKnobs(parsed.knobs);
-      return sendJson(res, 200, { knobs: a.knobs() });
-    }
-    case "POST /__admin/reset":
-      a.reset();
-      return sendJson(res, 200, { reset: true, knobs: a.knobs() });
-    default:
-      return sendJson(res, 404, {
-        error: {
-          message: `Unknown admin route ${route}: GET /__admin/calls, GET|POST /__admin/knobs, POST /__admin/reset`,
-          type: "invalid_request_error",
-          code: null,
-          param: null,
-        },
-      });
-  }
 }

@@ -1,4 +1,6 @@
-import type { Plan } from "./types.ts";
+import type { Plan, ResponseStatus } from "./types.ts";
+
+export type { ResponseStatus } from "./types.ts";
 
 /**
  * The JSON the simulator answers with, field for field as the openai SDK's types describe
@@ -26,15 +28,6 @@ export type Answer = {
 
 /** Reasoning models put a reasoning item before the message; apps must not assume output[0] is text. */
 export const isReasoningModel = (model: string) => /^(o\d|gpt-5)/i.test(model);
-
-/** The SDK's ResponseStatus. */
-export type ResponseStatus =
-  | "completed"
-  | "failed"
-  | "in_progress"
-  | "cancelled"
-  | "queued"
-  | "incomplete";
 
 export const isTerminal = (s: ResponseStatus) => s !== "queued" && s !== "in_progress";
 
@@ -118,6 +111,12 @@ export function responseObject(
       ? {}
       : { completed_at: status === "completed" ? Math.floor(Date.now() / 1000) : null }),
   };
+}
+
+/** The output of an answer cancelled mid-way: the text generated until then, incomplete. */
+export function partialOutput(plan: Plan, a: Answer, text: string): Json[] {
+  const message = messageItem(a, "incomplete", text || null);
+  return isReasoningModel(plan.model) ? [reasoningItem(a), message] : [message];
 }
 
 /** The full final output of a Responses answer. */

@@ -24,6 +24,16 @@ export type SimulatorKnobs = {
   failNext?: Array<{ kind: FaultKind; count: number }>;
   /** Seeds the fault dice and varies every generated answer. Default 0. */
   seed?: number;
+  /**
+   * The Responses API's `background: true`: "supported" (default) runs it as OpenAI does;
+   * "refused" answers like a provider or proxy that does not know the parameter (HTTP 400
+   * "Unrecognized request argument supplied: background", and 404 for stream-retrieve and cancel).
+   */
+  backgroundMode?: "supported" | "refused";
+  /** How long a background response is kept after it ends, ms ("roughly 10 minutes"). Default 600000. */
+  backgroundRetentionMs?: number;
+  /** How long a background response stays queued before generation starts, ms. Default 0. */
+  queueMs?: number;
 };
 
 export type SimulatorCall = {
@@ -35,24 +45,52 @@ export type SimulatorCall = {
   structured: boolean;
   /** sha256 (16 hex) of the request's input text, to compare calls without keeping the text. */
   inputHash: string;
-  /** ~1 token per 4 characters of input; 0 when the request was refused. */
+  /** ~1 token per 4 characters of input; 0 when refused, or cancelled before it left the queue. */
   inputTokens: number;
   /**
-   * Output tokens billed: reasoning tokens plus the text tokens actually sent (fewer than planned
-   * when the client left early). For a finished answer, equals the usage it reported.
+   * Output tokens billed: reasoning tokens plus the text tokens actually generated (fewer than
+   * planned when the client left a plain stream early, or a background one was cancelled);
+   * a background response's count grows as it is generated. For a finished answer, equals the
+   * usage it reported — once, however many streams carried it.
    */
   outputTokens: number;
   status: number;
-  outcome: "ok" | "aborted" | "stalled" | "error";
+  /**
+   * How generation ended. A background response is generated whoever listens: its outcome is
+   * "ok" or "cancelled" (a stall fault silences only the connection), set when it ends.
+   */
+  outcome: "ok" | "aborted" | "stalled" | "error" | "cancelled";
   fault?: FaultKind;
   /** Epoch ms. */
   startedAt: number;
+  /** When generation ended (for a background response: its terminal state, not the request's end). */
   endedAt?: number;
   /** The request's `metadata`, so tests can attribute calls to jobs and steps. */
   metadata?: Record<string, string>;
+  /** Created with `background: true`. */
+  background: boolean;
+  /** The Response's id (resp_…) once one exists; none for refused or faulted requests, nor chat. */
+  responseId?: string;
+  /** The stored Response's current status (none while a plain one runs, or when not stored). */
+  responseStatus?: ResponseStatus;
+  /** HTTP streams that carried its events: the create's own stream, plus each retrieve stream. */
+  streams: number;
+  /** GET /v1/responses/{id} requests for it, streamed or not. */
+  retrievals: number;
+  /** Cancelled through POST /v1/responses/{id}/cancel (or deleted while running). */
+  cancelled?: true;
 };
 
 export type Endpoint = SimulatorCall["endpoint"];
+
+/** The SDK's ResponseStatus. */
+export type ResponseStatus =
+  | "completed"
+  | "failed"
+  | "in_progress"
+  | "cancelled"
+  | "queued"
+  | "incomplete";
 
 /** What a valid request to either endpoint is reduced to. */
 export type Plan = {

@@ -35,6 +35,9 @@ function call(
     startedAt,
     endedAt: startedAt + 5,
     metadata: { job_id: "J", step },
+    background: false,
+    streams: 1,
+    retrievals: 0,
   };
 }
 
