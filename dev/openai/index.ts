@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Simulation } from "./answer.ts";
 import { apiError } from "./faults.ts";
 import { rngFor } from "./generate.ts";
+import { usageOf, type Usage } from "./admin.ts";
 import { ResponseStore } from "./background.ts";
 import { sendError, stampHeaders } from "./http.ts";
 import { copyKnobs, parseKnobs } from "./knobs.ts";
@@ -10,6 +11,7 @@ import { route } from "./routes.ts";
 import type { SimulatorCall, SimulatorKnobs } from "./types.ts";
 
 export type { FaultKind, ResponseStatus, SimulatorCall, SimulatorKnobs } from "./types.ts";
+export type { Usage } from "./admin.ts";
 export { parseKnobs } from "./knobs.ts";
 
 export type OpenAISimulator = {
@@ -18,6 +20,8 @@ export type OpenAISimulator = {
   port: number;
   /** Every model request so far (copies), oldest first: one entry per create, billed once. */
   calls(): SimulatorCall[];
+  /** The calls' billed tokens by `metadata.job_id` and `metadata.step` (as GET /__admin/usage). */
+  usage(): Usage;
   /** Forgets the calls (stored responses stay retrievable; POST /__admin/reset forgets both). */
   resetCalls(): void;
   /** Replaces all knobs (anything left out goes back to its default). */
@@ -110,6 +114,7 @@ export async function startOpenAISimulator(opts: {
     url,
     port,
     calls: ctx.admin.calls,
+    usage: () => usageOf(calls),
     resetCalls: () => void (calls = []),
     setKnobs: (k) => {
       const parsed = parseKnobs(k);
