@@ -90,6 +90,8 @@ export async function route(
         background: json.background === true,
         streams: 0,
         retrievals: 0,
+        // So a test can tell whose request was refused (the app sends job_id and step).
+        ...(isStringMap(json.metadata) ? { metadata: json.metadata } : {}),
       });
     }
     ctx.sim.log?.(
@@ -152,3 +154,9 @@ export async function route(
   if ("status" in plan) return refuse(plan);
   await answerRequest(ctx.sim, plan, req, res);
 }
+
+const isStringMap = (v: unknown): v is Record<string, string> =>
+  typeof v === "object" &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((x) => typeof x === "string");
