@@ -89,6 +89,11 @@ const schema = z.object({
   /** An OpenAI stream that sends nothing for this long is aborted and retried, in ms. */
   OPENAI_STALL_TIMEOUT_MS: count("OPENAI_STALL_TIMEOUT_MS", 60_000),
   /**
+   * Model calls as OpenAI background responses, resumed by later deliveries instead of paid
+   * again (lib/openai/background.ts): auto (until the provider refuses once), on, off.
+   */
+  OPENAI_BACKGROUND: z.enum(["auto", "on", "off"]).default("auto"),
+  /**
    * QStash delivery retries per message, within what the plan allows (Upstash's docs listed a
    * Max Retry Count of 3 free, 5 pay-as-you-go, 20 fixed until July 2026; none since). After the
    * last one the failure callback revives the job, or fails it once JOB_MAX_AGE_MS is spent.
