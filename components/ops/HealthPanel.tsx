@@ -3,7 +3,7 @@
 import type { ErrorBody } from "@/lib/errors";
 import { ApiError } from "@/lib/http/fetcher";
 import type { Health } from "@/lib/ops/types";
-import { Badge, CheckBadge, HealthBadge } from "./Badge";
+import { Badge, CheckBadge, HealthBadge, type Tone } from "./Badge";
 import { formatCount, formatDuration, formatRate, formatTime } from "./format";
 import { Loading, Problem } from "./Problem";
 import { useOps } from "./useOps";
@@ -96,6 +96,19 @@ export function HealthPanel() {
                   {` · ${formatCount(h.checks.openai.circuit.failures)} failures in a row · opened ${formatCount(h.checks.openai.circuit.opens)}×`}
                 </td>
               </tr>
+              <tr data-testid="background-calls">
+                <th scope="row">Background calls</th>
+                <td>
+                  <Badge tone={backgroundTone(h.checks.openai.background)}>
+                    {h.checks.openai.background.provider === "refused"
+                      ? "refused"
+                      : h.checks.openai.background.mode === "off"
+                        ? "off"
+                        : h.checks.openai.background.provider}
+                  </Badge>
+                </td>
+                <td className="hint">{backgroundHint(h.checks.openai.background)}</td>
+              </tr>
               <tr>
                 <th scope="row">Jobs</th>
                 <td>{formatRate(h.checks.jobs.successRate)}</td>
@@ -110,4 +123,21 @@ export function HealthPanel() {
       ) : null}
     </section>
   );
+}
+
+type Background = Health["checks"]["openai"]["background"];
+
+function backgroundTone(b: Background): Tone {
+  if (b.provider === "refused") return b.mode === "on" ? "bad" : "warn";
+  return b.provider === "supported" && b.mode !== "off" ? "ok" : "muted";
+}
+
+/** What the operator should know of model calls as background responses, in one line. */
+function backgroundHint(b: Background): string {
+  if (b.mode === "off") return "OPENAI_BACKGROUND=off: plain streams; a call cut off is paid again";
+  if (b.provider === "refused")
+    return `the provider refused background mode${b.refusedAt ? ` at ${formatTime(b.refusedAt)}` : ""}${b.mode === "auto" ? ": plain streams since; a call cut off is paid again" : ": model calls fail (OPENAI_BACKGROUND=on)"}`;
+  if (b.provider === "supported")
+    return "calls outlive their delivery: resumed, not paid again (responses kept ~10 min at the provider)";
+  return `OPENAI_BACKGROUND=${b.mode}: no model call in this process yet`;
 }

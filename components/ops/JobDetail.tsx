@@ -80,7 +80,14 @@ export function JobDetail({ id }: { id: string }) {
               <dt>Usage</dt>
               <dd>
                 {formatCount(job.usage.inputTokens)} input · {formatCount(job.usage.outputTokens)}{" "}
-                output tokens
+                output tokens in the result
+              </dd>
+              <dt>Billed</dt>
+              <dd data-testid="job-billed">
+                {formatCount(job.billed)} tokens
+                {job.billed > job.usage.inputTokens + job.usage.outputTokens
+                  ? ` (${formatCount(job.billed - job.usage.inputTokens - job.usage.outputTokens)} on calls cut off, cancelled or asked again)`
+                  : ""}
               </dd>
               <dt>QStash message</dt>
               <dd className="mono" data-testid="job-message-id">

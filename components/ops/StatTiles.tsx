@@ -207,15 +207,19 @@ export function ByTypeTable({ rows }: { rows: OpsOverview["byType"] }) {
   );
 }
 
-/** Tokens and what they cost, per model. */
+/** Tokens and what they cost, per model: what ended in results, and what the provider billed. */
 export function TokenTable({ rows }: { rows: OpsOverview["tokens"] }) {
-  const total = rows.reduce((sum, r) => sum + r.costUsd, 0);
+  const billed = rows.reduce((sum, r) => sum + r.billedCostUsd, 0);
   return (
     <section className="card" aria-labelledby="tokens-heading">
       <h2 id="tokens-heading">
         Tokens and cost{" "}
-        {rows.length ? <span className="hint">· {formatMoney(total)} in total</span> : null}
+        {rows.length ? <span className="hint">· {formatMoney(billed)} billed in total</span> : null}
       </h2>
+      <p className="hint">
+        Input and output: tokens that ended in results. Billed: what the provider charged for the
+        same jobs, calls cut off, cancelled or asked again included (the extra priced as input).
+      </p>
       <TableScroll label="Tokens and cost table">
         <table className="ops-table stack" data-testid="tokens">
           <thead>
@@ -224,12 +228,14 @@ export function TokenTable({ rows }: { rows: OpsOverview["tokens"] }) {
               <th className="num">Input tokens</th>
               <th className="num">Output tokens</th>
               <th className="num">Cost</th>
+              <th className="num">Billed tokens</th>
+              <th className="num">Billed cost</th>
             </tr>
           </thead>
           <tbody>
             {rows.length === 0 ? (
               <tr>
-                <td colSpan={4} className="hint">
+                <td colSpan={6} className="hint">
                   No model usage in this window.
                 </td>
               </tr>
@@ -245,6 +251,12 @@ export function TokenTable({ rows }: { rows: OpsOverview["tokens"] }) {
                 </td>
                 <td data-label="Cost" className="num">
                   {formatMoney(r.costUsd)}
+                </td>
+                <td data-label="Billed tokens" className="num">
+                  {formatCount(r.billedTokens)}
+                </td>
+                <td data-label="Billed cost" className="num">
+                  {formatMoney(r.billedCostUsd)}
                 </td>
               </tr>
             ))}

@@ -101,8 +101,16 @@ export async function budgetToday(now = Date.now()): Promise<BudgetToday> {
  * total to the provider's own figure once the call completed (negative when the estimate ran high).
  */
 export class BillMeter {
-  private counted = 0;
-  constructor(private readonly promptTokens: number) {}
+  /** `counted`: tokens of this call already billed (by an earlier delivery, for a resumed call). */
+  constructor(
+    private readonly promptTokens: number,
+    private counted = 0,
+  ) {}
+
+  /** Tokens of this call billed so far. */
+  get billed(): number {
+    return this.counted;
+  }
 
   streaming(outputChars: number): number {
     const estimate = this.promptTokens + estimateTokens(outputChars);

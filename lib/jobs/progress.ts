@@ -15,7 +15,10 @@ export type StopReason = "canceled" | "lease_lost" | "ended";
  * the end.
  */
 export class ProgressWriter {
-  private text = "";
+  /** The tail of the output, as the job shows it. */
+  private text: string;
+  /** Characters streamed in all (by earlier deliveries too, for a resumed call). */
+  private chars: number;
   private lastWrite = Date.now();
   /** When the stream last showed life, ms epoch. */
   lastActivity = Date.now();
@@ -30,11 +33,21 @@ export class ProgressWriter {
     private readonly abort: (reason: StopReason) => void,
     /** Tokens billed since the last write (lib/jobs/budget.ts BillMeter), written with each write. */
     private readonly bill?: () => Billing,
-  ) {}
+    /** A resumed call: the partial output shown so far, and how many characters had streamed. */
+    resumed?: { partial: string; chars: number },
+  ) {
+    this.text = resumed?.partial ?? "";
+    this.chars = resumed?.chars ?? 0;
+  }
 
-  /** Characters streamed so far. */
+  /** Characters streamed so far (by earlier deliveries too, for a resumed call). */
   get streamed(): number {
-    return this.text.length;
+    return this.chars;
+  }
+
+  /** The partial output as the job shows it: the tail of what streamed. */
+  get shown(): string {
+    return this.text.slice(-PARTIAL_TAIL_CHARS);
   }
 
   /** The stream showed life (any event). */
@@ -44,6 +57,7 @@ export class ProgressWriter {
 
   push(delta: string): void {
     this.text += delta;
+    this.chars += delta.length;
     this.write(PROGRESS_INTERVAL_MS);
   }
 
@@ -56,14 +70,16 @@ export class ProgressWriter {
     const now = Date.now();
     if (this.inFlight || now - this.lastWrite < minIntervalMs) return;
     this.lastWrite = now;
-    const partial = this.text.slice(-PARTIAL_TAIL_CHARS);
-    const fraction = Math.min(0.95, this.text.length / this.expectedChars);
+    this.text = this.text.slice(-PARTIAL_TAIL_CHARS);
+    const fraction = Math.min(0.95, this.streamed / this.expectedChars);
+    // Billing first: the fields may record what was billed (lib/jobs/model-call.ts).
+    const bill = this.bill?.();
     this.inFlight = checkpoint(
       this.jobId,
       this.token,
-      this.fields(partial, fraction),
+      this.fields(this.text, fraction),
       undefined,
-      this.bill?.(),
+      bill,
     )
       .then((outcome) => this.react(outcome))
       .catch(() => {
@@ -72,6 +88,18 @@ export class ProgressWriter {
       .finally(() => {
         this.inFlight = null;
       });
+  }
+
+  /** Writes now, whatever the interval (unless a write is in flight). */
+  writeNow(): void {
+    this.write(0);
+  }
+
+  /** Writes now, whatever the interval, and waits for it: a hand-off records where the call stands. */
+  async flush(): Promise<void> {
+    await this.settle();
+    this.write(0);
+    await this.settle();
   }
 
   /** Waits for a write still in flight, so nothing lands after the step's own checkpoint. */

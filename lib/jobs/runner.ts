@@ -1,20 +1,18 @@
 import "server-only";
-import { nanoid } from "nanoid";
 import { env } from "@/lib/env";
 import { classify, maxAgeError, timeoutError } from "@/lib/telemetry/classify";
-import { jobTimeoutMs } from "@/lib/jobs/timeout";
-import type { JobContext, JobKind, Kinds, ModelRequest, PlannedStep } from "@/lib/jobs/kind";
+import { RunClock } from "@/lib/jobs/timeout";
+import type { JobContext, JobKind, ModelRequest, PlannedStep } from "@/lib/jobs/kind";
 import { PROGRESS_INTERVAL_MS, type StopReason } from "@/lib/jobs/progress";
-import { publishJob, retryPolicy, type ConsumeMessage } from "@/lib/jobs/publish";
-import { recheckLater, waitForCircuit } from "@/lib/jobs/waits";
+import { publishJob, retryPolicy } from "@/lib/jobs/publish";
+import { recheckLater } from "@/lib/jobs/waits";
 import { retryDelayMs } from "@/lib/jobs/retry-policy";
 import type { ConsumeOutcome } from "@/lib/qstash/answer";
-import type { Delivery } from "@/lib/qstash/verify";
 import type { Job, JobError, Params, Usage } from "@/lib/jobs/schema";
 import { remainingMs } from "@/lib/jobs/eta";
 import { callModel } from "@/lib/jobs/model-call";
-import { addUsage, invalidStored, unknownKind } from "@/lib/jobs/run-ends";
-import { checkpoint, leaseJob, releaseLease, type Billing } from "@/lib/jobs/lease";
+import { addUsage, invalidStored } from "@/lib/jobs/run-ends";
+import { checkpoint, releaseLease, type Billing } from "@/lib/jobs/lease";
 import { finishJob } from "@/lib/jobs/store";
 import type { StreamResult } from "@/lib/openai/stream";
 import { errorEvent } from "@/lib/telemetry/error-event";
@@ -31,80 +29,13 @@ class Stopped extends Error {
   }
 }
 
-/** Leases the job named by a consume message and runs its remaining steps. */
-export async function runDelivery(
-  kinds: Kinds,
-  message: ConsumeMessage,
-  delivery: Pick<Delivery, "messageId" | "retried" | "signature">,
-): Promise<ConsumeOutcome> {
-  const { jobId, analysisType } = message;
-  const messageId = delivery.messageId;
-  const started = Date.now();
-  const token = nanoid();
-  const lease = await leaseJob(jobId, token, messageId ?? "", delivery.signature);
-  let outcome: ConsumeOutcome;
-  if (!lease.leased && lease.reason === "replayed") {
-    outcome = { kind: "refused", note: "a replay of a signed request seen before" };
-  } else if (!lease.leased) {
-    if (
-      lease.reason === "held" &&
-      messageId &&
-      lease.holderMessageId === messageId &&
-      delivery.retried < env().QSTASH_RETRIES
-    ) {
-      // A second copy of the very delivery under way: its answer (even a 489) must decide this
-      // message, so this copy does not acknowledge it — QStash asks again once the lease could end.
-      // (On the last attempt that would dead-letter the message: a recheck stands in for it instead.)
-      outcome = {
-        kind: "held",
-        retryAfterS: Math.ceil(lease.retryInMs / 1000) + 1,
-        note: "a duplicate of the delivery under way",
-      };
-    } else if (lease.reason === "held")
-      outcome = await recheckLater(
-        jobId,
-        analysisType,
-        lease.holderAttempt,
-        lease.retryInMs,
-        messageId,
-      );
-    else if (lease.reason === "circuit_open")
-      outcome = await waitForCircuit(jobId, analysisType, lease.retryInMs, messageId);
-    else if (
-      lease.reason === "ended" &&
-      lease.status === "failed" &&
-      lease.lastMessageId &&
-      (lease.lastMessageId === messageId || lease.lastMessageId === message.origin)
-    ) {
-      // The job failed for good on this very message (or the one this recheck stands in for), and
-      // that 489 may not have reached QStash: say it again, so the message lands in the DLQ.
-      outcome = { kind: "fatal", note: "the job failed for good on this message" };
-    } else
-      outcome = {
-        kind: "ack",
-        note: lease.reason === "missing" ? "no such job (expired?)" : `job already ${lease.status}`,
-      };
-  } else {
-    const kind = kinds.get(lease.job.analysisType);
-    const run = { messageId, retried: delivery.retried, lastError: lease.lastError };
-    outcome = kind
-      ? await new JobRun(kind, lease.job, token, lease.checkpoints, run).execute()
-      : await unknownKind(lease.job, token);
-  }
-  const attempt = lease.leased ? lease.job.attempt : undefined;
-  log(outcome.kind === "ack" ? "info" : "warn", "delivery", {
-    jobId,
-    attempt,
-    messageId,
-    durationMs: Date.now() - started,
-    outcome: outcome.kind,
-    note: outcome.note,
-  });
-  return outcome;
-}
-
 /** Thrown by a step that finds the delivery's time budget spent: the rest goes to a continuation. */
-class ContinueLater extends Error {}
+class ContinueLater extends Error {
+  /** `midCall`: the step whose model call goes on at the provider, to be resumed. */
+  constructor(readonly midCall?: string) {
+    super("continue later");
+  }
+}
 /** Thrown by a step when the job has run longer under leases than its kind allows. */
 class TimedOut extends Error {}
 
@@ -112,12 +43,14 @@ class TimedOut extends Error {}
 type Current = { name: string; index: number };
 
 /** One delivery's work on one job, under its lease: runs its kind's code with a JobContext. */
-class JobRun {
-  private readonly started = Date.now();
+export class JobRun {
+  /** This delivery's clock: its budget and the job's run-time bound. */
+  private readonly clock: RunClock;
   private readonly params: Params;
   private readonly done = new Map<string, unknown>();
   /** Aborted when the job must stop (canceled, lease lost, ended elsewhere): the kind's ctx.signal. */
   private readonly stop = new AbortController();
+  private stopReason: StopReason | null = null;
   private usage: Usage;
   private stepsRun = 0;
   /** The steps ahead as the kind declared them, then the engine's save. */
@@ -147,6 +80,7 @@ class JobRun {
     },
   ) {
     this.messageId = delivery.messageId;
+    this.clock = new RunClock(job);
     this.params = kind.params.parse(job.params) as Params;
     this.usage = job.usage;
     for (const [name, value] of Object.entries(checkpoints)) this.done.set(name, JSON.parse(value));
@@ -161,14 +95,15 @@ class JobRun {
       const input = this.kind.input.safeParse(this.job.input);
       if (!input.success) throw invalidStored("input", input.error);
       const value = await this.kind.run(this.context(), input.data);
-      if (this.timedOut()) return this.fail(timeoutError(this.timeoutMs()), undefined);
+      if (this.clock.timedOut()) return this.fail(timeoutError(this.clock.timeoutMs()), undefined);
       const result = this.kind.result.safeParse(value);
       if (!result.success) throw invalidStored("result", result.error);
       // Saving is one quick write: never worth a continuation of its own.
       return this.end({ status: "succeeded", result: result.data });
     } catch (error) {
-      if (error instanceof ContinueLater) return this.continueLater();
-      if (error instanceof TimedOut) return this.fail(timeoutError(this.timeoutMs()), undefined);
+      if (error instanceof ContinueLater) return this.continueLater(error.midCall);
+      if (error instanceof TimedOut)
+        return this.fail(timeoutError(this.clock.timeoutMs()), undefined);
       return this.handle(error);
     }
   }
@@ -185,8 +120,8 @@ class JobRun {
       step: (name, fn) => this.step(name, fn),
       model: (name, request) =>
         this.current
-          ? this.stream(this.current, request)
-          : this.step(name, () => this.stream(this.current!, request)),
+          ? this.stream(this.current, name, request)
+          : this.step(name, () => this.stream(this.current!, name, request)),
       progress: (fraction) => this.progress(fraction),
     };
   }
@@ -198,8 +133,8 @@ class JobRun {
         `ctx.step("${name}") inside ctx.step("${this.current.name}"): steps do not nest`,
       );
     if (this.done.has(name)) return this.done.get(name) as T;
-    if (this.timedOut()) throw new TimedOut();
-    if (this.stepsRun > 0 && this.outOfTime()) throw new ContinueLater();
+    if (this.clock.timedOut()) throw new TimedOut();
+    if (this.stepsRun > 0 && this.clock.outOfTime(this.stepsRun)) throw new ContinueLater();
     const index = this.indexOf(name);
     this.current = { name, index };
     this.lastStep = name;
@@ -224,7 +159,8 @@ class JobRun {
     const outcome = await checkpoint(
       this.job.id,
       this.token,
-      this.fields(index + 1, 0, ""),
+      // The step's model call, if any, is done with: nothing to resume.
+      { ...this.fields(index + 1, 0, ""), modelCall: "" },
       { name, checkpoint: result, providerOk: this.providerAnswers > answersBefore },
       this.takeUnbilled(),
     );
@@ -245,6 +181,7 @@ class JobRun {
   /** Stops the run: the signal the kind sees, and the error that unwinds it. */
   private halt(reason: StopReason): Stopped {
     const stopped = new Stopped(reason);
+    this.stopReason ??= reason;
     if (!this.stop.signal.aborted) this.stop.abort(stopped);
     return stopped;
   }
@@ -271,20 +208,26 @@ class JobRun {
   }
 
   /** One streamed model call of the step under way (lib/jobs/model-call.ts). */
-  private stream(current: Current, req: ModelRequest): Promise<StreamResult> {
+  private stream(current: Current, name: string, req: ModelRequest): Promise<StreamResult> {
     return callModel(
       {
         jobId: this.job.id,
         owner: this.job.owner,
         token: this.token,
         stop: this.stop.signal,
+        stopped: () => this.stopReason,
+        inFlight: this.job.modelCall
+          ? { record: this.job.modelCall, partial: this.job.partialOutput }
+          : null,
+        handOffInMs: () => this.clock.handOffAt() - Date.now(),
+        handOff: () => new ContinueLater(current.name),
         fields: (fraction, partial) => this.fields(current.index, fraction, partial),
         halt: (reason) => this.halt(reason),
         answered: () => void this.providerAnswers++,
         billed: (tokens) => void (this.unbilled += tokens),
         used: (usage) => void (this.usage = addUsage(this.usage, usage)),
       },
-      current.name,
+      current.name === name ? name : `${current.name}/${name}`,
       req,
     );
   }
@@ -306,7 +249,7 @@ class JobRun {
     const { name, label } = this.plan[Math.min(index, total - 1)];
     const done = (index + fraction) / total;
     // ETA from the job's own pace over its model work, in time run under leases (lib/jobs/eta.ts).
-    const ran = this.job.runMs + (Date.now() - (this.job.leasedAt ?? this.started));
+    const ran = this.clock.ran();
     const etaMs =
       remainingMs(
         this.plan.map((s) => s.weight ?? 0),
@@ -324,23 +267,8 @@ class JobRun {
     };
   }
 
-  private timeoutMs(): number {
-    return jobTimeoutMs(this.job);
-  }
-
-  /** Has the job run longer than its type allows? Only time under leases counts (earlier deliveries' and this one's). */
-  private timedOut(): boolean {
-    return this.job.runMs + (Date.now() - (this.job.leasedAt ?? this.started)) > this.timeoutMs();
-  }
-
-  /** Would the next step likely overrun this delivery's time budget? (Estimated by the average step so far.) */
-  private outOfTime(): boolean {
-    const elapsed = Date.now() - this.started;
-    return elapsed + elapsed / this.stepsRun > env().CONSUME_TIME_BUDGET_MS;
-  }
-
   /** Hands the rest to a continuation message: release first, so the continuation can lease at once. */
-  private async continueLater(): Promise<ConsumeOutcome> {
+  private async continueLater(midCall?: string): Promise<ConsumeOutcome> {
     await releaseLease(this.job.id, this.token, null);
     try {
       await publishJob(this.job, { kind: "continuation", seq: this.job.attempt });
@@ -348,7 +276,8 @@ class JobRun {
       // Lease released, nothing lost: failing this delivery makes QStash bring it back.
       return { kind: "retry", retryAfterS: null, note: "could not publish the continuation" };
     }
-    return { kind: "ack", note: `continued after ${this.stepsRun} step(s)` };
+    const where = midCall ? `, ${midCall} mid-call` : "";
+    return { kind: "ack", note: `continued after ${this.stepsRun} step(s)${where}` };
   }
 
   private async end(end: Parameters<typeof finishJob>[2]): Promise<ConsumeOutcome> {

@@ -61,6 +61,23 @@ export const usageSchema = z.object({
 });
 export type Usage = z.infer<typeof usageSchema>;
 
+/**
+ * The model call in flight, as a background response at the provider (lib/jobs/model-call.ts):
+ * which call of which step, the response's id, the last sequence number streamed, and how much
+ * of it this job has seen and counted. Written with the partial output; cleared by the step's
+ * checkpoint. A later delivery resumes the response from here instead of paying for it again.
+ */
+export const modelCallSchema = z.object({
+  call: z.string(),
+  id: z.string(),
+  seq: z.number().int(),
+  /** Characters of output streamed so far. */
+  chars: z.number().int(),
+  /** Tokens of this response already added to the job's `billed` and the budget. */
+  billed: z.number().int(),
+});
+export type ModelCallRecord = z.infer<typeof modelCallSchema>;
+
 /** Params are small flat maps; each analysis type validates its own keys. */
 export const paramsSchema = flatMapSchema;
 export type Params = z.infer<typeof paramsSchema>;
@@ -106,12 +123,14 @@ export const jobSchema = z.object({
   billed: z.number().int(),
   /** How long it may run under leases before it times out, ms (its kind's, fixed when created). */
   timeoutMs: z.number(),
+  /** Its model call in flight as a resumable background response, or null. */
+  modelCall: modelCallSchema.nullable(),
   version: z.number().int(),
 });
 export type Job = z.infer<typeof jobSchema>;
 
-/** What a browser receives: the owner stays on the server. */
-export type PublicJob = Omit<Job, "owner">;
+/** What a browser receives: the owner and the provider's response id stay on the server. */
+export type PublicJob = Omit<Job, "owner" | "modelCall">;
 
 /** The timeout of a job stored without one. */
 export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
@@ -150,12 +169,23 @@ export function fromHash(id: string, h: Record<string, string>): Job {
     revives: num(h.revives) ?? 0,
     billed: num(h.billed) ?? 0,
     timeoutMs: num(h.timeoutMs) ?? DEFAULT_TIMEOUT_MS,
+    modelCall: parseModelCall(h.modelCall),
     cachedFrom: h.cachedFrom || null,
     version: num(h.version) ?? 0,
   });
 }
 
+/** A model call record that does not parse is dropped: the call is asked again, nothing breaks. */
+export function parseModelCall(v: string | undefined): ModelCallRecord | null {
+  if (!v) return null;
+  try {
+    return modelCallSchema.safeParse(JSON.parse(v)).data ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export function toPublic(job: Job): PublicJob {
-  const { owner: _owner, ...rest } = job;
+  const { owner: _owner, modelCall: _call, ...rest } = job;
   return rest;
 }

@@ -128,8 +128,9 @@ export const REQUEST_CANCEL = defineScript({
   codes: { [-1]: "missing", 0: "already_ended", 1: "canceled", 2: "stopping" },
   lua: `--[[ REQUEST_CANCEL: a person asks to stop a job.
 Returns {-1} no such job for this owner; {0, status} it already ended (no-op);
-{1} it was queued and is now canceled; {2} it is running: the flag is set and the worker stops
-at its next write. ]]
+{1} it was queued and is now canceled; {2, modelCall} it is running: the flag is set and the
+worker stops at its next write; modelCall (its call in flight at the AI provider, or '') lets the
+caller stop that response at once, even while no worker holds the job. ]]
 local jobKey = KEYS[1]
 local stepsKey = KEYS[2]
 local activeJobsKey = KEYS[3] -- ops: live jobs jobs:active
@@ -156,7 +157,7 @@ if status == 'queued' then
   bump({'canceled:' .. redis.call('HGET', jobKey, 'analysisType'), 1})
   return {1}
 end
-return {2}
+return {2, redis.call('HGET', jobKey, 'modelCall') or ''}
 `,
 });
 

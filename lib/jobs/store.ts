@@ -6,6 +6,7 @@ import { keys, ttl } from "@/lib/redis/keys";
 import {
   DEFAULT_TIMEOUT_MS,
   fromHash,
+  parseModelCall,
   type Job,
   type JobError,
   type JobStatus,
@@ -21,6 +22,7 @@ import {
   RETRY_JOB,
 } from "@/lib/jobs/scripts";
 import { FINISH_JOB, REVIVE_JOB } from "@/lib/jobs/worker-scripts";
+import { cancelResponse } from "@/lib/openai/stream";
 import { metricKeys, metricTtls, modelPricing } from "@/lib/telemetry/metric-write";
 
 /**
@@ -270,8 +272,13 @@ export async function requestCancel(id: string, owner: string): Promise<CancelOu
     case "already_ended":
       return { found: true, state: "already_ended", status: values[0] as JobStatus };
     case "canceled":
-    case "stopping":
       return { found: true, state: outcome };
+    case "stopping": {
+      // The response in flight stops generating (and billing) now, not at the worker's next write.
+      const call = parseModelCall(String(values[0] ?? ""));
+      if (call) await cancelResponse(call.id);
+      return { found: true, state: outcome };
+    }
   }
 }
 

@@ -211,7 +211,8 @@ export const FINISH_JOB = defineScript({
   ],
   codes: { 1: "finished", [-1]: "lease_lost", [-2]: "ended", [-3]: "lease_alive", [-4]: "missing" },
   lua: `--[[ FINISH_JOB: end a job — succeeded, failed or canceled — exactly once.
-Counts the ending by type, the duration of a success (createdAt → now), tokens and cost; a
+Counts the ending by type, the duration of a success (createdAt → now), tokens and cost (those
+in the result, and those billed: cut-off and cancelled calls too); a
 failure the person's input caused (lib/telemetry/error-codes.ts) also as inputFailed, which the
 success rate leaves out. A success is cached under the job's cacheKey as "{job id} {result}".
 Returns {1, status} ended (a success becomes 'canceled' if a cancel was requested first:
@@ -273,16 +274,21 @@ if final ~= 'succeeded' then
   if dedupe and redis.call('GET', dedupe) == jobId then redis.call('DEL', dedupe) end
 end
 redis.call('ZREM', activeJobsKey, jobId)
-local v = redis.call('HMGET', jobKey, 'analysisType', 'createdAt', 'usageIn', 'usageOut')
+local v = redis.call('HMGET', jobKey, 'analysisType', 'createdAt', 'usageIn', 'usageOut', 'billed')
 local tin, tout = tonumber(v[3] or '0') or 0, tonumber(v[4] or '0') or 0
+local billed = tonumber(v[5] or '0') or 0
 local counts = {final .. ':' .. v[1], 1}
 if final == 'failed' and inputCaused == '1' then
   table.insert(counts, 'inputFailed'); table.insert(counts, 1)
 end
 if final == 'succeeded' then observe(counts, 'dur:' .. v[1], tonumber(now) - tonumber(v[2])) end
-if tin + tout > 0 then
-  local cost = math.floor(tin * inputUsdPerMTok + tout * outputUsdPerMTok + 0.5)
-  local usage = {'tokIn:' .. model, tin, 'tokOut:' .. model, tout, 'cost:' .. model, cost}
+if tin + tout > 0 or billed > 0 then
+  local used = tin * inputUsdPerMTok + tout * outputUsdPerMTok
+  -- Billed beyond the result (calls cut off, cancelled, asked again): priced as input, a floor.
+  local extra = math.max(0, billed - tin - tout) * inputUsdPerMTok
+  local usage = {'tokIn:' .. model, tin, 'tokOut:' .. model, tout,
+    'cost:' .. model, math.floor(used + 0.5),
+    'billed:' .. model, billed, 'billedCost:' .. model, math.floor(used + extra + 0.5)}
   for _, f in ipairs(usage) do table.insert(counts, f) end
 end
 bump(counts)

@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import { evaluateAlerts } from "@/lib/ops/alerts";
 import { isProviderFault } from "@/lib/telemetry/error-codes";
 import { deadLetters } from "@/lib/ops/dlq";
+import { backgroundCapability } from "@/lib/openai/background";
 import { readCircuit } from "@/lib/openai/circuit";
 import { listErrorGroups } from "@/lib/ops/error-store";
 import type { Health } from "@/lib/ops/types";
@@ -50,6 +51,7 @@ export async function checkHealth(): Promise<Health> {
           recentFailures: 0,
           lastError: null,
           circuit: { state: "closed", failures: 0, openUntil: null, opens: 0 },
+          background: backgroundCapability(),
         },
         jobs: { successRate: null, windowMinutes: window },
       },
@@ -77,6 +79,13 @@ export async function checkHealth(): Promise<Health> {
     );
   if (openaiStatus !== "ok")
     reasons.push(`AI provider ${openaiStatus}: ${aiFailures} failure(s) in the last ${window} min`);
+  const background = backgroundCapability();
+  if (background.provider === "refused")
+    reasons.push(
+      background.mode === "on"
+        ? `AI provider refuses background responses, and OPENAI_BACKGROUND=on: model calls fail (${background.reason})`
+        : "AI provider refuses background responses: model calls are plain streams, and a call cut off is paid again",
+    );
   for (const a of alerts.alerts)
     if (a.state === "active")
       reasons.push(`Alert: ${a.title} (${a.value}; threshold ${a.threshold})`);
@@ -96,6 +105,7 @@ export async function checkHealth(): Promise<Health> {
         recentFailures: aiFailures,
         lastError: lastAi ? `${lastAi.code}: ${lastAi.message}` : null,
         circuit,
+        background,
       },
       jobs: { successRate: metrics.successRate, windowMinutes: window },
     },

@@ -124,6 +124,7 @@ export async function jobDetail(id: string): Promise<OpsJobDetail | null> {
       updatedAt: job.updatedAt,
       cancelRequested: job.cancelRequested,
       usage: job.usage,
+      billed: job.billed,
       error: job.error,
       lastError: lastError?.success ? lastError.data : null,
       messageId: hash.messageId || null,

@@ -109,6 +109,8 @@ export function summarize(
     inputTokens: sumOf(buckets, `tokIn:${model}`),
     outputTokens: sumOf(buckets, `tokOut:${model}`),
     costUsd: sumOf(buckets, `cost:${model}`) / 1e6,
+    billedTokens: sumOf(buckets, `billed:${model}`),
+    billedCostUsd: sumOf(buckets, `billedCost:${model}`) / 1e6,
   }));
   const series: SeriesPoint[] = buckets.map((b, i) => {
     const c = counters([b]);

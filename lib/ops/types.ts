@@ -1,3 +1,4 @@
+import type { BackgroundCapability } from "@/lib/openai/background";
 /**
  * What the /api/ops/* routes answer: the contract between the ops API and the /ops pages.
  * Shared by server and client (no server-only imports). Times are epoch ms, durations ms,
@@ -42,9 +43,14 @@ export type SeriesPoint = Counters & {
 
 export type ModelUsage = {
   model: string;
+  /** Tokens that ended in jobs' results. */
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /** Tokens the provider billed for those jobs: cut-off, cancelled and repeated calls included. */
+  billedTokens: number;
+  /** What the billed tokens cost (the extra over the results priced as input: a floor). */
+  billedCostUsd: number;
 };
 
 export type OpsOverview = {
@@ -135,6 +141,12 @@ export type Health = {
         openUntil: number | null;
         opens: number;
       };
+      /**
+       * Background responses (lib/openai/background.ts): OPENAI_BACKGROUND and what this process
+       * learned of the provider. Refused under "auto": calls are plain streams, and a call cut
+       * off is paid again.
+       */
+      background: BackgroundCapability;
     };
     jobs: { successRate: number | null; windowMinutes: number };
   };
@@ -182,6 +194,8 @@ export type OpsJobDetail = {
     updatedAt: number;
     cancelRequested: boolean;
     usage: { inputTokens: number; outputTokens: number };
+    /** Tokens the provider billed for it: cut-off, cancelled and repeated calls too. */
+    billed: number;
     error: JobError | null;
     lastError: JobError | null;
     /** The QStash message id of the latest delivery. */

@@ -9,7 +9,9 @@
  *   dur:{type}:n | :sum | :b{i}     end-to-end duration of succeeded jobs (start → result), ms
  *   wait:n | wait:sum | wait:b{i}   queue wait (start → first step), ms
  *   api:n | api:ms                  the app's own API routes (start, status, cancel): count, total ms
- *   tokIn:{model}, tokOut:{model}, cost:{model}   tokens, and estimated cost in micro-USD
+ *   tokIn:{model}, tokOut:{model}, cost:{model}   tokens in results, and their estimated cost in micro-USD
+ *   billed:{model}, billedCost:{model}   tokens the provider billed (cut-off, cancelled and repeated
+ *                                   calls too), and their cost (the extra priced as input: a floor)
  *
  * `b{i}` counts values ≤ HISTOGRAM_BOUNDS_MS[i - 1] (b{n+1}: above the last bound): enough to
  * estimate p50/p95 within a bucket's width without storing every value.

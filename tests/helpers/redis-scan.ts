@@ -10,6 +10,15 @@ export function testRedis(): Redis {
   });
 }
 
+/** A job's hash as the app stored it, field → string ({} when it is gone). */
+export async function jobFields(prefix: string, jobId: string): Promise<Record<string, string>> {
+  const pairs = (await testRedis().hgetall(`${prefix}job:${jobId}`)) as unknown;
+  const out: Record<string, string> = {};
+  if (Array.isArray(pairs))
+    for (let i = 0; i + 1 < pairs.length; i += 2) out[String(pairs[i])] = String(pairs[i + 1]);
+  return out;
+}
+
 /** Every key under `prefix`, with its TTL in seconds (-1: none, -2: gone). */
 export async function keysWithTtl(prefix: string): Promise<Array<{ key: string; ttl: number }>> {
   const redis = testRedis();

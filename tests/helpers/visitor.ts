@@ -63,6 +63,8 @@ export type JobView = {
   error: { code: string; category: string; message: string; retryable: boolean } | null;
   attempt: number;
   usage: { inputTokens: number; outputTokens: number };
+  /** Tokens billed for it: cut-off and cancelled calls too. */
+  billed: number;
   cancelRequested: boolean;
   cachedFrom: string | null;
   retries: number;

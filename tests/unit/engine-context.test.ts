@@ -3,7 +3,7 @@ import { z } from "zod";
 import { defineKind, kindRegistry, type JobContext } from "@/lib/jobs/kind";
 import { checkpoint, leaseJob, releaseLease } from "@/lib/jobs/lease";
 import { publishJob } from "@/lib/jobs/publish";
-import { runDelivery } from "@/lib/jobs/runner";
+import { runDelivery } from "@/lib/jobs/delivery";
 import { fromHash } from "@/lib/jobs/schema";
 import { finishJob } from "@/lib/jobs/store";
 

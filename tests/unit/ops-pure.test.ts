@@ -254,6 +254,8 @@ describe("metric buckets", () => {
           "tokIn:gpt-5-mini": 1000,
           "tokOut:gpt-5-mini": 500,
           "cost:gpt-5-mini": 1250,
+          "billed:gpt-5-mini": 1800,
+          "billedCost:gpt-5-mini": 1325,
         },
       },
       { t: 60_000, fields: { "failed:risk_assessment": 1, "api:n": 4, "api:ms": 400, polls: 3 } },
@@ -266,7 +268,14 @@ describe("metric buckets", () => {
     expect(s.apiResponseMs).toEqual({ avg: 100, count: 4 });
     expect(s.durationMs).toMatchObject({ avg: 2000, count: 2 });
     expect(s.tokens).toEqual([
-      { model: "gpt-5-mini", inputTokens: 1000, outputTokens: 500, costUsd: 0.00125 },
+      {
+        model: "gpt-5-mini",
+        inputTokens: 1000,
+        outputTokens: 500,
+        costUsd: 0.00125,
+        billedTokens: 1800,
+        billedCostUsd: 0.001325,
+      },
     ]);
     expect(s.errorsByCategory).toEqual({ NETWORK: 1 });
     expect(s.series.map((p) => p.failed)).toEqual([0, 1]);

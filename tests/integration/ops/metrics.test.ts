@@ -19,8 +19,13 @@ class CountingVisitor extends Visitor {
 
 /** gpt-5-mini list price, USD per 1M tokens: what FINISH_JOB costs each job at. */
 const PRICE = { in: 0.25, out: 2 };
-const costMicros = (j: JobView) =>
-  Math.floor(j.usage.inputTokens * PRICE.in + j.usage.outputTokens * PRICE.out + 0.5);
+const usedMicros = (j: JobView) =>
+  j.usage.inputTokens * PRICE.in + j.usage.outputTokens * PRICE.out;
+const costMicros = (j: JobView) => Math.floor(usedMicros(j) + 0.5);
+const used = (j: JobView) => j.usage.inputTokens + j.usage.outputTokens;
+/** Billed beyond the result is priced as input (lib/jobs/worker-scripts.ts FINISH_JOB). */
+const billedMicros = (j: JobView) =>
+  Math.floor(usedMicros(j) + Math.max(0, j.billed - used(j)) * PRICE.in + 0.5);
 
 describe("ops metrics, error groups and alerts from a scripted series of jobs", () => {
   const visitor = new CountingVisitor("");
@@ -108,8 +113,14 @@ describe("ops metrics, error groups and alerts from a scripted series of jobs", 
         inputTokens: all.reduce((n, j) => n + j.usage.inputTokens, 0),
         outputTokens: all.reduce((n, j) => n + j.usage.outputTokens, 0),
         costUsd: all.reduce((n, j) => n + costMicros(j), 0) / 1e6,
+        billedTokens: all.reduce((n, j) => n + j.billed, 0),
+        billedCostUsd: all.reduce((n, j) => n + billedMicros(j), 0) / 1e6,
       },
     ]);
+    // What the provider billed is never less than what ended in results.
+    expect(all.reduce((n, j) => n + j.billed, 0)).toBeGreaterThanOrEqual(
+      all.reduce((n, j) => n + used(j), 0),
+    );
     expect(o.errorsByCategory).toEqual({ AI_PROVIDER: 2 });
     expect(o.providerFaults).toBe(1);
     expect(o.live).toEqual({ queued: 0, running: 0, stuck: 0 });

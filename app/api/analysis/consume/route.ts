@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CONSUME_PATH } from "@/lib/jobs/publish";
 import { jobIdSchema } from "@/lib/jobs/schema";
 import { kindNameSchema, kinds } from "@/lib/kinds";
-import { runDelivery } from "@/lib/jobs/runner";
+import { runDelivery } from "@/lib/jobs/delivery";
 import { qstashAnswer, unauthorizedDelivery } from "@/lib/qstash/answer";
 import { parseBody, verifyDelivery } from "@/lib/qstash/verify";
 import { webhook } from "@/lib/qstash/webhook";
