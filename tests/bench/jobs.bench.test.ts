@@ -250,7 +250,7 @@ it("orchestration overhead per step against a raw simulator call", async () => {
   row(["orchestration overhead per step p50", ms(pct(perStep, 50)), "—"]);
 });
 
-it("cancel → the OpenAI stream aborted, p50 / p95", async () => {
+it("cancel → the OpenAI response cancelled, p50 / p95", async () => {
   stack.openai.setKnobs({ latencyMsPerToken: 10 });
   const lags: number[] = [];
   try {
@@ -286,7 +286,7 @@ it("cancel → the OpenAI stream aborted, p50 / p95", async () => {
     stack.openai.setKnobs({ latencyMsPerToken: 0 });
   }
   row([
-    "cancel → OpenAI stream aborted p50 / p95",
+    "cancel → OpenAI response cancelled p50 / p95",
     `${ms(pct(lags, 50))} / ${ms(pct(lags, 95))}`,
     "p95 ≤ 2 s (next write or heartbeat)",
   ]);

@@ -145,8 +145,40 @@ export function figureRows(f: RunFacts): Array<[string, string]> {
       `${f.repeats.paidTwice} / 0 allowed`,
     ],
     [
-      "tokens billed by the simulator / counted in jobs",
-      `${f.tokens.billed} / ${f.tokens.counted} (${pct(f.tokens.billed - f.tokens.counted, f.tokens.billed)} lost to crashes, stalls, aborts)`,
+      "tokens billed by the simulator / counted in jobs' results",
+      `${f.tokens.billed} / ${f.tokens.counted} = ${(f.tokens.billed / Math.max(1, f.tokens.counted)).toFixed(3)} (${pct(f.tokens.billed - f.tokens.counted, f.tokens.billed)} lost to crashes, stalls, cancels; goal ≤ 1.01 with background responses)`,
+    ],
+    [
+      "… tokens not in results, by how the job ended: succeeded (calls repeated) / failed / canceled",
+      (["succeeded", "failed", "canceled"] as const)
+        .map((status) => {
+          let lost = 0;
+          for (const j of jobs.filter((x) => x.status === status)) {
+            const billed = f.calls
+              .filter((c) => c.metadata?.job_id === j.id)
+              .reduce((n, c) => n + c.inputTokens + c.outputTokens, 0);
+            lost += billed - j.usage.inputTokens - j.usage.outputTokens;
+          }
+          return String(lost);
+        })
+        .join(" / "),
+    ],
+    [
+      "tokens billed / in results, leaving out the calls people canceled",
+      (() => {
+        const canceled = new Set(jobs.filter((j) => j.status === "canceled").map((j) => j.id));
+        const billed = f.calls
+          .filter((c) => !canceled.has(String(c.metadata?.job_id)))
+          .reduce((n, c) => n + c.inputTokens + c.outputTokens, 0);
+        const used = jobs
+          .filter((j) => !canceled.has(j.id))
+          .reduce((n, j) => n + j.usage.inputTokens + j.usage.outputTokens, 0);
+        return `${billed} / ${used} = ${(billed / Math.max(1, used)).toFixed(3)}`;
+      })(),
+    ],
+    [
+      "model calls as background responses / resumed by a later stream",
+      `${f.calls.filter((c) => c.background).length} / ${f.calls.filter((c) => (c.streams ?? 0) > 1).length}`,
     ],
     ["max attempts of one job", String(Math.max(0, ...jobs.map((j) => j.attempt)))],
     ["DLQ size", String(f.dlqSize)],
