@@ -70,7 +70,12 @@ const SSE_HEADERS = {
 export class ResponseStore {
   private entries = new Map<string, Stored>();
 
-  constructor(private knobs: () => SimulatorKnobs) {}
+  // A plain field, not a parameter property: node runs dev/ by stripping types, which cannot rewrite those.
+  private readonly knobs: () => SimulatorKnobs;
+
+  constructor(knobs: () => SimulatorKnobs) {
+    this.knobs = knobs;
+  }
 
   get(id: string): Stored | undefined {
     return this.entries.get(id);

@@ -254,7 +254,8 @@ if run[1] then
   local stop = token ~= '' and tonumber(now) or (tonumber(run[2]) or 0)
   redis.call('HINCRBY', jobKey, 'runMs', math.max(0, stop - tonumber(run[1])))
 end
-redis.call('HDEL', jobKey, 'leasedAt', 'waitUntil')
+-- An ended job has no model call in flight: a person's retry must not resume its last one.
+redis.call('HDEL', jobKey, 'leasedAt', 'waitUntil', 'modelCall')
 redis.call('HSET', jobKey, 'status', final, 'finishedAt', now, 'updatedAt', now, 'etaMs', '0')
 if final == 'succeeded' then
   redis.call('HSET', jobKey, 'result', resultJson, 'progress', '100', 'partialOutput', '')

@@ -123,7 +123,7 @@ describe("Lua scripts and their declarations", () => {
         "CREATE_JOB": "18cb9e86c64cfaf5c457ce386fcd9a9b3afbec43",
         "CREATE_LISTING": "6b1c9669174360eb660f6f14875fc7f10f2baee5",
         "FIND_JOB": "a6bade52850f98110f400f93e4126587d171f7a0",
-        "FINISH_JOB": "852387422e78685b15c8e3d027bf8fc77f913d30",
+        "FINISH_JOB": "3e4603f9494a90121aaea27ae36acb2cb32e43c4",
         "LEASE_JOB": "a1f2d6848ef240c9fe44474cfd6f9a52515dfba7",
         "LIST_OWNER_JOBS": "17e911dfd81dc99d274c4f46d3aa74f8ed5ab299",
         "READ_BATCH": "422b6bbf818cd0c6aafc97fb672d2bf686707d28",

@@ -123,6 +123,25 @@ describe("a model call outlives the worker that started it", () => {
     expect(Number(hash.billed)).toBeLessThanOrEqual(billedBySimulator(jobId));
   });
 
+  it("a job that failed on a model answer keeps no call to resume: a person's retry asks again and can pass", async () => {
+    const visitor = new Visitor(stack.app.url);
+    // The answer and its one repair come back as broken JSON: the job fails with invalid_output.
+    stack.openai.setKnobs({ failNext: [{ kind: "invalid_json", count: 2 }] });
+    const { body } = await visitor.start({
+      listingId: SHORT_LISTING,
+      analysisType: "market_intelligence",
+    });
+    const jobId = body.job.id as string;
+    const failed = await waitForStatus(visitor, jobId, ["failed", "succeeded"]);
+    expect(failed.error?.code).toBe("invalid_output");
+    expect((await jobHash(jobId)).modelCall).toBeUndefined();
+    const asked = calls(jobId).length;
+    expect((await visitor.post("/api/analysis/retry", { jobId })).status).toBeLessThan(300);
+    const job = await waitForStatus(visitor, jobId, ["succeeded", "failed"], 30_000);
+    expect(job.status).toBe("succeeded");
+    expect(calls(jobId).length).toBeGreaterThan(asked);
+  });
+
   it("cancel stops the background response at the provider, not only the stream", async () => {
     const visitor = new Visitor(stack.app.url);
     stack.openai.setKnobs({ latencyMsPerToken: 40 });
