@@ -1,18 +1,16 @@
 /**
  * Turns a publish request (destination, headers, raw body) into a stored message, reading the
- * same Upstash-* headers QStash reads (docs: api-reference publish) and rejecting malformed
- * ones with a 400 message, as QStash does, instead of guessing.
+ * same Upstash-* headers QStash reads (docs: api-reference publish; the delivery settings in
+ * publish-config.ts) and rejecting malformed ones with a 400 message, as QStash does, instead of
+ * guessing.
  */
 import { createHash } from "node:crypto";
-import { parseDurationMs } from "./duration.ts";
-import { retryDelayError } from "./expression.ts";
 import { strippedPrefix, type LowerHeaders } from "./headers.ts";
-import { parseRedaction, type Redaction } from "./redact.ts";
-import type { CallbackConfig, FlowControl, HeaderMap, StoredMessage } from "./types.ts";
+import { BadRequest, checkUrl, parseConfig, withinPlan, type Config } from "./publish-config.ts";
+import type { HeaderMap, StoredMessage } from "./types.ts";
 
 /** QStash's default when Upstash-Retries is absent. */
 export const DEFAULT_RETRIES = 3;
-const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
 /** `maxRetries`: the plan's Upstash-Retries maximum, when the stand-in was given one. */
 export type PublishContext = { now: number; newMessageId: () => string; maxRetries?: number };
@@ -20,28 +18,10 @@ export type Parsed =
   | { ok: true; message: StoredMessage; dedupKey?: string }
   | { ok: false; error: string };
 
-/** Delivery settings a message can carry; all optional so DLQ retries can override a subset. */
-export type Config = {
-  method?: string;
-  retries?: number;
-  retryDelay?: string;
-  timeoutMs?: number;
-  delayMs?: number;
-  /** Absolute Upstash-Not-Before, unix ms; wins over delayMs. */
-  notBeforeMs?: number;
-  labels?: string[];
-  redact?: Redaction;
-  flowControl?: FlowControl;
-  callback?: CallbackConfig;
-  failureCallback?: CallbackConfig;
-};
-
 type Base = Pick<
   StoredMessage,
   "url" | "header" | "bodyBase64" | "callerIp" | "kind" | "sourceMessageId"
 >;
-
-class BadRequest extends Error {}
 
 export function parsePublish(
   input: { destination: string; headers: LowerHeaders; body: Buffer; callerIp?: string },
@@ -59,7 +39,7 @@ export function parsePublish(
       callerIp: input.callerIp,
       kind: "message",
     };
-    const cfg = withinPlan(parseConfig(h), ctx);
+    const cfg = withinPlan(parseConfig(h), ctx.maxRetries);
     return {
       ok: true,
       message: newMessage(base, cfg, ctx),
@@ -86,7 +66,9 @@ export function republish(old: StoredMessage, headers: LowerHeaders, ctx: Publis
       failureCallback: old.failureCallback,
     });
     const overrides = Object.fromEntries(
-      Object.entries(withinPlan(parseConfig(headers), ctx)).filter(([, v]) => v !== undefined),
+      Object.entries(withinPlan(parseConfig(headers), ctx.maxRetries)).filter(
+        ([, v]) => v !== undefined,
+      ),
     );
     return {
       ok: true,
@@ -133,116 +115,6 @@ function guarded(build: () => Parsed): Parsed {
   }
 }
 
-/** Reads Upstash-* settings; `prefix` is "upstash-callback-" etc. for callback settings. */
-function parseConfig(h: LowerHeaders, prefix = "upstash-"): Config {
-  const get = (name: string) => h[prefix + name]?.trim() || undefined;
-  const cfg: Config = {};
-  const method = get("method")?.toUpperCase();
-  if (method !== undefined && !METHODS.has(method))
-    throw new BadRequest(`invalid ${prefix}method: ${method}`);
-  cfg.method = method;
-  cfg.retries = integer(get("retries"), `${prefix}retries`);
-  cfg.retryDelay = get("retry-delay");
-  const delayError = cfg.retryDelay && retryDelayError(cfg.retryDelay);
-  if (delayError)
-    throw new BadRequest(`invalid ${prefix}retry-delay "${cfg.retryDelay}": ${delayError}`);
-  cfg.timeoutMs = duration(get("timeout"), `${prefix}timeout`);
-  cfg.delayMs = duration(get("delay"), `${prefix}delay`);
-  if (prefix !== "upstash-") return cfg;
-  const notBefore = integer(get("not-before"), "upstash-not-before");
-  cfg.notBeforeMs = notBefore === undefined ? undefined : notBefore * 1000;
-  const labels = get("label")
-    ?.split(",")
-    .map((l) => l.trim())
-    .filter(Boolean);
-  cfg.labels = labels?.length ? labels : undefined;
-  cfg.redact = redaction(get("redact-fields"));
-  cfg.flowControl = flowControl(get("flow-control-key"), get("flow-control-value"));
-  for (const [name, key] of [
-    ["upstash-callback-", "callback"],
-    ["upstash-failure-callback-", "failureCallback"],
-  ] as const) {
-    const url = h[name.slice(0, -1)]?.trim();
-    if (!url) continue;
-    const sub = parseConfig(h, name);
-    cfg[key] = {
-      url: checkUrl(url, name.slice(0, -1)),
-      header: strippedPrefix(h, `${name}forward-`),
-      ...sub,
-    };
-  }
-  return cfg;
-}
-
-/**
- * Refuses retries over the plan's maximum rather than capping them: which of the two QStash does
- * is not documented, and a loud 400 shows the difference where a silent cap would hide it.
- */
-function withinPlan(cfg: Config, ctx: PublishContext): Config {
-  const max = ctx.maxRetries;
-  const asked = [
-    ["upstash-retries", cfg.retries],
-    ["upstash-callback-retries", cfg.callback?.retries],
-    ["upstash-failure-callback-retries", cfg.failureCallback?.retries],
-  ] as const;
-  for (const [name, n] of asked) {
-    if (max !== undefined && n !== undefined && n > max)
-      throw new BadRequest(
-        `invalid ${name}: ${n} is more than the plan's maximum of ${max} retries`,
-      );
-  }
-  return cfg;
-}
-
-function redaction(value: string | undefined): Redaction | undefined {
-  try {
-    return parseRedaction(value) ?? undefined;
-  } catch (error) {
-    throw new BadRequest(
-      `invalid upstash-redact-fields: ${error instanceof Error ? error.message : error}`,
-    );
-  }
-}
-
-function integer(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new BadRequest(`invalid ${name}: ${value}`);
-  return Number(value);
-}
-
-function duration(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDurationMs(value);
-  if (ms === null)
-    throw new BadRequest(`invalid ${name}: ${value} (use e.g. "30s", "2m", "1h30m")`);
-  return ms;
-}
-
-/** "parallelism=5, rate=10, period=1m" (period defaults to 1s, as in QStash). */
-function flowControl(key: string | undefined, value: string | undefined): FlowControl | undefined {
-  if (!key) return undefined;
-  if (!value) throw new BadRequest("upstash-flow-control-key needs upstash-flow-control-value");
-  const fc: FlowControl = { key, periodSec: 1 };
-  for (const part of value
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const [name, raw = ""] = part.split("=").map((s) => s.trim());
-    if (name === "parallelism" || name === "rate") {
-      const n = integer(raw, `flow control ${name}`);
-      if (!n) throw new BadRequest(`flow control ${name} must be at least 1`);
-      fc[name] = n;
-    } else if (name === "period") {
-      const ms = duration(raw, "flow control period");
-      if (!ms) throw new BadRequest("flow control period must be positive");
-      fc.periodSec = ms / 1000;
-    } else throw new BadRequest(`unknown flow control setting "${name}"`);
-  }
-  if (fc.parallelism === undefined && fc.rate === undefined)
-    throw new BadRequest("flow control needs parallelism or rate");
-  return fc;
-}
-
 /** The SDK puts the destination URL raw in the path; a percent-encoded one is accepted too. */
 function decodeDestination(raw: string): string {
   if (/^https?:\/\//i.test(raw)) return raw;
@@ -251,18 +123,6 @@ function decodeDestination(raw: string): string {
   } catch {
     return raw;
   }
-}
-
-function checkUrl(value: string, what: string): string {
-  let ok = false;
-  try {
-    ok = ["http:", "https:"].includes(new URL(value).protocol);
-  } catch {}
-  if (!ok)
-    throw new BadRequest(
-      `invalid ${what} "${value}": the local QStash stand-in delivers to full http(s) URLs only (no URL groups or APIs)`,
-    );
-  return value;
 }
 
 /**
