@@ -1,7 +1,8 @@
 /**
  * One delivery attempt of a message, as QStash makes it (docs: howto/receiving): the original
  * body and method, Content-Type and forwarded headers, a fresh Upstash-Signature, and
- * Upstash-Message-Id / Upstash-Retried / User-Agent / Upstash-Caller-Ip. Injected faults
+ * Upstash-Message-Id / Upstash-Retried / User-Agent / Upstash-Caller-Ip, plus Upstash-Schedule-Id
+ * when a schedule published it. Injected faults
  * (latency, drop, duplicate, cutoff) are applied here, so the engine only sees outcomes.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -118,6 +119,7 @@ function deliveryHeaders(
     "Upstash-Retried": String(message.retried),
   };
   if (message.callerIp) headers["Upstash-Caller-Ip"] = message.callerIp;
+  if (message.scheduleId) headers["Upstash-Schedule-Id"] = message.scheduleId;
   return headers;
 }
 

@@ -16,6 +16,8 @@ export type LogEvent = {
   url: string;
   label?: string;
   labels?: string[];
+  /** The schedule that published the message (API reference: LogEntry.scheduleId). */
+  scheduleId?: string;
   nextDeliveryTime?: number;
   responseStatus?: number;
   /** ERROR events: the destination's answer (body base64), as the API reference lists them. */
@@ -74,6 +76,7 @@ export function createEventLog(): EventLog {
         url: m.url,
         label: m.labels?.[0],
         labels: m.labels,
+        scheduleId: m.scheduleId,
         ...extra,
       };
       events.push({ seq: seq++, event, message: m });

@@ -102,9 +102,12 @@ export function parseFilter(query: URLSearchParams, endpoint: FilterEndpoint): F
   };
 }
 
-/** What a message can be filtered by; URL groups, queues and schedules do not exist here. */
+/** What a message can be filtered by; URL groups and queues do not exist here. */
 export function messageFacts(
-  m: Pick<StoredMessage, "messageId" | "url" | "labels" | "flowControl" | "callerIp">,
+  m: Pick<
+    StoredMessage,
+    "messageId" | "url" | "labels" | "flowControl" | "callerIp" | "scheduleId"
+  >,
 ): Facts {
   const url = new URL(m.url);
   const callerIp = m.callerIp ? [m.callerIp] : [];
@@ -115,6 +118,7 @@ export function messageFacts(
     path: [url.pathname],
     label: m.labels ?? [],
     flowControlKey: m.flowControl ? [m.flowControl.key] : [],
+    scheduleId: m.scheduleId ? [m.scheduleId] : [],
     callerIp,
     callerIP: callerIp,
   };

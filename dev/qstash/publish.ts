@@ -20,7 +20,7 @@ export type Parsed =
 
 type Base = Pick<
   StoredMessage,
-  "url" | "header" | "bodyBase64" | "callerIp" | "kind" | "sourceMessageId"
+  "url" | "header" | "bodyBase64" | "callerIp" | "kind" | "sourceMessageId" | "scheduleId"
 >;
 
 export function parsePublish(
@@ -51,7 +51,7 @@ export function parsePublish(
 /** A DLQ retry: the old message again, with any Upstash-* headers of the retry request overriding its settings. */
 export function republish(old: StoredMessage, headers: LowerHeaders, ctx: PublishContext): Parsed {
   return guarded(() => {
-    const { url, header, bodyBase64, callerIp, kind, sourceMessageId } = old;
+    const { url, header, bodyBase64, callerIp, kind, sourceMessageId, scheduleId } = old;
     const kept: Config = {
       method: old.method,
       retries: old.maxRetries,
@@ -73,7 +73,7 @@ export function republish(old: StoredMessage, headers: LowerHeaders, ctx: Publis
     return {
       ok: true,
       message: newMessage(
-        { url, header, bodyBase64, callerIp, kind, sourceMessageId },
+        { url, header, bodyBase64, callerIp, kind, sourceMessageId, scheduleId },
         { ...kept, ...overrides },
         ctx,
       ),

@@ -40,7 +40,7 @@ export function decide(message: StoredMessage, outcome: AttemptOutcome, now: num
  * The JSON body QStash posts to a callback (docs: features/callbacks). `status`, `header` and
  * `body` (base64) are the destination's answer; with no answer (timeout, network error) status
  * is 0 and body empty. `retried` is the attempt's Upstash-Retried; the failure callback also
- * carries `dlqId`. Timestamps are strings of unix ms, as in the docs.
+ * carries `dlqId`, and a scheduled message's callbacks its `scheduleId`. Timestamps are strings of unix ms, as in the docs.
  */
 export function callbackBody(
   source: StoredMessage,
@@ -62,6 +62,7 @@ export function callbackBody(
     sourceBody: source.bodyBase64,
     notBefore: String(source.notBefore ?? source.createdAt),
     createdAt: String(source.createdAt),
+    ...(source.scheduleId ? { scheduleId: source.scheduleId } : {}),
     ...(source.callerIp ? { callerIP: source.callerIp } : {}),
   };
 }

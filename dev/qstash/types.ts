@@ -94,6 +94,8 @@ export type StoredMessage = {
   flowControl?: FlowControl;
   callback?: CallbackConfig;
   failureCallback?: CallbackConfig;
+  /** The schedule that published it: delivered as Upstash-Schedule-Id, shown and filtered by. */
+  scheduleId?: string;
   /** "callback" and "failure-callback" messages report on `sourceMessageId`. */
   kind: "message" | "callback" | "failure-callback";
   sourceMessageId?: string;

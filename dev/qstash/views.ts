@@ -8,7 +8,10 @@ import type { DlqEntry, StoredMessage } from "./types.ts";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** `body` when the bytes are UTF-8, else `bodyBase64`, as QStash does (prefix picks the field names). */
-function bodyFields(base64: string, prefix: "body" | "responseBody"): Record<string, string> {
+export function bodyFields(
+  base64: string,
+  prefix: "body" | "responseBody",
+): Record<string, string> {
   try {
     return { [prefix]: utf8.decode(Buffer.from(base64, "base64")) };
   } catch {
@@ -31,6 +34,7 @@ export function messageView(m: StoredMessage): Record<string, unknown> {
     createdAt: m.createdAt,
     callback: m.callback?.url,
     failureCallback: m.failureCallback?.url,
+    scheduleId: m.scheduleId,
     callerIp: m.callerIp,
     label: m.labels?.[0],
     labels: m.labels,
