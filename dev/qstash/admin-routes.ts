@@ -5,11 +5,12 @@
  *   GET  /__admin/faults    → the fault knobs in force
  *   POST /__admin/faults    → replace them with the JSON body (QStashFaults)
  *   GET  /__admin/messages  → { pending: [...], recent: [...] } with attempts, states and times
- *   POST /__admin/flush     → drop every message, DLQ entry, dedupe id, log and counter
+ *   POST /__admin/flush     → drop every message, DLQ entry, dedupe id, schedule, log and counter
  */
 import type { Engine } from "./engine.ts";
 import { HttpError, readJson, sendJson } from "./http-util.ts";
 import type { Route } from "./message-routes.ts";
+import type { Schedules } from "./schedules.ts";
 import type { QStashFaults } from "./types.ts";
 
 export type FaultControl = { get(): QStashFaults; set(faults: QStashFaults): void };
@@ -37,7 +38,7 @@ export function checkFaults(value: unknown): QStashFaults {
   return out;
 }
 
-export function adminRoutes(engine: Engine, faults: FaultControl): Route {
+export function adminRoutes(engine: Engine, schedules: Schedules, faults: FaultControl): Route {
   return async (req, res, url) => {
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
@@ -63,6 +64,7 @@ export function adminRoutes(engine: Engine, faults: FaultControl): Route {
         sendJson(res, 200, engine.snapshot());
         return true;
       case "POST /__admin/flush":
+        schedules.clear();
         await engine.flush();
         sendJson(res, 200, { flushed: true });
         return true;

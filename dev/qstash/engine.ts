@@ -36,6 +36,8 @@ export type EngineOptions = {
   signingKey: string;
   faults: () => QStashFaults;
   log: (line: string) => void;
+  /** Told of every message that ends (delivered, failed or cancelled): a schedule keeps its firings' states. */
+  finished?: (message: StoredMessage, state: MessageState) => void;
 };
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -113,6 +115,7 @@ export function createEngine(o: EngineOptions) {
     recent.push(m);
     if (recent.length > RECENT_LIMIT) recent = recent.slice(-RECENT_LIMIT);
     events.record(m, state, extra);
+    o.finished?.(m, state);
     quietly(write(() => o.persistence.deleteMessage(m.messageId)));
   }
 

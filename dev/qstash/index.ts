@@ -2,8 +2,8 @@
  * A local stand-in for Upstash QStash v2: the official @upstash/qstash Client and Receiver work
  * against it unchanged (`new Client({ baseUrl: dev.url, token })`). It publishes, signs and
  * delivers with retries and backoff, dedupes, delays, calls callbacks, keeps a DLQ, applies flow
- * control (and its management API: pause, pin, reset rate), injects faults, and with `redisUrl`
- * survives its own restart. Time is QStash's own: every delay, backoff, Retry-After and rate
+ * control (and its management API: pause, pin, reset rate), runs cron schedules, injects faults,
+ * and with `redisUrl` survives its own restart. Time is QStash's own: every delay, backoff, Retry-After and rate
  * period takes as long as it does on the real service.
  */
 import { createHash } from "node:crypto";
@@ -17,6 +17,8 @@ import { authorized, HttpError, sendError } from "./http-util.ts";
 import { messageRoutes } from "./message-routes.ts";
 import { memoryPersistence } from "./persistence.ts";
 import { redisPersistence } from "./redis-persistence.ts";
+import { scheduleRoutes } from "./schedule-routes.ts";
+import { createSchedules } from "./schedules.ts";
 import type { QStashFaults, QStashStats } from "./types.ts";
 
 export type { QStashFaults, QStashStats } from "./types.ts";
@@ -43,7 +45,7 @@ export type QStashDevOptions = {
    * pay-as-you-go, 20 fixed; docs commit 347f3b38 removed "retries plan limits info").
    */
   maxRetries?: number;
-  /** Keep messages, DLQ, dedupe ids and flow-control keys in this Redis (keys "qstash-dev:{token tag}:…") to survive restarts. */
+  /** Keep messages, DLQ, dedupe ids, flow-control keys and schedules in this Redis (keys "qstash-dev:{token tag}:…") to survive restarts. */
   redisUrl?: string | null;
   faults?: QStashFaults;
   log?: (line: string) => void;
@@ -55,7 +57,10 @@ export type QStashDev = {
   stop(): Promise<void>;
   setFaults(faults: QStashFaults): void;
   stats(): QStashStats;
-  /** Resolves when nothing is pending (delayed and retrying messages count) or in flight. */
+  /**
+   * Resolves when nothing is pending (delayed and retrying messages count) or in flight. A
+   * schedule does not count; the message of a firing does once it is published.
+   */
   idle(): Promise<void>;
 };
 
@@ -84,7 +89,9 @@ export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
     signingKey: opts.currentSigningKey,
     faults: () => faults,
     log,
+    finished: (message, state) => schedules.settled(message, state),
   });
+  const schedules = createSchedules({ engine, persistence, log });
   const setFaults = (next: QStashFaults) => {
     faults = checkFaults(next);
   };
@@ -92,7 +99,8 @@ export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
     messageRoutes(engine),
     dlqRoutes(engine),
     flowRoutes(engine),
-    adminRoutes(engine, { get: () => faults, set: setFaults }),
+    scheduleRoutes(schedules, engine),
+    adminRoutes(engine, schedules, { get: () => faults, set: setFaults }),
   ];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -126,11 +134,14 @@ export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
   try {
     const restored = await engine.restore();
     if (restored) log(`qstash: resumed ${restored} pending message(s) from Redis`);
+    const scheduled = await schedules.restore();
+    if (scheduled) log(`qstash: resumed ${scheduled} schedule(s) from Redis`);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
     });
   } catch (error) {
+    await schedules.stop();
     await engine.stop();
     await persistence.close();
     throw new Error(
@@ -149,6 +160,7 @@ export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await schedules.stop();
         await engine.stop();
         server.closeAllConnections();
         await closed;

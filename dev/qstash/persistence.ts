@@ -1,10 +1,12 @@
 /**
- * Where the stand-in keeps what must outlive it. The engine holds the working state in memory
- * and writes every change through a Persistence, so a Redis-backed one lets a restarted
- * stand-in resume pending deliveries and keep its DLQ and deduplication ids. The in-memory one
- * persists nothing except dedupe ids (which it alone answers for).
+ * Where the stand-in keeps what must outlive it. The engine (and schedules.ts) hold the working
+ * state in memory and write every change through a Persistence, so a Redis-backed one lets a
+ * restarted stand-in resume pending deliveries and keep its DLQ, deduplication ids, flow-control
+ * keys and schedules. The in-memory one persists nothing except dedupe ids (which it alone
+ * answers for).
  */
 import type { FlowKeyRecord } from "./flow-control.ts";
+import type { ScheduleRecord } from "./schedules.ts";
 import type { DlqEntry, StoredMessage } from "./types.ts";
 
 export type Persistence = {
@@ -16,6 +18,10 @@ export type Persistence = {
   deleteDlq(dlqIds: string[]): Promise<void>;
   /** A flow-control key's limits, pins and pause, written whenever one of them changes. */
   saveFlowKey(record: FlowKeyRecord): Promise<void>;
+  /** Schedules (schedules.ts keeps them in memory and writes each change here). */
+  loadSchedules(): Promise<ScheduleRecord[]>;
+  saveSchedule(record: ScheduleRecord): Promise<void>;
+  deleteSchedule(scheduleId: string): Promise<void>;
   /**
    * Claims `key` for `messageId` for `ttlMs`. Returns null when claimed, or the message id that
    * already holds it (the publish is then a duplicate).
@@ -37,6 +43,11 @@ export function memoryPersistence(): Persistence {
     async saveDlq() {},
     async deleteDlq() {},
     async saveFlowKey() {},
+    async loadSchedules() {
+      return [];
+    },
+    async saveSchedule() {},
+    async deleteSchedule() {},
     async claimDedup(key, messageId, ttlMs) {
       const now = Date.now();
       const held = dedup.get(key);

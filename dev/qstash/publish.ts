@@ -18,34 +18,58 @@ export type Parsed =
   | { ok: true; message: StoredMessage; dedupKey?: string }
   | { ok: false; error: string };
 
-type Base = Pick<
+/** What a message delivers, apart from its delivery settings. */
+export type Base = Pick<
   StoredMessage,
   "url" | "header" | "bodyBase64" | "callerIp" | "kind" | "sourceMessageId" | "scheduleId"
 >;
+/** A request's content and settings, before they become a message (a schedule keeps this). */
+export type Template = { base: Base; cfg: Config };
+export type Request = {
+  destination: string;
+  headers: LowerHeaders;
+  body: Buffer;
+  callerIp?: string;
+};
 
-export function parsePublish(
-  input: { destination: string; headers: LowerHeaders; body: Buffer; callerIp?: string },
-  ctx: PublishContext,
-): Parsed {
+export function parsePublish(input: Request, ctx: PublishContext): Parsed {
   return guarded(() => {
-    const url = checkUrl(decodeDestination(input.destination), "destination");
-    const h = input.headers;
-    const header: HeaderMap = strippedPrefix(h, "upstash-forward-");
-    if (h["content-type"]) header["Content-Type"] = [h["content-type"]];
-    const base: Base = {
-      url,
-      header,
-      bodyBase64: input.body.toString("base64"),
-      callerIp: input.callerIp,
-      kind: "message",
-    };
-    const cfg = withinPlan(parseConfig(h), ctx.maxRetries);
+    // Before v2, a publish with Upstash-Cron made a schedule; ignoring it would send one message.
+    if (input.headers["upstash-cron"])
+      throw new BadRequest(
+        "Upstash-Cron on a publish is not implemented by the local QStash stand-in: create schedules with POST /v2/schedules/{destination} (client.schedules.create)",
+      );
+    const { base, cfg } = readTemplate(input, ctx);
+    const { url, header } = base;
     return {
       ok: true,
       message: newMessage(base, cfg, ctx),
-      dedupKey: dedupKey(url, h, input.body, header),
+      dedupKey: dedupKey(url, input.headers, input.body, header),
     };
   });
+}
+
+/** What a schedule publishes on each tick, checked exactly as a publish request is. */
+export function parseTemplate(
+  input: Request,
+  ctx: PublishContext,
+): ({ ok: true } & Template) | { ok: false; error: string } {
+  return guarded(() => ({ ok: true, ...readTemplate(input, ctx) }));
+}
+
+function readTemplate(input: Request, ctx: PublishContext): Template {
+  const url = checkUrl(decodeDestination(input.destination), "destination");
+  const h = input.headers;
+  const header: HeaderMap = strippedPrefix(h, "upstash-forward-");
+  if (h["content-type"]) header["Content-Type"] = [h["content-type"]];
+  const base: Base = {
+    url,
+    header,
+    bodyBase64: input.body.toString("base64"),
+    callerIp: input.callerIp,
+    kind: "message",
+  };
+  return { base, cfg: withinPlan(parseConfig(h), ctx.maxRetries) };
 }
 
 /** A DLQ retry: the old message again, with any Upstash-* headers of the retry request overriding its settings. */
@@ -81,6 +105,11 @@ export function republish(old: StoredMessage, headers: LowerHeaders, ctx: Publis
   });
 }
 
+/** Upstash-Retries, or QStash's default (bounded by the plan's maximum) when absent. */
+export function retriesOf(cfg: Config, ctx: PublishContext): number {
+  return cfg.retries ?? Math.min(DEFAULT_RETRIES, ctx.maxRetries ?? DEFAULT_RETRIES);
+}
+
 /** A fresh pending message, due after its Upstash-Delay or at its Upstash-Not-Before. */
 export function newMessage(base: Base, cfg: Config, ctx: PublishContext): StoredMessage {
   const wait = cfg.notBeforeMs !== undefined ? Math.max(0, cfg.notBeforeMs - ctx.now) : cfg.delayMs;
@@ -89,7 +118,7 @@ export function newMessage(base: Base, cfg: Config, ctx: PublishContext): Stored
     messageId: ctx.newMessageId(),
     ...base,
     method: cfg.method ?? "POST",
-    maxRetries: cfg.retries ?? Math.min(DEFAULT_RETRIES, ctx.maxRetries ?? DEFAULT_RETRIES),
+    maxRetries: retriesOf(cfg, ctx),
     retryDelay: cfg.retryDelay,
     timeoutMs: cfg.timeoutMs,
     notBefore: wait !== undefined ? dueAt : undefined,
@@ -106,7 +135,7 @@ export function newMessage(base: Base, cfg: Config, ctx: PublishContext): Stored
   };
 }
 
-function guarded(build: () => Parsed): Parsed {
+function guarded<T>(build: () => T): T | { ok: false; error: string } {
   try {
     return build();
   } catch (error) {

@@ -4,12 +4,16 @@
  *   {prefix}dlq:{dlqId}       JSON of a DLQ entry           TTL: 7 days (QStash's DLQ retention is plan-bound)
  *   {prefix}dedup:{sha256}    message id holding a dedupe id TTL: the deduplication window
  *   {prefix}fc:{key}          JSON of a flow-control key     TTL: 7 days after its last change
- * Every key has a TTL, so nothing the stand-in writes outlives its use in a shared database.
+ *   {prefix}sched:{id}        JSON of a schedule             TTL: 7 days after its last change
+ * Every key has a TTL, so nothing the stand-in writes outlives its use in a shared database. A
+ * schedule changes at each tick and is written again at each start, so only one nobody ran a
+ * stand-in for in 7 days (or paused and left for 7 days) is forgotten.
  */
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import type { FlowKeyRecord } from "./flow-control.ts";
 import type { Persistence } from "./persistence.ts";
+import type { ScheduleRecord } from "./schedules.ts";
 import type { DlqEntry, StoredMessage } from "./types.ts";
 
 const KEEP_MS = 7 * 24 * 3600 * 1000;
@@ -34,6 +38,7 @@ export async function redisPersistence(url: string, prefix: string): Promise<Per
   }
   const msgKey = (id: string) => `${prefix}msg:${id}`;
   const dlqKey = (id: string) => `${prefix}dlq:${id}`;
+  const scheduleKey = (id: string) => `${prefix}sched:${id}`;
 
   async function scanKeys(pattern: string): Promise<string[]> {
     const keys: string[] = [];
@@ -80,6 +85,16 @@ export async function redisPersistence(url: string, prefix: string): Promise<Per
     },
     async saveFlowKey(record) {
       await redis.set(`${prefix}fc:${record.key}`, JSON.stringify(record), "PX", KEEP_MS);
+    },
+    async loadSchedules() {
+      const schedules = await readAll<ScheduleRecord>(`${prefix}sched:*`);
+      return schedules.sort((a, b) => a.createdAt - b.createdAt);
+    },
+    async saveSchedule(record) {
+      await redis.set(scheduleKey(record.scheduleId), JSON.stringify(record), "PX", KEEP_MS);
+    },
+    async deleteSchedule(scheduleId) {
+      await redis.del(scheduleKey(scheduleId));
     },
     async claimDedup(key, messageId, ttlMs) {
       const redisKey = `${prefix}dedup:${createHash("sha256").update(key).digest("hex")}`;

@@ -15,7 +15,7 @@ export type Scheduler = {
 };
 
 /** Node timers overflow past 2^31-1 ms; far-off deliveries are re-checked hourly instead. */
-const MAX_TIMER_MS = 3_600_000;
+export const MAX_TIMER_MS = 3_600_000;
 
 export function createScheduler(opts: {
   /** Pending messages that are not in flight. */
