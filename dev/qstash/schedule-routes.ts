@@ -11,8 +11,7 @@
  * Upstash-Schedule-Id it takes that id, replacing a schedule that has it. What the stand-in does
  * not implement for schedules is refused with a 400 saying so.
  */
-import type { Cron } from "./cron.ts";
-import { parseCron } from "./cron.ts";
+import { parseCron, type Cron } from "./cron.ts";
 import type { Engine } from "./engine.ts";
 import { lowerHeaders, type LowerHeaders } from "./headers.ts";
 import { callerIp, HttpError, readBody, sendError, sendJson } from "./http-util.ts";

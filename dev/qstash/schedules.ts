@@ -89,15 +89,14 @@ export function createSchedules(o: {
     const now = Date.now();
     if (now < entry.due) return wait(entry);
     arm(entry, now);
-    const message = newMessage({ ...r.template.base, scheduleId: r.scheduleId }, r.template.cfg, {
-      ...o.engine.context(),
-      now,
-    });
-    r.lastScheduleTime = now;
+    const base = { ...r.template.base, scheduleId: r.scheduleId };
+    const message = newMessage(base, r.template.cfg, o.engine.context());
+    r.lastScheduleTime = message.createdAt;
     r.lastScheduleStates = { [message.messageId]: "IN_PROGRESS" };
     try {
       await o.engine.publish(message);
-      await save(r);
+      // Replaced or deleted meanwhile: writing this record would bring the old one back.
+      if (entries.get(r.scheduleId) === entry) await save(r);
     } catch (error) {
       o.log(
         `qstash: schedule ${r.scheduleId} could not publish: ${error instanceof Error ? error.message : error}`,
