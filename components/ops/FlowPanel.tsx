@@ -78,9 +78,9 @@ export function FlowPanel() {
       ) : null}
       <Problem error={actionError} what="the flow-control action" />
       <Problem error={error} what="flow control" />
-      {data?.error ? (
+      {data?.problem ? (
         <p className="ops-problem" role="alert" data-testid="flow-error">
-          Flow control unknown: {data.error}
+          Flow control unknown: {data.problem}
         </p>
       ) : null}
       {isLoading && !data ? <Loading what="flow control" /> : null}

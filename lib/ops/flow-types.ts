@@ -33,8 +33,11 @@ export type FlowState = {
   keys: FlowKeyRow[];
   /** Deliveries in flight over the whole QStash account, and its plan's maximum; null when not asked or unknown. */
   global: { parallelismMax: number; parallelismCount: number } | null;
-  /** Why QStash could not be asked (unreachable, an answer it should not give); the keys are then empty. */
-  error: string | null;
+  /**
+   * Why QStash could not say (unreachable, or an answer it should not give); the keys are then
+   * empty. Not `error`: that name is the API's error body, and this answer is a 200.
+   */
+  problem: string | null;
 };
 
 /** The answer to POST /api/ops/flow/pause and /resume: the key after the action. */

@@ -73,7 +73,7 @@ const describe = (error: unknown) =>
 
 /**
  * Every key of the app with its waitlist, deliveries under way, limits and pause; with `global`,
- * the account's parallelism too. QStash unreachable is an answer (`error`), not a throw.
+ * the account's parallelism too. QStash unreachable is an answer (`problem`), not a throw.
  * QStash API calls: one per key, plus one for `global`.
  */
 export async function readFlow(o: { global: boolean } = { global: true }): Promise<FlowState> {
@@ -91,9 +91,9 @@ export async function readFlow(o: { global: boolean } = { global: true }): Promi
       ? await readPauses(paused).catch(() => new Map<string, PauseRecord>())
       : new Map<string, PauseRecord>();
     const rows = keys.map((k, n) => row(k, infos[n], pauses.get(k)));
-    return { checkedAt, enabled, keys: rows, global, error: null };
+    return { checkedAt, enabled, keys: rows, global, problem: null };
   } catch (error) {
-    return { checkedAt, enabled, keys: [], global: null, error: describe(error) };
+    return { checkedAt, enabled, keys: [], global: null, problem: describe(error) };
   }
 }
 
@@ -148,7 +148,7 @@ export async function setFlowPaused(key: string, pause: boolean): Promise<FlowAc
 
 /** What health says of the flow: a paused key, a backlog, or that QStash could not tell. */
 export function flowReasons(state: FlowState): string[] {
-  if (state.error) return [`Flow control unknown: ${state.error}`];
+  if (state.problem) return [`Flow control unknown: ${state.problem}`];
   return state.keys.flatMap((k) => {
     if (k.paused) {
       const since = k.pausedSince

@@ -117,7 +117,7 @@ export async function checkHealth(): Promise<Health> {
         background,
       },
       jobs: { successRate: metrics.successRate, windowMinutes: window },
-      flow: { enabled: flow.enabled, keys: flow.keys, error: flow.error },
+      flow: { enabled: flow.enabled, keys: flow.keys, error: flow.problem },
     },
   };
 }

@@ -151,7 +151,7 @@ export type Health = {
     };
     jobs: { successRate: number | null; windowMinutes: number };
     /** QStash's flow control toward the AI provider: a paused key holds every analysis. */
-    flow: Pick<FlowState, "enabled" | "keys" | "error">;
+    flow: Pick<FlowState, "enabled" | "keys"> & { error: string | null };
   };
 };
 

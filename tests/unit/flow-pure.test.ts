@@ -45,12 +45,12 @@ describe("a flow's backlog", () => {
 });
 
 describe("what health says of the flow", () => {
-  const state = (keys: FlowKeyRow[], error: string | null = null): FlowState => ({
+  const state = (keys: FlowKeyRow[], problem: string | null = null): FlowState => ({
     checkedAt: 0,
     enabled: true,
     keys,
     global: null,
-    error,
+    problem,
   });
 
   it("names a paused key, since when if it was paused from /ops, and how many wait", () => {

@@ -33,7 +33,7 @@ describe("GET /api/ops/flow", () => {
     const calls = stack.qstash.apiCalls();
     const commands = stack.redis.stats().commands;
     const state = await flow();
-    expect(state).toMatchObject({ enabled: true, error: null });
+    expect(state).toMatchObject({ enabled: true, problem: null });
     expect(state.global).toEqual({ parallelismMax: 100, parallelismCount: 0 });
     expect(state.keys).toEqual([
       {
@@ -183,7 +183,7 @@ describe("QStash unreachable", () => {
     expect(res.status).toBe(200);
     const state = (await res.json()) as FlowState;
     expect(state).toMatchObject({ enabled: true, keys: [], global: null });
-    expect(state.error).toMatch(/^QStash unreachable: /);
+    expect(state.problem).toMatch(/^QStash unreachable: /);
     const health = await ops().request("/api/ops/health");
     expect(health.status).toBe(503);
     const checks = ((await health.json()) as Health).checks;
