@@ -1,8 +1,10 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { useSWRConfig } from "swr";
 import type { ApiError } from "@/lib/http/fetcher";
 import type { FlowAction, FlowKeyRow, FlowState } from "@/lib/ops/flow-types";
+import { holds, limits, outcomeText, state } from "./flow-format";
 import { Badge } from "./Badge";
 import { formatCount, formatTime } from "./format";
 import { Loading, Problem } from "./Problem";
@@ -17,6 +19,7 @@ import { opsFetch, useOps } from "./useOps";
  */
 export function FlowPanel() {
   const { data, error, isLoading, mutate } = useOps<FlowState>("/api/ops/flow");
+  const { mutate: revalidate } = useSWRConfig();
   const [confirming, setConfirming] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<string | null>(null);
@@ -48,6 +51,8 @@ export function FlowPanel() {
       });
       setOutcome(outcomeText(action, answer));
       await mutate();
+      // Health says it too, now rather than at its next refresh.
+      void revalidate("/api/ops/health");
       if (action === "pause") close(key);
     } catch (e) {
       setActionError(e as ApiError);
@@ -199,10 +204,8 @@ function ConfirmPause(p: { row: FlowKeyRow; busy: boolean; onConfirm(): void; on
         <strong>Pause {p.row.key}?</strong>
       </p>
       <p id="flow-confirm-what">
-        No analysis reaches OpenAI until you resume: the {formatCount(p.row.waiting)} waiting and
-        every new one wait in QStash, and people see theirs as queued; the{" "}
-        {formatCount(p.row.running)} under way finish. The wait does not count against a job's age
-        limit.
+        No analysis reaches OpenAI until you resume: {holds(p.row)}, and people see theirs as
+        queued. The wait does not count against a job's age limit.
       </p>
       <div className="row">
         <button
@@ -223,27 +226,3 @@ function ConfirmPause(p: { row: FlowKeyRow; busy: boolean; onConfirm(): void; on
 }
 
 const actionId = (key: string) => `flow-action-${key}`;
-
-function state(r: FlowKeyRow): { label: string; tone: "bad" | "warn" | "ok" | "muted" } {
-  if (r.paused) return { label: "paused", tone: "bad" };
-  if (r.backlog) return { label: "backlog", tone: "warn" };
-  if (!r.known) return { label: "not used yet", tone: "muted" };
-  return { label: "flowing", tone: "ok" };
-}
-
-/** "20 at once · 10 per 60 s (3 used) · pinned". */
-function limits(r: FlowKeyRow): string {
-  const parts = [
-    r.parallelism ? `${formatCount(r.parallelism)} at once` : null,
-    r.rate ? `${formatCount(r.rate.max)} per ${r.rate.periodS} s (${r.rate.used} used)` : null,
-    r.pinned.parallelism || r.pinned.rate ? "pinned" : null,
-  ].filter(Boolean);
-  return parts.length ? parts.join(" · ") : "none";
-}
-
-function outcomeText(action: "pause" | "resume", { flow, changed }: FlowAction): string {
-  if (!changed) return `${flow.key} was already ${action === "pause" ? "paused" : "flowing"}.`;
-  return action === "pause"
-    ? `Paused ${flow.key}: ${formatCount(flow.waiting)} waiting; new analyses wait too.`
-    : `Resumed ${flow.key}: the waiting analyses start as its limits allow.`;
-}

@@ -41,9 +41,10 @@ async function info(key: string): Promise<FlowControlInfo | null> {
 
 function row(key: string, i: FlowControlInfo | null, pause?: PauseRecord): FlowKeyRow {
   const e = env();
-  // Unknown to QStash: what the app's messages will set.
-  const parallelism = i ? i.parallelismMax : e.QSTASH_FLOW_PARALLELISM;
-  const rateMax = i ? i.rateMax : e.QSTASH_FLOW_RATE;
+  // No limit at QStash yet (no message under the key, only a pause): what the app's messages set.
+  const limited = i !== null && (i.parallelismMax > 0 || i.rateMax > 0);
+  const parallelism = limited ? i.parallelismMax : e.QSTASH_FLOW_PARALLELISM;
+  const rateMax = limited ? i.rateMax : e.QSTASH_FLOW_RATE;
   const paused = i?.isPaused ?? false;
   const base = {
     key,
