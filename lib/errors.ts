@@ -19,6 +19,7 @@ export type ErrorCode =
   | "unauthorized:signature"
   | "unauthorized:ops"
   | "not_found:error_group"
+  | "not_found:flow_key"
   | "conflict:job"
   | "not_found:batch"
   | "rate_limited:start"

@@ -29,7 +29,7 @@ async function fetchHealth(url: string): Promise<Health> {
 const openaiTone = { ok: "ok", degraded: "warn", failing: "bad" } as const;
 const circuitTone = { closed: "ok", half_open: "warn", open: "bad" } as const;
 
-/** Redis, QStash, OpenAI and recent job outcomes, each with its own verdict. */
+/** Redis, QStash, OpenAI, flow control and recent job outcomes, each with its own verdict. */
 export function HealthPanel() {
   const { data: h, error, isLoading } = useOps<Health>("/api/ops/health", { fetcher: fetchHealth });
   return (
@@ -109,6 +109,15 @@ export function HealthPanel() {
                 </td>
                 <td className="hint">{backgroundHint(h.checks.openai.background)}</td>
               </tr>
+              <tr data-testid="health-flow">
+                <th scope="row">Flow control</th>
+                <td>
+                  <Badge tone={flowBadge(h.checks.flow).tone}>
+                    {flowBadge(h.checks.flow).label}
+                  </Badge>
+                </td>
+                <td className="hint">{flowHint(h.checks.flow)}</td>
+              </tr>
               <tr>
                 <th scope="row">Jobs</th>
                 <td>{formatRate(h.checks.jobs.successRate)}</td>
@@ -140,4 +149,28 @@ function backgroundHint(b: Background): string {
   if (b.provider === "supported")
     return "calls outlive their delivery: resumed, not paid again (responses kept ~10 min at the provider)";
   return `OPENAI_BACKGROUND=${b.mode}: no model call in this process yet`;
+}
+
+type Flow = Health["checks"]["flow"];
+
+function flowBadge(f: Flow): { tone: Tone; label: string } {
+  if (f.error) return { tone: "warn", label: "unknown" };
+  if (!f.enabled) return { tone: "muted", label: "off" };
+  if (f.keys.some((k) => k.paused)) return { tone: "bad", label: "paused" };
+  if (f.keys.some((k) => k.backlog)) return { tone: "warn", label: "backlog" };
+  return { tone: "ok", label: "ok" };
+}
+
+/** "openai-gpt-5-mini: 3 waiting, 1 under way · paused since …", one part per key. */
+function flowHint(f: Flow): string {
+  if (f.error) return f.error;
+  if (!f.enabled) return "off: QStash delivers every analysis as soon as it is due";
+  return f.keys
+    .map((k) => {
+      const paused = k.paused
+        ? ` · paused ${k.pausedSince ? `since ${formatTime(k.pausedSince)}` : "outside /ops"}`
+        : "";
+      return `${k.key}: ${formatCount(k.waiting)} waiting, ${formatCount(k.running)} under way${paused}`;
+    })
+    .join("; ");
 }

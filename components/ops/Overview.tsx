@@ -4,6 +4,7 @@ import { useState } from "react";
 import type { OpsOverview } from "@/lib/ops/types";
 import { AlertBadge } from "./Badge";
 import { DEFAULT_WINDOW, WINDOWS } from "./filters";
+import { FlowPanel } from "./FlowPanel";
 import { formatTime } from "./format";
 import { HealthPanel } from "./HealthPanel";
 import { OverviewCharts } from "./OverviewCharts";
@@ -11,7 +12,7 @@ import { ByTypeTable, StatTiles, TokenTable } from "./StatTiles";
 import { Loading, Problem } from "./Problem";
 import { replaceQuery, useOps } from "./useOps";
 
-/** /ops: the state of the service over a chosen window, plus live queue counts and health. */
+/** /ops: the state of the service over a chosen window, plus live queue counts, health and flow control. */
 export function Overview({ initialWindow }: { initialWindow: number }) {
   const [windowMinutes, setWindowMinutes] = useState(initialWindow);
   const { data, error, isLoading } = useOps<OpsOverview>(
@@ -52,6 +53,7 @@ export function Overview({ initialWindow }: { initialWindow: number }) {
             <Alerts alerts={data.alerts} />
             <HealthPanel />
           </div>
+          <FlowPanel />
           <OverviewCharts series={data.series} resolution={data.resolution} />
           <ByTypeTable rows={data.byType} />
           <TokenTable rows={data.tokens} />

@@ -58,6 +58,11 @@ export type QStashDev = {
   setFaults(faults: QStashFaults): void;
   stats(): QStashStats;
   /**
+   * Requests to QStash's API since start, by method and endpoint ("GET /v2/flowControl",
+   * "POST /v2/publish"; a key or id after the endpoint is left out): what a caller pays per call.
+   */
+  apiCalls(): Record<string, number>;
+  /**
    * Resolves when nothing is pending (delayed and retrying messages count) or in flight. A
    * schedule does not count; the message of a firing does once it is published.
    */
@@ -103,8 +108,14 @@ export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
     adminRoutes(engine, schedules, { get: () => faults, set: setFaults }),
   ];
 
+  const calls = new Map<string, number>();
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://qstash.local");
+    const endpoint = /^\/v2\/[^/]+/.exec(url.pathname)?.[0];
+    if (endpoint) {
+      const call = `${req.method} ${endpoint}`;
+      calls.set(call, (calls.get(call) ?? 0) + 1);
+    }
     try {
       if (!authorized(req, url, opts.token))
         return sendError(res, 401, "Unauthorized: missing or wrong bearer token");
@@ -156,6 +167,7 @@ export async function startQStash(opts: QStashDevOptions): Promise<QStashDev> {
     port,
     setFaults,
     stats: () => engine.stats(),
+    apiCalls: () => Object.fromEntries(calls),
     idle: () => engine.idle(),
     stop() {
       stopping ??= (async () => {

@@ -5,6 +5,7 @@ import { maxAgeError, timeoutError } from "@/lib/telemetry/classify";
 import { flowControl, publishJob } from "@/lib/jobs/publish";
 import { isTerminal, type Job, type JobError } from "@/lib/jobs/schema";
 import { finishJob, getJob, markRevived } from "@/lib/jobs/store";
+import { pauseCredit } from "@/lib/jobs/flow-pause";
 import { errorEvent } from "@/lib/telemetry/error-event";
 import { recordError } from "@/lib/telemetry/error-record";
 import { log } from "@/lib/telemetry/log";
@@ -21,8 +22,9 @@ import { flowHasWaiting } from "@/lib/qstash/flow-waiting";
  * Revived by: the status poll of a waiting browser (only on this stale path; a normal poll
  * stays one Redis command), QStash's failure callback (lib/jobs/failure.ts), and a scheduled
  * sweep. Bounds: the type's timeout on time run under leases, JOB_MAX_AGE_MS on its whole life
- * since it was queued (waiting for the app, Redis or the AI provider included); a job over one
- * fails with a clear message, and Retry keeps its checkpoints.
+ * since it was queued (waiting for the app, Redis or the AI provider included, not a wait behind
+ * an operator's pause of the flow); a job over one fails with a clear message, and Retry keeps
+ * its checkpoints.
  */
 
 /** Is a job's poll worth the stale path? Pure: from the one HGETALL the poll already made. */
@@ -54,12 +56,15 @@ export async function reviveJob(
   if (o.staleMs > 0 && flow && (await flowHasWaiting(flow.key)))
     return { kind: "left", why: "deliveries wait in QStash's flow control" };
   const timeoutMs = jobTimeoutMs(job);
-  const marked = await markRevived(job.id, {
-    why: o.why,
-    staleMs: o.staleMs,
-    maxAgeMs: e.JOB_MAX_AGE_MS,
-    timeoutMs,
-  });
+  const mark = (maxAgeMs: number) =>
+    markRevived(job.id, { why: o.why, staleMs: o.staleMs, maxAgeMs, timeoutMs });
+  let marked = await mark(e.JOB_MAX_AGE_MS);
+  if (!marked.revived && marked.reason === "over_bound" && marked.bound === "max_age") {
+    // Over its age only counting a wait behind an operator's pause of the flow? Then it is not.
+    const now = Date.now();
+    const credit = await pauseCredit(now - marked.ms, now);
+    if (credit > 0) marked = await mark(e.JOB_MAX_AGE_MS + credit);
+  }
   if (marked.revived) {
     try {
       await publishJob(job, { kind: "revive", seq: marked.n });

@@ -14,6 +14,7 @@ import { callModel } from "@/lib/jobs/model-call";
 import { addUsage, invalidStored } from "@/lib/jobs/run-ends";
 import { checkpoint, releaseLease, type Billing } from "@/lib/jobs/lease";
 import { finishJob } from "@/lib/jobs/store";
+import { overMaxAge } from "@/lib/jobs/flow-pause";
 import type { StreamResult } from "@/lib/openai/stream";
 import { errorEvent } from "@/lib/telemetry/error-event";
 import { recordError } from "@/lib/telemetry/error-record";
@@ -88,8 +89,9 @@ export class JobRun {
 
   async execute(): Promise<ConsumeOutcome> {
     if (this.job.cancelRequested) return this.end({ status: "canceled" });
-    // Queued longer ago than any job may live (the app, Redis or the provider was down): stop here.
-    if (Date.now() - this.job.enqueuedAt > env().JOB_MAX_AGE_MS)
+    // Queued longer ago than any job may live (the app, Redis or the provider was down): stop
+    // here. A wait behind an operator's pause of the flow is not counted (lib/jobs/flow-pause.ts).
+    if (await overMaxAge(this.job.enqueuedAt))
       return this.fail(maxAgeError(env().JOB_MAX_AGE_MS, this.delivery.lastError), undefined);
     try {
       const input = this.kind.input.safeParse(this.job.input);

@@ -54,6 +54,10 @@ export type RuleInput = Pick<
 > & {
   dlq: DeadLetters | null;
   stuck: number;
+  /** Of `stuck`, the jobs never delivered yet; with `pausedFlows`, the rule names the pause that holds them. */
+  stuckQueued?: number;
+  /** The app's flow-control keys QStash holds paused (every analysis waits behind them). */
+  pausedFlows?: string[];
   /** Client addresses locked out of the operator sign-in in the window (wrong tokens past OPS_LOCKOUT). */
   lockouts: number;
   /** Tokens billed today against OPENAI_BUDGET_TOKENS_PER_DAY (0: no budget). */
@@ -113,7 +117,7 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
       title: "Jobs stuck past their timeout",
       threshold: "any",
       firing: m.stuck > 0,
-      value: `${m.stuck} job(s)`,
+      value: stuckValue(m),
     },
     {
       rule: "token_budget",
@@ -133,6 +137,14 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
       value: `${m.lockouts} lockout(s)`,
     },
   ];
+}
+
+/** "2 job(s)", or "2 job(s), 1 of them queued behind the paused flow-control key openai-gpt-5-mini". */
+function stuckValue(m: RuleInput): string {
+  const paused = m.pausedFlows ?? [];
+  const held = paused.length ? (m.stuckQueued ?? 0) : 0;
+  if (!held) return `${m.stuck} job(s)`;
+  return `${m.stuck} job(s), ${held} of them queued behind the paused flow-control key ${paused.join(", ")}`;
 }
 
 /** "3 message(s)", "3 message(s), 2 of them failures the input caused"; the DLQ is read 100 at a time. */

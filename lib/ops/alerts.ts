@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import { budgetToday, type BudgetToday } from "@/lib/jobs/budget";
 import { evaluateRules, type DeadLetters, type RuleVerdict } from "@/lib/ops/alert-rules";
 import { deadLetters } from "@/lib/ops/dlq";
+import { readFlow } from "@/lib/ops/flow";
 import { liveCounts } from "@/lib/ops/jobs";
 import { log } from "@/lib/telemetry/log";
 import { readBuckets } from "@/lib/ops/metrics";
@@ -31,9 +32,14 @@ export type Evaluation = {
   metrics: ReturnType<typeof summarize>;
 };
 
+/**
+ * `knownDlq`, `knownPausedFlows`: what the caller already asked QStash (health), so it is not
+ * asked twice. The paused keys are asked only when a queued job is stuck (to name the pause).
+ */
 export async function evaluateAlerts(
   now = Date.now(),
   knownDlq?: DeadLetters | null,
+  knownPausedFlows?: string[],
 ): Promise<Evaluation> {
   const window = env().ALERT_WINDOW_MINUTES;
   const [{ buckets, resolution }, live, dlq, stored, budget] = await Promise.all([
@@ -45,10 +51,13 @@ export async function evaluateAlerts(
   ]);
   const metrics = summarize(buckets, window, resolution);
   const sum = (field: string) => buckets.reduce((n, b) => n + (b.fields[field] ?? 0), 0);
+  const pausedFlows = knownPausedFlows ?? (live.stuckQueued > 0 ? await pausedFlowKeys() : []);
   const verdicts = evaluateRules({
     ...metrics,
     dlq,
     stuck: live.stuck,
+    stuckQueued: live.stuckQueued,
+    pausedFlows,
     lockouts: sum("opsLockouts"),
     budget,
   });
@@ -90,6 +99,12 @@ async function settle(v: RuleVerdict, old: Stored | null, now: number): Promise<
     threshold: v.threshold,
   });
   return { ...base, state: next.state, since: now };
+}
+
+/** The app's flow-control keys QStash holds paused; none when it cannot say. */
+async function pausedFlowKeys(): Promise<string[]> {
+  const flow = await readFlow({ global: false });
+  return flow.keys.filter((k) => k.paused).map((k) => k.key);
 }
 
 export async function alertHistory(limit = 50): Promise<AlertEvent[]> {

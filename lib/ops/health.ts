@@ -6,6 +6,7 @@ import { deadLetters } from "@/lib/ops/dlq";
 import { backgroundCapability } from "@/lib/openai/background";
 import { readCircuit } from "@/lib/openai/circuit";
 import { listErrorGroups } from "@/lib/ops/error-store";
+import { appFlowKeys, flowReasons, readFlow } from "@/lib/ops/flow";
 import type { Health } from "@/lib/ops/types";
 import { redis } from "@/lib/redis/client";
 
@@ -31,7 +32,8 @@ async function timedCheck<T>(
  * Is tabsafe working? Redis (PING and its latency), QStash (the DLQ answers through the SDK),
  * the AI provider (its own recent failures — rate limits, 5xx, stalls — not requests it refused) and the recent job success
  * rate → healthy | degraded | unhealthy, with the reasons. Redis or QStash down is unhealthy:
- * no job can start or run. Also evaluates the alert rules.
+ * no job can start or run. A paused flow-control key (every analysis waits) or a long waitlist
+ * is degraded. Also evaluates the alert rules.
  */
 export async function checkHealth(): Promise<Health> {
   const window = env().ALERT_WINDOW_MINUTES;
@@ -54,13 +56,18 @@ export async function checkHealth(): Promise<Health> {
           background: backgroundCapability(),
         },
         jobs: { successRate: null, windowMinutes: window },
+        flow: { enabled: appFlowKeys().length > 0, keys: [], error: "not checked" },
       },
     };
   }
-  const qstashCheck = await timedCheck(deadLetters);
+  const [qstashCheck, flow] = await Promise.all([
+    timedCheck(deadLetters),
+    readFlow({ global: false }),
+  ]);
+  const pausedFlows = flow.keys.filter((k) => k.paused).map((k) => k.key);
   // The alert window is the health window: the metrics the rules were judged on serve both.
   const [alerts, aiGroups, circuit] = await Promise.all([
-    evaluateAlerts(Date.now(), qstashCheck.ok ? qstashCheck.value : null),
+    evaluateAlerts(Date.now(), qstashCheck.ok ? qstashCheck.value : null, pausedFlows),
     listErrorGroups({ limit: 50 }),
     readCircuit(),
   ]);
@@ -73,6 +80,8 @@ export async function checkHealth(): Promise<Health> {
         ? "degraded"
         : "ok";
   if (!qstashCheck.ok) reasons.push(`QStash unreachable: ${qstashCheck.error}`);
+  // QStash down says it all; otherwise a paused key, a backlog, or a flow QStash could not tell.
+  if (qstashCheck.ok) reasons.push(...flowReasons(flow));
   if (circuit.state !== "closed")
     reasons.push(
       `AI provider circuit ${circuit.state.replace("_", "-")}${circuit.openUntil ? ` until ${new Date(circuit.openUntil).toISOString()}` : ""}: jobs wait in QStash`,
@@ -108,6 +117,7 @@ export async function checkHealth(): Promise<Health> {
         background,
       },
       jobs: { successRate: metrics.successRate, windowMinutes: window },
+      flow: { enabled: flow.enabled, keys: flow.keys, error: flow.problem },
     },
   };
 }

@@ -41,15 +41,21 @@ export function isStuck(j: Bounded, now = Date.now()): boolean {
 }
 
 /** Queued, running and stuck jobs right now, from the live index in one command. */
-export async function liveCounts(
-  now = Date.now(),
-): Promise<{ queued: number; running: number; stuck: number; stuckIds: string[] }> {
+export async function liveCounts(now = Date.now()): Promise<{
+  queued: number;
+  running: number;
+  stuck: number;
+  /** Of the stuck, those never delivered yet (a paused flow holds exactly these). */
+  stuckQueued: number;
+  stuckIds: string[];
+}> {
   const live = await listIndexedJobs(keys.activeJobs(), LIVE_MAX);
   const stuck = live.filter((j) => isStuck(j, now));
   return {
     queued: live.filter((j) => j.status === "queued").length,
     running: live.filter((j) => j.status === "running").length,
     stuck: stuck.length,
+    stuckQueued: stuck.filter((j) => j.status === "queued").length,
     stuckIds: stuck.map((j) => j.id),
   };
 }

@@ -1,4 +1,5 @@
 import type { BackgroundCapability } from "@/lib/openai/background";
+import type { FlowState } from "@/lib/ops/flow-types";
 /**
  * What the /api/ops/* routes answer: the contract between the ops API and the /ops pages.
  * Shared by server and client (no server-only imports). Times are epoch ms, durations ms,
@@ -149,6 +150,8 @@ export type Health = {
       background: BackgroundCapability;
     };
     jobs: { successRate: number | null; windowMinutes: number };
+    /** QStash's flow control toward the AI provider: a paused key holds every analysis. */
+    flow: Pick<FlowState, "enabled" | "keys"> & { error: string | null };
   };
 };
 

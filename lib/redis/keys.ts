@@ -32,6 +32,7 @@ import { env } from "@/lib/env";
  *   alerts:history                                        list    alert transitions (JSON)         90 d
  *   budget:day:{YYYY-MM-DD} · budget:hour:{YYYY-MM-DDTHH}   hash    billed tokens: total, vh_… per visitor  3 d · 2 d
  *   qstash:seen:{jti}                                     string  a verified delivery token's id (replays refused)  until it expires
+ *   flow:pause:{flowControlKey}                           string  the last pause from /ops (JSON: pausedAt, resumedAt)  30 d paused · 1 d after
  *
  * `REDIS_KEY_PREFIX` (empty in production) lets test suites share one Redis without colliding.
  */
@@ -81,6 +82,8 @@ export const keys = {
   budgetHour: (hour: string) => `${p()}budget:hour:${hour}`,
   /** `jti` is the unique id of a verified Upstash-Signature token. */
   seenSignature: (jti: string) => `${p()}qstash:seen:${jti}`,
+  /** `flowKey` is a QStash flow-control key the app publishes under (lib/jobs/publish.ts). */
+  flowPause: (flowKey: string) => `${p()}flow:pause:${flowKey}`,
 };
 
 /** Time-to-live of each kind of key, in seconds. */
@@ -91,4 +94,8 @@ export const ttl = {
   stackCheck: 60,
   alerts: 90 * 24 * 3600,
   circuit: 24 * 3600,
+  /** A pause record while the flow is paused (a pause past it forgets when it began)… */
+  flowPaused: 30 * 24 * 3600,
+  /** …and once it is resumed: the deliveries that waited through it are long delivered by then. */
+  flowResumed: 24 * 3600,
 };

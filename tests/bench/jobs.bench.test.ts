@@ -196,6 +196,46 @@ it("Redis commands per /ops refresh (overview over 1 h and 24 h)", async () => {
   }
 });
 
+it("Redis commands and QStash API calls per /ops refresh (overview, health, flow panel)", async () => {
+  const ops = new Operator(stack.app.url);
+  // What the overview page asks every 5 s: its three panels' routes, at once as the browser does.
+  const panels = {
+    overview: () => ops.get("/api/ops/overview?window=60"),
+    health: () => ops.request("/api/ops/health"),
+    flow: () => ops.get("/api/ops/flow"),
+  };
+  const refresh = () => Promise.all(Object.values(panels).map((read) => read()));
+  await refresh();
+  const cost = async (fn: () => Promise<unknown>, n = 20) => {
+    const commands = stack.redis.stats().commands;
+    const calls = stack.qstash.apiCalls();
+    for (let i = 0; i < n; i++) await fn();
+    const after = stack.qstash.apiCalls();
+    const qstash = Object.keys(after).reduce((sum, k) => sum + after[k] - (calls[k] ?? 0), 0);
+    return { redis: (stack.redis.stats().commands - commands) / n, qstash: qstash / n };
+  };
+  const each = {
+    overview: await cost(panels.overview),
+    health: await cost(panels.health),
+    flow: await cost(panels.flow),
+  };
+  const whole = await cost(refresh);
+  const f = (c: { redis: number; qstash: number }) =>
+    `${c.redis.toFixed(1)} / ${c.qstash.toFixed(1)}`;
+  row([
+    "Redis commands / QStash API calls per whole /ops refresh (overview + health + flow panel)",
+    `${f(whole)} (overview ${f(each.overview)}, health ${f(each.health)}, flow ${f(each.flow)})`,
+    "a handful / flow: 1 per key + 1, health: 1 more",
+  ]);
+  // The flow panel costs the operator check in Redis and QStash calls only (one per key, one
+  // for the account); health asks QStash for the key beside the DLQ, in no extra Redis command.
+  expect(each.flow).toEqual({ redis: 1, qstash: 2 });
+  expect(each.health.qstash).toBe(2);
+  expect(each.overview.qstash).toBe(1);
+  expect(whole.redis).toBeLessThanOrEqual(15);
+  expect(whole.qstash).toBe(5);
+});
+
 it("start route latency", async () => {
   // Each start is a new visitor (a new identity, so a real create + publish). Deliveries are held
   // back meanwhile so running jobs do not compete for the CPU being measured.

@@ -28,3 +28,10 @@ export const dlqPageSchema = z.strictObject({ cursor: z.string().max(200).option
 export const dlqIdsSchema = z.strictObject({
   dlqIds: z.array(z.string().min(1).max(200)).min(1).max(100),
 });
+
+/** A QStash flow-control key as the app makes them (lib/jobs/publish.ts: letters, digits, . _ -). */
+export const flowKeyBodySchema = z.strictObject({
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/, "not a flow-control key (letters, digits, . _ -; ≤ 128)"),
+});

@@ -3,6 +3,7 @@ import { analysisTargets } from "./analysis.ts";
 import { batchTargets } from "./batch.ts";
 import { conversationTargets } from "./conversations.ts";
 import { opsTargets } from "./ops.ts";
+import { opsFlowTargets } from "./ops-flow.ts";
 import { publicTargets } from "./public.ts";
 import { webhookTargets } from "./webhooks.ts";
 
@@ -14,7 +15,7 @@ export const fuzzGroups: Record<string, AnyFuzzTarget[]> = {
   public: [...publicTargets, ...conversationTargets],
   analysis: [...analysisTargets, ...batchTargets],
   webhooks: webhookTargets,
-  ops: opsTargets,
+  ops: [...opsTargets, ...opsFlowTargets],
 };
 
 /** Routes announced but not written yet: their targets are skipped until the route exists. */

@@ -54,7 +54,7 @@ const notTheOperator = fc.oneof(
 );
 
 /** Signed in: the input itself must be refused. */
-const signedIn = (requests: fc.Arbitrary<FuzzRequest>) =>
+export const signedIn = (requests: fc.Arbitrary<FuzzRequest>) =>
   requests.map(
     (r): FuzzRequest => ({
       ...r,
@@ -64,7 +64,7 @@ const signedIn = (requests: fc.Arbitrary<FuzzRequest>) =>
   );
 
 /** Not signed in: 401 whatever the input, unless the method is wrong (the router answers 405 first). */
-const notSignedIn = (requests: fc.Arbitrary<FuzzRequest>) =>
+export const notSignedIn = (requests: fc.Arbitrary<FuzzRequest>) =>
   fc.tuple(requests, notTheOperator).map(
     ([r, creds]): FuzzRequest => ({
       ...r,
@@ -74,7 +74,7 @@ const notSignedIn = (requests: fc.Arbitrary<FuzzRequest>) =>
     }),
   );
 
-const withAndWithoutAuth = (requests: fc.Arbitrary<FuzzRequest>) =>
+export const withAndWithoutAuth = (requests: fc.Arbitrary<FuzzRequest>) =>
   fc.oneof(signedIn(requests), notSignedIn(requests));
 
 const enumParam = (values: readonly string[]) => ({

@@ -18,6 +18,9 @@ const ROUTES: Array<[string, string, unknown?]> = [
   ["GET", "/api/ops/dlq"],
   ["POST", "/api/ops/dlq/replay", { dlqIds: ["x"] }],
   ["POST", "/api/ops/dlq/delete", { dlqIds: ["x"] }],
+  ["GET", "/api/ops/flow"],
+  ["POST", "/api/ops/flow/pause", { key: "openai-gpt-5-mini" }],
+  ["POST", "/api/ops/flow/resume", { key: "openai-gpt-5-mini" }],
 ];
 
 async function call(method: string, path: string, body: unknown, headers: Record<string, string>) {

@@ -1,0 +1,12 @@
+import { readJson } from "@/lib/http/parse";
+import { json, route } from "@/lib/http/respond";
+import { requireOps } from "@/lib/ops/auth";
+import { setFlowPaused } from "@/lib/ops/flow";
+import { flowKeyBodySchema } from "../../schemas";
+
+/** POST /api/ops/flow/resume { key } → FlowAction: the waiting analyses start again. Safe to repeat. */
+export const POST = route(async (req: Request) => {
+  await requireOps(req);
+  const { key } = await readJson(req, flowKeyBodySchema);
+  return json(await setFlowPaused(key, false));
+});
