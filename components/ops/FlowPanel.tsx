@@ -159,31 +159,17 @@ function FlowRow(p: { row: FlowKeyRow; busy: boolean; onPause(): void; onResume(
         ) : null}
       </td>
       <td data-label="Action">
-        {r.paused ? (
-          <button
-            type="button"
-            className="primary"
-            disabled={p.busy}
-            onClick={p.onResume}
-            id={actionId(r.key)}
-            aria-label={`Resume ${r.key}`}
-            data-testid="flow-resume"
-          >
-            Resume
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="danger"
-            disabled={p.busy}
-            onClick={p.onPause}
-            id={actionId(r.key)}
-            aria-label={`Pause ${r.key}`}
-            data-testid="flow-pause"
-          >
-            Pause…
-          </button>
-        )}
+        <button
+          type="button"
+          className={r.paused ? "primary" : "danger"}
+          disabled={p.busy}
+          onClick={r.paused ? p.onResume : p.onPause}
+          id={actionId(r.key)}
+          aria-label={`${r.paused ? "Resume" : "Pause"} ${r.key}`}
+          data-testid={r.paused ? "flow-resume" : "flow-pause"}
+        >
+          {r.paused ? "Resume" : "Pause…"}
+        </button>
       </td>
     </tr>
   );
