@@ -53,7 +53,7 @@ describe("Lua scripts and their declarations", () => {
       .map((f) => relative(ROOT, f))
       .sort();
     expect(files).toEqual(Object.keys(MODULES).sort());
-    expect(scripts.length).toBe(19);
+    expect(scripts.length).toBe(20);
   });
 
   it("each opens with its contract, then binds its inputs in the declared order", () => {
@@ -131,6 +131,7 @@ describe("Lua scripts and their declarations", () => {
         "POLL_JOB": "5b26d21a0a92972c469854281944690e5e9bb993",
         "READ_BATCH": "a61327ec30a3057df2259147c2162ee69b3e6df0",
         "READ_HASHES": "eb64b53ccfbaef7f271f8cc41060f1dc63f844a7",
+        "READ_VISITORS": "bb549460ca5a53bbaec287162ac96dc49fe1a25d",
         "RECORD_ERROR": "a7bd66eeb846e402e71cc4d3ad711473e7c69800",
         "RELEASE_LEASE": "e44b03e41cdff8d2d24d674f125fb8547f1948b1",
         "REQUEST_CANCEL": "e0a95f44fd9601bf514c938f9abc2f4969d9fe06",

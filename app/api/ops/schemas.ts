@@ -28,3 +28,8 @@ export const dlqPageSchema = z.strictObject({ cursor: z.string().max(200).option
 export const dlqIdsSchema = z.strictObject({
   dlqIds: z.array(z.string().min(1).max(200)).min(1).max(100),
 });
+
+/** UTC days the visitors panel covers, today included; older than VISITOR_RETENTION_DAYS reads as zero. */
+export const visitorsQuerySchema = z.strictObject({
+  days: z.coerce.number().int().min(1).max(90).default(30),
+});
