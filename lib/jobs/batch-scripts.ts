@@ -1,6 +1,6 @@
 import { UNPACK_LUA } from "@/lib/redis/lua";
 import { defineScript } from "@/lib/redis/script";
-import { VISITS_LUA } from "@/lib/telemetry/visits-lua";
+import { VISIT_ARGS, VISIT_KEYS, VISITS_LUA } from "@/lib/telemetry/visits-lua";
 
 /** Lua scripts of batches (contracts first, as in lib/jobs/scripts.ts). */
 
@@ -26,8 +26,8 @@ return 1
 });
 
 export const READ_BATCH = defineScript({
-  keys: ["batch", "visitorDay", "visitorLast", "visitorUsage"],
-  args: ["jobPrefix", "owner", "visitor", "visitorHour", "visitorSince", "visitorExpireAt"],
+  keys: ["batch", ...VISIT_KEYS],
+  args: ["jobPrefix", "owner", ...VISIT_ARGS],
   lua: `--[[ READ_BATCH: a batch and a few fields of each of its jobs, in one command; when it is
 the asker's, the visit is recorded (a batch poll counts as one, lib/telemetry/visits.ts).
 Returns {} when there is no such batch, else {{batch pairs}, {{id, status, progress, subject,

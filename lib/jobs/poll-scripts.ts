@@ -7,10 +7,7 @@
 import { UNPACK_LUA } from "@/lib/redis/lua";
 import { defineScript } from "@/lib/redis/script";
 import { METRICS_LUA } from "@/lib/telemetry/metric-keys";
-import { VISITS_LUA } from "@/lib/telemetry/visits-lua";
-
-const VISIT_KEYS = ["visitorDay", "visitorLast", "visitorUsage"] as const;
-const VISIT_ARGS = ["visitor", "visitorHour", "visitorSince", "visitorExpireAt"] as const;
+import { VISIT_ARGS, VISIT_KEYS, VISITS_LUA } from "@/lib/telemetry/visits-lua";
 
 export const POLL_JOB = defineScript({
   keys: ["job", "minuteMetrics", "hourMetrics", ...VISIT_KEYS],

@@ -10,7 +10,7 @@
  */
 import { BUDGET_LUA } from "@/lib/jobs/budget-lua";
 import { METRICS_LUA } from "@/lib/telemetry/metric-keys";
-import { VISITS_LUA } from "@/lib/telemetry/visits-lua";
+import { VISIT_ARGS, VISIT_KEYS, VISITS_LUA } from "@/lib/telemetry/visits-lua";
 import { UNPACK_LUA } from "@/lib/redis/lua";
 import { defineScript } from "@/lib/redis/script";
 
@@ -31,9 +31,7 @@ export const CREATE_JOB = defineScript({
     "hourMetrics",
     "resultCache",
     "budgetDay",
-    "visitorDay",
-    "visitorLast",
-    "visitorUsage",
+    ...VISIT_KEYS,
   ],
   args: [
     "jobId",
@@ -50,10 +48,7 @@ export const CREATE_JOB = defineScript({
     "budgetTotal",
     "budgetPerVisitor",
     "budgetVisitor",
-    "visitor",
-    "visitorHour",
-    "visitorSince",
-    "visitorExpireAt",
+    ...VISIT_ARGS,
     "usageFields",
   ],
   rest: "fields",
@@ -147,28 +142,8 @@ return {1, jobId}
 });
 
 export const REQUEST_CANCEL = defineScript({
-  keys: [
-    "job",
-    "steps",
-    "activeJobs",
-    "minuteMetrics",
-    "hourMetrics",
-    "visitorDay",
-    "visitorLast",
-    "visitorUsage",
-  ],
-  args: [
-    "owner",
-    "now",
-    "retentionTtl",
-    "jobId",
-    "minuteTtl",
-    "hourTtl",
-    "visitor",
-    "visitorHour",
-    "visitorSince",
-    "visitorExpireAt",
-  ],
+  keys: ["job", "steps", "activeJobs", "minuteMetrics", "hourMetrics", ...VISIT_KEYS],
+  args: ["owner", "now", "retentionTtl", "jobId", "minuteTtl", "hourTtl", ...VISIT_ARGS],
   codes: { [-1]: "missing", 0: "already_ended", 1: "canceled", 2: "stopping" },
   lua: `--[[ REQUEST_CANCEL: a person asks to stop a job.
 Returns {-1} no such job for this owner; {0, status} it already ended (no-op);
@@ -242,17 +217,7 @@ return out
 });
 
 export const RETRY_JOB = defineScript({
-  keys: [
-    "job",
-    "steps",
-    "activeJobs",
-    "minuteMetrics",
-    "hourMetrics",
-    "budgetDay",
-    "visitorDay",
-    "visitorLast",
-    "visitorUsage",
-  ],
+  keys: ["job", "steps", "activeJobs", "minuteMetrics", "hourMetrics", "budgetDay", ...VISIT_KEYS],
   args: [
     "owner",
     "now",
@@ -265,10 +230,7 @@ export const RETRY_JOB = defineScript({
     "budgetTotal",
     "budgetPerVisitor",
     "budgetVisitor",
-    "visitor",
-    "visitorHour",
-    "visitorSince",
-    "visitorExpireAt",
+    ...VISIT_ARGS,
   ],
   codes: {
     1: "queued",

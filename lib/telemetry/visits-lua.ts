@@ -15,6 +15,10 @@
  * `countUsage(fields)` adds 1 to each space-separated field of the day's usage hash (a start's
  * hour, type and param values).
  */
+/** The inputs VISITS_LUA reads, by the names a host script declares them (its `-- needs:`). */
+export const VISIT_KEYS = ["visitorDay", "visitorLast", "visitorUsage"] as const;
+export const VISIT_ARGS = ["visitor", "visitorHour", "visitorSince", "visitorExpireAt"] as const;
+
 export const VISITS_LUA = `-- needs: visitorDayKey, visitorLastKey, visitorUsageKey, visitor, visitorHour
 -- needs: visitorSince, visitorExpireAt
 local function touchVisitor()
