@@ -11,7 +11,7 @@ export const weekdayOf = (day: string) => (new Date(`${day}T00:00:00Z`).getUTCDa
 /**
  * The visitors panel from its days (newest first, as read): days oldest first, the hour-of-week
  * sums and the usage by type and param value over the window. Field names as
- * lib/telemetry/visits.ts writes them (USAGE_FIELD).
+ * lib/telemetry/visits.ts lists them.
  */
 export function summarizeVisitors(input: {
   generatedAt: number;

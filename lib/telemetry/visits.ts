@@ -22,6 +22,7 @@ import { visitorHash } from "@/lib/telemetry/visitor";
  *     starts:{HH}                analyses started in UTC hour HH
  *     type:{type}                analyses started, by type
  *     param:{type}:{name}={value}   analyses started with that param value
+ * (lib/ops/visitor-summary.ts reads these fields by the same names.)
  * Weekly and monthly figures are unions (PFCOUNT) of the day HyperLogLogs, read by lib/ops/visitors.ts:
  * one PFADD per visitor and day instead of three.
  */
@@ -29,16 +30,6 @@ import { visitorHash } from "@/lib/telemetry/visitor";
 /** The distinct-visitor windows, in UTC days ending today (rolling, not calendar weeks or months). */
 export const WEEK_DAYS = 7;
 export const MONTH_DAYS = 30;
-
-/** Fields of visitors:usage:{day}, shared by the writer (here) and the reader (lib/ops/visitors.ts). */
-export const USAGE_FIELD = {
-  returning: "returning",
-  active: (hh: string) => `active:${hh}`,
-  starts: (hh: string) => `starts:${hh}`,
-  type: (analysisType: string) => `type:${analysisType}`,
-  param: (analysisType: string, name: string, value: string) =>
-    `param:${analysisType}:${name}=${value}`,
-} as const;
 
 /** When the keys of `now`'s UTC day expire: VISITOR_RETENTION_DAYS after the day ends, epoch s. */
 function expireAt(now: number): number {
@@ -88,10 +79,6 @@ export function startUsage(
   const byParam = Object.entries(params)
     .filter(([name]) => /^[\w.-]{1,40}$/.test(name))
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => USAGE_FIELD.param(analysisType, name, token(value)));
-  return [
-    USAGE_FIELD.starts(hourId(now).slice(11, 13)),
-    USAGE_FIELD.type(analysisType),
-    ...byParam,
-  ].join(" ");
+    .map(([name, value]) => `param:${analysisType}:${name}=${token(value)}`);
+  return [`starts:${hourId(now).slice(11, 13)}`, `type:${analysisType}`, ...byParam].join(" ");
 }
