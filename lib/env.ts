@@ -143,6 +143,15 @@ const schema = z.object({
   METRICS_MINUTE_RETENTION_DAYS: count("METRICS_MINUTE_RETENTION_DAYS", 7),
   /** How long per-hour metric buckets are kept, in days. */
   METRICS_HOUR_RETENTION_DAYS: count("METRICS_HOUR_RETENTION_DAYS", 90),
+  /**
+   * How long visitor analytics are kept, in days (lib/telemetry/visits.ts): the day HyperLogLogs,
+   * the usage by day and each visitor's last-seen hour, which also bounds how far back a
+   * visitor counts as returning. At least 30: the monthly count unions the last 30 days.
+   */
+  VISITOR_RETENTION_DAYS: count("VISITOR_RETENTION_DAYS", 90).refine(
+    (n) => n >= 30,
+    "VISITOR_RETENTION_DAYS must be at least 30 (the monthly count reads 30 days)",
+  ),
   /** How long an error group and its samples are kept after it last occurred, in days. */
   ERROR_RETENTION_DAYS: count("ERROR_RETENTION_DAYS", 30),
   /** The window alert rules are evaluated over, in minutes. */

@@ -11,6 +11,7 @@ import { OverviewCharts } from "./OverviewCharts";
 import { ByTypeTable, StatTiles, TokenTable } from "./StatTiles";
 import { Loading, Problem } from "./Problem";
 import { replaceQuery, useOps } from "./useOps";
+import { VisitorsPanel } from "./VisitorsPanel";
 
 /** /ops: the state of the service over a chosen window, plus live queue counts, health and flow control. */
 export function Overview({ initialWindow }: { initialWindow: number }) {
@@ -57,6 +58,7 @@ export function Overview({ initialWindow }: { initialWindow: number }) {
           <OverviewCharts series={data.series} resolution={data.resolution} />
           <ByTypeTable rows={data.byType} />
           <TokenTable rows={data.tokens} />
+          <VisitorsPanel />
         </>
       ) : null}
     </div>

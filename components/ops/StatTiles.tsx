@@ -12,7 +12,7 @@ import { formatCount, formatDuration, formatMoney, formatRate, humanize } from "
 import { TableScroll } from "./TableScroll";
 
 /** One number with its label; `tone` colors the value when it is worth a glance. */
-function Tile({
+export function Tile({
   label,
   value,
   sub,

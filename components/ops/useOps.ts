@@ -22,18 +22,21 @@ export async function opsFetch<T>(url: string, init?: RequestInit): Promise<T> {
 }
 
 /**
- * One /api/ops/* resource, refreshed every 5 s while the tab is visible (SWR pauses hidden and
- * offline tabs by default, and we keep it so: nobody reads a hidden dashboard). A final failure
- * (401, 404, a bad filter) stops the refreshing until a request succeeds again, e.g. after the
- * filter changes: asking every 5 s would not change the answer.
+ * One /api/ops/* resource, refreshed every `refreshMs` (5 s) while the tab is visible (SWR pauses
+ * hidden and offline tabs by default, and we keep it so: nobody reads a hidden dashboard). A
+ * final failure (401, 404, a bad filter) stops the refreshing until a request succeeds again,
+ * e.g. after the filter changes: asking every 5 s would not change the answer.
  */
 export function useOps<T>(
   key: string,
-  { fetcher = opsFetch<T> }: { fetcher?: (url: string) => Promise<T> } = {},
+  {
+    fetcher = opsFetch<T>,
+    refreshMs = OPS_REFRESH_MS,
+  }: { fetcher?: (url: string) => Promise<T>; refreshMs?: number } = {},
 ): SWRResponse<T, ApiError> {
   const stopped = useRef(false);
   return useSWR<T, ApiError>(key, fetcher, {
-    refreshInterval: () => (stopped.current ? 0 : OPS_REFRESH_MS),
+    refreshInterval: () => (stopped.current ? 0 : refreshMs),
     refreshWhenHidden: false,
     refreshWhenOffline: false,
     keepPreviousData: true,

@@ -27,6 +27,7 @@ import {
 import { requestCancel } from "@/lib/jobs/store";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
+import { visitTouch } from "@/lib/telemetry/visits";
 
 export { BATCH_MAX, type BatchChild, type BatchView } from "@/lib/jobs/batch-view";
 
@@ -93,7 +94,11 @@ const batchTtl = () => 2 * env().JOB_RETENTION_SECONDS + 3600;
 /** The batch with its children's state, in one command; null when missing or not this owner's. */
 export async function getBatch(owner: string, id: string): Promise<BatchView | null> {
   const jobPrefix = keys.jobPrefix();
-  const reply = await READ_BATCH.run({ keys: { batch: keys.batch(id) }, args: { jobPrefix } });
+  const visit = visitTouch(owner);
+  const reply = await READ_BATCH.run({
+    keys: { batch: keys.batch(id), ...visit.keys },
+    args: { jobPrefix, owner, ...visit.args },
+  });
   const out = reply as [unknown, Array<Array<string | null>>] | [];
   if (out.length === 0) return null;
   const b = pairsToRecord(out[0]);

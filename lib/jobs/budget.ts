@@ -1,7 +1,7 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { hourId, minuteId } from "@/lib/telemetry/metric-keys";
+import { dayId, hourId } from "@/lib/telemetry/metric-keys";
 import { visitorHash } from "@/lib/telemetry/visitor";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
@@ -17,8 +17,6 @@ import { keys } from "@/lib/redis/keys";
 
 /** TTLs of the day and hour hashes, in s: long enough for /ops to show yesterday and the last day by hour. */
 export const BUDGET_TTL = { day: 3 * 86_400, hour: 2 * 86_400 };
-
-export const dayId = (ms: number) => minuteId(ms).slice(0, 10);
 
 /** About 4 characters per token (OpenAI's rule of thumb): the estimate of a call still streaming. */
 export const estimateTokens = (chars: number) => Math.ceil(chars / 4);

@@ -1,7 +1,7 @@
 /**
- * Lua scripts for every multi-key change a person makes to a job (start, find, list, cancel,
- * retry), one per operation, each atomic and one round trip; the worker's are
- * lib/jobs/worker-scripts.ts. Each opens with its contract — purpose, inputs as named locals in
+ * Lua scripts for every multi-key change a person makes to a job (start, list, cancel, retry),
+ * one per operation, each atomic and one round trip; the worker's are lib/jobs/worker-scripts.ts,
+ * a browser's reads (status poll, lookup by identity) lib/jobs/poll-scripts.ts. Each opens with its contract — purpose, inputs as named locals in
  * the order the declaration beside it gives (lib/redis/script.ts), reply codes — and returns
  * expected outcomes as codes, turned into values in store.ts.
  *
@@ -10,11 +10,15 @@
  */
 import { BUDGET_LUA } from "@/lib/jobs/budget-lua";
 import { METRICS_LUA } from "@/lib/telemetry/metric-keys";
+import { VISIT_ARGS, VISIT_KEYS, VISITS_LUA } from "@/lib/telemetry/visits-lua";
 import { UNPACK_LUA } from "@/lib/redis/lua";
 import { defineScript } from "@/lib/redis/script";
 
-/** For scripts that also count ops metrics (lib/telemetry/metric-keys.ts): same round trip. */
-const counting = `${UNPACK_LUA}${METRICS_LUA}`;
+/**
+ * For scripts that also count ops metrics (lib/telemetry/metric-keys.ts) and the visit
+ * (lib/telemetry/visits-lua.ts): same round trip.
+ */
+const counting = `${UNPACK_LUA}${METRICS_LUA}${VISITS_LUA}`;
 
 export const CREATE_JOB = defineScript({
   keys: [
@@ -27,6 +31,7 @@ export const CREATE_JOB = defineScript({
     "hourMetrics",
     "resultCache",
     "budgetDay",
+    ...VISIT_KEYS,
   ],
   args: [
     "jobId",
@@ -43,6 +48,8 @@ export const CREATE_JOB = defineScript({
     "budgetTotal",
     "budgetPerVisitor",
     "budgetVisitor",
+    ...VISIT_ARGS,
+    "usageFields",
   ],
   rest: "fields",
   codes: { 1: "created", 0: "deduplicated", 2: "cached", [-1]: "over_budget" },
@@ -51,7 +58,8 @@ Returns {1, id} created, or {0, id, {hash pairs}}: a queued/running/succeeded jo
 this identity (a failed or canceled one does not block a new start), or {2, id, {hash pairs}}:
 the result cache held this analysis, and the job was created already succeeded with it, or
 {-1, 'total' | 'visitor', tokens}: today's budget is spent and it would be new work (nothing
-written). Counts started / deduplicated / cacheHits. ]]
+written). Counts started / deduplicated / cacheHits, and the visit; a start that is not
+deduplicated also counts as usage of its type and param values. ]]
 local dedupeKey = KEYS[1] -- job:byIdentity:{type}:{identityHash}
 local jobKey = KEYS[2] -- job:{id}
 local ownerJobsKey = KEYS[3] -- the owner's index jobs:owner:{owner}
@@ -61,6 +69,9 @@ local minuteMetricsKey = KEYS[6]
 local hourMetricsKey = KEYS[7]
 local resultCacheKey = KEYS[8] -- cache:result:{type}:{hash} ('': no cache)
 local budgetDayKey = KEYS[9] -- today's token budget budget:day:{YYYY-MM-DD} ('': no budget)
+local visitorDayKey = KEYS[10] -- visitors:day:{day}
+local visitorLastKey = KEYS[11] -- visitors:last:{vh}
+local visitorUsageKey = KEYS[12] -- visitors:usage:{day}
 local jobId = ARGV[1] -- the new job's id
 local jobPrefix = ARGV[2] -- job key prefix (to read the job dedupeKey points at)
 local dedupeTtl = ARGV[3] -- s
@@ -75,7 +86,12 @@ local recentWindow = tonumber(ARGV[11]) -- how long jobs:recent keeps an id, s
 local budgetTotal = ARGV[12] -- today's token budget of all visitors (0: none)
 local budgetPerVisitor = ARGV[13] -- of each visitor (0: none)
 local budgetVisitor = ARGV[14] -- the visitor's budget field
-local fieldsAt = 15 -- ARGV[15..]: field, value pairs of the new job hash
+local visitor = ARGV[15] -- the starter's keyed hash vh_…
+local visitorHour = ARGV[16] -- the UTC hour of createdAt, "2026-12-01T07"
+local visitorSince = ARGV[17] -- the first UTC day a last visit makes the visitor returning
+local visitorExpireAt = ARGV[18] -- when this day's visitor keys expire, epoch s
+local usageFields = ARGV[19] -- space-separated usage fields of this start (hour, type, params)
+local fieldsAt = 20 -- ARGV[20..]: field, value pairs of the new job hash
 ${counting}local existing = redis.call('GET', dedupeKey)
 if existing then
   local fields = redis.call('HGETALL', jobPrefix .. existing)
@@ -83,6 +99,7 @@ if existing then
     local s = fields[i + 1]
     if fields[i] == 'status' and (s == 'queued' or s == 'running' or s == 'succeeded') then
       bump({'deduplicated', 1})
+      touchVisitor()
       return {0, existing, fields}
     end
   end
@@ -90,6 +107,8 @@ end
 local cached = resultCacheKey ~= '' and redis.call('GET', resultCacheKey)
 if not cached then
 ${BUDGET_LUA.refuse(-1)}end
+touchVisitor()
+countUsage(usageFields)
 redis.call('HSET', jobKey, unpack(ARGV, fieldsAt))
 redis.call('EXPIRE', jobKey, liveTtl)
 if cached then
@@ -123,26 +142,35 @@ return {1, jobId}
 });
 
 export const REQUEST_CANCEL = defineScript({
-  keys: ["job", "steps", "activeJobs", "minuteMetrics", "hourMetrics"],
-  args: ["owner", "now", "retentionTtl", "jobId", "minuteTtl", "hourTtl"],
+  keys: ["job", "steps", "activeJobs", "minuteMetrics", "hourMetrics", ...VISIT_KEYS],
+  args: ["owner", "now", "retentionTtl", "jobId", "minuteTtl", "hourTtl", ...VISIT_ARGS],
   codes: { [-1]: "missing", 0: "already_ended", 1: "canceled", 2: "stopping" },
   lua: `--[[ REQUEST_CANCEL: a person asks to stop a job.
 Returns {-1} no such job for this owner; {0, status} it already ended (no-op);
 {1} it was queued and is now canceled; {2, modelCall} it is running: the flag is set and the
 worker stops at its next write; modelCall (its call in flight at the AI provider, or '') lets the
-caller stop that response at once, even while no worker holds the job. ]]
+caller stop that response at once, even while no worker holds the job. The owner's request
+counts as a visit. ]]
 local jobKey = KEYS[1]
 local stepsKey = KEYS[2]
 local activeJobsKey = KEYS[3] -- ops: live jobs jobs:active
 local minuteMetricsKey = KEYS[4]
 local hourMetricsKey = KEYS[5]
+local visitorDayKey = KEYS[6] -- visitors:day:{day}
+local visitorLastKey = KEYS[7] -- visitors:last:{vh}
+local visitorUsageKey = KEYS[8] -- visitors:usage:{day}
 local owner = ARGV[1] -- who asks
 local now = ARGV[2] -- ms
 local retentionTtl = ARGV[3] -- s
 local jobId = ARGV[4]
 local minuteTtl = ARGV[5] -- s
 local hourTtl = ARGV[6] -- s
+local visitor = ARGV[7] -- the asker's keyed hash vh_…
+local visitorHour = ARGV[8] -- the UTC hour now
+local visitorSince = ARGV[9] -- the first UTC day a last visit makes the visitor returning
+local visitorExpireAt = ARGV[10] -- when this day's visitor keys expire, epoch s
 ${counting}if redis.call('HGET', jobKey, 'owner') ~= owner then return {-1} end
+touchVisitor()
 local status = redis.call('HGET', jobKey, 'status')
 if status == 'succeeded' or status == 'failed' or status == 'canceled' then return {0, status} end
 redis.call('HSET', jobKey, 'cancelRequested', '1', 'updatedAt', now)
@@ -158,21 +186,6 @@ if status == 'queued' then
   return {1}
 end
 return {2, redis.call('HGET', jobKey, 'modelCall') or ''}
-`,
-});
-
-export const FIND_JOB = defineScript({
-  keys: ["dedupe"],
-  args: ["jobPrefix"],
-  lua: `--[[ FIND_JOB: (read-only) the live job of an identity, for reattaching after a refresh.
-Returns {} when there is none, else {id, {hash pairs}}. ]]
-local dedupeKey = KEYS[1] -- job:byIdentity:{type}:{identityHash}
-local jobPrefix = ARGV[1] -- job key prefix
-local id = redis.call('GET', dedupeKey)
-if not id then return {} end
-local fields = redis.call('HGETALL', jobPrefix .. id)
-if #fields == 0 then return {} end
-return {id, fields}
 `,
 });
 
@@ -204,7 +217,7 @@ return out
 });
 
 export const RETRY_JOB = defineScript({
-  keys: ["job", "steps", "activeJobs", "minuteMetrics", "hourMetrics", "budgetDay"],
+  keys: ["job", "steps", "activeJobs", "minuteMetrics", "hourMetrics", "budgetDay", ...VISIT_KEYS],
   args: [
     "owner",
     "now",
@@ -217,6 +230,7 @@ export const RETRY_JOB = defineScript({
     "budgetTotal",
     "budgetPerVisitor",
     "budgetVisitor",
+    ...VISIT_ARGS,
   ],
   codes: {
     1: "queued",
@@ -231,13 +245,17 @@ Records '@retry:{n}' = "{now} {previous status} {previous error code}" in the st
 (attempt history).
 Returns {1, retries} queued again; {-1} no such job for this owner; {-2, status} not failed or
 canceled; {-3, id} a newer live job has the same identity (it is what a start would return);
-{-4, 'total' | 'visitor', tokens} today's budget is spent (nothing written). ]]
+{-4, 'total' | 'visitor', tokens} today's budget is spent (nothing written). A retry queued
+counts as a visit. ]]
 local jobKey = KEYS[1]
 local stepsKey = KEYS[2]
 local activeJobsKey = KEYS[3] -- ops: live jobs jobs:active
 local minuteMetricsKey = KEYS[4]
 local hourMetricsKey = KEYS[5]
 local budgetDayKey = KEYS[6] -- today's token budget budget:day:{date} ('': no budget)
+local visitorDayKey = KEYS[7] -- visitors:day:{day}
+local visitorLastKey = KEYS[8] -- visitors:last:{vh}
+local visitorUsageKey = KEYS[9] -- visitors:usage:{day}
 local owner = ARGV[1] -- who asks
 local now = ARGV[2] -- ms
 local liveTtl = ARGV[3] -- the job's TTL until it ends, s
@@ -249,6 +267,10 @@ local jobPrefix = ARGV[8] -- job key prefix (to read the job the dedupe key poin
 local budgetTotal = ARGV[9] -- today's token budget of all visitors (0: none)
 local budgetPerVisitor = ARGV[10] -- of each visitor (0: none)
 local budgetVisitor = ARGV[11] -- the visitor's budget field
+local visitor = ARGV[12] -- the asker's keyed hash vh_…
+local visitorHour = ARGV[13] -- the UTC hour now
+local visitorSince = ARGV[14] -- the first UTC day a last visit makes the visitor returning
+local visitorExpireAt = ARGV[15] -- when this day's visitor keys expire, epoch s
 ${counting}if redis.call('HGET', jobKey, 'owner') ~= owner then return {-1} end
 local status = redis.call('HGET', jobKey, 'status')
 if status ~= 'failed' and status ~= 'canceled' then return {-2, status} end
@@ -258,7 +280,8 @@ if other and other ~= jobId then
   local s = redis.call('HGET', jobPrefix .. other, 'status')
   if s == 'queued' or s == 'running' or s == 'succeeded' then return {-3, other} end
 end
-${BUDGET_LUA.refuse(-4)}if dedupe then redis.call('SET', dedupe, jobId, 'EX', dedupeTtl) end
+${BUDGET_LUA.refuse(-4)}touchVisitor()
+if dedupe then redis.call('SET', dedupe, jobId, 'EX', dedupeTtl) end
 local code = ''
 local err = redis.call('HGET', jobKey, 'error')
 if err then code = string.match(err, '"code":"([^"]*)"') or '' end

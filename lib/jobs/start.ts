@@ -9,7 +9,8 @@ import { budgetSpent } from "@/lib/jobs/budget";
 import { takeStartSlot } from "@/lib/jobs/rate-limit";
 import type { Caller } from "@/lib/limits/caller";
 import type { Job, JobInput, Params } from "@/lib/jobs/schema";
-import { createJob, findJobByIdentity, finishJob } from "@/lib/jobs/store";
+import { findJobByIdentity } from "@/lib/jobs/poll";
+import { createJob, finishJob } from "@/lib/jobs/store";
 import { redis } from "@/lib/redis/client";
 import { keys } from "@/lib/redis/keys";
 import { errorEvent } from "@/lib/telemetry/error-event";
@@ -179,7 +180,7 @@ async function answerOverLimit(
   r: Resolved,
   refused: AppError,
 ): Promise<{ job: Job; deduplicated: boolean }> {
-  const live = await findJobByIdentity(dedupeKeyFor(owner, r.kind, r.input, r.params));
+  const live = await findJobByIdentity(dedupeKeyFor(owner, r.kind, r.input, r.params), owner);
   if (
     live &&
     live.owner === owner &&

@@ -4,7 +4,7 @@ import type { JobKind } from "@/lib/jobs/kind";
 import { dedupeKeyFor, parseInput, parseParams } from "@/lib/jobs/start";
 import type { Params } from "@/lib/jobs/schema";
 import { reviveIfStranded } from "@/lib/jobs/revive";
-import { findJobByIdentity, getJob } from "@/lib/jobs/store";
+import { findJobByIdentity, pollJob } from "@/lib/jobs/poll";
 
 export type StatusView = {
   job: PublicJob;
@@ -45,13 +45,18 @@ export function view(job: Job): StatusView {
 }
 
 /**
- * The status of one job for its owner, in one Redis read. A job another owner started is
- * reported as missing. A job that looks stranded (queued or running, no sign of life for
- * JOB_STALE_MS) takes the stale path: revived, or failed when over its bounds (lib/jobs/revive.ts).
+ * The status of one job for its owner, in one Redis command (which also records the visit at
+ * `now`, ms). A job another owner started is reported as missing. A job that looks stranded
+ * (queued or running, no sign of life for JOB_STALE_MS) takes the stale path: revived, or failed
+ * when over its bounds (lib/jobs/revive.ts).
  */
-export async function jobStatus(owner: string, jobId: string): Promise<StatusView | null> {
-  const job = await getJob(jobId, owner);
-  if (!job || job.owner !== owner) return null;
+export async function jobStatus(
+  owner: string,
+  jobId: string,
+  now = Date.now(),
+): Promise<StatusView | null> {
+  const job = await pollJob(jobId, owner, now);
+  if (!job) return null;
   return view(await reviveIfStranded(job));
 }
 
@@ -62,7 +67,7 @@ export async function findJobStatus(
 ): Promise<StatusView | null> {
   const params = parseParams(identity.kind, identity.params);
   const input = parseInput(identity.kind, identity.input);
-  const job = await findJobByIdentity(dedupeKeyFor(owner, identity.kind, input, params));
+  const job = await findJobByIdentity(dedupeKeyFor(owner, identity.kind, input, params), owner);
   if (!job || job.owner !== owner) return null;
   return view(await reviveIfStranded(job));
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { hgetallRecord } from "@/lib/redis/client";
-import { hgetallCounting } from "@/lib/telemetry/request-stats";
+import { startUsage, visitTouch } from "@/lib/telemetry/visits";
 import { keys, ttl } from "@/lib/redis/keys";
 import {
   DEFAULT_TIMEOUT_MS,
@@ -14,19 +14,14 @@ import {
 import { pairsToRecord } from "@/lib/redis/script";
 import { budgetGate } from "@/lib/jobs/budget";
 import { isInputCaused } from "@/lib/telemetry/error-codes";
-import {
-  CREATE_JOB,
-  FIND_JOB,
-  LIST_OWNER_JOBS,
-  REQUEST_CANCEL,
-  RETRY_JOB,
-} from "@/lib/jobs/scripts";
+import { CREATE_JOB, LIST_OWNER_JOBS, REQUEST_CANCEL, RETRY_JOB } from "@/lib/jobs/scripts";
 import { FINISH_JOB, REVIVE_JOB } from "@/lib/jobs/worker-scripts";
 import { cancelResponse } from "@/lib/openai/stream";
 import { metricKeys, metricTtls, modelPricing } from "@/lib/telemetry/metric-write";
 
 /**
  * Job state in Redis: every change is one Lua script (one round trip); reads are one command.
+ * The scripts a visitor's requests run also record the visit (lib/telemetry/visits.ts).
  * Each script's reply code is named where the script is declared, and each function below turns
  * the named outcome into a value; only broken infrastructure throws.
  */
@@ -78,6 +73,7 @@ export async function createJob(job: NewJob): Promise<CreateOutcome> {
   const liveTtl = e.JOB_RETENTION_SECONDS + 3600;
   const cacheKey = e.RESULT_CACHE_SECONDS > 0 ? job.cacheKey : "";
   const budget = budgetGate(job.owner, job.createdAt);
+  const visit = visitTouch(job.owner, job.createdAt);
   const { outcome, values } = await CREATE_JOB.run({
     keys: {
       dedupe: job.dedupeKey,
@@ -88,6 +84,7 @@ export async function createJob(job: NewJob): Promise<CreateOutcome> {
       ...metricKeys(job.createdAt),
       resultCache: cacheKey,
       ...budget.keys,
+      ...visit.keys,
     },
     args: {
       jobId: job.id,
@@ -101,6 +98,8 @@ export async function createJob(job: NewJob): Promise<CreateOutcome> {
       ...metricTtls(),
       recentWindow: liveTtl,
       ...budget.args,
+      ...visit.args,
+      usageFields: startUsage(job.analysisType, job.params, job.createdAt),
     },
     rest: flat(fields),
   });
@@ -121,20 +120,10 @@ export async function createJob(job: NewJob): Promise<CreateOutcome> {
   }
 }
 
-/**
- * One HGETALL. `pollBy`: the owner of a status poll, which also carries the API counters when
- * due (lib/telemetry/request-stats.ts).
- */
-export async function getJob(id: string, pollBy?: string): Promise<Job | null> {
-  const hash = await (pollBy ? hgetallCounting(keys.job(id), pollBy) : hgetallRecord(keys.job(id)));
+/** The job hash, in one HGETALL (null when it is gone). */
+export async function getJob(id: string): Promise<Job | null> {
+  const hash = await hgetallRecord(keys.job(id));
   return hash ? fromHash(id, hash) : null;
-}
-
-export async function findJobByIdentity(dedupeKey: string): Promise<Job | null> {
-  const jobPrefix = keys.jobPrefix();
-  const reply = await FIND_JOB.run({ keys: { dedupe: dedupeKey }, args: { jobPrefix } });
-  const out = reply as [string, unknown] | [];
-  return out.length ? fromHash(out[0], pairsToRecord(out[1])) : null;
 }
 
 /**
@@ -257,14 +246,23 @@ export type CancelOutcome =
 
 export async function requestCancel(id: string, owner: string): Promise<CancelOutcome> {
   const now = Date.now();
+  const visit = visitTouch(owner, now);
   const { outcome, values } = await REQUEST_CANCEL.run({
     keys: {
       job: keys.job(id),
       steps: keys.jobSteps(id),
       activeJobs: keys.activeJobs(),
       ...metricKeys(now),
+      ...visit.keys,
     },
-    args: { owner, now, retentionTtl: env().JOB_RETENTION_SECONDS, jobId: id, ...metricTtls() },
+    args: {
+      owner,
+      now,
+      retentionTtl: env().JOB_RETENTION_SECONDS,
+      jobId: id,
+      ...metricTtls(),
+      ...visit.args,
+    },
   });
   switch (outcome) {
     case "missing":
@@ -294,6 +292,7 @@ export async function retryJob(id: string, owner: string): Promise<RetryOutcome>
   const e = env();
   const now = Date.now();
   const budget = budgetGate(owner, now);
+  const visit = visitTouch(owner, now);
   const { outcome, values } = await RETRY_JOB.run({
     keys: {
       job: keys.job(id),
@@ -301,6 +300,7 @@ export async function retryJob(id: string, owner: string): Promise<RetryOutcome>
       activeJobs: keys.activeJobs(),
       ...metricKeys(now),
       ...budget.keys,
+      ...visit.keys,
     },
     args: {
       owner,
@@ -311,6 +311,7 @@ export async function retryJob(id: string, owner: string): Promise<RetryOutcome>
       ...metricTtls(),
       jobPrefix: keys.jobPrefix(),
       ...budget.args,
+      ...visit.args,
     },
   });
   const [value] = values;

@@ -40,8 +40,8 @@ export async function countFailure(address: string): Promise<AppError> {
     await redis().set(keys.opsLockout(address), "1", { ex: seconds });
     const now = Date.now();
     await ADD_METRICS.run({
-      keys: { ...metricKeys(now), polledJob: "" },
-      args: { ...metricTtls(), pollOwner: "" },
+      keys: metricKeys(now),
+      args: metricTtls(),
       rest: ["opsLockouts", 1],
     }).catch(() => {});
     log("error", "ops_lockout", {

@@ -1,3 +1,4 @@
+import { UNPACK_LUA } from "@/lib/redis/lua";
 import { defineScript } from "@/lib/redis/script";
 
 /** Lua scripts of the ops data (contract first, as in lib/jobs/scripts.ts). */
@@ -57,5 +58,39 @@ local hashesAt = 1 -- KEYS[1..]: the hashes
 local out = {}
 for i = hashesAt, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
 return out
+`,
+});
+
+export const READ_VISITORS = defineScript({
+  keys: [],
+  args: ["hllDays", "usageDays", "weekDays", "monthDays"],
+  keyRest: "days",
+  codes: { 1: "counted", 0: "no_hyperloglog" },
+  lua: `--[[ READ_VISITORS: (read-only) the visitor figures of the last UTC days, in one command:
+distinct visitors today, over the last weekDays and the last monthDays days (PFCOUNT of the day
+HyperLogLogs; over several keys it counts their union), each usage day's own count, and each
+day's usage hash.
+Returns {1, dau, wau, mau, {count of each usage day}, {{usage pairs}, ...}} newest first, or
+{0, 0, 0, 0, {}, {{usage pairs}, ...}} when this Redis has no HyperLogLog (the in-process engine):
+the usage without the distinct counts. ]]
+local hllDays = tonumber(ARGV[1]) -- day HyperLogLogs given first, newest first (≥ monthDays)
+local usageDays = tonumber(ARGV[2]) -- usage hashes given after them, newest first
+local weekDays = tonumber(ARGV[3]) -- days the weekly count unions (7)
+local monthDays = tonumber(ARGV[4]) -- days the monthly count unions (30)
+local daysAt = 1 -- KEYS[1..]: hllDays visitors:day:{day}, then usageDays visitors:usage:{day}
+${UNPACK_LUA}local function distinct(from, to)
+  local n = redis.pcall('PFCOUNT', unpack(KEYS, from, to))
+  if type(n) == 'number' then return n end
+  return nil
+end
+local usage = {}
+for i = 1, usageDays do usage[i] = redis.call('HGETALL', KEYS[daysAt + hllDays + i - 1]) end
+local dau = distinct(daysAt, daysAt)
+if dau == nil then return {0, 0, 0, 0, {}, usage} end
+local perDay = {}
+for i = 1, usageDays do perDay[i] = distinct(daysAt + i - 1, daysAt + i - 1) end
+local wau = distinct(daysAt, daysAt + weekDays - 1)
+local mau = distinct(daysAt, daysAt + monthDays - 1)
+return {1, dau, wau, mau, perDay, usage}
 `,
 });

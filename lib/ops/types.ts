@@ -235,3 +235,38 @@ export type DlqRow = {
 
 export type DlqPage = { messages: DlqRow[]; cursor: string | null };
 export type DlqReplay = { replayed: Array<{ dlqId: string; messageId: string }> };
+
+/**
+ * GET /api/ops/visitors (lib/ops/visitors.ts): who used the service over the last `windowDays`
+ * UTC days, today included. A visitor is active on a day when it started, polled, canceled or
+ * retried an analysis of its own that day (lib/telemetry/visits.ts). Distinct counts are
+ * HyperLogLog estimates (standard error 0.81 %), null when the Redis behind the app has none.
+ */
+export type OpsVisitors = {
+  generatedAt: number;
+  windowDays: number;
+  /** How long visitor data is kept (VISITOR_RETENTION_DAYS): days before it read as zero. */
+  retentionDays: number;
+  /** Distinct visitors today, over the last 7 and the last 30 UTC days (rolling, today included). */
+  dau: number | null;
+  wau: number | null;
+  mau: number | null;
+  /**
+   * Oldest first. `active`: distinct visitors that day (an estimate); `returning`: of them, those
+   * active on an earlier day within the retention window (counted exactly, so on a day where
+   * nearly everyone returns it may exceed the estimate by its error).
+   */
+  days: Array<{ day: string; active: number | null; returning: number }>;
+  /**
+   * Hour of week, UTC: 0 is Monday 00:00–01:00, 167 Sunday 23:00–24:00; always 168 entries.
+   * `visitors`: visitors active in that hour, summed over the window's days (one who comes back
+   * in the same hour a week later counts twice); `starts`: analyses started.
+   */
+  peakHours: Array<{ hourOfWeek: number; visitors: number; starts: number }>;
+  /** Analyses started over the window by type, most first, each with its param values (by name, most first). */
+  usage: Array<{
+    analysisType: string;
+    starts: number;
+    params: Array<{ name: string; value: string; starts: number }>;
+  }>;
+};

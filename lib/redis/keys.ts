@@ -33,6 +33,11 @@ import { env } from "@/lib/env";
  *   budget:day:{YYYY-MM-DD} · budget:hour:{YYYY-MM-DDTHH}   hash    billed tokens: total, vh_… per visitor  3 d · 2 d
  *   qstash:seen:{jti}                                     string  a verified delivery token's id (replays refused)  until it expires
  *   flow:pause:{flowControlKey}                           string  the last pause from /ops (JSON: pausedAt, resumedAt)  30 d paused · 1 d after
+ *   visitors:day:{YYYY-MM-DD}                             HLL     visitor hashes active that UTC day  VISITOR_RETENTION_DAYS after the day
+ *   visitors:usage:{YYYY-MM-DD}                           hash    that day's returning visitors, active
+ *                                                                 visitors and starts by UTC hour, starts
+ *                                                                 by type and param value  same
+ *   visitors:last:{visitorHash}                           string  the UTC hour a visitor was last active  same, after that hour's day
  *
  * `REDIS_KEY_PREFIX` (empty in production) lets test suites share one Redis without colliding.
  */
@@ -80,6 +85,12 @@ export const keys = {
   /** Billed tokens of one UTC day ("2026-12-01") / hour ("2026-12-01T07"): `total` and one field per visitor hash. */
   budgetDay: (day: string) => `${p()}budget:day:${day}`,
   budgetHour: (hour: string) => `${p()}budget:hour:${hour}`,
+  /** A HyperLogLog of the keyed visitor hashes (vh_…) active on one UTC day ("2026-12-01"). */
+  visitorsDay: (day: string) => `${p()}visitors:day:${day}`,
+  /** Counters of one UTC day's visitors and starts (lib/telemetry/visits.ts names the fields). */
+  visitorsUsage: (day: string) => `${p()}visitors:usage:${day}`,
+  /** `visitor` is the keyed hash (lib/telemetry/visitor.ts), never the owner or session id. */
+  visitorLast: (visitor: string) => `${p()}visitors:last:${visitor}`,
   /** `jti` is the unique id of a verified Upstash-Signature token. */
   seenSignature: (jti: string) => `${p()}qstash:seen:${jti}`,
   /** `flowKey` is a QStash flow-control key the app publishes under (lib/jobs/publish.ts). */

@@ -34,8 +34,14 @@ export function hourId(ms: number): string {
   return minuteId(ms).slice(0, 13);
 }
 
+/** "2026-12-01" for the UTC day of `ms`. */
+export function dayId(ms: number): string {
+  return minuteId(ms).slice(0, 10);
+}
+
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 
 /**
  * Lua helpers every script that counts something shares (spliced in after the script's named

@@ -1,15 +1,13 @@
 import "server-only";
 import { metricKeys, metricTtls } from "@/lib/telemetry/metric-write";
 import { ADD_METRICS } from "@/lib/telemetry/scripts";
-import { hgetallRecord, redis } from "@/lib/redis/client";
-import { pairsToRecord } from "@/lib/redis/script";
 
 /**
  * Counters of the app's own API traffic (status polls served, response times of start, status
- * and cancel). Counting each poll in Redis would double the commands a poll costs, so they are
- * gathered in this instance's memory and ride along with a status read at most every
- * FLUSH_EVERY_MS — the same round trip, one extra command per flush, not per poll. An instance
- * that is shut down loses at most that many seconds of counts (they are operational figures).
+ * and cancel). Counting each poll in Redis would cost a poll a second command, so they are
+ * gathered in this instance's memory and ride along inside a status poll's own script (POLL_JOB)
+ * at most every FLUSH_EVERY_MS — no extra command. An instance that is shut down loses at most
+ * that many seconds of counts (they are operational figures).
  */
 const FLUSH_EVERY_MS = 10_000;
 let pending = new Map<string, number>();
@@ -27,57 +25,31 @@ function add(field: string, n: number) {
   pending.set(field, (pending.get(field) ?? 0) + n);
 }
 
-/** The pending counters as [field, n, …] when a flush is due (or `force`), emptying them. */
-function takeDue(force = false): Array<string | number> | null {
-  if (pending.size === 0 || (!force && Date.now() - lastFlush < FLUSH_EVERY_MS)) return null;
+/**
+ * The pending counters as [field, n, …] when a flush is due (or `force`), emptying them; [] when
+ * none is due. A caller whose write did not happen gives them back (giveBackCounts).
+ */
+export function takeDueCounts(force = false): Array<string | number> {
+  if (pending.size === 0 || (!force && Date.now() - lastFlush < FLUSH_EVERY_MS)) return [];
   const out = [...pending].flat();
   pending = new Map();
   lastFlush = Date.now();
   return out;
 }
 
-function giveBack(fields: Array<string | number>) {
+/** Counters taken but not written (the poll was refused, or failed): counted with a later write. */
+export function giveBackCounts(fields: Array<string | number>): void {
   for (let i = 0; i + 1 < fields.length; i += 2) add(String(fields[i]), Number(fields[i + 1]));
-}
-
-/**
- * HGETALL of a job hash (null when missing) for a status poll by `owner`, carrying the pending
- * counters when a flush is due. The counters are only written if the poll is not being rejected
- * (the job exists and is this owner's): a rejected request writes nothing; they wait for the next.
- */
-export async function hgetallCounting(
-  key: string,
-  owner: string,
-): Promise<Record<string, string> | null> {
-  const due = takeDue();
-  if (!due) return hgetallRecord(key);
-  const pipe = redis().pipeline();
-  pipe.hgetall(key);
-  const input = {
-    keys: { ...metricKeys(), polledJob: key },
-    args: { ...metricTtls(), pollOwner: owner },
-    rest: due,
-  };
-  pipe.eval(ADD_METRICS.lua, ...ADD_METRICS.lists(input));
-  const [hash, added] = await pipe.exec({ keepErrors: true });
-  if (added.error || ADD_METRICS.decode(added.result).outcome !== "added") giveBack(due);
-  if (hash.error) throw new Error(`HGETALL failed: ${hash.error}`);
-  const record = pairsToRecord(hash.result);
-  return Object.keys(record).length ? record : null;
 }
 
 /** Writes whatever is pending now (the ops pages call this before reading metrics). */
 export async function flushApiStats(): Promise<void> {
-  const due = takeDue(true);
-  if (!due) return;
+  const due = takeDueCounts(true);
+  if (due.length === 0) return;
   try {
-    await ADD_METRICS.run({
-      keys: { ...metricKeys(), polledJob: "" },
-      args: { ...metricTtls(), pollOwner: "" },
-      rest: due,
-    });
+    await ADD_METRICS.run({ keys: metricKeys(), args: metricTtls(), rest: due });
   } catch (error) {
-    giveBack(due);
+    giveBackCounts(due);
     throw error;
   }
 }

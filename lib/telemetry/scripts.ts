@@ -82,22 +82,19 @@ return {count, reopened}
 });
 
 export const ADD_METRICS = defineScript({
-  keys: ["minuteMetrics", "hourMetrics", "polledJob"],
-  args: ["minuteTtl", "hourTtl", "pollOwner"],
+  keys: ["minuteMetrics", "hourMetrics"],
+  args: ["minuteTtl", "hourTtl"],
   rest: "counts",
-  codes: { 1: "added", 0: "refused" },
-  lua: `--[[ ADD_METRICS: add counters gathered in memory (API timings, polls) to the buckets.
-Returns 1 added; 0 not added: the poll it rides along with is being rejected (no such job for
-this owner), and a rejected request writes nothing. ]]
+  codes: { 1: "added" },
+  lua: `--[[ ADD_METRICS: add counters gathered in memory (API timings, polls) to the buckets, when
+no status poll carried them (POLL_JOB carries them otherwise), or counters of the ops door.
+Returns 1 added. ]]
 local minuteMetricsKey = KEYS[1]
 local hourMetricsKey = KEYS[2]
-local polledJobKey = KEYS[3] -- the job a status poll read (read only when pollOwner is given)
 local minuteTtl = ARGV[1] -- s
 local hourTtl = ARGV[2] -- s
-local pollOwner = ARGV[3] -- that job's owner, or '' (no condition)
-local countsAt = 4 -- ARGV[4..]: field, increment pairs
+local countsAt = 3 -- ARGV[3..]: field, increment pairs
 ${UNPACK_LUA}${METRICS_LUA}
-if pollOwner ~= '' and redis.call('HGET', polledJobKey, 'owner') ~= pollOwner then return 0 end
 bump({unpack(ARGV, countsAt)})
 return 1
 `,

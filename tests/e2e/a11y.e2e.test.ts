@@ -239,10 +239,12 @@ describe("the /ops pages with axe-core", () => {
     await ops.getByTestId("ops-signout").waitFor();
   });
 
-  it("overview, with its charts, alerts and health", async () => {
+  it("overview, with its charts, alerts, health and the visitors panel", async () => {
     await ops.goto(`${app.url}/ops?window=15`);
     await ops.getByTestId("health-status").waitFor({ timeout: 15_000 });
     await ops.locator('[data-testid="chart-throughput"] .recharts-wrapper').waitFor();
+    await ops.locator('[data-testid="chart-visitor-days"] .recharts-wrapper').waitFor();
+    await ops.getByTestId("peak-hours").locator("td[data-hour-of-week]").first().waitFor();
     expect(await seriousViolations(ops)).toEqual([]);
   });
 

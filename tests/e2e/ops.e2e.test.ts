@@ -149,6 +149,45 @@ describe("the ops dashboard", () => {
     await page.close();
   });
 
+  it("the visitors panel counts the one visitor, its starts by hour, type and param value, and draws its chart", async () => {
+    const page = await open(await signedIn(), "/ops?window=15");
+    const panel = page.getByTestId("ops-visitors");
+    const value = (id: string) => panel.getByTestId(`stat-${id}-value`).textContent();
+    await expect.poll(() => value("dau"), { timeout: 15_000 }).toBe("1");
+    expect([await value("wau"), await value("mau"), await value("returning-today")]).toEqual([
+      "1",
+      "1",
+      "0",
+    ]);
+    await expect.poll(() => drawn(page, "visitor-days"), { timeout: 15_000 }).toBeGreaterThan(0);
+    const usage = page.getByTestId("usage-by-type");
+    expect(await usage.textContent()).toContain("risk assessment");
+    expect(await usage.textContent()).toContain("riskTolerance: medium 1");
+    expect(await usage.textContent()).toContain("perspective: buyer 1");
+
+    // Peak hours: the two starts in the hour(s) they happened, the visitor in each hour it was active.
+    const heat = page.getByTestId("peak-hours");
+    const cellSum = () =>
+      heat
+        .locator("td[data-hour-of-week]")
+        .evaluateAll((cells) => cells.reduce((n, c) => n + (Number(c.textContent) || 0), 0));
+    expect(await heat.locator("td[data-hour-of-week]").count()).toBe(168);
+    expect(await cellSum()).toBeGreaterThanOrEqual(1);
+    await heat.getByRole("button", { name: "Starts" }).click();
+    await expect.poll(cellSum).toBe(2);
+    expect(await heat.getByTestId("peak-hours-busiest").textContent()).toMatch(
+      /Busiest: (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d:00/,
+    );
+
+    // Another span asks again: the visitor is still the one of today.
+    await panel.getByRole("button", { name: "7 days" }).click();
+    await expect
+      .poll(() => panel.getByRole("button", { name: "7 days" }).getAttribute("aria-pressed"))
+      .toBe("true");
+    await expect.poll(() => value("dau")).toBe("1");
+    await page.close();
+  });
+
   it("colors each rate tile exactly as its alert rule judges it, and a content-policy failure leaves health healthy", async () => {
     const page = await open(await signedIn(), "/ops?window=15"); // the alert window: tiles and rules see the same jobs
     await page.getByTestId("health-status").waitFor({ timeout: 15_000 });
@@ -179,7 +218,7 @@ describe("the ops dashboard", () => {
   });
 
   for (const width of [1280, 390]) {
-    it(`fits the error groups, per-type and token tables at ${width} px, and the page does not scroll sideways`, async () => {
+    it(`fits the error groups, per-type, token and usage tables at ${width} px, and the page does not scroll sideways`, async () => {
       const context = await signedIn();
       const fits = async (page: Page, table: string) => {
         await page.getByTestId(table).locator("tbody tr").first().waitFor({ timeout: 15_000 });
@@ -200,7 +239,8 @@ describe("the ops dashboard", () => {
           timeout: 15_000,
         })
         .toBeGreaterThan(1);
-      for (const table of ["by-type", "tokens"]) await fits(overview, table);
+      await overview.getByTestId("usage-by-type").waitFor({ timeout: 15_000 });
+      for (const table of ["by-type", "tokens", "usage-by-type"]) await fits(overview, table);
       expect(await pageFits(overview)).toBe(true);
       await overview.close();
 

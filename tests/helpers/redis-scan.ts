@@ -80,8 +80,10 @@ export async function leakedSecrets(
   const findings: string[] = [];
   for (const { key, text } of await dumpKeys(prefix)) {
     for (const [name, value] of secrets) if (text.includes(value)) findings.push(`${key}: ${name}`);
-    const ops = /^(metrics|errors|alerts):/.test(key.slice(prefix.length));
-    if (ops && /\bv_[A-Za-z0-9_-]{16}\b/.test(text)) findings.push(`${key}: a raw visitor id`);
+    // Ops data and analytics name visitors by their keyed hash (vh_…), in values and key names.
+    const ops = /^(metrics|errors|alerts|visitors|budget):/.test(key.slice(prefix.length));
+    if (ops && /\bv_[A-Za-z0-9_-]{16}\b/.test(`${key} ${text}`))
+      findings.push(`${key}: a raw visitor id`);
   }
   return findings;
 }

@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as batchScripts from "@/lib/jobs/batch-scripts";
+import * as pollScripts from "@/lib/jobs/poll-scripts";
 import * as jobScripts from "@/lib/jobs/scripts";
 import * as workerScripts from "@/lib/jobs/worker-scripts";
 import * as listingScripts from "@/lib/listings/scripts";
@@ -14,6 +15,7 @@ import type { DefinedScript } from "@/lib/redis/script";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MODULES = {
   "lib/jobs/batch-scripts.ts": batchScripts,
+  "lib/jobs/poll-scripts.ts": pollScripts,
   "lib/jobs/scripts.ts": jobScripts,
   "lib/jobs/worker-scripts.ts": workerScripts,
   "lib/listings/scripts.ts": listingScripts,
@@ -51,7 +53,7 @@ describe("Lua scripts and their declarations", () => {
       .map((f) => relative(ROOT, f))
       .sort();
     expect(files).toEqual(Object.keys(MODULES).sort());
-    expect(scripts.length).toBe(18);
+    expect(scripts.length).toBe(20);
   });
 
   it("each opens with its contract, then binds its inputs in the declared order", () => {
@@ -117,22 +119,24 @@ describe("Lua scripts and their declarations", () => {
     const pinned = Object.fromEntries(scripts.map((s) => [s.name, sha1(s.lua)]));
     expect(pinned).toMatchInlineSnapshot(`
       {
-        "ADD_METRICS": "3a497e3ec6a5c09bb936b9438dfb736236f87e7a",
+        "ADD_METRICS": "8ffa303e524a669728d44b4c4c2626fc2b08ca2a",
         "CHECKPOINT_STEP": "064df6ac25c64f00c509b2beb65e6b15ae18cfe4",
         "CREATE_BATCH": "41421609dd4420dc3aa93427de1a922cd0f66fd5",
-        "CREATE_JOB": "18cb9e86c64cfaf5c457ce386fcd9a9b3afbec43",
+        "CREATE_JOB": "f3a118c2076729de6ad2333f471638054f8a3bb6",
         "CREATE_LISTING": "6b1c9669174360eb660f6f14875fc7f10f2baee5",
-        "FIND_JOB": "a6bade52850f98110f400f93e4126587d171f7a0",
+        "FIND_JOB": "d5b90565adfa978e254972f132f83c822ee17ab2",
         "FINISH_JOB": "3e4603f9494a90121aaea27ae36acb2cb32e43c4",
         "LEASE_JOB": "a1f2d6848ef240c9fe44474cfd6f9a52515dfba7",
         "LIST_OWNER_JOBS": "17e911dfd81dc99d274c4f46d3aa74f8ed5ab299",
-        "READ_BATCH": "422b6bbf818cd0c6aafc97fb672d2bf686707d28",
+        "POLL_JOB": "5b26d21a0a92972c469854281944690e5e9bb993",
+        "READ_BATCH": "a61327ec30a3057df2259147c2162ee69b3e6df0",
         "READ_HASHES": "eb64b53ccfbaef7f271f8cc41060f1dc63f844a7",
+        "READ_VISITORS": "bb549460ca5a53bbaec287162ac96dc49fe1a25d",
         "RECORD_ERROR": "a7bd66eeb846e402e71cc4d3ad711473e7c69800",
         "RELEASE_LEASE": "e44b03e41cdff8d2d24d674f125fb8547f1948b1",
-        "REQUEST_CANCEL": "914cda4464b2d5bc5adb3b8481cb63ef80e518a0",
+        "REQUEST_CANCEL": "e0a95f44fd9601bf514c938f9abc2f4969d9fe06",
         "RESOLVE_ERROR": "739a126aff798066ad391f869a38c5b4209fd683",
-        "RETRY_JOB": "0d9431249c599a9a5bc33adf8bcf29935e544120",
+        "RETRY_JOB": "77470ad8de1b73a08bd0d06002426d538a2e82eb",
         "REVIVE_JOB": "a7a23c53d1045c4b5988c34de5387bcbb3390056",
         "SET_ALERT": "603ce232bebf382d3feeb36746325cbee18559fe",
       }

@@ -35,3 +35,8 @@ export const flowKeyBodySchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,128}$/, "not a flow-control key (letters, digits, . _ -; ≤ 128)"),
 });
+
+/** UTC days the visitors panel covers, today included; older than VISITOR_RETENTION_DAYS reads as zero. */
+export const visitorsQuerySchema = z.strictObject({
+  days: z.coerce.number().int().min(1).max(90).default(30),
+});

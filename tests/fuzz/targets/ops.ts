@@ -86,9 +86,16 @@ const enumParam = (values: readonly string[]) => ({
 });
 const isFingerprint = (s: string) => /^[0-9a-f]{16}$/.test(s);
 const isLimit = (s: string) => Number.isInteger(Number(s)) && Number(s) >= 1 && Number(s) <= 500;
+const isDays = (s: string) => Number.isInteger(Number(s)) && Number(s) >= 1 && Number(s) <= 90;
 
 const queries: Record<string, QuerySpec> = {
   overview: { window: enumParam(["15", "60", "360", "1440"]) },
+  visitors: {
+    days: {
+      valid: fc.integer({ min: 1, max: 90 }).map(String),
+      invalid: stringsBut(isDays, ["0", "91", "1.5", "-7", "abc", "1e3", "Infinity", "NaN", ""]),
+    },
+  },
   errors: {
     category: enumParam(errorCategories),
     severity: enumParam(severities),
@@ -189,6 +196,13 @@ export const opsTargets: Array<FuzzTarget> = [
     title: "refuses a bad window, signed in or not, and writes nothing",
     inputs: withAndWithoutAuth(
       queryRequests({ path: "/api/ops/overview", implemented: ["GET"], query: queries.overview }),
+    ),
+  },
+  {
+    route: "ops/visitors",
+    title: "refuses a bad number of days, signed in or not, and writes nothing",
+    inputs: withAndWithoutAuth(
+      queryRequests({ path: "/api/ops/visitors", implemented: ["GET"], query: queries.visitors }),
     ),
   },
   {

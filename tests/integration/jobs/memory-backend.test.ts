@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { LONG_LISTING, SHORT_LISTING, waitForStatus } from "../../helpers/jobs.ts";
+import { Operator } from "../../helpers/operator.ts";
 import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
+import type { OpsVisitors } from "../../../lib/ops/types.ts";
 
 // The zero-setup fallback of `npm run dev`: every Lua script of the app must run here too.
 const stack = useTestStack({ redisBackend: "memory" });
@@ -33,5 +35,19 @@ describe("the job engine on the in-process Redis engine", () => {
     );
     stack.qstash.setFaults({});
     expect((await visitor.status(queued.body.job.id)).job?.status).toBe("canceled");
+
+    // This engine has no HyperLogLog: the visits are still recorded around it (the requests above
+    // were served), and /ops gets the usage without distinct counts.
+    const v = await new Operator(stack.app.url).get<OpsVisitors>("/api/ops/visitors?days=7");
+    expect([v.dau, v.wau, v.mau, v.days[6].active]).toEqual([null, null, null, null]);
+    expect(v.usage).toEqual([
+      {
+        analysisType: "risk_assessment",
+        starts: 2,
+        params: [{ name: "riskTolerance", value: "medium", starts: 2 }],
+      },
+    ]);
+    expect(v.peakHours.reduce((n, h) => n + h.starts, 0)).toBe(2);
+    expect(v.peakHours.reduce((n, h) => n + h.visitors, 0)).toBeGreaterThanOrEqual(1);
   });
 });

@@ -8,6 +8,7 @@ const stack = useTestStack();
 /** Every /api/ops route but the sign-in itself, with a method and body that would otherwise work. */
 const ROUTES: Array<[string, string, unknown?]> = [
   ["GET", "/api/ops/overview"],
+  ["GET", "/api/ops/visitors"],
   ["GET", "/api/ops/health"],
   ["GET", "/api/ops/alerts"],
   ["GET", "/api/ops/errors"],
