@@ -51,7 +51,7 @@ describe("Lua scripts and their declarations", () => {
       .map((f) => relative(ROOT, f))
       .sort();
     expect(files).toEqual(Object.keys(MODULES).sort());
-    expect(scripts.length).toBe(18);
+    expect(scripts.length).toBe(20);
   });
 
   it("each opens with its contract, then binds its inputs in the declared order", () => {
@@ -126,15 +126,17 @@ describe("Lua scripts and their declarations", () => {
         "FINISH_JOB": "3e4603f9494a90121aaea27ae36acb2cb32e43c4",
         "LEASE_JOB": "a1f2d6848ef240c9fe44474cfd6f9a52515dfba7",
         "LIST_OWNER_JOBS": "17e911dfd81dc99d274c4f46d3aa74f8ed5ab299",
+        "READ_ALERT_HISTORY": "968a8c365bdee9ee64e323afe4845b38cc3f159e",
         "READ_BATCH": "422b6bbf818cd0c6aafc97fb672d2bf686707d28",
         "READ_HASHES": "eb64b53ccfbaef7f271f8cc41060f1dc63f844a7",
+        "RECORD_ALERT_DELIVERY": "d29a52bf0c3375a6a501f31c7a84b07fbe350a4d",
         "RECORD_ERROR": "a7bd66eeb846e402e71cc4d3ad711473e7c69800",
         "RELEASE_LEASE": "e44b03e41cdff8d2d24d674f125fb8547f1948b1",
         "REQUEST_CANCEL": "914cda4464b2d5bc5adb3b8481cb63ef80e518a0",
         "RESOLVE_ERROR": "739a126aff798066ad391f869a38c5b4209fd683",
         "RETRY_JOB": "0d9431249c599a9a5bc33adf8bcf29935e544120",
         "REVIVE_JOB": "a7a23c53d1045c4b5988c34de5387bcbb3390056",
-        "SET_ALERT": "603ce232bebf382d3feeb36746325cbee18559fe",
+        "SET_ALERT": "9e6aad5b1cf58215470a5e4a777b4ad0d290af29",
       }
     `);
   });
