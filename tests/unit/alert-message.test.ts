@@ -7,6 +7,7 @@ import {
   transitionId,
 } from "@/lib/ops/alert-message";
 import type { AlertEvent } from "@/lib/ops/types";
+import { deliveryLabel } from "@/components/ops/delivery-format";
 
 const fired: AlertEvent = {
   rule: "error_rate",
@@ -111,5 +112,38 @@ describe("what a QStash callback says of an alert's delivery", () => {
       attempt: 1,
       status: 489,
     });
+  });
+});
+
+describe("how /ops words a transition's delivery", () => {
+  const time = (ms: number) => `t${ms}`;
+  const label = (d: Parameters<typeof deliveryLabel>[0], configured = true) =>
+    deliveryLabel(d, configured, time);
+  it("says each state in words, with the status, the attempt and the time where they matter", () => {
+    expect(label(null, false)).toEqual({ text: "not configured", tone: "muted" });
+    expect(label(null).text).toBe("not sent (before ALERT_WEBHOOK_URL was set)");
+    expect(label({ state: "unsent", at: 1, attempt: 1 })).toEqual({
+      text: "unsent (QStash unreachable, will retry)",
+      tone: "warn",
+    });
+    expect(label({ state: "sending", at: 1, attempt: 0 }).text).toBe("sending…");
+    expect(label({ state: "retrying", at: 1, attempt: 2, attempts: 4, status: 500 })).toEqual({
+      text: "retrying (status 500, attempt 2 of 4)",
+      tone: "warn",
+    });
+    expect(label({ state: "delivered", at: 7, attempt: 1, status: 200 })).toEqual({
+      text: "delivered ✓ t7",
+      tone: "ok",
+    });
+    expect(label({ state: "delivered", at: 7, attempt: 3, status: 204 }).text).toBe(
+      "delivered ✓ t7 (attempt 3)",
+    );
+    expect(label({ state: "failed", at: 1, attempt: 4, attempts: 4, status: 502 })).toEqual({
+      text: "failed after 4 attempt(s) (status 502)",
+      tone: "bad",
+    });
+    expect(label({ state: "failed", at: 1, attempt: 1, status: null }).text).toBe(
+      "failed after 1 attempt(s) (no answer)",
+    );
   });
 });
