@@ -12,9 +12,11 @@ import { signDelivery } from "../../helpers/qstash-jwt.ts";
 import { keysWithTtl } from "../../helpers/redis-scan.ts";
 import { useTestStack } from "../../helpers/stack.ts";
 import { Visitor } from "../../helpers/visitor.ts";
-import { redeliverAlerts } from "@/lib/ops/alert-delivery";
+import { recordDelivery, redeliverAlerts } from "@/lib/ops/alert-delivery";
 import { alertHistory, evaluateAlerts } from "@/lib/ops/alerts";
 import { deadLetters } from "@/lib/ops/dlq";
+import { SET_ALERT } from "@/lib/ops/scripts";
+import { testRedis } from "../../helpers/redis-scan.ts";
 import type { AlertHistoryEntry, AlertsAnswer, OpsOverview } from "@/lib/ops/types";
 
 /**
@@ -296,5 +298,55 @@ describe("alert delivery to ALERT_WEBHOOK_URL", () => {
     expect(unknown.status).toBe(200);
     expect((await alertHistory()).find((h) => h.id === id)).toEqual(firstFired);
     expect((await keysWithTtl(stack.prefix)).map((k) => k.key).sort()).toEqual(keysBefore);
+  });
+});
+
+describe("the delivery records (RECORD_ALERT_DELIVERY, SET_ALERT)", () => {
+  it("move only forward, whatever order callbacks arrive in; a transition never recorded gets none", async () => {
+    const id = "alert.job_stuck.fired.42";
+    const key = `${stack.prefix}alerts:delivery`;
+    await testRedis().hset(key, { [id]: JSON.stringify({ state: "unsent", at: 1, attempt: 0 }) });
+    await testRedis().expire(key, 60);
+    const at = (state: string, attempt: number) => ({ state, at: attempt, attempt }) as never;
+    expect(await recordDelivery(id, at("unsent", 1))).toBe("recorded"); // one more publish tried
+    expect(await recordDelivery(id, at("retrying", 2))).toBe("recorded");
+    expect(await recordDelivery(id, at("sending", 0))).toBe("stale"); // the publish answer, late
+    expect(await recordDelivery(id, at("retrying", 1))).toBe("stale"); // an older attempt's callback
+    expect(await recordDelivery(id, at("delivered", 3))).toBe("recorded");
+    expect(await recordDelivery(id, at("failed", 3))).toBe("stale"); // final: the first one stays
+    expect(await recordDelivery(id, at("retrying", 4))).toBe("stale");
+    expect(JSON.parse((await testRedis().hget<string>(key, id))!)).toMatchObject({
+      state: "delivered",
+    });
+    expect(await recordDelivery("alert.job_stuck.fired.43", at("delivered", 1))).toBe("unknown");
+    expect(await testRedis().hexists(key, "alert.job_stuck.fired.43")).toBe(0);
+  });
+
+  it("trimming the history takes the trimmed transitions' delivery records with it", async () => {
+    const k = (name: string) => `${stack.prefix}trim:${name}`;
+    const transition = (n: number) => ({
+      keys: { alertState: k("state"), alertHistory: k("history"), alertDelivery: k("delivery") },
+      args: {
+        rule: "job_stuck",
+        stateJson: JSON.stringify({ state: n % 2 ? "resolved" : "active", since: n, value: "" }),
+        nextState: n % 2 ? "ok" : "active",
+        entry: JSON.stringify({
+          id: `t${n}`,
+          rule: "job_stuck",
+          state: n % 2 ? "resolved" : "active",
+          at: n,
+        }),
+        ttl: 60,
+        historyKept: 2,
+        transition: `t${n}`,
+        deliveryJson: JSON.stringify({ state: "unsent", at: n, attempt: 0 }),
+      },
+    });
+    for (const n of [0, 1, 2, 3])
+      expect((await SET_ALERT.run(transition(n))).outcome).toBe("changed");
+    // The same transition again: unchanged, nothing appended or recorded.
+    expect((await SET_ALERT.run(transition(3))).outcome).toBe("unchanged");
+    expect(await testRedis().lrange(k("history"), 0, -1)).toHaveLength(2);
+    expect((await testRedis().hkeys(k("delivery"))).sort()).toEqual(["t2", "t3"]);
   });
 });
