@@ -130,7 +130,10 @@ export async function redeliverAlerts(
   let republished = 0;
   for (const [id, record] of waiting) {
     const event = events.get(id);
-    if (event && (await sendAlert({ ...event, id }, record.attempt))) republished++;
+    if (!event) continue;
+    // QStash still unreachable: the others would fail the same way, each after the SDK's retries.
+    if (!(await sendAlert({ ...event, id }, record.attempt))) break;
+    republished++;
   }
   log("info", "alerts_redelivered", { at: now, waiting: waiting.length, republished });
   return { republished, unsent: waiting.length - republished };
