@@ -157,6 +157,11 @@ const schema = z.object({
   /** The window alert rules are evaluated over, in minutes. */
   ALERT_WINDOW_MINUTES: count("ALERT_WINDOW_MINUTES", 15),
   /**
+   * Where each alert transition (fired, resolved) is POSTed as JSON, through QStash (retried,
+   * deduplicated per transition): a Slack incoming webhook reads its `text`. Empty: none is sent.
+   */
+  ALERT_WEBHOOK_URL: z.union([z.literal(""), url("ALERT_WEBHOOK_URL")]).default(""),
+  /**
    * QStash flow control toward the AI provider (one key per model): at most this many consume
    * deliveries at once, everywhere; 0 turns flow control off. Jobs over it wait in QStash.
    */

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import type { OpsOverview } from "@/lib/ops/types";
+import { AlertHistory } from "./AlertHistory";
 import { AlertBadge } from "./Badge";
 import { DEFAULT_WINDOW, WINDOWS } from "./filters";
 import { FlowPanel } from "./FlowPanel";
@@ -54,6 +55,7 @@ export function Overview({ initialWindow }: { initialWindow: number }) {
             <Alerts alerts={data.alerts} />
             <HealthPanel />
           </div>
+          <AlertHistory history={data.alertHistory} webhook={data.alertWebhook} />
           <FlowPanel />
           <OverviewCharts series={data.series} resolution={data.resolution} />
           <ByTypeTable rows={data.byType} />

@@ -1,6 +1,13 @@
 import "server-only";
 import { env } from "@/lib/env";
 import { budgetToday, type BudgetToday } from "@/lib/jobs/budget";
+import {
+  readAlertHistory,
+  sendAlert,
+  unsentRecord,
+  webhookConfigured,
+} from "@/lib/ops/alert-delivery";
+import { transitionId } from "@/lib/ops/alert-message";
 import { evaluateRules, type DeadLetters, type RuleVerdict } from "@/lib/ops/alert-rules";
 import { deadLetters } from "@/lib/ops/dlq";
 import { readFlow } from "@/lib/ops/flow";
@@ -9,8 +16,8 @@ import { log } from "@/lib/telemetry/log";
 import { readBuckets } from "@/lib/ops/metrics";
 import { SET_ALERT } from "@/lib/ops/scripts";
 import { summarize } from "@/lib/ops/summarize";
-import type { AlertEvent, AlertState } from "@/lib/ops/types";
-import { hgetallRecord, redis } from "@/lib/redis/client";
+import type { AlertEvent, AlertHistoryEntry, AlertState } from "@/lib/ops/types";
+import { hgetallRecord } from "@/lib/redis/client";
 import { keys, ttl } from "@/lib/redis/keys";
 
 const HISTORY_KEPT = 200;
@@ -75,15 +82,22 @@ async function settle(v: RuleVerdict, old: Stored | null, now: number): Promise<
   if (v.firing === wasActive)
     return { ...base, state: old ? old.state : "ok", since: old?.since ?? null };
   const next: Stored = { state: v.firing ? "active" : "resolved", since: now, value: v.value };
-  const event: AlertEvent = {
+  const transition = {
     rule: v.rule,
     title: v.title,
     state: next.state,
     value: v.value,
+    threshold: v.threshold,
     at: now,
   };
-  await SET_ALERT.run({
-    keys: { alertState: keys.alertState(), alertHistory: keys.alertHistory() },
+  const event = { id: transitionId(transition), ...transition } satisfies AlertEvent;
+  const send = webhookConfigured();
+  const { outcome } = await SET_ALERT.run({
+    keys: {
+      alertState: keys.alertState(),
+      alertHistory: keys.alertHistory(),
+      alertDelivery: keys.alertDelivery(),
+    },
     args: {
       rule: v.rule,
       stateJson: JSON.stringify(next),
@@ -91,13 +105,20 @@ async function settle(v: RuleVerdict, old: Stored | null, now: number): Promise<
       entry: JSON.stringify(event),
       ttl: ttl.alerts,
       historyKept: HISTORY_KEPT,
+      transition: event.id,
+      deliveryJson: send ? JSON.stringify(unsentRecord(now)) : "",
     },
   });
-  log(v.firing ? "error" : "info", v.firing ? "alert_fired" : "alert_resolved", {
-    rule: v.rule,
-    value: v.value,
-    threshold: v.threshold,
-  });
+  // Only the evaluation that recorded the transition logs and sends it: two evaluating at once
+  // (an /ops refresh and an uptime check) both see the change, and SET_ALERT answers one.
+  if (outcome === "changed") {
+    log(v.firing ? "error" : "info", v.firing ? "alert_fired" : "alert_resolved", {
+      rule: v.rule,
+      value: v.value,
+      threshold: v.threshold,
+    });
+    if (send) await sendAlert(event);
+  }
   return { ...base, state: next.state, since: now };
 }
 
@@ -107,7 +128,7 @@ async function pausedFlowKeys(): Promise<string[]> {
   return flow.keys.filter((k) => k.paused).map((k) => k.key);
 }
 
-export async function alertHistory(limit = 50): Promise<AlertEvent[]> {
-  const rows = (await redis().lrange(keys.alertHistory(), 0, limit - 1)) as string[];
-  return rows.map((r) => JSON.parse(r) as AlertEvent);
+/** The latest transitions, newest first, each with how its webhook delivery went (one command). */
+export function alertHistory(limit = 50): Promise<AlertHistoryEntry[]> {
+  return readAlertHistory(limit);
 }

@@ -18,32 +18,107 @@ return 1
 });
 
 export const SET_ALERT = defineScript({
-  keys: ["alertState", "alertHistory"],
-  args: ["rule", "stateJson", "nextState", "entry", "ttl", "historyKept"],
-  codes: { 1: "changed", 0: "unchanged" },
+  keys: ["alertState", "alertHistory", "alertDelivery"],
+  args: [
+    "rule",
+    "stateJson",
+    "nextState",
+    "entry",
+    "ttl",
+    "historyKept",
+    "transition",
+    "deliveryJson",
+  ],
+  codes: { 1: "changed", 0: "unchanged", 2: "stored" },
   lua: `--[[ SET_ALERT: record an alert rule's state; a change of active/resolved is appended to
-history.
-Returns 1 changed; 0 unchanged (the stored state is kept, with its "since"). ]]
+history and, when the transition is to be sent (ALERT_WEBHOOK_URL), its delivery record starts
+(before anything is published, so a sender that dies here leaves it "unsent" for redeliverAlerts).
+Two evaluations racing on one transition: only the first is answered 1. History entries trimmed
+off the end take their delivery records with them (the hash never outgrows the history).
+Returns 1 changed (appended: this caller sends it); 0 unchanged (the stored state is kept, with
+its "since"); 2 stored (a first state that is not active: written, no transition). ]]
 local alertStateKey = KEYS[1] -- alerts:state
 local alertHistoryKey = KEYS[2] -- alerts:history
+local alertDeliveryKey = KEYS[3] -- alerts:delivery
 local rule = ARGV[1]
 local stateJson = ARGV[2] -- the rule's new state
 local nextState = ARGV[3] -- 'active' | 'ok'
-local entry = ARGV[4] -- the history entry (JSON)
+local entry = ARGV[4] -- the history entry (JSON, with its "id")
 local ttl = ARGV[5] -- s
 local historyKept = tonumber(ARGV[6]) -- history length
+local transition = ARGV[7] -- the entry's id: its field in alerts:delivery
+local deliveryJson = ARGV[8] -- its first delivery record (JSON); '' when nothing is sent
 local old = redis.call('HGET', alertStateKey, rule)
 local was = 'ok'
 if old and string.find(old, '"state":"active"', 1, true) then was = 'active' end
 if was == nextState and old then return 0 end
 redis.call('HSET', alertStateKey, rule, stateJson)
 redis.call('EXPIRE', alertStateKey, ttl)
-if was ~= nextState then
-  redis.call('LPUSH', alertHistoryKey, entry)
-  redis.call('LTRIM', alertHistoryKey, 0, historyKept - 1)
-  redis.call('EXPIRE', alertHistoryKey, ttl)
+if was == nextState then return 2 end
+redis.call('LPUSH', alertHistoryKey, entry)
+local dropped = redis.call('LRANGE', alertHistoryKey, historyKept, -1)
+for _, gone in ipairs(dropped) do
+  local goneId = string.match(gone, '"id":"([^"]+)"')
+  if goneId then redis.call('HDEL', alertDeliveryKey, goneId) end
+end
+redis.call('LTRIM', alertHistoryKey, 0, historyKept - 1)
+redis.call('EXPIRE', alertHistoryKey, ttl)
+if deliveryJson ~= '' then
+  redis.call('HSET', alertDeliveryKey, transition, deliveryJson)
+  redis.call('EXPIRE', alertDeliveryKey, ttl)
 end
 return 1
+`,
+});
+
+export const RECORD_ALERT_DELIVERY = defineScript({
+  keys: ["alertDelivery"],
+  args: ["transition", "deliveryJson", "ttl"],
+  codes: { 1: "recorded", 0: "stale", [-1]: "unknown" },
+  lua: `--[[ RECORD_ALERT_DELIVERY: what became of one transition's webhook message, as QStash's
+callbacks (or the sender) tell it. They arrive in any order and may repeat, so a record only moves
+forward: unsent < sending < retrying (by attempt) < delivered | failed (final: the first one
+stays); another unsent with more publish tries replaces an unsent.
+Returns 1 recorded; 0 stale (what is stored is as far or further); -1 unknown (no such
+transition: expired or trimmed off the history; nothing is written). ]]
+local alertDeliveryKey = KEYS[1] -- alerts:delivery
+local transition = ARGV[1] -- the history entry's id
+local deliveryJson = ARGV[2] -- { state, at, attempt, ... }
+local ttl = ARGV[3] -- s
+local old = redis.call('HGET', alertDeliveryKey, transition)
+if not old then return -1 end
+local rank = { unsent = 1, sending = 2, retrying = 3, delivered = 4, failed = 4 }
+local function place(json)
+  local d = cjson.decode(json)
+  return rank[d.state] or 0, tonumber(d.attempt) or 0
+end
+local newRank, newAttempt = place(deliveryJson)
+local oldRank, oldAttempt = place(old)
+if newRank < oldRank then return 0 end
+if newRank == oldRank and (newRank == 4 or newRank == 2 or newAttempt <= oldAttempt) then return 0 end
+redis.call('HSET', alertDeliveryKey, transition, deliveryJson)
+redis.call('EXPIRE', alertDeliveryKey, ttl)
+return 1
+`,
+});
+
+export const READ_ALERT_HISTORY = defineScript({
+  keys: ["alertHistory", "alertDelivery"],
+  args: ["limit"],
+  lua: `--[[ READ_ALERT_HISTORY: (read-only) the latest alert transitions and the delivery record of
+each, in one command (an /ops refresh pays one, not two).
+Returns {entries, deliveries}: entries newest first (JSON), deliveries[i] the record of entries[i]
+(JSON) or false when it has none (no id, or nothing was sent). ]]
+local alertHistoryKey = KEYS[1] -- alerts:history
+local alertDeliveryKey = KEYS[2] -- alerts:delivery
+local limit = tonumber(ARGV[1]) -- entries
+local entries = redis.call('LRANGE', alertHistoryKey, 0, limit - 1)
+local deliveries = {}
+for i, e in ipairs(entries) do
+  local id = string.match(e, '"id":"([^"]+)"')
+  deliveries[i] = id and redis.call('HGET', alertDeliveryKey, id) or false
+end
+return { entries, deliveries }
 `,
 });
 

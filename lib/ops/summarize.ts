@@ -93,7 +93,10 @@ export function summarize(
   windowMinutes: number,
   resolution: "minute" | "hour",
   types: readonly string[] = [],
-): Omit<OpsOverview, "live" | "alerts" | "generatedAt" | "budget"> {
+): Omit<
+  OpsOverview,
+  "live" | "alerts" | "alertHistory" | "alertWebhook" | "generatedAt" | "budget"
+> {
   const totals = counters(buckets);
   const merged = allDurations(buckets);
   const apiN = sumOf(buckets, "api:n");

@@ -90,6 +90,10 @@ export type OpsOverview = {
   errorsByCategory: Partial<Record<ErrorCategory, number>>;
   series: SeriesPoint[];
   alerts: AlertState[];
+  /** The latest alert transitions (newest first), each with how its webhook delivery went. */
+  alertHistory: AlertHistoryEntry[];
+  /** Whether ALERT_WEBHOOK_URL is set. */
+  alertWebhook: { configured: boolean };
   /** Tokens billed today (UTC) by the AI provider, cut-off and canceled calls included, and the budgets. */
   budget: { day: string; billedTokens: number; limitTokens: number; perVisitorLimitTokens: number };
 };
@@ -116,11 +120,45 @@ export type AlertState = {
 };
 
 export type AlertEvent = {
+  /**
+   * The transition's id ("alert.{rule}.{fired|resolved}.{at}"): its QStash deduplication id and
+   * its field in alerts:delivery. Entries recorded before delivery existed have none (see transitionId).
+   */
+  id?: string;
   rule: AlertRuleId;
   title: string;
   state: "active" | "resolved";
   value: string;
+  /** The rule's threshold as shown ("> 5 % (judged from 5 deliveries)"); absent in older entries. */
+  threshold?: string;
   at: number;
+};
+
+/**
+ * How the POST of one transition to ALERT_WEBHOOK_URL went (lib/ops/alert-delivery.ts), as the
+ * QStash callbacks told it. `at`: when this was recorded. `attempt`: for `unsent`, the publishes
+ * to QStash that failed; otherwise the delivery attempts QStash made (1 = the first); `attempts`:
+ * how many QStash may make (retries + 1). `status`: the receiver's last answer (null: none).
+ */
+export type AlertDelivery = {
+  state: "unsent" | "sending" | "retrying" | "delivered" | "failed";
+  at: number;
+  attempt: number;
+  attempts?: number;
+  status?: number | null;
+  messageId?: string;
+  /** Why QStash could not be reached (unsent). */
+  error?: string;
+};
+
+/** A history entry with its delivery: null when none was recorded (no ALERT_WEBHOOK_URL then). */
+export type AlertHistoryEntry = AlertEvent & { delivery: AlertDelivery | null };
+
+/** GET /api/ops/alerts. `webhook`: whether ALERT_WEBHOOK_URL is set (transitions are sent). */
+export type AlertsAnswer = {
+  alerts: AlertState[];
+  history: AlertHistoryEntry[];
+  webhook: { configured: boolean };
 };
 
 export type HealthStatus = "healthy" | "degraded" | "unhealthy";

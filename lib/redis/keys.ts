@@ -30,6 +30,7 @@ import { env } from "@/lib/env";
  *   circuit:openai                                        hash    the AI provider's circuit breaker 1 d after last change
  *   alerts:state                                          hash    rule → current state (JSON)      90 d
  *   alerts:history                                        list    alert transitions (JSON)         90 d
+ *   alerts:delivery                                       hash    transition id → its webhook delivery (JSON)  90 d
  *   budget:day:{YYYY-MM-DD} · budget:hour:{YYYY-MM-DDTHH}   hash    billed tokens: total, vh_… per visitor  3 d · 2 d
  *   qstash:seen:{jti}                                     string  a verified delivery token's id (replays refused)  until it expires
  *   flow:pause:{flowControlKey}                           string  the last pause from /ops (JSON: pausedAt, resumedAt)  30 d paused · 1 d after
@@ -82,6 +83,8 @@ export const keys = {
   circuit: () => `${p()}circuit:openai`,
   alertState: () => `${p()}alerts:state`,
   alertHistory: () => `${p()}alerts:history`,
+  /** One field per alert transition sent to ALERT_WEBHOOK_URL (lib/ops/alert-delivery.ts): how its delivery went. */
+  alertDelivery: () => `${p()}alerts:delivery`,
   /** Billed tokens of one UTC day ("2026-12-01") / hour ("2026-12-01T07"): `total` and one field per visitor hash. */
   budgetDay: (day: string) => `${p()}budget:day:${day}`,
   budgetHour: (hour: string) => `${p()}budget:hour:${hour}`,

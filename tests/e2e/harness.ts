@@ -45,7 +45,8 @@ const secret = () => randomBytes(12).toString("hex");
  * OpenAI simulator) on free ports, and `next start` of the production build behind a counting
  * proxy, configured only through environment variables as in production.
  */
-export async function startE2EApp(): Promise<E2EApp> {
+/** `env`: variables of the app's environment to set or override (ALERT_WEBHOOK_URL, say). */
+export async function startE2EApp(opts: { env?: Record<string, string> } = {}): Promise<E2EApp> {
   const token = secret();
   const keys = { current: `sig_${secret()}`, next: `sig_${secret()}` };
   const stops: Array<() => Promise<void>> = [];
@@ -110,6 +111,7 @@ export async function startE2EApp(): Promise<E2EApp> {
       SESSION_MINT_LIMIT_PER_ADDRESS: "1000/3600",
       LISTING_RATE_LIMIT_PER_ADDRESS: "1000/600",
       REDIS_KEY_PREFIX: `e2e${secret().slice(0, 8)}:`,
+      ...opts.env,
     };
     const next = await startNext(appPort, env);
     stops.push(next.stop);

@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForStatus } from "../helpers/jobs.ts";
+import { startDestination, type Destination } from "../helpers/qstash-destination.ts";
 import { Visitor, type JobView } from "../helpers/visitor.ts";
 import { launchBrowser, type ErrorLog } from "./browser.ts";
 import { E2E_OPS_TOKEN, FAST_MS_PER_TOKEN, startE2EApp, type E2EApp } from "./harness.ts";
@@ -17,9 +18,12 @@ let operator: BrowserContext | null = null;
 const errors: ErrorLog = [];
 let succeeded: JobView;
 let failed: JobView;
+/** Stands in for a Slack incoming webhook: ALERT_WEBHOOK_URL. */
+let receiver: Destination;
 
 beforeAll(async () => {
-  app = await startE2EApp();
+  receiver = await startDestination();
+  app = await startE2EApp({ env: { ALERT_WEBHOOK_URL: receiver.at("/hook") } });
   browser = await launchBrowser();
   const visitor = new Visitor(app.url);
   const { listings } = (await (await visitor.request("/api/listings")).json()) as {
@@ -52,6 +56,7 @@ afterAll(async () => {
   await operator?.close();
   await browser?.close();
   await app?.stop();
+  await receiver?.stop();
 });
 
 /** Records console errors and uncaught exceptions of `page` into `log`, labelled. */
@@ -308,6 +313,45 @@ describe("the ops dashboard", () => {
     expect(messageId).not.toMatch(/^(—|)$/);
     expect(await page.getByTestId("job-attempts").textContent()).toContain(messageId);
     expect(await page.getByTestId("job-error").textContent()).toContain(failed.error!.code);
+    await page.close();
+  });
+
+  it("lists an alert that fires in the history, and its webhook column follows the delivery: retried after a 500, then delivered", async () => {
+    receiver.on("/hook", (_req, nth) => ({ status: nth === 0 ? 500 : 200 }));
+    const page = await open(await signedIn(), "/ops");
+    const quiet = page.locator('[data-testid="alert-transition"]');
+    await page.getByTestId("alert-history").waitFor();
+    expect(await quiet.count()).toBe(0);
+    // A request the provider rejects (not the listing's fault): the job's message is dead-lettered.
+    app.openai.setKnobs({
+      latencyMsPerToken: FAST_MS_PER_TOKEN,
+      failNext: [{ kind: "400", count: 1 }],
+    });
+    const visitor = new Visitor(app.url);
+    const { body } = await visitor.start({
+      listingId: succeeded.subject,
+      analysisType: "market_intelligence",
+    });
+    await waitForStatus(visitor, body.job.id, ["failed"], 60_000);
+    app.openai.setKnobs({ latencyMsPerToken: FAST_MS_PER_TOKEN });
+
+    // The page's own refresh (every 5 s) evaluates the rules and shows the transition.
+    const row = page.locator(
+      '[data-testid="alert-transition"][data-rule="dlq_not_empty"][data-state="active"]',
+    );
+    await expect
+      .poll(() => row.getAttribute("data-delivery").catch(() => null), { timeout: 30_000 })
+      .toBe("delivered");
+    const cell = (await row.getByTestId("alert-delivery").textContent()) ?? "";
+    expect(cell).toMatch(/^delivered ✓ .+ \(attempt 2\)$/);
+    expect(await row.textContent()).toContain("Dead-letter queue");
+    const got = receiver.received("/hook");
+    expect(got).toHaveLength(2);
+    expect(JSON.parse(got[1].body)).toMatchObject({
+      rule: "dlq_not_empty",
+      state: "fired",
+      url: `${app.url}/ops`,
+    });
     await page.close();
   });
 

@@ -53,7 +53,7 @@ describe("Lua scripts and their declarations", () => {
       .map((f) => relative(ROOT, f))
       .sort();
     expect(files).toEqual(Object.keys(MODULES).sort());
-    expect(scripts.length).toBe(20);
+    expect(scripts.length).toBe(22);
   });
 
   it("each opens with its contract, then binds its inputs in the declared order", () => {
@@ -129,16 +129,18 @@ describe("Lua scripts and their declarations", () => {
         "LEASE_JOB": "a1f2d6848ef240c9fe44474cfd6f9a52515dfba7",
         "LIST_OWNER_JOBS": "17e911dfd81dc99d274c4f46d3aa74f8ed5ab299",
         "POLL_JOB": "5b26d21a0a92972c469854281944690e5e9bb993",
+        "READ_ALERT_HISTORY": "968a8c365bdee9ee64e323afe4845b38cc3f159e",
         "READ_BATCH": "a61327ec30a3057df2259147c2162ee69b3e6df0",
         "READ_HASHES": "eb64b53ccfbaef7f271f8cc41060f1dc63f844a7",
         "READ_VISITORS": "bb549460ca5a53bbaec287162ac96dc49fe1a25d",
+        "RECORD_ALERT_DELIVERY": "d29a52bf0c3375a6a501f31c7a84b07fbe350a4d",
         "RECORD_ERROR": "a7bd66eeb846e402e71cc4d3ad711473e7c69800",
         "RELEASE_LEASE": "e44b03e41cdff8d2d24d674f125fb8547f1948b1",
         "REQUEST_CANCEL": "e0a95f44fd9601bf514c938f9abc2f4969d9fe06",
         "RESOLVE_ERROR": "739a126aff798066ad391f869a38c5b4209fd683",
         "RETRY_JOB": "77470ad8de1b73a08bd0d06002426d538a2e82eb",
         "REVIVE_JOB": "a7a23c53d1045c4b5988c34de5387bcbb3390056",
-        "SET_ALERT": "603ce232bebf382d3feeb36746325cbee18559fe",
+        "SET_ALERT": "9e6aad5b1cf58215470a5e4a777b4ad0d290af29",
       }
     `);
   });

@@ -64,6 +64,29 @@ const failedBody = fc.record(
   { requiredKeys: [] },
 );
 
+/** Alert delivery callbacks: a transition id (lib/ops/alert-message.ts), `&final=1` on the failure callback. */
+const transition = fc
+  .tuple(
+    fc.constantFrom("dlq_not_empty", "error_rate", "job_stuck"),
+    fc.constantFrom("fired", "resolved"),
+    fc.nat(),
+  )
+  .map(([rule, state, at]) => `alert.${rule}.${state}.${at}`);
+const deliveryQuery = fc.oneof(
+  fc.tuple(transition, fc.boolean()).map(([t, f]) => `?transition=${t}${f ? "&final=1" : ""}`),
+  fc.array(fc.tuple(rawQueryPart, rawQueryPart), { maxLength: 3 }).map(toQuery),
+);
+const deliveryBody = fc.record(
+  {
+    status: fc.nat({ max: 599 }),
+    retried: fc.nat({ max: 5 }),
+    maxRetries: fc.nat({ max: 5 }),
+    body: fc.base64String({ maxLength: 40 }),
+    sourceMessageId: fc.string({ maxLength: 20 }),
+  },
+  { requiredKeys: ["status", "retried", "maxRetries"] },
+);
+
 type Webhook = {
   route: string;
   path: string;
@@ -86,6 +109,13 @@ const webhooks: Webhook[] = [
     query: failedQuery,
     body: failedBody,
     signedUrl: (p) => `${base()}/api/analysis/failed${searchOf(p)}`,
+  },
+  {
+    route: "ops/alerts/delivery",
+    path: "/api/ops/alerts/delivery",
+    query: deliveryQuery,
+    body: deliveryBody,
+    signedUrl: (p) => `${base()}/api/ops/alerts/delivery${searchOf(p)}`,
   },
   {
     route: "stack/echo",
@@ -216,6 +246,13 @@ const isConsumeMessage = (v: Record<string, unknown>) =>
   );
 const isEcho = (v: Record<string, unknown>) =>
   typeof v.nonce === "string" && v.nonce.length >= 1 && codePoints(v.nonce) <= 64;
+const count = (v: unknown, max: number) =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
+const isCallbackBody = (v: Record<string, unknown>) =>
+  count(v.status, 999) &&
+  count(v.retried, 1000) &&
+  count(v.maxRetries, 1000) &&
+  (v.dlqId === undefined || (typeof v.dlqId === "string" && v.dlqId.length <= 100));
 const decodedKey = (k: string) => new URLSearchParams(`${k}=`).keys().next().value;
 
 const malformedTargets: FuzzTarget<Delivery>[] = [
@@ -279,10 +316,56 @@ const malformedTargets: FuzzTarget<Delivery>[] = [
       },
       isEcho,
     ).chain((body) => signed({ method: "POST", path: "/api/stack/echo", body })),
-    prepare: (d) => deliveryRequest(d, webhooks[2].signedUrl),
+    prepare: (d) => deliveryRequest(d, webhooks[3].signedUrl),
     check: expectNonRetryable,
     numRuns: 300,
   },
 ];
 
-export const webhookTargets: AnyFuzzTarget[] = [...forgedTargets, ...malformedTargets];
+const alertDeliveryMalformed: FuzzTarget<Delivery> = {
+  route: "ops/alerts/delivery",
+  title:
+    "answers a genuinely signed alert callback without a transition or a callback body with 489 non-retryable, writing nothing",
+  inputs: fc
+    .oneof(
+      fc.tuple(
+        transition.map((t) => `?transition=${t}`),
+        notAMessage(
+          {
+            status: fc.oneof(fc.nat({ max: 599 }), fc.constant(1000), fc.constant(-1)),
+            retried: fc.oneof(fc.nat({ max: 5 }), fc.constant(1.5)),
+            maxRetries: fc.nat({ max: 5 }),
+          },
+          isCallbackBody,
+        ),
+      ),
+      fc.tuple(
+        fc.oneof(
+          fc
+            .array(
+              fc.tuple(
+                rawQueryPart.filter((k) => decodedKey(k) !== "transition"),
+                rawQueryPart,
+              ),
+              { maxLength: 3 },
+            )
+            .map(toQuery),
+          fc
+            .string({ maxLength: 40 })
+            .filter((t) => !/^alert\.[a-z_]{1,40}\.(fired|resolved)\.\d{1,16}$/.test(t))
+            .map((t) => `?transition=${percentEncode(t)}`),
+        ),
+        deliveryBody.map((b) => JSON.stringify(b)),
+      ),
+    )
+    .chain(([q, body]) => signed({ method: "POST", path: `/api/ops/alerts/delivery${q}`, body })),
+  prepare: (d) => deliveryRequest(d, webhooks[2].signedUrl),
+  check: expectNonRetryable,
+  numRuns: 300,
+};
+
+export const webhookTargets: AnyFuzzTarget[] = [
+  ...forgedTargets,
+  ...malformedTargets,
+  alertDeliveryMalformed,
+];

@@ -5,8 +5,12 @@ import { TEST_OPS_TOKEN, useTestStack } from "../../helpers/stack.ts";
 
 const stack = useTestStack();
 
-/** Every /api/ops route but the sign-in itself, with a method and body that would otherwise work. */
-const ROUTES: Array<[string, string, unknown?]> = [
+/**
+ * Every /api/ops route but the sign-in itself, with a method and body that would otherwise work.
+ * The alert delivery callback is QStash's, not the operator's: it answers 401 to anything QStash
+ * did not sign (an operator's credentials included), with the signature's code.
+ */
+const ROUTES: Array<[string, string, unknown?, string?]> = [
   ["GET", "/api/ops/overview"],
   ["GET", "/api/ops/visitors"],
   ["GET", "/api/ops/health"],
@@ -22,6 +26,12 @@ const ROUTES: Array<[string, string, unknown?]> = [
   ["GET", "/api/ops/flow"],
   ["POST", "/api/ops/flow/pause", { key: "openai-gpt-5-mini" }],
   ["POST", "/api/ops/flow/resume", { key: "openai-gpt-5-mini" }],
+  [
+    "POST",
+    "/api/ops/alerts/delivery?transition=alert.dlq_not_empty.fired.1",
+    { status: 200, retried: 0, maxRetries: 3 },
+    "unauthorized:signature",
+  ],
 ];
 
 async function call(method: string, path: string, body: unknown, headers: Record<string, string>) {
@@ -48,10 +58,10 @@ describe("ops auth", () => {
     ["the raw token as the cookie", { cookie: `tabsafe_ops=${TEST_OPS_TOKEN}` }],
   ])("answers 401 to every /api/ops route with %s, and writes nothing", async (_label, headers) => {
     const before = (await keysWithTtl(stack.prefix)).map((k) => k.key).sort();
-    for (const [method, path, body] of ROUTES) {
+    for (const [method, path, body, code = "unauthorized:ops"] of ROUTES) {
       const res = await call(method, path, body, headers);
       expect(res.status, `${method} ${path}`).toBe(401);
-      expect(res.body.error?.code).toBe("unauthorized:ops");
+      expect(res.body.error?.code, `${method} ${path}`).toBe(code);
     }
     expect((await keysWithTtl(stack.prefix)).map((k) => k.key).sort()).toEqual(before);
   });
