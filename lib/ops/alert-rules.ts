@@ -69,6 +69,8 @@ export type RuleVerdict = {
   title: string;
   threshold: string;
   firing: boolean;
+  /** The rule cannot be judged now (QStash unreachable for the DLQ): its stored state stands. */
+  unknown?: boolean;
   value: string;
 };
 
@@ -110,6 +112,7 @@ export function evaluateRules(m: RuleInput): RuleVerdict[] {
       title: "Dead-letter queue",
       threshold: "not empty (failures the input caused aside)",
       firing: serviceDeadLetters > 0,
+      unknown: m.dlq === null,
       value: m.dlq === null ? "QStash unreachable" : dlqValue(m.dlq),
     },
     {

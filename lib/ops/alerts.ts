@@ -79,7 +79,8 @@ export async function evaluateAlerts(
 async function settle(v: RuleVerdict, old: Stored | null, now: number): Promise<AlertState> {
   const base = { rule: v.rule, title: v.title, threshold: v.threshold, value: v.value };
   const wasActive = old?.state === "active";
-  if (v.firing === wasActive)
+  // An unreadable DLQ neither fires nor resolves: a QStash outage must not announce "resolved".
+  if (v.unknown || v.firing === wasActive)
     return { ...base, state: old ? old.state : "ok", since: old?.since ?? null };
   const next: Stored = { state: v.firing ? "active" : "resolved", since: now, value: v.value };
   const transition = {

@@ -336,6 +336,12 @@ describe("alert rules", () => {
     expect(firing({ ...quiet, budget: { billedTokens: 10 ** 9, limitTokens: 0 } })).toEqual([]); // no budget set
   });
 
+  it("leaves the DLQ rule unjudged when the DLQ cannot be read, and only it", () => {
+    const verdicts = evaluateRules({ ...quiet, dlq: null });
+    expect(verdicts.filter((v) => v.unknown).map((v) => v.rule)).toEqual(["dlq_not_empty"]);
+    expect(evaluateRules(quiet).some((v) => v.unknown)).toBe(false);
+  });
+
   it("does not judge rates on fewer than five samples", () => {
     expect(
       firing({

@@ -213,6 +213,15 @@ describe("alert delivery to ALERT_WEBHOOK_URL", () => {
       const [fired] = await dlqEntries("active");
       expect(fired.delivery).toMatchObject({ state: "unsent", attempt: 1 });
       expect(fired.delivery?.error).toBeTruthy();
+      // Nor can the DLQ be read now: the rule keeps its state, no "resolved" is announced.
+      const resolvedBefore = (await dlqEntries("resolved")).length;
+      const blind = await evaluateAlerts(Date.now());
+      expect(blind.dlq).toBeNull();
+      expect(blind.alerts.find((a) => a.rule === "dlq_not_empty")).toMatchObject({
+        state: "active",
+        value: "QStash unreachable",
+      });
+      expect(await dlqEntries("resolved")).toHaveLength(resolvedBefore);
       // Still down: it stays unsent, one more publish tried.
       expect(await redeliverAlerts()).toEqual({ republished: 0, unsent: 1 });
       expect((await dlqEntries("active"))[0].delivery).toMatchObject({
