@@ -33,6 +33,8 @@ import { env } from "@/lib/env";
  *   budget:day:{YYYY-MM-DD} · budget:hour:{YYYY-MM-DDTHH}   hash    billed tokens: total, vh_… per visitor  3 d · 2 d
  *   qstash:seen:{jti}                                     string  a verified delivery token's id (replays refused)  until it expires
  *   flow:pause:{flowControlKey}                           string  the last pause from /ops (JSON: pausedAt, resumedAt)  30 d paused · 1 d after
+ *   ops:tick                                              hash    the last maintenance tick (at, tookMs, revived, failed…)  7 d
+ *   ops:tick:lock                                         string  the id of the tick running now (one sweep at a time)  55 s
  *
  * `REDIS_KEY_PREFIX` (empty in production) lets test suites share one Redis without colliding.
  */
@@ -84,6 +86,10 @@ export const keys = {
   seenSignature: (jti: string) => `${p()}qstash:seen:${jti}`,
   /** `flowKey` is a QStash flow-control key the app publishes under (lib/jobs/publish.ts). */
   flowPause: (flowKey: string) => `${p()}flow:pause:${flowKey}`,
+  /** The last maintenance tick (lib/ops/maintenance.ts): what it did and when. */
+  opsTick: () => `${p()}ops:tick`,
+  /** Held by the tick running now, so two overlapping ticks do not both sweep. */
+  opsTickLock: () => `${p()}ops:tick:lock`,
 };
 
 /** Time-to-live of each kind of key, in seconds. */
@@ -98,4 +104,6 @@ export const ttl = {
   flowPaused: 30 * 24 * 3600,
   /** …and once it is resumed: the deliveries that waited through it are long delivered by then. */
   flowResumed: 24 * 3600,
+  /** The last tick: long enough that health still sees, after days, that ticks stopped. */
+  opsTick: 7 * 24 * 3600,
 };

@@ -51,7 +51,7 @@ describe("Lua scripts and their declarations", () => {
       .map((f) => relative(ROOT, f))
       .sort();
     expect(files).toEqual(Object.keys(MODULES).sort());
-    expect(scripts.length).toBe(18);
+    expect(scripts.length).toBe(19);
   });
 
   it("each opens with its contract, then binds its inputs in the declared order", () => {
@@ -124,8 +124,9 @@ describe("Lua scripts and their declarations", () => {
         "CREATE_LISTING": "6b1c9669174360eb660f6f14875fc7f10f2baee5",
         "FIND_JOB": "a6bade52850f98110f400f93e4126587d171f7a0",
         "FINISH_JOB": "3e4603f9494a90121aaea27ae36acb2cb32e43c4",
+        "FINISH_TICK": "cb732be0f1d0b04c231faf4c8232581b4bc43e25",
         "LEASE_JOB": "a1f2d6848ef240c9fe44474cfd6f9a52515dfba7",
-        "LIST_OWNER_JOBS": "17e911dfd81dc99d274c4f46d3aa74f8ed5ab299",
+        "LIST_OWNER_JOBS": "90feeefb754b807133c2d082a62b0f91f2db2384",
         "READ_BATCH": "422b6bbf818cd0c6aafc97fb672d2bf686707d28",
         "READ_HASHES": "eb64b53ccfbaef7f271f8cc41060f1dc63f844a7",
         "RECORD_ERROR": "a7bd66eeb846e402e71cc4d3ad711473e7c69800",
