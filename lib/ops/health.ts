@@ -143,7 +143,9 @@ const scheduleBase = () => ({
  * schedule QStash could not create at start is created by a later health read) and the last tick.
  */
 async function checkSchedule(): Promise<ScheduleCheck> {
-  const [ensured, tick] = await Promise.all([ensureMaintenanceSchedule(), lastTick()]);
+  // Off: nothing ticks, so ops:tick is not read (health costs what it did before the schedule).
+  const on = env().OPS_SCHEDULE === "on";
+  const [ensured, tick] = await Promise.all([ensureMaintenanceSchedule(), on ? lastTick() : null]);
   return {
     ...scheduleBase(),
     ensured: ensured === "off" ? null : ensured,
