@@ -30,8 +30,10 @@ export type TickOutcome = { ran: true; summary: TickSummary } | { ran: false; sk
  *    or failed when it is over its bounds (at most SWEEP_MAX per tick);
  * 2. the alert rules are evaluated (the DLQ rule among them: the tick watches the DLQ).
  * The live index is read once, for both. A second tick while one runs (QStash retrying a slow
- * one, two deployments) skips. Throws only when Redis is unreachable (the webhook retries).
- * Further steps go in `steps` below, each returning its part of the summary.
+ * one, two deployments) skips. Throws only when Redis is unreachable (the webhook retries; the
+ * lock then lapses by itself within LOCK_MS).
+ * Another duty is one more awaited step between the sweep and FINISH_TICK, under the same lock,
+ * whose counts go into TickSummary (and recordOf / lastTick, which keep it in ops:tick).
  */
 export async function runMaintenance(
   now = Date.now(),
