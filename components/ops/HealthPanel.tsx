@@ -197,7 +197,7 @@ function scheduleBadge(s: Schedule): { tone: Tone; label: string } {
 /** "every minute (tabsafe-maintenance) · last tick 12:01:00: 2 revived, 0 failed, DLQ 0". */
 function scheduleHint(s: Schedule): string {
   if (!s.enabled)
-    return "OPS_SCHEDULE=off: stranded jobs wait for a poll, alerts for a read of /ops";
+    return "off (OPS_SCHEDULE): stranded jobs wait for a poll, alerts for a read of /ops";
   const where = `every minute (${s.scheduleId})`;
   if (s.error) return `${where} · QStash could not be asked: ${s.error}`;
   const t = s.lastTick;
