@@ -231,6 +231,21 @@ const schema = z.object({
     (n) => n >= 1,
     "CLIENT_ADDRESS_HOPS must be at least 1",
   ),
+  /**
+   * The maintenance schedule (lib/ops/schedule.ts): a QStash schedule, every minute, to
+   * /api/ops/tick, which evaluates the alerts, sweeps stranded jobs and watches the DLQ. Created
+   * or updated at server start. off: no schedule is made (previews, whose APP_BASE_URL differs,
+   * must not redirect production's; test stacks that must not tick).
+   */
+  OPS_SCHEDULE: z.enum(["on", "off"]).default("on"),
+  /** The schedule's id in QStash (chosen, so creating it again overwrites it rather than adding one). */
+  OPS_SCHEDULE_ID: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._-]{1,100}$/,
+      "OPS_SCHEDULE_ID may only hold letters, digits, '.', '_' and '-' (at most 100)",
+    )
+    .default("tabsafe-maintenance"),
   /** The quietest structured log line written: info (every delivery and step), warn or error. */
   LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
   /** Prefix for every Redis key this app writes; tests give each suite its own. */

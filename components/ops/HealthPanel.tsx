@@ -118,6 +118,15 @@ export function HealthPanel() {
                 </td>
                 <td className="hint">{flowHint(h.checks.flow)}</td>
               </tr>
+              <tr data-testid="health-schedule">
+                <th scope="row">Maintenance</th>
+                <td>
+                  <Badge tone={scheduleBadge(h.checks.schedule).tone}>
+                    {scheduleBadge(h.checks.schedule).label}
+                  </Badge>
+                </td>
+                <td className="hint">{scheduleHint(h.checks.schedule)}</td>
+              </tr>
               <tr>
                 <th scope="row">Jobs</th>
                 <td>{formatRate(h.checks.jobs.successRate)}</td>
@@ -173,4 +182,26 @@ function flowHint(f: Flow): string {
       return `${k.key}: ${formatCount(k.waiting)} waiting, ${formatCount(k.running)} under way${paused}`;
     })
     .join("; ");
+}
+
+type Schedule = Health["checks"]["schedule"];
+
+function scheduleBadge(s: Schedule): { tone: Tone; label: string } {
+  if (!s.enabled) return { tone: "muted", label: "off" };
+  if (s.ensured === "paused") return { tone: "warn", label: "paused" };
+  if (s.error) return { tone: "warn", label: "unknown" };
+  if (s.lastTick && Date.now() - s.lastTick.at > 3 * 60_000) return { tone: "bad", label: "late" };
+  return { tone: s.lastTick ? "ok" : "muted", label: s.lastTick ? "ticking" : "no tick yet" };
+}
+
+/** "every minute (tabsafe-maintenance) · last tick 12:01:00: 2 revived, 0 failed, DLQ 0". */
+function scheduleHint(s: Schedule): string {
+  if (!s.enabled)
+    return "off (OPS_SCHEDULE): stranded jobs wait for a poll, alerts for a read of /ops";
+  const where = `every minute (${s.scheduleId})`;
+  if (s.error) return `${where} · QStash could not be asked: ${s.error}`;
+  const t = s.lastTick;
+  if (!t) return `${where} · no tick recorded yet`;
+  const unsent = t.alertsUnsent ? `, ${formatCount(t.alertsUnsent)} alert(s) not yet sent` : "";
+  return `${where} · last tick ${formatTime(t.at)} (${formatDuration(t.tookMs)}): ${formatCount(t.revived)} revived, ${formatCount(t.failed)} failed, DLQ ${formatCount(t.dlq)}${unsent}`;
 }

@@ -27,8 +27,15 @@ import { flowHasWaiting } from "@/lib/qstash/flow-waiting";
  * its checkpoints.
  */
 
-/** Is a job's poll worth the stale path? Pure: from the one HGETALL the poll already made. */
-export function looksStranded(job: Job, now: number, staleMs = env().JOB_STALE_MS): boolean {
+/**
+ * Is a job's poll worth the stale path? Pure: from the one HGETALL the poll already made (or the
+ * row of the live index the maintenance sweep read).
+ */
+export function looksStranded(
+  job: Pick<Job, "status" | "updatedAt" | "waitUntil">,
+  now: number,
+  staleMs = env().JOB_STALE_MS,
+): boolean {
   if (isTerminal(job.status)) return false;
   return now - Math.max(job.updatedAt, job.waitUntil ?? 0) > staleMs;
 }

@@ -203,13 +203,14 @@ local out = {}
 for _, id in ipairs(ids) do
   local v = redis.call('HMGET', jobPrefix .. id, 'subject', 'analysisType', 'status', 'progress',
     'createdAt', 'finishedAt', 'attempt', 'startedAt', 'error', 'updatedAt', 'enqueuedAt', 'runMs',
-    'leasedAt', 'timeoutMs')
+    'leasedAt', 'timeoutMs', 'waitUntil', 'retries')
   if v[3] then
     table.insert(out, {id, {'subject', v[1] or '', 'analysisType', v[2], 'status', v[3],
       'progress', v[4] or '0', 'createdAt', v[5] or '0', 'finishedAt', v[6] or '',
       'attempt', v[7] or '0', 'startedAt', v[8] or '', 'error', v[9] or '',
       'updatedAt', v[10] or '', 'enqueuedAt', v[11] or '', 'runMs', v[12] or '0',
-      'leasedAt', v[13] or '', 'timeoutMs', v[14] or ''}})
+      'leasedAt', v[13] or '', 'timeoutMs', v[14] or '', 'waitUntil', v[15] or '',
+      'retries', v[16] or '0'}})
   end
 end
 return out

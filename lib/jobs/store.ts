@@ -345,6 +345,8 @@ export type JobSummary = Pick<
   | "runMs"
   | "leasedAt"
   | "timeoutMs"
+  | "waitUntil"
+  | "retries"
 > & { errorCode: string | null };
 
 /** An owner's most recent jobs, newest first, in one round trip. Expired jobs drop out. */
@@ -374,6 +376,8 @@ export async function listIndexedJobs(index: string, limit: number): Promise<Job
       runMs: Number(h.runMs) || 0,
       leasedAt: h.leasedAt ? Number(h.leasedAt) : null,
       timeoutMs: Number(h.timeoutMs) || DEFAULT_TIMEOUT_MS,
+      waitUntil: h.waitUntil ? Number(h.waitUntil) : null,
+      retries: Number(h.retries) || 0,
       errorCode: h.error ? (JSON.parse(h.error) as JobError).code : null,
     };
   });

@@ -11,7 +11,8 @@ import { transitionId } from "@/lib/ops/alert-message";
 import { evaluateRules, type DeadLetters, type RuleVerdict } from "@/lib/ops/alert-rules";
 import { deadLetters } from "@/lib/ops/dlq";
 import { readFlow } from "@/lib/ops/flow";
-import { liveCounts } from "@/lib/ops/jobs";
+import { countLive, liveCounts, type LiveCounts } from "@/lib/ops/jobs";
+import type { JobSummary } from "@/lib/jobs/store";
 import { log } from "@/lib/telemetry/log";
 import { readBuckets } from "@/lib/ops/metrics";
 import { SET_ALERT } from "@/lib/ops/scripts";
@@ -24,34 +25,35 @@ const HISTORY_KEPT = 200;
 
 type Stored = { state: "active" | "resolved"; since: number; value: string };
 
-/**
- * Evaluates every rule over the alert window and records transitions: a rule that starts firing
- * becomes active, one that stops becomes resolved, each change appended to the history (and
- * logged). Runs whenever /ops or /api/ops/health is read — an uptime monitor polling health
- * keeps alerts current. Writes only for rules whose state changed.
- */
 export type Evaluation = {
   alerts: AlertState[];
   dlq: DeadLetters | null;
   /** What the rules were judged on, for callers that show it too (health, the overview). */
-  live: Awaited<ReturnType<typeof liveCounts>>;
+  live: LiveCounts;
   budget: BudgetToday;
   metrics: ReturnType<typeof summarize>;
 };
 
 /**
- * `knownDlq`, `knownPausedFlows`: what the caller already asked QStash (health), so it is not
- * asked twice. The paused keys are asked only when a queued job is stuck (to name the pause).
+ * What the caller already knows, so it is not asked twice: `dlq` and `pausedFlows` from QStash
+ * (health), `live` the rows of the live index (the maintenance sweep, lib/ops/maintenance.ts).
+ * The paused keys are asked only when a queued job is stuck (to name the pause).
  */
-export async function evaluateAlerts(
-  now = Date.now(),
-  knownDlq?: DeadLetters | null,
-  knownPausedFlows?: string[],
-): Promise<Evaluation> {
+export type Known = { dlq?: DeadLetters | null; pausedFlows?: string[]; live?: JobSummary[] };
+
+/**
+ * Evaluates every rule over the alert window and records transitions: a rule that starts firing
+ * becomes active, one that stops becomes resolved, each change appended to the history, logged
+ * and sent to ALERT_WEBHOOK_URL (lib/ops/alert-delivery.ts). Runs on the maintenance tick every
+ * minute (lib/ops/maintenance.ts) and whenever /ops or /api/ops/health is read. Writes only for
+ * rules whose state changed.
+ */
+export async function evaluateAlerts(now = Date.now(), known: Known = {}): Promise<Evaluation> {
   const window = env().ALERT_WINDOW_MINUTES;
+  const { dlq: knownDlq, pausedFlows: knownPausedFlows, live: knownLive } = known;
   const [{ buckets, resolution }, live, dlq, stored, budget] = await Promise.all([
     readBuckets(window, now),
-    liveCounts(now),
+    knownLive ? countLive(knownLive, now) : liveCounts(now),
     knownDlq !== undefined ? knownDlq : deadLetters().catch(() => null),
     hgetallRecord(keys.alertState()),
     budgetToday(now),

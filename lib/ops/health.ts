@@ -7,11 +7,16 @@ import { backgroundCapability } from "@/lib/openai/background";
 import { readCircuit } from "@/lib/openai/circuit";
 import { listErrorGroups } from "@/lib/ops/error-store";
 import { appFlowKeys, flowReasons, readFlow } from "@/lib/ops/flow";
-import type { Health } from "@/lib/ops/types";
+import { lastTick } from "@/lib/ops/maintenance";
+import { ensureMaintenanceSchedule, scheduleError, TICK_CRON } from "@/lib/ops/schedule";
+import type { Health, ScheduleCheck } from "@/lib/ops/types";
 import { redis } from "@/lib/redis/client";
 
 /** A provider with this many failures in the window and no success is "failing", not just "degraded". */
 const FAILING_AFTER = 5;
+
+/** With the schedule on, no tick for this long (ms) after one was seen is degraded: 3 missed minutes. */
+export const TICK_OVERDUE_MS = 3 * 60_000;
 
 async function timedCheck<T>(
   fn: () => Promise<T>,
@@ -57,6 +62,7 @@ export async function checkHealth(): Promise<Health> {
         },
         jobs: { successRate: null, windowMinutes: window },
         flow: { enabled: appFlowKeys().length > 0, keys: [], error: "not checked" },
+        schedule: { ...scheduleBase(), ensured: null, error: "not checked", lastTick: null },
       },
     };
   }
@@ -66,10 +72,11 @@ export async function checkHealth(): Promise<Health> {
   ]);
   const pausedFlows = flow.keys.filter((k) => k.paused).map((k) => k.key);
   // The alert window is the health window: the metrics the rules were judged on serve both.
-  const [alerts, aiGroups, circuit] = await Promise.all([
-    evaluateAlerts(Date.now(), qstashCheck.ok ? qstashCheck.value : null, pausedFlows),
+  const [alerts, aiGroups, circuit, schedule] = await Promise.all([
+    evaluateAlerts(Date.now(), { dlq: qstashCheck.ok ? qstashCheck.value : null, pausedFlows }),
     listErrorGroups({ limit: 50 }),
     readCircuit(),
+    checkSchedule(),
   ]);
   const metrics = alerts.metrics;
   const aiFailures = metrics.providerFaults;
@@ -95,6 +102,8 @@ export async function checkHealth(): Promise<Health> {
         ? `AI provider refuses background responses, and OPENAI_BACKGROUND=on: model calls fail (${background.reason})`
         : "AI provider refuses background responses: model calls are plain streams, and a call cut off is paid again",
     );
+  const overdue = tickOverdue(schedule, Date.now());
+  if (overdue) reasons.push(overdue);
   for (const a of alerts.alerts)
     if (a.state === "active")
       reasons.push(`Alert: ${a.title} (${a.value}; threshold ${a.threshold})`);
@@ -118,6 +127,42 @@ export async function checkHealth(): Promise<Health> {
       },
       jobs: { successRate: metrics.successRate, windowMinutes: window },
       flow: { enabled: flow.enabled, keys: flow.keys, error: flow.problem },
+      schedule,
     },
   };
+}
+
+const scheduleBase = () => ({
+  enabled: env().OPS_SCHEDULE === "on",
+  scheduleId: env().OPS_SCHEDULE_ID,
+  cron: TICK_CRON,
+});
+
+/**
+ * The schedule as this process made sure of it (memoized: one QStash call per process, so a
+ * schedule QStash could not create at start is created by a later health read) and the last tick.
+ */
+async function checkSchedule(): Promise<ScheduleCheck> {
+  // Off: nothing ticks, so ops:tick is not read (health costs what it did before the schedule).
+  const on = env().OPS_SCHEDULE === "on";
+  const [ensured, tick] = await Promise.all([ensureMaintenanceSchedule(), on ? lastTick() : null]);
+  return {
+    ...scheduleBase(),
+    ensured: ensured === "off" ? null : ensured,
+    error: ensured === null && env().OPS_SCHEDULE === "on" ? scheduleError() : null,
+    lastTick: tick,
+  };
+}
+
+/**
+ * Why health is degraded by the schedule, if it is: on, a tick was seen, and none since
+ * TICK_OVERDUE_MS. Never for a schedule that has not ticked yet — a fresh deployment or test
+ * stack is healthy before its first minute, and a QStash that cannot reach the app at all
+ * (a local APP_BASE_URL) is not a fault of the app's own.
+ */
+export function tickOverdue(s: ScheduleCheck, now: number): string | null {
+  if (!s.enabled || !s.lastTick) return null;
+  const silentMs = now - s.lastTick.at;
+  if (silentMs <= TICK_OVERDUE_MS) return null;
+  return `Maintenance schedule ${s.scheduleId}: no tick for ${Math.round(silentMs / 60_000)} min (last at ${new Date(s.lastTick.at).toISOString()})${s.ensured === "paused" ? ", paused in QStash" : ""}: stranded jobs wait for a poll and alerts for a read of /ops`;
 }

@@ -40,16 +40,22 @@ export function isStuck(j: Bounded, now = Date.now()): boolean {
   return run > jobTimeoutMs(j) || now - j.enqueuedAt > env().JOB_MAX_AGE_MS;
 }
 
-/** Queued, running and stuck jobs right now, from the live index in one command. */
-export async function liveCounts(now = Date.now()): Promise<{
+export type LiveCounts = {
   queued: number;
   running: number;
   stuck: number;
   /** Of the stuck, those never delivered yet (a paused flow holds exactly these). */
   stuckQueued: number;
   stuckIds: string[];
-}> {
-  const live = await listIndexedJobs(keys.activeJobs(), LIVE_MAX);
+};
+
+/** The live (queued/running) jobs, newest first, from the jobs:active index in one command. */
+export async function liveJobs(): Promise<JobSummary[]> {
+  return listIndexedJobs(keys.activeJobs(), LIVE_MAX);
+}
+
+/** Queued, running and stuck jobs among `live` (rows of the live index) at `now`. Pure. */
+export function countLive(live: JobSummary[], now = Date.now()): LiveCounts {
   const stuck = live.filter((j) => isStuck(j, now));
   return {
     queued: live.filter((j) => j.status === "queued").length,
@@ -58,6 +64,11 @@ export async function liveCounts(now = Date.now()): Promise<{
     stuckQueued: stuck.filter((j) => j.status === "queued").length,
     stuckIds: stuck.map((j) => j.id),
   };
+}
+
+/** Queued, running and stuck jobs right now, from the live index in one command. */
+export async function liveCounts(now = Date.now()): Promise<LiveCounts> {
+  return countLive(await liveJobs(), now);
 }
 
 export type JobSearch = { q?: string; status?: JobStatus; listing?: string; limit?: number };

@@ -169,3 +169,26 @@ local mau = distinct(daysAt, daysAt + monthDays - 1)
 return {1, dau, wau, mau, perDay, usage}
 `,
 });
+
+export const FINISH_TICK = defineScript({
+  keys: ["tick", "lock"],
+  args: ["lockId", "ttl"],
+  rest: "fields",
+  lua: `--[[ FINISH_TICK: record what a maintenance tick did and release its lock, if it still
+holds it (a tick slower than the lock's life must not release a later tick's).
+Returns 1 when the lock was this tick's and is released, 0 otherwise. ]]
+local tickKey = KEYS[1] -- ops:tick
+local lockKey = KEYS[2] -- ops:tick:lock
+local lockId = ARGV[1] -- the id this tick set the lock to
+local ttl = ARGV[2] -- s
+local fieldsAt = 3 -- ARGV[3..]: field, value pairs of the record
+redis.call('DEL', tickKey)
+for i = fieldsAt, #ARGV, 2 do redis.call('HSET', tickKey, ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', tickKey, ttl)
+if redis.call('GET', lockKey) == lockId then
+  redis.call('DEL', lockKey)
+  return 1
+end
+return 0
+`,
+});

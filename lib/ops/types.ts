@@ -190,7 +190,47 @@ export type Health = {
     jobs: { successRate: number | null; windowMinutes: number };
     /** QStash's flow control toward the AI provider: a paused key holds every analysis. */
     flow: Pick<FlowState, "enabled" | "keys"> & { error: string | null };
+    /** The maintenance schedule (every minute, /api/ops/tick) and the last tick it delivered. */
+    schedule: ScheduleCheck;
   };
+};
+
+/**
+ * `ensured`: what this process found when it made sure the schedule exists (null: not yet, or
+ * QStash could not be asked: `error`). `lastTick`: the last tick recorded in ops:tick.
+ */
+export type ScheduleCheck = {
+  enabled: boolean;
+  scheduleId: string;
+  cron: string;
+  ensured: "created" | "updated" | "unchanged" | "paused" | null;
+  error: string | null;
+  lastTick: TickSummary | null;
+};
+
+/** What one maintenance tick did (lib/ops/maintenance.ts), as kept in ops:tick. Times epoch ms. */
+export type TickSummary = {
+  at: number;
+  tookMs: number;
+  /** Live (queued/running) jobs in the index it read. */
+  live: number;
+  /** Of those, the stranded ones it tried to revive (at most 50). */
+  candidates: number;
+  revived: number;
+  /** Failed because they were over their bounds. */
+  failed: number;
+  /** Left as they were (a worker holds it, deliveries wait in flow control, QStash unreachable…). */
+  left: number;
+  /** Alert rules whose state this tick changed. */
+  alertsChanged: number;
+  activeAlerts: AlertRuleId[];
+  /** Alert transitions left unsent earlier that it published again / that are still unsent. */
+  alertsResent: number;
+  alertsUnsent: number;
+  /** Messages in QStash's DLQ (null: QStash could not say). */
+  dlq: number | null;
+  scheduleId: string | null;
+  messageId: string | null;
 };
 
 /** One occurrence as recorded (lib/telemetry/error-record.ts), of one of our analysis types. */

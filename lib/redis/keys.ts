@@ -39,6 +39,8 @@ import { env } from "@/lib/env";
  *                                                                 visitors and starts by UTC hour, starts
  *                                                                 by type and param value  same
  *   visitors:last:{visitorHash}                           string  the UTC hour a visitor was last active  same, after that hour's day
+ *   ops:tick                                              hash    the last maintenance tick (at, tookMs, revived, failed…)  7 d
+ *   ops:tick:lock                                         string  the id of the tick running now (one sweep at a time)  55 s
  *
  * `REDIS_KEY_PREFIX` (empty in production) lets test suites share one Redis without colliding.
  */
@@ -98,6 +100,10 @@ export const keys = {
   seenSignature: (jti: string) => `${p()}qstash:seen:${jti}`,
   /** `flowKey` is a QStash flow-control key the app publishes under (lib/jobs/publish.ts). */
   flowPause: (flowKey: string) => `${p()}flow:pause:${flowKey}`,
+  /** The last maintenance tick (lib/ops/maintenance.ts): what it did and when. */
+  opsTick: () => `${p()}ops:tick`,
+  /** Held by the tick running now, so two overlapping ticks do not both sweep. */
+  opsTickLock: () => `${p()}ops:tick:lock`,
 };
 
 /** Time-to-live of each kind of key, in seconds. */
@@ -112,4 +118,6 @@ export const ttl = {
   flowPaused: 30 * 24 * 3600,
   /** …and once it is resumed: the deliveries that waited through it are long delivered by then. */
   flowResumed: 24 * 3600,
+  /** The last tick: long enough that health still sees, after days, that ticks stopped. */
+  opsTick: 7 * 24 * 3600,
 };

@@ -63,6 +63,8 @@ export function startDevStack(opts: {
     REDIS_URL: "",
     REDIS_DATA_DIR: opts.dataDir,
     LOG_LEVEL: "warn",
+    // The crash test proves QStash's own retries resume a job: no sweep to do it for them.
+    OPS_SCHEDULE: "off",
     ...opts.env,
   };
   const child = spawn(process.execPath, [START], {

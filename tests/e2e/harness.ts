@@ -111,6 +111,9 @@ export async function startE2EApp(opts: { env?: Record<string, string> } = {}): 
       SESSION_MINT_LIMIT_PER_ADDRESS: "1000/3600",
       LISTING_RATE_LIMIT_PER_ADDRESS: "1000/600",
       REDIS_KEY_PREFIX: `e2e${secret().slice(0, 8)}:`,
+      // next start runs instrumentation.ts: no maintenance schedule, whose ticks would add
+      // requests to the counted ones and revive jobs the tests expect a poll to revive.
+      OPS_SCHEDULE: "off",
       ...opts.env,
     };
     const next = await startNext(appPort, env);

@@ -6,6 +6,6 @@ import { fuzzGroups } from "./targets/index.ts";
 const stack = useTestStack();
 configureSeed("webhooks");
 
-describe("fuzz: QStash webhooks (consume, failed, alert delivery, stack/echo)", () => {
+describe("fuzz: QStash webhooks (consume, failed, alert delivery, stack/echo, ops/tick)", () => {
   fuzzTargets(stack, fuzzGroups.webhooks);
 });

@@ -84,6 +84,9 @@ export async function startTestStack(
     // Suites send wrong operator tokens on purpose; the abuse suite turns the guard on.
     OPS_AUTH_LIMIT: "0",
     OPS_LOCKOUT: "0",
+    // No maintenance schedule: its ticks would sweep and count in suites that do not expect
+    // them (tests/integration/ops/tick.test.ts turns it on).
+    OPS_SCHEDULE: "off",
     ...opts.env,
   });
   return {

@@ -53,7 +53,7 @@ describe("Lua scripts and their declarations", () => {
       .map((f) => relative(ROOT, f))
       .sort();
     expect(files).toEqual(Object.keys(MODULES).sort());
-    expect(scripts.length).toBe(22);
+    expect(scripts.length).toBe(23);
   });
 
   it("each opens with its contract, then binds its inputs in the declared order", () => {
@@ -126,8 +126,9 @@ describe("Lua scripts and their declarations", () => {
         "CREATE_LISTING": "6b1c9669174360eb660f6f14875fc7f10f2baee5",
         "FIND_JOB": "d5b90565adfa978e254972f132f83c822ee17ab2",
         "FINISH_JOB": "3e4603f9494a90121aaea27ae36acb2cb32e43c4",
+        "FINISH_TICK": "cb732be0f1d0b04c231faf4c8232581b4bc43e25",
         "LEASE_JOB": "a1f2d6848ef240c9fe44474cfd6f9a52515dfba7",
-        "LIST_OWNER_JOBS": "17e911dfd81dc99d274c4f46d3aa74f8ed5ab299",
+        "LIST_OWNER_JOBS": "90feeefb754b807133c2d082a62b0f91f2db2384",
         "POLL_JOB": "5b26d21a0a92972c469854281944690e5e9bb993",
         "READ_ALERT_HISTORY": "968a8c365bdee9ee64e323afe4845b38cc3f159e",
         "READ_BATCH": "a61327ec30a3057df2259147c2162ee69b3e6df0",

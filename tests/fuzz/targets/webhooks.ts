@@ -124,6 +124,18 @@ const webhooks: Webhook[] = [
     body: fc.record({ nonce: fc.string({ minLength: 1, maxLength: 64 }) }),
     signedUrl: () => `${base()}/api/stack/echo`,
   },
+  {
+    // The maintenance tick reads nothing from its body or query: only the signature for its one
+    // URL decides (a query is noise the route ignores, signed for or not).
+    route: "ops/tick",
+    path: "/api/ops/tick",
+    query: fc.oneof(
+      fc.constant(""),
+      fc.array(fc.tuple(rawQueryPart, rawQueryPart), { maxLength: 3 }).map(toQuery),
+    ),
+    body: fc.record({ tick: fc.constant("maintenance") }),
+    signedUrl: () => `${base()}/api/ops/tick`,
+  },
 ];
 
 /** Deliveries with every kind of wrong signature (and, 1 in 12, a method the webhook does not have). */

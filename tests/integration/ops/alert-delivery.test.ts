@@ -208,7 +208,7 @@ describe("alert delivery to ALERT_WEBHOOK_URL", () => {
     const dlq = await deadLetters();
     await qstashProxy.down();
     try {
-      const evaluation = await evaluateAlerts(Date.now(), dlq);
+      const evaluation = await evaluateAlerts(Date.now(), { dlq });
       expect(evaluation.alerts.find((a) => a.rule === "dlq_not_empty")?.state).toBe("active");
       const [fired] = await dlqEntries("active");
       expect(fired.delivery).toMatchObject({ state: "unsent", attempt: 1 });
