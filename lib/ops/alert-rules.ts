@@ -46,7 +46,12 @@ export function judgeResponseTime(avgMs: number | null | undefined): Judgement {
  * paging someone for it would teach the operator to ignore the alert. They stay in the DLQ,
  * listed and counted, for the operator to see.
  */
-export type DeadLetters = { total: number; inputCaused: number };
+/**
+ * The DLQ as the rules see it. `total` counts the messages of jobs; `missedTicks` are the dlqIds
+ * of maintenance ticks QStash gave up on (the app was down for a minute): not a failed job, and
+ * the next tick that runs removes them (lib/ops/maintenance.ts).
+ */
+export type DeadLetters = { total: number; inputCaused: number; missedTicks?: string[] };
 
 export type RuleInput = Pick<
   OpsOverview,

@@ -2,6 +2,7 @@ import "server-only";
 import { isJobId, jobErrorSchema, type AnalysisType, type JobStatus } from "@/lib/jobs/schema";
 import type { DeadLetters } from "@/lib/ops/alert-rules";
 import { isInputDeadLetter } from "@/lib/ops/dlq-cause";
+import { isTickUrl } from "@/lib/ops/tick-path";
 import { redact } from "@/lib/telemetry/sanitize";
 import type { DlqPage, DlqReplay, DlqRow } from "@/lib/ops/types";
 import { qstash } from "@/lib/qstash/client";
@@ -81,13 +82,17 @@ export async function deleteDlq(dlqIds: string[]): Promise<{ deleted: number }> 
 }
 
 /**
- * How many messages the DLQ holds, and how many of them a person's input failed (the first
- * 100 are enough to tell empty from not); throws when QStash is unreachable.
+ * How many messages of jobs the DLQ holds, and how many of them a person's input failed (the
+ * first 100 are enough to tell empty from not), apart from the maintenance ticks it holds;
+ * throws when QStash is unreachable.
  */
 export async function deadLetters(): Promise<DeadLetters> {
   const page = await qstash().dlq.listMessages({ count: 100 });
+  const ticks = page.messages.filter((m) => isTickUrl(m.url));
+  const jobs = page.messages.filter((m) => !isTickUrl(m.url));
   return {
-    total: page.messages.length,
-    inputCaused: page.messages.filter((m) => isInputDeadLetter(m.responseBody)).length,
+    total: jobs.length,
+    inputCaused: jobs.filter((m) => isInputDeadLetter(m.responseBody)).length,
+    missedTicks: ticks.map((m) => m.dlqId),
   };
 }

@@ -5,6 +5,7 @@ import { looksStranded, reviveJob, type Revival } from "@/lib/jobs/revive";
 import type { JobSummary } from "@/lib/jobs/store";
 import { redeliverAlerts } from "@/lib/ops/alert-delivery";
 import { evaluateAlerts } from "@/lib/ops/alerts";
+import { deleteDlq } from "@/lib/ops/dlq";
 import { liveJobs } from "@/lib/ops/jobs";
 import { FINISH_TICK } from "@/lib/ops/scripts";
 import type { TickSummary } from "@/lib/ops/types";
@@ -12,9 +13,6 @@ import { flat } from "@/lib/jobs/store";
 import { hgetallRecord, redis } from "@/lib/redis/client";
 import { keys, ttl } from "@/lib/redis/keys";
 import { log } from "@/lib/telemetry/log";
-
-/** Where the maintenance schedule delivers (lib/ops/schedule.ts). */
-export const TICK_PATH = "/api/ops/tick";
 
 /** Revivals tried per tick at most: the rest wait a minute for the next (oldest silence first). */
 export const SWEEP_MAX = 50;
@@ -32,7 +30,8 @@ export type TickOutcome = { ran: true; summary: TickSummary } | { ran: false; sk
  * 2. alert transitions QStash could not take when they happened are sent again (redeliverAlerts,
  *    before the evaluation: a transition it leaves unsent now waits for the next minute, not for
  *    a second publish to the same unreachable QStash);
- * 3. the alert rules are evaluated (the DLQ rule among them: the tick watches the DLQ).
+ * 3. the alert rules are evaluated (the DLQ rule among them: the tick watches the DLQ);
+ * 4. the dead letters of earlier ticks QStash gave up on are removed: this tick makes them up.
  * The live index is read once, for both. A second tick while one runs (QStash retrying a slow
  * one, two deployments) skips. Throws only when Redis is unreachable (the webhook retries; the
  * lock then lapses by itself within LOCK_MS).
@@ -54,6 +53,7 @@ export async function runMaintenance(
   const resent = await redeliverAlerts(now);
   const evaluatedAt = Date.now();
   const evaluation = await evaluateAlerts(evaluatedAt, { live: stillLive });
+  const missedTicks = await clearMissedTicks(evaluation.dlq?.missedTicks ?? []);
   const summary: TickSummary = {
     at: now,
     tookMs: Math.round(performance.now() - started),
@@ -66,6 +66,7 @@ export async function runMaintenance(
     activeAlerts: evaluation.alerts.filter((a) => a.state === "active").map((a) => a.rule),
     alertsResent: resent.republished,
     alertsUnsent: resent.unsent,
+    missedTicks,
     dlq: evaluation.dlq?.total ?? null,
     scheduleId: from.scheduleId ?? null,
     messageId: from.messageId ?? null,
@@ -109,6 +110,19 @@ async function sweepStranded(live: JobSummary[], now: number): Promise<Sweep> {
   return sweep;
 }
 
+/** Deletes the dead letters of missed ticks; how many it removed (0 when QStash refused: next minute). */
+async function clearMissedTicks(dlqIds: string[]): Promise<number> {
+  if (!dlqIds.length) return 0;
+  try {
+    return (await deleteDlq(dlqIds)).deleted;
+  } catch (error) {
+    log("warn", "missed_ticks_kept", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return 0;
+  }
+}
+
 /** The last sign of life looksStranded reads: the later of the last write and an announced wait. */
 const silentSince = (j: JobSummary) => Math.max(j.updatedAt, j.waitUntil ?? 0);
 
@@ -125,6 +139,7 @@ function recordOf(s: TickSummary): Record<string, string | number> {
     activeAlerts: s.activeAlerts.join(","),
     alertsResent: s.alertsResent,
     alertsUnsent: s.alertsUnsent,
+    missedTicks: s.missedTicks,
     dlq: s.dlq ?? "",
     scheduleId: s.scheduleId ?? "",
     messageId: s.messageId ?? "",
@@ -148,6 +163,7 @@ export async function lastTick(): Promise<TickSummary | null> {
     activeAlerts: h.activeAlerts ? (h.activeAlerts.split(",") as TickSummary["activeAlerts"]) : [],
     alertsResent: n(h.alertsResent),
     alertsUnsent: n(h.alertsUnsent),
+    missedTicks: n(h.missedTicks),
     dlq: h.dlq ? Number(h.dlq) : null,
     scheduleId: h.scheduleId || null,
     messageId: h.messageId || null,

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Schedule } from "@upstash/qstash";
 import { env } from "@/lib/env";
-import { TICK_PATH } from "@/lib/ops/maintenance";
+import { TICK_PATH } from "@/lib/ops/tick-path";
 import { qstash, webhookUrl } from "@/lib/qstash/client";
 import { log } from "@/lib/telemetry/log";
 

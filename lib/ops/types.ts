@@ -227,6 +227,8 @@ export type TickSummary = {
   /** Alert transitions left unsent earlier that it published again / that are still unsent. */
   alertsResent: number;
   alertsUnsent: number;
+  /** Dead letters of earlier ticks QStash gave up on, removed by this one. */
+  missedTicks: number;
   /** Messages in QStash's DLQ (null: QStash could not say). */
   dlq: number | null;
   scheduleId: string | null;

@@ -16,6 +16,7 @@ const tick = (at: number): TickSummary => ({
   activeAlerts: [],
   alertsResent: 0,
   alertsUnsent: 0,
+  missedTicks: 0,
   dlq: 0,
   scheduleId: "tabsafe-maintenance",
   messageId: "msg_1",

@@ -1,4 +1,7 @@
+import { Client } from "@upstash/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runMaintenance } from "@/lib/ops/maintenance";
+import { eventually } from "../../helpers/eventually.ts";
 import { signDelivery } from "../../helpers/qstash-jwt.ts";
 import { startOutageProxy, type OutageProxy } from "../../helpers/outage-proxy.ts";
 import { testRedis } from "../../helpers/redis-scan.ts";
@@ -43,5 +46,21 @@ describe("a tick while Redis is unreachable", () => {
     const up = await signedTick();
     expect(up.status).toBe(200);
     expect(await up.json()).toMatchObject({ candidates: 0, revived: 0, failed: 0 });
+  });
+
+  it("a tick QStash gave up on while Redis was down is not a failed job: no DLQ alert, and the next tick removes its dead letter", async () => {
+    const sdk = new Client({ baseUrl: stack.qstash.url, token: process.env.QSTASH_TOKEN! });
+    await redis.down();
+    await sdk.publishJSON({ url: `${stack.app.url}/api/ops/tick`, body: {}, retries: 0 });
+    const [letter] = await eventually(async () => {
+      const { messages } = await sdk.dlq.listMessages();
+      return messages.length ? messages : null;
+    });
+    expect(new URL(letter.url).pathname).toBe("/api/ops/tick");
+    await redis.up();
+    const outcome = await runMaintenance();
+    expect(outcome).toMatchObject({ ran: true, summary: { missedTicks: 1, dlq: 0 } });
+    if (outcome.ran) expect(outcome.summary.activeAlerts).not.toContain("dlq_not_empty");
+    expect((await sdk.dlq.listMessages()).messages).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
-import { runMaintenance, TICK_PATH } from "@/lib/ops/maintenance";
+import { runMaintenance } from "@/lib/ops/maintenance";
+import { TICK_PATH } from "@/lib/ops/tick-path";
 import { unauthorizedDelivery } from "@/lib/qstash/answer";
 import { claimSignature } from "@/lib/qstash/replay";
 import { verifyDelivery } from "@/lib/qstash/verify";
