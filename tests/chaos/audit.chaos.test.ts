@@ -113,6 +113,12 @@ describe("the chaos audit", () => {
     expect(paidTwice(r).violations.join("\n")).toMatch(/no crash, failed call or Redis outage/);
     r.crashes.push({ jobId: "J", messageId: "msg", retried: 0, at: 12, step: "analyze:0" });
     expect(paidTwice(r)).toMatchObject({ violations: [], byCrash: 1, paidTwice: 1 });
+    // A crash just before the simulator stamped the first call: it was on the wire, and billed.
+    r.crashes = [{ jobId: "J", messageId: "msg", retried: 0, at: 6, step: "analyze:0" }];
+    expect(paidTwice(r)).toMatchObject({ violations: [], byCrash: 1 });
+    // Not one long before it (that delivery could not have sent it).
+    r.crashes = [{ jobId: "J", messageId: "msg", retried: 0, at: 10 - 1000, step: "analyze:0" }];
+    expect(paidTwice(r).violations).toHaveLength(1);
     r.crashes = [];
     r.calls = [call("analyze:0", 10, "error"), call("analyze:0", 15)];
     expect(paidTwice(r)).toMatchObject({ violations: [], byFault: 1 });

@@ -158,6 +158,13 @@ export function endingsAndResults({ tracked, jobs, ledger }: AuditInput): string
  * the job's delivery was crashed between the previous call's start and this one's, or Redis was
  * down in between (the answer was paid, its checkpoint could not be written: not a checkpointed step).
  */
+/**
+ * How long before the simulator stamps a call a crash of its delivery can still have caused it
+ * to be paid again: the request was on the wire when the delivery died (its abort reported as a
+ * connection error), and the simulator, reading it a few ms later, runs and bills it anyway.
+ */
+const IN_FLIGHT_MS = 250;
+
 export function paidTwice({ calls, crashes, ledger, windows }: AuditInput): {
   violations: string[];
   repeats: number;
@@ -186,8 +193,9 @@ export function paidTwice({ calls, crashes, ledger, windows }: AuditInput): {
       for (let k = 1; k < list.length; k++) {
         const [prev, c] = [list[k - 1], list[k]];
         repeats++;
-        if (crashes.some((x) => x.jobId === job && x.at >= prev.startedAt && x.at <= c.startedAt))
-          byCrash++;
+        const crashed = (x: AuditInput["crashes"][number]) =>
+          x.jobId === job && x.at >= prev.startedAt - IN_FLIGHT_MS && x.at <= c.startedAt;
+        if (crashes.some(crashed)) byCrash++;
         else if (!ok(prev)) byFault++;
         else if (redisDown(prev.startedAt, c.startedAt)) byOutage++;
         else
