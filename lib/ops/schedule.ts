@@ -9,8 +9,9 @@ import { log } from "@/lib/telemetry/log";
 export const TICK_CRON = "* * * * *";
 
 /**
- * Retries of one tick: few, because a missed tick is made up by the next minute's, and a tick
- * that QStash gives up on goes to the DLQ (where the DLQ alert sees it).
+ * Retries of one tick: few, because a missed tick is made up by the next minute's. A tick QStash
+ * gives up on goes to the DLQ, where it is not counted as a failed job and the next tick deletes
+ * it (lib/ops/maintenance.ts).
  */
 const TICK_RETRIES = 1;
 
