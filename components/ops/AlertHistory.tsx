@@ -2,7 +2,7 @@ import type { OpsOverview } from "@/lib/ops/types";
 import { AlertBadge, Badge } from "./Badge";
 import { deliveryLabel } from "./delivery-format";
 import { formatTime } from "./format";
-import { TableScroll } from "./TableScroll";
+import { EmptyRow, TableScroll } from "./TableScroll";
 
 /**
  * The latest alert transitions, newest first, and whether each reached ALERT_WEBHOOK_URL (as
@@ -35,13 +35,9 @@ export function AlertHistory({
             </tr>
           </thead>
           <tbody>
-            {history.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="hint">
-                  No alert has fired yet.
-                </td>
-              </tr>
-            ) : null}
+            <EmptyRow when={history.length === 0} columns={5}>
+              No alert has fired yet.
+            </EmptyRow>
             {history.map((h) => {
               const delivery = deliveryLabel(h.delivery, webhook.configured);
               return (

@@ -7,7 +7,7 @@ import type { DlqPage, DlqReplay } from "@/lib/ops/types";
 import { StatusBadge } from "./Badge";
 import { formatTime, truncate } from "./format";
 import { Loading, Problem } from "./Problem";
-import { TableScroll } from "./TableScroll";
+import { EmptyRow, TableScroll } from "./TableScroll";
 import { opsFetch, query, useOps } from "./useOps";
 
 /**
@@ -132,13 +132,9 @@ export function DlqTable() {
             </tr>
           </thead>
           <tbody>
-            {data && rows.length === 0 ? (
-              <tr>
-                <td colSpan={9} className="hint">
-                  The DLQ is empty.
-                </td>
-              </tr>
-            ) : null}
+            <EmptyRow when={data && rows.length === 0} columns={9}>
+              The DLQ is empty.
+            </EmptyRow>
             {rows.map((r) => (
               <tr key={r.dlqId} data-testid="dlq-row">
                 <td>

@@ -9,7 +9,7 @@ import { errorStatuses, type ErrorFilters } from "./filters";
 import { formatCount, formatTime, humanize } from "./format";
 import { Pattern } from "./Pattern";
 import { Loading, Problem } from "./Problem";
-import { TableScroll } from "./TableScroll";
+import { EmptyRow, TableScroll } from "./TableScroll";
 import { query, replaceQuery, useOps } from "./useOps";
 
 const groupHref = (fingerprint: string) => `/ops/errors/${encodeURIComponent(fingerprint)}`;
@@ -110,13 +110,9 @@ export function ErrorGroups({ initial }: { initial: ErrorFilters }) {
             </tr>
           </thead>
           <tbody>
-            {data && groups.length === 0 ? (
-              <tr>
-                <td colSpan={8} className="hint">
-                  No error groups match these filters.
-                </td>
-              </tr>
-            ) : null}
+            <EmptyRow when={data && groups.length === 0} columns={8}>
+              No error groups match these filters.
+            </EmptyRow>
             {groups.map((g) => (
               <tr key={g.fingerprint} data-testid="error-group" data-fingerprint={g.fingerprint}>
                 <td data-label="Code" className="nowrap">

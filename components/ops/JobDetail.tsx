@@ -6,6 +6,7 @@ import type { OpsJobDetail } from "@/lib/ops/types";
 import { StatusBadge } from "./Badge";
 import { formatCount, formatDuration, formatTime, humanize } from "./format";
 import { Loading, Problem } from "./Problem";
+import { EmptyRow } from "./TableScroll";
 import { useOps } from "./useOps";
 
 function ErrorBox({ title, error }: { title: string; error: JobError }) {
@@ -130,13 +131,9 @@ export function JobDetail({ id }: { id: string }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {data.attempts.length === 0 ? (
-                    <tr>
-                      <td colSpan={3} className="hint">
-                        Not delivered yet.
-                      </td>
-                    </tr>
-                  ) : null}
+                  <EmptyRow when={data.attempts.length === 0} columns={3}>
+                    Not delivered yet.
+                  </EmptyRow>
                   {data.attempts.map((a, i) => (
                     <tr key={`${a.messageId}-${a.attempt}-${i}`}>
                       <td className="num">{a.attempt}</td>

@@ -9,7 +9,7 @@ import { StatusBadge } from "./Badge";
 import type { JobFilters } from "./filters";
 import { formatTime, humanize } from "./format";
 import { Loading, Problem } from "./Problem";
-import { TableScroll } from "./TableScroll";
+import { EmptyRow, TableScroll } from "./TableScroll";
 import { opsFetch, query, replaceQuery, useOps } from "./useOps";
 
 const LIMIT = 100;
@@ -110,13 +110,9 @@ export function JobsTable({ initial }: { initial: JobFilters }) {
             </tr>
           </thead>
           <tbody>
-            {data && jobs.length === 0 ? (
-              <tr>
-                <td colSpan={9} className="hint">
-                  No jobs match.
-                </td>
-              </tr>
-            ) : null}
+            <EmptyRow when={data && jobs.length === 0} columns={9}>
+              No jobs match.
+            </EmptyRow>
             {jobs.map((j) => (
               <tr key={j.id} data-testid="job-row" data-job-id={j.id}>
                 <td>

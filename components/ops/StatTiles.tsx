@@ -9,7 +9,7 @@ import {
 import { endedByService } from "@/lib/ops/summarize";
 import type { OpsOverview } from "@/lib/ops/types";
 import { formatCount, formatDuration, formatMoney, formatRate, humanize } from "./format";
-import { TableScroll } from "./TableScroll";
+import { EmptyRow, TableScroll } from "./TableScroll";
 
 /** One number with its label; `tone` colors the value when it is worth a glance. */
 export function Tile({
@@ -170,13 +170,9 @@ export function ByTypeTable({ rows }: { rows: OpsOverview["byType"] }) {
             </tr>
           </thead>
           <tbody>
-            {rows.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="hint">
-                  No jobs in this window.
-                </td>
-              </tr>
-            ) : null}
+            <EmptyRow when={rows.length === 0} columns={7}>
+              No jobs in this window.
+            </EmptyRow>
             {rows.map((r) => (
               <tr key={r.analysisType}>
                 <td data-label="Type">{humanize(r.analysisType)}</td>
@@ -233,13 +229,9 @@ export function TokenTable({ rows }: { rows: OpsOverview["tokens"] }) {
             </tr>
           </thead>
           <tbody>
-            {rows.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="hint">
-                  No model usage in this window.
-                </td>
-              </tr>
-            ) : null}
+            <EmptyRow when={rows.length === 0} columns={6}>
+              No model usage in this window.
+            </EmptyRow>
             {rows.map((r) => (
               <tr key={r.model}>
                 <td data-label="Model">{r.model}</td>

@@ -30,3 +30,23 @@ export function TableScroll({ label, children }: { label: string; children: Reac
     </div>
   );
 }
+
+/** The one row a table body shows `when` it has nothing else: a hint across its `columns`. */
+export function EmptyRow({
+  when,
+  columns,
+  children,
+}: {
+  when: boolean | null | undefined;
+  columns: number;
+  children: ReactNode;
+}) {
+  if (!when) return null;
+  return (
+    <tr>
+      <td colSpan={columns} className="hint">
+        {children}
+      </td>
+    </tr>
+  );
+}

@@ -16,7 +16,7 @@ import { formatCount, humanize } from "./format";
 import { PeakHours } from "./PeakHours";
 import { Loading, Problem } from "./Problem";
 import { Tile } from "./StatTiles";
-import { TableScroll } from "./TableScroll";
+import { EmptyRow, TableScroll } from "./TableScroll";
 import { useOps } from "./useOps";
 
 /**
@@ -131,13 +131,9 @@ function UsageTable({ rows, days }: { rows: OpsVisitors["usage"]; days: number }
             </tr>
           </thead>
           <tbody>
-            {rows.length === 0 ? (
-              <tr>
-                <td colSpan={3} className="hint">
-                  No analyses started in these days.
-                </td>
-              </tr>
-            ) : null}
+            <EmptyRow when={rows.length === 0} columns={3}>
+              No analyses started in these days.
+            </EmptyRow>
             {rows.map((r) => (
               <tr key={r.analysisType}>
                 <td data-label="Type">{humanize(r.analysisType)}</td>
